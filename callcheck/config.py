@@ -68,6 +68,21 @@ class TurnsConfig:
 
 
 @dataclass(frozen=True)
+class VoiceConfig:
+    """Voice measures per party (speech rate, pauses, pitch, monotony, loudness, clarity)."""
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Thresholds and weights of the eight mistake rules."""
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """Report rendering."""
+
+
+@dataclass(frozen=True)
 class BatchConfig:
     """Batch processing."""
 
@@ -83,6 +98,9 @@ class Config:
     transcribe: TranscribeConfig = field(default_factory=TranscribeConfig)
     separation: SeparationConfig = field(default_factory=SeparationConfig)
     turns: TurnsConfig = field(default_factory=TurnsConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     batch: BatchConfig = field(default_factory=BatchConfig)
 
 
