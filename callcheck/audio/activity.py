@@ -1,0 +1,196 @@
+"""Speech activity per party: Silero VAD (shipped with faster-whisper) plus crosstalk suppression.
+
+Stereo call-centre recordings leak each party into the other channel (echo, crosstalk). Such
+leaked speech must not count as the other party speaking. For every 32 ms frame we compare the
+channel's energy with the leak expected from the other channel: the leak gain (dB) is estimated per
+call as a low percentile of the level difference between the two channels while the other party
+speaks. A frame is the party's own speech only if the VAD says speech *and* its energy exceeds the
+expected leak by ``crosstalk_margin_db``. Real double talk passes (both parties at their own
+levels); a leak at -20 dB does not.
+
+The Silero model wants 16 kHz: resampling to 16 kHz happens here, privately, for the VAD only.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from callcheck.config import ActivityConfig
+from callcheck.types import Interval, Party
+
+VAD_RATE = 16000
+FRAME = 512  # samples at 16 kHz = 32 ms, Silero's window
+FRAME_S = FRAME / VAD_RATE
+
+
+def to_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Resample a 1-D signal to 16 kHz (polyphase, anti-aliased). Used by the VAD and the transcriber only."""
+    x = np.asarray(samples, dtype=np.float32)
+    if sample_rate == VAD_RATE:
+        return x
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(int(sample_rate), VAD_RATE)
+    return resample_poly(x, VAD_RATE // g, int(sample_rate) // g).astype(np.float32)
+
+
+def speech_probabilities(samples_16k: np.ndarray) -> np.ndarray:
+    """Silero VAD speech probability per 32 ms frame (frame ``i`` covers ``[i*0.032, (i+1)*0.032)`` s)."""
+    from faster_whisper.vad import get_vad_model
+
+    x = np.asarray(samples_16k, dtype=np.float32)
+    n = x.shape[0]
+    pad = (-n) % FRAME
+    if pad or n == 0:
+        x = np.pad(x, (0, pad if n else FRAME))
+    probs = get_vad_model()(x)
+    return np.asarray(probs, dtype=np.float32).reshape(-1)
+
+
+def frame_energy_db(samples_16k: np.ndarray, n_frames: int) -> np.ndarray:
+    """Mean-square level per 32 ms frame in dBFS (full-scale sine = -3 dBFS)."""
+    x = np.asarray(samples_16k, dtype=np.float64)
+    need = n_frames * FRAME
+    if x.shape[0] < need:
+        x = np.pad(x, (0, need - x.shape[0]))
+    ms = np.mean(x[:need].reshape(n_frames, FRAME) ** 2, axis=1)
+    return 10.0 * np.log10(ms + 1e-12)
+
+
+def _hysteresis(probs: np.ndarray, threshold: float) -> np.ndarray:
+    """Silero-style decisions: on at ``threshold``, off below ``threshold - 0.15``."""
+    off = max(threshold - 0.15, 0.01)
+    active = np.zeros(probs.shape[0], dtype=bool)
+    on = False
+    for i, p in enumerate(probs):
+        if on:
+            on = p >= off
+        else:
+            on = p >= threshold
+        active[i] = on
+    return active
+
+
+def mask_to_intervals(mask: np.ndarray, *, config: ActivityConfig, duration_s: float) -> tuple[Interval, ...]:
+    """Frame mask (32 ms frames) to speech intervals: bridge short silences, drop short bursts, pad."""
+    if not mask.any():
+        return ()
+    m = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    d = np.diff(m)
+    starts = np.flatnonzero(d == 1)
+    ends = np.flatnonzero(d == -1)
+    segs = [[float(s) * FRAME_S, float(e) * FRAME_S] for s, e in zip(starts, ends)]
+    merged: list[list[float]] = []
+    for s, e in segs:
+        if merged and s - merged[-1][1] < config.min_silence_s:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    out: list[Interval] = []
+    for s, e in merged:
+        if e - s < config.min_speech_s:
+            continue
+        s = max(0.0, s - config.speech_pad_s)
+        e = min(float(duration_s), e + config.speech_pad_s)
+        if out and s <= out[-1].end_s:
+            out[-1] = Interval(out[-1].start_s, e)
+        else:
+            out.append(Interval(round(s, 3), round(e, 3)))
+    return tuple(Interval(round(i.start_s, 3), round(i.end_s, 3)) for i in out)
+
+
+def speech_intervals(samples: np.ndarray, sample_rate: int, *, config: ActivityConfig) -> tuple[Interval, ...]:
+    """Speech intervals (s) of one channel by Silero VAD.
+
+    Parameters
+    ----------
+    samples : np.ndarray
+        1-D float signal at ``sample_rate``.
+    sample_rate : int
+        Hz, >= 8000.
+    config : ActivityConfig
+        thresholds (probability, min speech, min silence, padding; seconds).
+    """
+    x16 = to_16k(samples, sample_rate)
+    probs = speech_probabilities(x16)
+    duration_s = len(samples) / float(sample_rate)
+    return mask_to_intervals(_hysteresis(probs, config.vad_threshold), config=config, duration_s=duration_s)
+
+
+def leak_gain_db(own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray) -> float | None:
+    """Estimated level of the other party's leak in this channel, relative to the other channel (dB).
+
+    The 20th percentile of ``own - other`` over frames in which the other party speaks clearly:
+    frames where only the other speaks dominate it, so real double talk does not inflate it.
+    """
+    sel = other_active & (other_db > np.percentile(other_db, 50))
+    if sel.sum() < 10:
+        return None
+    return float(np.percentile(own_db[sel] - other_db[sel], 20))
+
+
+def stereo_activity(
+    agent: np.ndarray, caller: np.ndarray, sample_rate: int, *, config: ActivityConfig
+) -> dict[Party, tuple[Interval, ...]]:
+    """Speech intervals of both parties of a two-channel call, leaked speech removed.
+
+    Parameters
+    ----------
+    agent, caller : np.ndarray
+        the two channels (1-D, same length) at ``sample_rate`` Hz.
+    config : ActivityConfig
+        VAD thresholds and ``crosstalk_margin_db``.
+
+    Returns
+    -------
+    dict
+        ``{"agent": intervals, "caller": intervals}`` in seconds.
+    """
+    a16 = to_16k(agent, sample_rate)
+    c16 = to_16k(caller, sample_rate)
+    pa = speech_probabilities(a16)
+    pc = speech_probabilities(c16)
+    n = min(pa.shape[0], pc.shape[0])
+    pa, pc = pa[:n], pc[:n]
+    ea = frame_energy_db(a16, n)
+    ec = frame_energy_db(c16, n)
+    va = _hysteresis(pa, config.vad_threshold)
+    vc = _hysteresis(pc, config.vad_threshold)
+    own_a = _own_speech(va, ea, ec, vc, config.crosstalk_margin_db)
+    own_c = _own_speech(vc, ec, ea, va, config.crosstalk_margin_db)
+    duration_s = len(agent) / float(sample_rate)
+    return {
+        "agent": mask_to_intervals(own_a, config=config, duration_s=duration_s),
+        "caller": mask_to_intervals(own_c, config=config, duration_s=duration_s),
+    }
+
+
+def _own_speech(active: np.ndarray, own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray, margin_db: float) -> np.ndarray:
+    gain = leak_gain_db(own_db, other_db, other_active)
+    if gain is None:
+        return active
+    expected_leak = other_db + gain
+    own = own_db > expected_leak + margin_db
+    # smooth the energy decision over 3 frames so word-internal dips do not chop speech
+    own = np.convolve(own.astype(np.float32), np.ones(3, dtype=np.float32) / 3, mode="same") > 0.34
+    return active & own
+
+
+def restrict(intervals: Sequence[Interval], to: Sequence[Interval]) -> tuple[Interval, ...]:
+    """The parts of ``intervals`` that fall inside ``to`` (both sorted, non-overlapping)."""
+    out: list[Interval] = []
+    j = 0
+    for iv in intervals:
+        while j < len(to) and to[j].end_s <= iv.start_s:
+            j += 1
+        k = j
+        while k < len(to) and to[k].start_s < iv.end_s:
+            s, e = max(iv.start_s, to[k].start_s), min(iv.end_s, to[k].end_s)
+            if e > s:
+                out.append(Interval(s, e))
+            k += 1
+    return tuple(out)
