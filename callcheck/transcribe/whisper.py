@@ -1,0 +1,201 @@
+"""The transcriber interface and its faster-whisper adapter.
+
+Layers above see only :class:`Transcriber`: ``transcribe(samples, sample_rate, speech=…,
+language=…, speaker=…) -> tuple[Word, ...]``. Tests of those layers use a scripted transcriber; the
+real model is tested end to end on real audio (``tests/test_end_to_end.py``).
+
+The adapter hands Whisper only the party's own speech: the VAD intervals of that party (crosstalk
+removed) are padded, cut out and concatenated — what faster-whisper's ``vad_filter`` does, but with
+our activity, so the VAD runs once and leaked speech of the other party is never transcribed as this
+party's words. Timestamps are mapped back to the recording. Resampling to Whisper's 16 kHz happens
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from callcheck.audio.activity import VAD_RATE, to_16k
+from callcheck.config import TranscribeConfig
+from callcheck.errors import ModelError
+from callcheck.transcribe.models import ModelSpec
+from callcheck.types import Interval, Party, Word
+
+
+class Transcriber(Protocol):
+    """What the pipeline needs from a speech recogniser."""
+
+    @property
+    def identity(self) -> str:
+        """Names the model and every setting that changes its output (part of the cache key)."""
+        ...
+
+    def detect_language(self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval]) -> tuple[str, float]:
+        """ISO 639-1 code and its probability, from the given speech."""
+        ...
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
+    ) -> tuple[Word, ...]:
+        """Words (seconds from the start of ``samples``) spoken inside ``speech``."""
+        ...
+
+
+def speech_chunks(speech: Sequence[Interval], *, pad_s: float, duration_s: float) -> list[tuple[float, float]]:
+    """Padded, merged ``(start_s, end_s)`` chunks covering ``speech``."""
+    out: list[list[float]] = []
+    for iv in speech:
+        s = max(0.0, iv.start_s - pad_s)
+        e = min(duration_s, iv.end_s + pad_s)
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _concatenate(x16: np.ndarray, chunks: list[tuple[float, float]]) -> tuple[np.ndarray, list[dict]]:
+    sample_chunks = [{"start": int(round(s * VAD_RATE)), "end": int(round(e * VAD_RATE))} for s, e in chunks]
+    sample_chunks = [c for c in sample_chunks if c["end"] > c["start"]]
+    if not sample_chunks:
+        return np.zeros(0, dtype=np.float32), []
+    audio = np.concatenate([x16[c["start"] : c["end"]] for c in sample_chunks]).astype(np.float32)
+    return audio, sample_chunks
+
+
+def snap_words(words: Sequence[Word], speech: Sequence[Interval], *, tolerance_s: float) -> tuple[Word, ...]:
+    """Keep each word inside the party's speech: clip it to the speech interval holding its middle.
+
+    A word whose middle lies more than ``tolerance_s`` from any speech interval is dropped (it came
+    from the padding around a chunk, i.e. from noise or the other party's leak).
+    """
+    out: list[Word] = []
+    if not speech:
+        return ()
+    starts = np.array([iv.start_s for iv in speech])
+    for w in words:
+        mid = 0.5 * (w.start_s + w.end_s)
+        k = int(np.searchsorted(starts, mid, side="right")) - 1
+        best: Interval | None = None
+        best_d = float("inf")
+        for j in (k, k + 1):
+            if 0 <= j < len(speech):
+                iv = speech[j]
+                d = 0.0 if iv.start_s <= mid <= iv.end_s else min(abs(mid - iv.start_s), abs(mid - iv.end_s))
+                if d < best_d:
+                    best, best_d = iv, d
+        if best is None or best_d > tolerance_s:
+            continue
+        s = min(max(w.start_s, best.start_s), best.end_s)
+        e = min(max(w.end_s, best.start_s), best.end_s)
+        if e <= s:
+            e = min(best.end_s, s + 0.02)
+            s = max(best.start_s, e - 0.02)
+        out.append(Word(w.speaker, w.text, round(s, 3), round(e, 3), w.probability))
+    return tuple(out)
+
+
+@dataclass
+class FasterWhisperTranscriber:
+    """faster-whisper (CTranslate2) on the CPU, loaded lazily and once per process."""
+
+    spec: ModelSpec
+    config: TranscribeConfig
+    cpu_threads: int = 0
+
+    def __post_init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        c = self.config
+        return (
+            f"faster-whisper:{self.spec.name}:{c.compute_type}:beam{c.beam_size}:t{c.temperature}:"
+            f"prev{int(c.condition_on_previous_text)}:pad{c.chunk_pad_s}:prompt={c.initial_prompt}"
+        )
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self):
+        from faster_whisper import WhisperModel
+
+        try:
+            return WhisperModel(
+                self.spec.path_or_name,
+                device="cpu",
+                compute_type=self.config.compute_type,
+                cpu_threads=self.cpu_threads,
+                download_root=self.spec.download_root,
+            )
+        except Exception as exc:  # hub errors, corrupt files: one line with the fix
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if self.spec.source == "hub":
+                raise ModelError(
+                    f"model {self.spec.name!r} is not in {self.spec.download_root} and could not be downloaded "
+                    f"({first[:160]}); omit --model to use the embedded offline model, or pass --model PATH"
+                ) from None
+            raise ModelError(f"{self.spec.path_or_name}: cannot load the model ({first[:200]})") from None
+
+    def detect_language(self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval]) -> tuple[str, float]:
+        x16 = to_16k(samples, sample_rate)
+        chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
+        audio, _ = _concatenate(x16, chunks)
+        audio = audio[: int(self.config.language_detect_s * VAD_RATE)]
+        if audio.shape[0] < VAD_RATE // 2:
+            return "en", 0.0
+        lang, prob, _ = self.model.detect_language(audio=audio, language_detection_segments=1)
+        return str(lang), float(prob)
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
+    ) -> tuple[Word, ...]:
+        from faster_whisper.vad import SpeechTimestampsMap
+
+        x16 = to_16k(samples, sample_rate)
+        chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
+        audio, sample_chunks = _concatenate(x16, chunks)
+        if audio.shape[0] < VAD_RATE // 10:
+            return ()
+        c = self.config
+        segments, _info = self.model.transcribe(
+            audio,
+            language=language,
+            beam_size=c.beam_size,
+            best_of=1,
+            temperature=c.temperature,
+            condition_on_previous_text=c.condition_on_previous_text,
+            word_timestamps=True,
+            vad_filter=False,
+            initial_prompt=c.initial_prompt or None,
+        )
+        ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
+        words: list[Word] = []
+        for seg in segments:
+            for w in seg.words or ():
+                text = w.word.strip()
+                if not text:
+                    continue
+                idx = ts_map.get_chunk_index(w.start)
+                start = ts_map.get_original_time(w.start, idx)
+                end = ts_map.get_original_time(w.end, idx, is_end=True)
+                words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
+        words.sort(key=lambda w: (w.start_s, w.end_s))
+        return snap_words(words, speech, tolerance_s=c.chunk_pad_s + 0.1)
+
+
+def make_transcriber(spec: ModelSpec, config: TranscribeConfig, *, cpu_threads: int = 0) -> FasterWhisperTranscriber:
+    if spec is None:
+        raise ModelError("no model given")
+    return FasterWhisperTranscriber(spec=spec, config=config, cpu_threads=cpu_threads)
