@@ -50,21 +50,26 @@ class TranscribeConfig:
 
 @dataclass(frozen=True)
 class SeparationConfig:
-    """Speaker separation for mono recordings."""
+    """Speaker separation for mono recordings (``callcheck.audio.separate``)."""
 
-    agent_is: str = _f("first-speaker", "How the agent voice is chosen in mono: 'first-speaker' (the agent greets) or 'most-talk'.")
-    window_s: float = _f(1.0, "Length of the analysis windows clustered into two voices, s.")
-    hop_s: float = _f(0.5, "Hop between analysis windows, s.")
+    agent_is: str = _f("first-speaker", "How the agent voice is chosen in mono: 'first-speaker' (the agent greets; greeting/company words in the transcript override timing), 'most-talk', or 'greeting-words' (only the transcript's greeting phrases decide).")
+    window_s: float = _f(1.0, "Length of the analysis windows clustered into two voices, s (about one word group; long enough for stable MFCC statistics, short enough for phone turns; see docs/conversation.md).")
+    hop_s: float = _f(0.5, "Hop between analysis windows, s (half the window, the usual 50 % overlap).")
+    n_mfcc: int = _f(20, "MFCC coefficients per frame (c0, the energy, is dropped); 20 is the librosa default.")
+    min_segment_s: float = _f(0.5, "Speaker runs shorter than this are merged into their neighbours, s (about one short word; removes label flicker).")
+    min_confidence: float = _f(0.3, "Below this separation confidence the pipeline should say the parties may be mixed up (documented heuristic, see docs/conversation.md).")
 
 
 @dataclass(frozen=True)
 class TurnsConfig:
-    """Turn-taking."""
+    """Turn-taking, overlaps, talk share, dead air, questions and greeting (``callcheck.measures``)."""
 
-    max_pause_in_turn_s: float = _f(1.0, "A party keeps the floor across pauses up to this long, s (Gong/AWS-style turn merging).")
-    interruption_grace_s: float = _f(0.5, "An overlap is an interruption only if the second speaker talks past this window, s (call-ai-metrics default, norms.md).")
-    backchannel_max_s: float = _f(1.0, "A vocalisation this short inside the other's speech is a backchannel, s.")
-    dead_air_min_s: float = _f(3.0, "Both silent at least this long counts as dead air, s (MiiTel counts silences >= 3 s, norms.md).")
+    max_pause_in_turn_s: float = _f(1.0, "A party keeps the floor across pauses up to this long, s (Gong/AWS-style turn merging; Stivers et al. 2009 put the typical gap between turns at ~0.2 s, so 1 s is clearly a pause, not a hand-over).")
+    interruption_grace_s: float = _f(0.5, "An overlap is an interruption only if both talk together longer than this window, s (call-ai-metrics default, norms.md).")
+    backchannel_max_s: float = _f(1.0, "A vocalisation this short inside the other's speech is a backchannel, s (MiiTel counts overlaps only from 1 s, norms.md).")
+    min_overlap_s: float = _f(0.1, "Overlaps shorter than this are ignored, s (two VAD paddings of 0.05 s each can make adjacent turns touch).")
+    dead_air_min_s: float = _f(3.0, "Both silent at least this long counts as dead air, s (MiiTel counts silences >= 3 s, norms.md). Silence before the first and after the last speech is not counted.")
+    company_names: tuple[str, ...] = _f((), "Company names looked for in the greeting (case-insensitive); empty: only phrases such as 'willkommen bei', 'thank you for calling' show the company.")
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,80 @@ class VoiceConfig:
 
 @dataclass(frozen=True)
 class RulesConfig:
-    """Thresholds and weights of the eight mistake rules."""
+    """Thresholds and weights of the eight mistake rules (see ``docs/rules.md``).
+
+    Voice measures have no sourced absolute cut-offs (norms.md): the absolute values below are
+    backstops; with baselines (``callcheck report``) a call is also compared with the team's
+    distribution and with the agent's own earlier calls, and each finding says which comparison
+    carried it (``evidence.baseline``).
+    """
+
+    # --- baselines -------------------------------------------------------------------------
+    team_percentile: float = _f(90.0, "A call is unusual for the team when its value lies beyond this percentile of all team calls (in the 'worse' direction), %. norms.md: compare with the team's spread (percentiles).")
+    team_min_calls: int = _f(10, "Fewest team calls before the team comparison is used (fewer: too noisy for a 90th percentile).")
+    agent_min_calls: int = _f(5, "Fewest earlier calls of the same agent before the own-history comparison is used.")
+    agent_mad_k: float = _f(2.0, "Own-history comparison: flagged when the value is this many scaled MADs (1.4826*MAD, ~SD) beyond the agent's own median (robust z > 2, about the outer 2.5 %).")
+    agent_min_delta_frac: float = _f(0.10, "Own-history comparison also needs a change of at least this fraction of the own median, so a very steady agent is not flagged for noise.")
+    max_findings_per_rule: int = _f(3, "Per call, at most this many moment findings per rule (the most severe first); the evidence still counts all.")
+    quote_max_words: int = _f(30, "Longest transcript quote in a finding's evidence, words.")
+    # --- 1 toneless ----------------------------------------------------------------------------
+    m1_monotony_min: float = _f(0.70, "Mistake 1: monotony (0..1, 1 = flat) at or above this is flat in absolute terms. Heuristic backstop: no sourced cut-off exists (norms.md); the team/own comparisons carry the rule.")
+    m1_f0_variation_st_max: float = _f(1.5, "Mistake 1: F0 SD below this many semitones supports 'toneless'. Heuristic: lively conversational speech is typically 2-4 st (Traunmüller & Eriksson; norms.md gives no cut-off).")
+    m1_min_talk_s: float = _f(20.0, "Mistakes 1/2: the agent must speak at least this long, s, for a voice verdict.")
+    # --- 2 indifferent -------------------------------------------------------------------------
+    m2_monotony_min: float = _f(0.60, "Mistake 2: monotony at or above this counts as flat prosody (a weaker bar than mistake 1; heuristic).")
+    m2_quiet_vs_caller_db: float = _f(-6.0, "Mistake 2: agent this many dB quieter than the caller (conversation.agent_to_caller.loudness_db) counts as low energy (heuristic: 6 dB = half the amplitude).")
+    m2_reply_latency_s: float = _f(1.2, "Mistake 2: median agent reply latency above this, s, counts as slow responses (typical gap ~0.2 s, Stivers et al. 2009; 1.2 s is six times that).")
+    m2_backchannels_per_min: float = _f(0.5, "Mistake 2: fewer agent backchannels per minute of caller talk than this counts as few acknowledgements (heuristic).")
+    m2_min_caller_talk_s: float = _f(30.0, "Mistake 2: backchannel rate is judged only when the caller talks at least this long, s.")
+    m2_min_signals: int = _f(3, "Mistake 2 fires when at least this many of its signals are present, one of them a voice signal (flat or quiet).")
+    # --- 3 impatience --------------------------------------------------------------------------
+    m3_min_interruption_s: float = _f(0.5, "Mistake 3: an agent interruption counts when the overlap lasts at least this long, s (call-ai-metrics grace window, norms.md).")
+    m3_high_interruptions: int = _f(3, "Mistake 3: this many agent interruptions in one call make the finding 'high'.")
+    # --- 4 greeting ----------------------------------------------------------------------------
+    m4_max_words: int = _f(12, "Mistake 4: greetings with more words than this are too long. The article's bad example has ~17 words, a short modern greeting 5-7 (norms.md).")
+    m4_max_duration_s: float = _f(5.0, "Mistake 4: greetings longer than this, s, are too long (short greeting ~2-3 s, norms.md; heuristic margin).")
+    m4_min_stock_formulas: int = _f(2, "Mistake 4: this many stock formulas ('herzlich willkommen', 'was kann ich für Sie tun') make even a short greeting antiquated.")
+    # --- 5 rushed ------------------------------------------------------------------------------
+    m5_pause_share_max: float = _f(0.08, "Mistake 5: pause share of the agent's talk time below this is little breathing room (heuristic; German moderate tempo incl. pauses 4.2 vs 5.7 syll/s without, stimmste.de, implies ~25 % pauses).")
+    m5_reply_gap_max_s: float = _f(0.10, "Mistake 5: median agent reply latency below this, s, is a very short gap (typical ~0.2 s, Stivers et al. 2009).")
+    m5_speedup_ratio: float = _f(1.15, "Mistake 5: speech rate in the last third of the call / first third at or above this is speeding up (heuristic).")
+    m5_speech_rate_wpm_en: float = _f(160.0, "Mistake 5: English speech rate (pauses included) above this, wpm, is rushed (vitalogy.cx: > 160 rushed).")
+    m5_speech_rate_wpm_de: float = _f(130.0, "Mistake 5: German speech rate above this, wpm, is rushed (German reference 90-120 wpm, de.wikipedia 'Sprechtempo', plus the same ~8 % margin as 160 over 150 in English).")
+    m5_min_signals: int = _f(2, "Mistake 5 fires when at least this many of its signals are present.")
+    # --- 6 unclear -----------------------------------------------------------------------------
+    m6_confidence_mean_min: float = _f(0.60, "Mistake 6: mean ASR word probability below this supports unclear pronunciation (heuristic; clean speech is typically > 0.8 with Whisper).")
+    m6_low_confidence_share_max: float = _f(0.25, "Mistake 6: share of low-confidence agent words above this supports unclear pronunciation (heuristic).")
+    m6_min_repairs: int = _f(1, "Mistake 6: caller repair requests ('Wie bitte?') needed before ASR confidence alone is not enough; one repair request plus low confidence, or this many + 1 repairs alone, fire.")
+    # --- 7 too fast ----------------------------------------------------------------------------
+    m7_articulation_sps: float = _f(6.5, "Mistake 7: articulation rate above this, syllables/s, is too fast (read speech: English 6.19, German 5.97 syll/s, Pellegrino et al. 2011; German spontaneous 5.7, stimmste.de).")
+    m7_caller_ratio: float = _f(1.15, "Mistake 7: the agent's articulation rate must also exceed the caller's by this factor (mission.md: 'above the caller's rate').")
+    # --- 8 know-it-all -------------------------------------------------------------------------
+    m8_talk_share_max: float = _f(0.70, "Mistake 8: agent talk share above this is dominance (call-ai-metrics default 0.7; Gong: results drop above 65 %, norms.md).")
+    m8_monologue_s: float = _f(60.0, "Mistake 8: a single agent turn longer than this, s, is a long monologue (heuristic).")
+    m8_min_questions: int = _f(2, "Mistake 8: fewer agent questions than this counts as 'few questions' (Gong: 11-14 on good discovery calls; support calls need fewer, heuristic).")
+    m8_you_i_ratio: float = _f(2.0, "Mistake 8: you-messages at least this many times the I-messages (and >= 2 of them) count as a signal.")
+    m8_min_signals: int = _f(3, "Mistake 8 fires with a contradiction phrase plus one more signal, or with this many signals.")
+    # --- strengths -----------------------------------------------------------------------------
+    strength_min_questions: int = _f(3, "Strength: at least this many agent questions (or 2 open ones).")
+    strength_listening_share: tuple[float, ...] = _f((0.30, 0.60), "Strength: agent talk share inside this range means the agent listened (Gong: 43 % on winning calls, norms.md).")
+    strength_min_backchannels: int = _f(3, "Strength: at least this many agent backchannels.")
+    # --- severity weights ----------------------------------------------------------------------
+    severity_weights: tuple[float, ...] = _f((0.0, 1.0, 2.0, 3.0), "Weights of info, low, medium, high when findings are summed (ranking focus points and calls worth listening to).")
 
 
 @dataclass(frozen=True)
 class ReportConfig:
-    """Report rendering."""
+    """Report rendering (see ``docs/reports.md``)."""
+
+    language: str = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls).")
+    focus_points: int = _f(3, "Most focus points on an agent page (the article-backed mistakes with the highest weighted count; 2-3 per the issue).")
+    snippet_pad_s: float = _f(1.5, "Audio kept before and after a finding's moment in a snippet or clip, s.")
+    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s (keeps pages small: 12 s mono 16 kHz ~ 380 kB).")
+    embed_audio: bool = _f(True, "Embed snippets as data: URIs when the call's source file exists.")
+    outlier_factor: float = _f(2.0, "Team overview: an agent is an outlier for a mistake when their share of calls with it is at least this times the team's share (and at least outlier_min_calls calls).")
+    outlier_min_calls: int = _f(3, "Fewest calls before an agent can be an outlier.")
+    listen_top_n: int = _f(10, "Team overview: how many calls most worth listening to are listed.")
 
 
 @dataclass(frozen=True)
