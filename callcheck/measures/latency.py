@@ -34,11 +34,16 @@ def reply_gaps(*, turns: Sequence[Turn]) -> tuple[Gap, ...]:
     """Gaps at every change of speaker (see module doc)."""
     ordered = sorted(turns, key=lambda t: (t.start_s, t.end_s))
     out: list[Gap] = []
-    for prev, cur in zip(ordered, ordered[1:]):
-        if prev.speaker == cur.speaker or cur.end_s <= prev.end_s:
+    prev: Turn | None = None
+    for cur in ordered:
+        if prev is not None and cur.end_s <= prev.end_s:
+            continue  # nested inside the floor holder's turn: not a reply, floor unchanged
+        if prev is None or prev.speaker == cur.speaker:
+            prev = cur
             continue
         out.append(Gap(cur.speaker, min(prev.end_s, cur.start_s), max(prev.end_s, cur.start_s),
                        float(cur.start_s - prev.end_s)))
+        prev = cur
     return tuple(out)
 
 

@@ -45,7 +45,7 @@ class Question:
 def _sentences(words: Sequence[Word], max_pause_s: float) -> list[list[Word]]:
     out: list[list[Word]] = []
     cur: list[Word] = []
-    for w in sorted(words, key=lambda w: w.start_s):
+    for w in sorted(words, key=lambda w: (w.speaker, w.start_s)):
         if cur and (w.speaker != cur[-1].speaker or w.start_s - cur[-1].end_s > max_pause_s):
             out.append(cur)
             cur = []
@@ -103,4 +103,4 @@ def detect_questions(
             continue
         out.append(Question(sent[0].speaker, float(sent[0].start_s), float(sent[-1].end_s), text,
                             "open" if is_open else "closed"))
-    return tuple(out)
+    return tuple(sorted(out, key=lambda x: (x.start_s, x.speaker)))
