@@ -1,0 +1,270 @@
+"""Analysing one call: a short list of named steps, with a hook after each.
+
+    load → activity → language → transcribe → conversation → voice → rules
+
+Each step takes the frozen :class:`State` and returns a new one (``dataclasses.replace``); nothing
+is mutated. ``hook(step_name, state)`` is called after every step: the CLI's progress display is one
+hook, tests are another. Measures are computed by pure functions in :mod:`callcheck.measures`; rules
+read the per-call JSON only (:mod:`callcheck.rules`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from callcheck.audio.activity import speech_intervals, stereo_activity
+from callcheck.audio.io import load_audio
+from callcheck.config import Config
+from callcheck.errors import AudioError, ConfigError
+from callcheck.types import (
+    CallAnalysis,
+    CallAudio,
+    CallInfo,
+    Interval,
+    Party,
+    PartySignal,
+    Separation,
+    Transcript,
+    Word,
+)
+
+Hook = Callable[[str, "State"], None]
+
+#: mean absolute difference below which the two channels of a "stereo" file count as one mono signal
+DUAL_MONO_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class State:
+    """What is known about a call after each step."""
+
+    info: CallInfo
+    config: Config
+    audio: CallAudio | None = None
+    layout: str | None = None
+    notes: tuple[str, ...] = ()
+    parties: Mapping[Party, PartySignal] = field(default_factory=dict)
+    language: str | None = None
+    language_probability: float | None = None
+    transcript: Transcript | None = None
+    separation: Separation | None = None
+    conversation: object | None = None
+    voice: Mapping[Party, object] = field(default_factory=dict)
+    timings_s: Mapping[str, float] = field(default_factory=dict)
+
+
+def resolve_layout(requested: str, audio: CallAudio) -> tuple[str, np.ndarray | None, tuple[str, ...]]:
+    """The layout actually used, the mono signal when one is needed, and notes for the result.
+
+    ``auto``: two channels → ``agent-left``; one channel → ``mono``; two identical channels (a mono
+    call stored as stereo) → ``mono``. Nothing is mixed down unless the layout asks for one voice
+    track and the file has two channels; that is said in the notes.
+    """
+    ch = audio.channels
+    name = audio.source
+    if requested not in ("auto", "agent-left", "agent-right", "mono", "agent-only"):
+        raise ConfigError(f"{name}: unknown layout {requested!r}; use auto, agent-left, agent-right, mono or agent-only")
+    dual_mono = ch == 2 and float(np.mean(np.abs(audio.samples[0] - audio.samples[1]))) < DUAL_MONO_TOLERANCE
+    if requested == "auto":
+        if ch == 1:
+            return "mono", audio.samples[0], ()
+        if dual_mono:
+            return "mono", audio.samples[0], ("both channels are identical: analysed as mono",)
+        return "agent-left", None, ()
+    if requested in ("agent-left", "agent-right"):
+        if ch != 2:
+            raise AudioError(f"{name} has 1 channel, but layout {requested} needs 2; use --layout mono")
+        if dual_mono:
+            raise AudioError(f"{name}: both channels are identical, so they cannot hold one party each; use --layout mono")
+        return requested, None, ()
+    if ch == 1:
+        return requested, audio.samples[0], ()
+    mixed = (0.5 * (audio.samples[0] + audio.samples[1])).astype(np.float32)
+    return requested, mixed, (f"2 channels mixed into one because --layout {requested} was asked for",)
+
+
+# ----------------------------------------------------------------------------------------- steps
+
+
+def step_load(state: State, ctx: "Context") -> State:
+    return dataclasses.replace(state, audio=load_audio(state.info.path))
+
+
+def step_activity(state: State, ctx: "Context") -> State:
+    audio = state.audio
+    assert audio is not None
+    cfg = state.config.activity
+    layout, mono, notes = resolve_layout(state.info.layout, audio)
+    sr = audio.sample_rate
+    if layout in ("agent-left", "agent-right"):
+        ia, ic = (0, 1) if layout == "agent-left" else (1, 0)
+        act = stereo_activity(audio.channel(ia), audio.channel(ic), sr, config=cfg)
+        parties = {
+            "agent": PartySignal("agent", audio.channel(ia), sr, act["agent"], exclusive=True),
+            "caller": PartySignal("caller", audio.channel(ic), sr, act["caller"], exclusive=True),
+        }
+    elif layout == "agent-only":
+        parties = {"agent": PartySignal("agent", mono, sr, speech_intervals(mono, sr, config=cfg), exclusive=True)}
+    else:  # mono: the speech of both; the separation step splits it after transcription
+        speech = speech_intervals(mono, sr, config=cfg)
+        parties = {"agent": PartySignal("agent", mono, sr, speech, exclusive=False)}
+    return dataclasses.replace(state, layout=layout, parties=parties, notes=state.notes + notes)
+
+
+def step_language(state: State, ctx: "Context") -> State:
+    requested = state.info.language
+    if requested and requested != "auto":
+        return dataclasses.replace(state, language=requested, language_probability=None)
+    # the agent's speech decides (the agent greets); the caller's when the agent says little
+    best = max(state.parties.values(), key=lambda p: (p.party == "agent" and p.talk_time_s >= 3.0, p.talk_time_s))
+    if best.talk_time_s < 0.5:
+        return dataclasses.replace(state, language="en", language_probability=None,
+                                   notes=state.notes + ("too little speech to detect the language; assumed en",))
+    lang, prob = ctx.transcriber.detect_language(best.samples, best.sample_rate, speech=best.activity)
+    return dataclasses.replace(state, language=lang, language_probability=round(prob, 4))
+
+
+def step_transcribe(state: State, ctx: "Context") -> State:
+    words: list[Word] = []
+    for party, sig in state.parties.items():
+        words.extend(ctx.transcribe_cached(state, sig))
+    words.sort(key=lambda w: (w.start_s, w.end_s))
+    transcript = Transcript(tuple(words), state.language or "en", state.language_probability)
+    return dataclasses.replace(state, transcript=transcript)
+
+
+def step_separate(state: State, ctx: "Context") -> State:
+    """Mono only: split the one speech track into agent and caller, and give each word its speaker."""
+    if state.layout != "mono":
+        return state
+    from callcheck.audio.separate import separate_speakers
+
+    sig = state.parties["agent"]
+    assert state.transcript is not None
+    activity, separation = separate_speakers(
+        sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=state.config.separation
+    )
+    parties = {
+        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(activity.get(p, ())), exclusive=False) for p in ("agent", "caller")
+    }
+    words = tuple(
+        dataclasses.replace(w, speaker=_speaker_at(activity, w.start_s, w.end_s)) for w in state.transcript.words
+    )
+    transcript = dataclasses.replace(state.transcript, words=words)
+    return dataclasses.replace(state, parties=parties, transcript=transcript, separation=separation)
+
+
+def _speaker_at(activity: Mapping[Party, Sequence[Interval]], start_s: float, end_s: float) -> Party:
+    """The party whose activity covers most of ``[start_s, end_s]`` (nearest by middle if none)."""
+    span = Interval(start_s, max(end_s, start_s + 1e-3))
+    best: Party = "agent"
+    best_cover = -1.0
+    for party, ivs in activity.items():
+        cover = sum(span.overlap_s(iv) for iv in ivs)
+        if cover > best_cover:
+            best, best_cover = party, cover
+    if best_cover > 0:
+        return best
+    mid = 0.5 * (start_s + end_s)
+    dist = {p: min((min(abs(mid - iv.start_s), abs(mid - iv.end_s)) for iv in ivs), default=1e9) for p, ivs in activity.items()}
+    return min(dist, key=dist.get) if dist else "agent"
+
+
+def step_conversation(state: State, ctx: "Context") -> State:
+    from callcheck.measures.conversation import analyse_conversation
+
+    assert state.transcript is not None and state.audio is not None
+    conv = analyse_conversation(
+        activity={p: s.activity for p, s in state.parties.items()},
+        words=state.transcript.words,
+        duration_s=state.audio.duration_s,
+        language=state.transcript.language,
+        config=state.config.turns,
+        layout=state.layout or "mono",
+    )
+    return dataclasses.replace(state, conversation=conv)
+
+
+def step_voice(state: State, ctx: "Context") -> State:
+    from callcheck.measures.voice import measure_voice
+
+    assert state.transcript is not None and state.audio is not None
+    voice = {
+        p: measure_voice(
+            sig, state.transcript.of(p), language=state.transcript.language, config=state.config.voice,
+            duration_s=state.audio.duration_s,
+        )
+        for p, sig in state.parties.items()
+    }
+    return dataclasses.replace(state, voice=voice)
+
+
+STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
+    ("load", step_load),
+    ("activity", step_activity),
+    ("language", step_language),
+    ("transcribe", step_transcribe),
+    ("separate", step_separate),
+    ("conversation", step_conversation),
+    ("voice", step_voice),
+)
+
+
+@dataclass
+class Context:
+    """What the steps need besides the state: the transcriber and the transcript cache."""
+
+    transcriber: object
+    cache: object | None = None
+
+    def transcribe_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(state.info.path, sig, self.transcriber.identity, state.language or "")
+            hit = self.cache.get(key)
+            if hit is not None:
+                return tuple(dataclasses.replace(w, speaker=sig.party) for w in hit)
+        words = self.transcriber.transcribe(
+            sig.samples, sig.sample_rate, speech=sig.activity, language=state.language or "en", speaker=sig.party
+        )
+        if self.cache is not None and key is not None:
+            self.cache.put(key, words)
+        return words
+
+
+def run_steps(info: CallInfo, *, config: Config, context: Context, hook: Hook | None = None) -> State:
+    """Run every step on one call and return the final state (the per-call JSON is built from it)."""
+    state = State(info=info, config=config)
+    timings: dict[str, float] = {}
+    for name, fn in STEPS:
+        t0 = time.perf_counter()
+        state = fn(state, context)
+        timings[name] = round(time.perf_counter() - t0, 4)
+        state = dataclasses.replace(state, timings_s=dict(timings))
+        if hook is not None:
+            hook(name, state)
+    return state
+
+
+def to_analysis(state: State) -> CallAnalysis:
+    """The frozen analysis of a finished state."""
+    assert state.audio is not None and state.transcript is not None
+    conv = state.conversation
+    return CallAnalysis(
+        info=state.info,
+        duration_s=state.audio.duration_s,
+        sample_rate=state.audio.sample_rate,
+        channels=state.audio.channels,
+        layout=state.layout,  # type: ignore[arg-type]
+        transcript=state.transcript,
+        parties=state.parties,
+        turns=tuple(getattr(conv, "turns", ())),
+        overlaps=tuple(getattr(conv, "overlaps", ())),
+        separation=state.separation,
+        timings_s=state.timings_s,
+    )

@@ -1,0 +1,147 @@
+"""The per-call JSON: built from the final pipeline state, validated against the JSON Schema.
+
+JSON is produced here and nowhere else (the edge of the data model). The schema lives in
+``callcheck/schema/call.schema.json``; ``schema_version`` changes when a key is renamed or removed
+(adding keys keeps it).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from importlib import resources
+from typing import Any, Mapping
+
+from callcheck import SCHEMA_VERSION, __version__
+from callcheck.config import config_to_dict
+from callcheck.types import PARTIES
+
+
+def _num(x: Any, nd: int = 3) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, (int,)) and not isinstance(x, bool):
+        return int(x)
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return x
+    if not math.isfinite(f):
+        return None
+    return round(f, nd)
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON data from numbers, numpy scalars, tuples, mappings and objects with ``to_json``."""
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if hasattr(obj, "to_json"):
+        return jsonable(obj.to_json())
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return jsonable(obj.item())
+    if isinstance(obj, (int, float)):
+        return _num(obj, 4)
+    if hasattr(obj, "__dataclass_fields__"):
+        import dataclasses
+
+        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return str(obj)
+
+
+def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, settings_hash: str) -> dict[str, Any]:
+    """The canonical per-call result (contract keys plus callcheck's own)."""
+    audio = state.audio
+    info = state.info
+    transcript = state.transcript
+    conv = state.conversation
+    conv_json = jsonable(conv) if conv is not None else {}
+    per_speaker_conv = conv_json.get("per_speaker", {}) if isinstance(conv_json, dict) else {}
+    total_talk = sum(sig.talk_time_s for sig in state.parties.values())
+
+    speakers: dict[str, Any] = {}
+    parties = [p for p in PARTIES if p in state.parties]
+    for p in parties:
+        sig = state.parties[p]
+        entry: dict[str, Any] = {
+            "talk_time_s": _num(sig.talk_time_s),
+            "talk_share": _num(sig.talk_time_s / total_talk if total_talk > 0 else None, 4),
+        }
+        voice = state.voice.get(p)
+        if voice is not None:
+            vj = jsonable(voice)
+            quality = list(vj.pop("quality", []) or [])
+            entry.update(vj)
+        else:
+            quality = []
+        entry.update({k: v for k, v in per_speaker_conv.get(p, {}).items() if k not in ("talk_time_s", "talk_share")})
+        entry["word_count"] = len(transcript.of(p))
+        entry["activity"] = [[_num(iv.start_s), _num(iv.end_s)] for iv in sig.activity]
+        entry["quality"] = quality
+        speakers[p] = entry
+
+    words = [
+        {"speaker": w.speaker, "text": w.text, "start_s": _num(w.start_s), "end_s": _num(w.end_s), "probability": _num(w.probability)}
+        for w in transcript.words
+    ]
+    turns = [jsonable(t) for t in (getattr(conv, "turns", ()) or ())]
+    overlaps = [jsonable(o) for o in (getattr(conv, "overlaps", ()) or ())]
+    for o in overlaps:
+        o.pop("duration_s", None)
+    greeting = conv_json.get("greeting") if isinstance(conv_json, dict) else None
+    conversation = conv_json.get("summary", {}) if isinstance(conv_json, dict) else {}
+
+    sep = state.separation
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "callcheck_version": __version__,
+        "call_id": info.call_id,
+        "agent": info.agent,
+        "date": info.date,
+        "source": info.path,
+        "input_sha256": input_sha256,
+        "settings_hash": settings_hash,
+        "analysed_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "duration_s": _num(audio.duration_s),
+        "sample_rate": audio.sample_rate,
+        "channels": audio.channels,
+        "codec": audio.codec,
+        "layout": state.layout,
+        "language": transcript.language,
+        "language_probability": _num(transcript.language_probability, 4),
+        "model": dict(model),
+        "separation": None if sep is None else {"method": sep.method, "confidence": _num(sep.confidence), "notes": list(sep.notes)},
+        "notes": list(state.notes),
+        "speakers": speakers,
+        "conversation": conversation,
+        "greeting": greeting,
+        "words": words,
+        "turns": turns,
+        "overlaps": overlaps,
+        "findings": [],
+        "strengths": [],
+        "promises": [],
+        "timings_s": dict(state.timings_s),
+        "config": config_to_dict(state.config),
+    }
+
+
+def load_schema() -> dict[str, Any]:
+    return json.loads((resources.files("callcheck") / "schema" / "call.schema.json").read_text(encoding="utf-8"))
+
+
+def validate_call_json(data: Mapping[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``data`` breaks the schema."""
+    import jsonschema
+
+    jsonschema.validate(instance=data, schema=load_schema())
+
+
+def dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
