@@ -1,0 +1,56 @@
+"""Mistake 1, "Stimme klingt tonlos" (toneless voice): flat pitch, compared with the team and the agent.
+
+Signals (mission.md): ``speakers.agent.monotony`` (0..1, 1 = flat) against an absolute backstop, the
+team's distribution and the agent's own calls; ``f0_variation_st`` (F0 SD in semitones around the
+speaker's median, eGeMAPS/DisVoice vocabulary) as support. No sourced absolute cut-off exists for
+either (norms.md), so the relative comparisons carry the rule once baselines exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from callcheck.rules.common import RuleContext, compare, longest_turn, num, primary, quote, r3, speaker
+from callcheck.types import Finding
+
+MISTAKE = 1
+RULE_ID = "M1_TONELESS"
+THRESHOLDS = ("m1_monotony_min", "m1_f0_variation_st_max", "m1_min_talk_s", "team_percentile", "agent_mad_k")
+SIGNALS = "monotony (0..1) vs absolute/team/own; F0 SD in semitones"
+
+
+def talk_time(call: Mapping[str, Any], party: str) -> float:
+    t = num(speaker(call, party).get("talk_time_s"))
+    if t is not None:
+        return t
+    return sum(float(x["end_s"]) - float(x["start_s"]) for x in (call.get("turns") or []) if x.get("speaker") == party)
+
+
+def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+    cfg = ctx.config
+    ag = speaker(call, "agent")
+    talk_s = talk_time(call, "agent")
+    if talk_s < cfg.m1_min_talk_s:
+        return []
+    mono = num(ag.get("monotony"))
+    f0sd = num(ag.get("f0_variation_st"))
+    comps_m = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m1_monotony_min, ctx=ctx) if mono is not None else []
+    comps_f = compare(f0sd, measure="agent.f0_variation_st", higher_is_worse=False, absolute=cfg.m1_f0_variation_st_max, ctx=ctx) if f0sd is not None else []
+    main = primary(comps_m) if comps_m else primary(comps_f)
+    if main is None:
+        return []
+    fired = sum(c.fired for c in comps_m) + sum(c.fired for c in comps_f)
+    severity = "high" if fired >= 3 else "medium" if fired == 2 or main != "team" else "low"
+    turn = longest_turn(call, "agent")
+    start_s, end_s = (float(turn["start_s"]), float(turn["end_s"])) if turn else (None, None)
+    evidence = {
+        "baseline": main,
+        "measures": {"monotony": r3(mono), "f0_variation_st": r3(f0sd), "f0_range_st": r3(num(ag.get("f0_range_st"))),
+                     "loudness_variation_db": r3(num(ag.get("loudness_variation_db"))), "talk_time_s": r3(talk_s)},
+        "comparisons": {"monotony": [c.to_json() for c in comps_m], "f0_variation_st": [c.to_json() for c in comps_f]},
+        "span": "agent's longest turn (the measures cover all of the agent's speech)",
+        "quote": quote(str(turn.get("text", "")), max_words=cfg.quote_max_words) if turn else "",
+    }
+    what = f"monotony {mono:.2f}" if mono is not None else f"F0 variation {f0sd:.1f} st"
+    msg = f"The agent's voice is flat ({what}; compared with the {main} baseline)."
+    return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg)]

@@ -1,0 +1,72 @@
+"""Mistake 3, "Stimme drückt Ungeduld aus" (impatience): the agent barges in, or says "wie gesagt".
+
+Signals (mission.md): agent interruptions (``overlaps[]`` with ``interrupter == "agent"`` and
+``kind == "interruption"`` lasting at least the 0.5 s grace window of call-ai-metrics) and
+impatience phrases ("wie gesagt", "ja ja", "kommen Sie zum Punkt", "as I said"). Each is a
+moment: one finding per interruption or phrase, the most severe first, at most
+``max_findings_per_rule`` per call; the evidence counts all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from callcheck.rules.common import RuleContext, hit_json, prev_turn, quote, r3, turn_at
+from callcheck.types import Finding
+
+MISTAKE = 3
+RULE_ID = "M3_IMPATIENT"
+THRESHOLDS = ("m3_min_interruption_s", "m3_high_interruptions", "max_findings_per_rule")
+SIGNALS = "agent interruptions (overlap >= grace window), impatience phrases"
+
+
+def agent_interruptions(call: Mapping[str, Any], min_s: float) -> list[Mapping[str, Any]]:
+    """Agent interruptions from ``overlaps[]`` (contract), else ``conversation.interruptions``."""
+    ov = [o for o in (call.get("overlaps") or []) if o.get("interrupter") == "agent" and o.get("kind") == "interruption"]
+    if not ov and not call.get("overlaps"):
+        ov = [o for o in ((call.get("conversation") or {}).get("interruptions") or []) if o.get("interrupter") == "agent"]
+    return [o for o in ov if float(o["end_s"]) - float(o["start_s"]) >= min_s]
+
+
+def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+    cfg = ctx.config
+    qmax = cfg.quote_max_words
+    inter = agent_interruptions(call, cfg.m3_min_interruption_s)
+    phrases = ctx.hits(call, "agent", "impatience")
+    if not inter and not phrases:
+        return []
+    found: list[tuple[int, float, Finding]] = []
+    sev_rank = {"low": 1, "medium": 2, "high": 3}
+    for o in inter:
+        s, e = float(o["start_s"]), float(o["end_s"])
+        cut = prev_turn(call, s + 1e-6, "caller") or turn_at(call, "caller", s, e)
+        own = turn_at(call, "agent", s, e)
+        with_phrase = [h for h in phrases if own is not None and own["start_s"] <= h.start_s <= own["end_s"]]
+        severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
+        evidence = {
+            "baseline": "absolute",
+            "kind": "interruption",
+            "measures": {"overlap_s": r3(e - s), "agent_interruptions_in_call": len(inter),
+                         "impatience_phrases_in_call": len(phrases)},
+            "thresholds": {"min_interruption_s": cfg.m3_min_interruption_s, "high_interruptions": cfg.m3_high_interruptions},
+            "caller_quote": quote(str(cut.get("text", "")), max_words=qmax) if cut else "",
+            "quote": quote(str(own.get("text", "")), max_words=qmax) if own else "",
+            "phrases": [hit_json(h, max_words=qmax) for h in with_phrase],
+        }
+        msg = f"The agent talked over the caller for {e - s:.1f} s at {s:.1f} s."
+        found.append((sev_rank[severity], e - s, Finding(MISTAKE, RULE_ID, severity, s, e, evidence, msg)))
+    inter_turns = [turn_at(call, "agent", float(o["start_s"]), float(o["end_s"])) for o in inter]
+    for h in phrases:
+        if any(t is not None and t["start_s"] <= h.start_s <= t["end_s"] for t in inter_turns):
+            continue  # already evidence of that interruption
+        severity = "high" if len(phrases) >= 3 else "medium"
+        evidence = {
+            "baseline": "absolute", "kind": "phrase",
+            "measures": {"impatience_phrases_in_call": len(phrases), "agent_interruptions_in_call": len(inter)},
+            "phrase": h.matched, "quote": quote(h.turn_text, max_words=qmax, around=h.matched),
+            "thresholds": {"phrase_list": "impatience"},
+        }
+        msg = f"Impatience phrase \u201c{h.matched}\u201d at {h.start_s:.1f} s."
+        found.append((sev_rank[severity], h.end_s - h.start_s, Finding(MISTAKE, RULE_ID, severity, h.start_s, h.end_s, evidence, msg)))
+    found.sort(key=lambda x: (-x[0], -x[1]))
+    return [f for _, _, f in found[: cfg.max_findings_per_rule]]

@@ -1,0 +1,78 @@
+"""Mistake 6, "nachlässige, undeutliche Aussprache" (sloppy, unclear pronunciation).
+
+Signals (mission.md): low ASR word confidence of the agent (mean and share of low-confidence words)
+and the caller's repair requests ("Wie bitte?", "Können Sie das wiederholen?", "Sorry, what?").
+ASR confidence also drops with line noise, so confidence alone yields at most a 'low' finding and
+only when both the mean and the share fail; a repair request after an agent turn is the strong
+evidence, and each one is a moment (the agent turn before it, and the request).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any, Mapping
+
+from callcheck.rules.common import RuleContext, num, prev_turn, quote, r3, speaker, turns_of
+from callcheck.types import Finding
+
+MISTAKE = 6
+RULE_ID = "M6_UNCLEAR"
+THRESHOLDS = ("m6_confidence_mean_min", "m6_low_confidence_share_max", "m6_min_repairs", "max_findings_per_rule")
+SIGNALS = "ASR word confidence (mean, low-confidence share), caller repair requests"
+LOW_WORD_P = 0.5
+
+
+def confidence(call: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    ag = speaker(call, "agent")
+    mean, share = num(ag.get("word_confidence_mean")), num(ag.get("low_confidence_word_share"))
+    ps = [float(w["probability"]) for w in (call.get("words") or []) if w.get("speaker") == "agent" and num(w.get("probability")) is not None]
+    if mean is None and ps:
+        mean = statistics.fmean(ps)
+    if share is None and ps:
+        share = sum(p < LOW_WORD_P for p in ps) / len(ps)
+    return mean, share
+
+
+def _worst_turn(call: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    best, best_p = None, 2.0
+    for t in turns_of(call, "agent"):
+        ps = [float(w["probability"]) for w in (call.get("words") or []) if w.get("speaker") == "agent"
+              and num(w.get("probability")) is not None and t["start_s"] - 0.05 <= w["start_s"] < t["end_s"] + 0.05]
+        if len(ps) >= 3 and statistics.fmean(ps) < best_p:
+            best, best_p = t, statistics.fmean(ps)
+    return best
+
+
+def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+    cfg = ctx.config
+    mean, share = confidence(call)
+    low_mean = mean is not None and mean < cfg.m6_confidence_mean_min
+    low_share = share is not None and share > cfg.m6_low_confidence_share_max
+    low_conf = low_mean or low_share
+    repairs = ctx.hits(call, "caller", "repair_requests")
+    n = len(repairs)
+    if not ((n >= cfg.m6_min_repairs and low_conf) or n >= cfg.m6_min_repairs + 1 or (low_mean and low_share)):
+        return []
+    base = {
+        "baseline": "absolute",
+        "measures": {"word_confidence_mean": r3(mean), "low_confidence_word_share": r3(share), "repair_requests": n},
+        "thresholds": {"confidence_mean_min": cfg.m6_confidence_mean_min, "low_confidence_share_max": cfg.m6_low_confidence_share_max,
+                       "low_word_probability": LOW_WORD_P, "min_repairs": cfg.m6_min_repairs},
+    }
+    out: list[Finding] = []
+    if n:
+        severity = "high" if low_conf and n >= cfg.m6_min_repairs else "medium"
+        for h in repairs[: cfg.max_findings_per_rule]:
+            before = prev_turn(call, h.start_s, "agent")
+            s = float(before["start_s"]) if before else h.start_s
+            ev = dict(base, quote=quote(str(before.get("text", "")), max_words=cfg.quote_max_words) if before else "",
+                      caller_quote=quote(h.turn_text, max_words=cfg.quote_max_words, around=h.matched),
+                      repair_request={"phrase": h.matched, "start_s": r3(h.start_s), "end_s": r3(h.end_s)})
+            msg = f"The caller asked to repeat (\u201c{h.matched}\u201d at {h.start_s:.1f} s)."
+            out.append(Finding(MISTAKE, RULE_ID, severity, s, h.end_s, ev, msg))
+        return out
+    t = _worst_turn(call)
+    ev = dict(base, quote=quote(str(t.get("text", "")), max_words=cfg.quote_max_words) if t else "",
+              span="the agent turn with the lowest word confidence")
+    msg = f"Many of the agent's words were hard to recognise (mean confidence {mean:.2f}, {share:.0%} low)."
+    return [Finding(MISTAKE, RULE_ID, "low", float(t["start_s"]) if t else None, float(t["end_s"]) if t else None, ev, msg)]

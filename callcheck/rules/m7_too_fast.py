@@ -1,0 +1,75 @@
+"""Mistake 7, "zu schnelles Sprechen" (speaking too fast): a high articulation rate.
+
+Signals (mission.md, norms.md): the agent's articulation rate (syllables/s, pauses removed — so it
+compares across German and English) above the norm (read speech 5.97-6.19 syll/s, Pellegrino et
+al. 2011), above the team / own calls, *and* above the caller's rate by ``m7_caller_ratio``; the
+caller asking to slow down ("langsamer bitte") is direct evidence. Pauses and gaps are mistake 5.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from callcheck.rules.common import RuleContext, compare, longest_turn, num, prev_turn, primary, quote, r3, speaker, turn_at
+from callcheck.rules.m1_toneless import talk_time
+from callcheck.types import Finding
+
+MISTAKE = 7
+RULE_ID = "M7_TOO_FAST"
+THRESHOLDS = ("m7_articulation_sps", "m7_caller_ratio", "m1_min_talk_s", "team_percentile", "agent_mad_k")
+SIGNALS = "articulation rate (syll/s) vs norm/team/own and vs the caller; caller asks to slow down"
+
+
+def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+    cfg = ctx.config
+    ag, ca = speaker(call, "agent"), speaker(call, "caller")
+    rate = num(ag.get("articulation_rate_sps"))
+    caller_rate = num(ca.get("articulation_rate_sps"))
+    slow_down = ctx.hits(call, "caller", "slow_down_requests")
+    if talk_time(call, "agent") < cfg.m1_min_talk_s and not slow_down:
+        return []
+    comps = compare(rate, measure="agent.articulation_rate_sps", higher_is_worse=True, absolute=cfg.m7_articulation_sps, ctx=ctx) if rate is not None else []
+    main = primary(comps)
+    ratio = rate / caller_rate if rate is not None and caller_rate else None
+    above_caller = ratio is None or ratio >= cfg.m7_caller_ratio
+    rate_fires = main is not None and above_caller
+    if not rate_fires and not slow_down:
+        return []
+    if rate_fires and slow_down:
+        severity = "high"
+    elif rate_fires:
+        severity = "medium" if ratio is not None else "low"
+    else:
+        severity = "medium" if (ratio is not None and ratio > 1.0) else "low"
+    if slow_down:
+        h = slow_down[0]
+        before = prev_turn(call, h.start_s, "agent")
+        start_s = float(before["start_s"]) if before else h.start_s
+        end_s, span = h.end_s, "the agent turn before the caller asked to slow down"
+        turn = before
+    else:
+        ws = [w for w in (ag.get("rate_over_time") or []) if num(w.get("articulation_rate_sps")) is not None]
+        if ws:
+            w = max(ws, key=lambda w: float(w["articulation_rate_sps"]))
+            start_s, end_s, span = float(w["start_s"]), float(w["end_s"]), "the window with the highest articulation rate"
+            turn = turn_at(call, "agent", start_s, end_s)
+        else:
+            turn = longest_turn(call, "agent")
+            start_s, end_s = (float(turn["start_s"]), float(turn["end_s"])) if turn else (None, None)
+            span = "agent's longest turn"
+    evidence = {
+        "baseline": main or "absolute",
+        "measures": {"articulation_rate_sps": r3(rate), "caller_articulation_rate_sps": r3(caller_rate),
+                     "agent_to_caller_ratio": r3(ratio), "speech_rate_wpm": r3(num(ag.get("speech_rate_wpm"))),
+                     "slow_down_requests": len(slow_down)},
+        "thresholds": {"articulation_sps": cfg.m7_articulation_sps, "caller_ratio": cfg.m7_caller_ratio},
+        "comparisons": [c.to_json() for c in comps],
+        "span": span,
+        "quote": quote(str(turn.get("text", "")), max_words=cfg.quote_max_words) if turn else "",
+    }
+    if slow_down:
+        evidence["caller_quote"] = quote(slow_down[0].turn_text, max_words=cfg.quote_max_words, around=slow_down[0].matched)
+    what = f"{rate:.1f} syllables/s" if rate is not None else "the caller asked to slow down"
+    if ratio is not None:
+        what += f", {ratio:.2f}x the caller"
+    return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, f"The agent speaks too fast ({what}).")]

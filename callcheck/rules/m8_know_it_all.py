@@ -1,0 +1,83 @@
+"""Mistake 8, "mangelndes Einfühlungsvermögen und Besserwisserei" (no empathy, know-it-all).
+
+Signals (mission.md, norms.md): talk dominance (agent share > 0.7, call-ai-metrics), a long
+monologue, few questions, contradiction phrases ("nein, das ist falsch", "that's wrong"),
+you-messages outnumbering I-messages ("Sie müssen …" vs "ich schlage vor …"), agent interruptions,
+no empathy phrases. It fires with a contradiction phrase plus one more signal, or with
+``m8_min_signals`` signals; each contradiction phrase is a moment, otherwise the longest monologue.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from callcheck.rules.common import RuleContext, conversation, hit_json, longest_turn, num, quote, r3, speaker, turns_of
+from callcheck.rules.m1_toneless import talk_time
+from callcheck.rules.m3_impatient import agent_interruptions
+from callcheck.types import Finding
+
+MISTAKE = 8
+RULE_ID = "M8_KNOW_IT_ALL"
+THRESHOLDS = ("m8_talk_share_max", "m8_monologue_s", "m8_min_questions", "m8_you_i_ratio", "m8_min_signals",
+              "m2_min_caller_talk_s", "max_findings_per_rule")
+SIGNALS = "talk share, long monologue, few questions, contradiction phrases, you- vs I-messages, interruptions, no empathy"
+
+
+def agent_questions(call: Mapping[str, Any]) -> int:
+    v = num(speaker(call, "agent").get("questions"))
+    if v is not None:
+        return int(v)
+    qs = conversation(call).get("questions")
+    if isinstance(qs, list):
+        return sum(1 for q in qs if isinstance(q, Mapping) and q.get("speaker") == "agent")
+    return sum(str(t.get("text", "")).count("?") for t in turns_of(call, "agent"))
+
+
+def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+    cfg = ctx.config
+    if not speaker(call, "caller") and not any(t.get("speaker") == "caller" for t in call.get("turns") or []):
+        return []
+    qmax = cfg.quote_max_words
+    signals: dict[str, Any] = {}
+    share = num(speaker(call, "agent").get("talk_share"))
+    if share is None:
+        a, c = talk_time(call, "agent"), talk_time(call, "caller")
+        share = a / (a + c) if a + c > 0 else None
+    if share is not None and share > cfg.m8_talk_share_max:
+        signals["talk_dominance"] = {"talk_share": r3(share), "threshold": cfg.m8_talk_share_max}
+    mono = num(conversation(call).get("longest_agent_monologue_s"))
+    lt = longest_turn(call, "agent")
+    if mono is None and lt is not None:
+        mono = float(lt["end_s"]) - float(lt["start_s"])
+    if mono is not None and mono > cfg.m8_monologue_s:
+        signals["long_monologue"] = {"longest_agent_monologue_s": r3(mono), "threshold_s": cfg.m8_monologue_s}
+    nq = agent_questions(call)
+    if nq < cfg.m8_min_questions:
+        signals["few_questions"] = {"questions": nq, "threshold": cfg.m8_min_questions}
+    contra = ctx.hits(call, "agent", "contradiction")
+    if contra:
+        signals["contradiction_phrases"] = {"count": len(contra)}
+    you, me = ctx.hits(call, "agent", "you_messages"), ctx.hits(call, "agent", "i_messages")
+    if len(you) >= 2 and len(you) >= cfg.m8_you_i_ratio * max(len(me), 0.5):
+        signals["you_messages"] = {"you_messages": len(you), "i_messages": len(me), "ratio_threshold": cfg.m8_you_i_ratio,
+                                   "examples": [hit_json(h, max_words=qmax) for h in you[:2]]}
+    inter = agent_interruptions(call, cfg.m3_min_interruption_s)
+    if len(inter) >= 2:
+        signals["interruptions"] = {"agent_interruptions": len(inter)}
+    if talk_time(call, "caller") >= cfg.m2_min_caller_talk_s and not ctx.hits(call, "agent", "empathy"):
+        signals["no_empathy_phrases"] = {"empathy_phrases": 0}
+    others = len(signals) - (1 if contra else 0)
+    if not ((contra and others >= 1) or len(signals) >= cfg.m8_min_signals):
+        return []
+    severity = "high" if (contra and others >= 2) or len(signals) >= cfg.m8_min_signals + 2 else "medium"
+    base = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m8_min_signals}
+    if contra:
+        out = []
+        for h in contra[: cfg.max_findings_per_rule]:
+            ev = dict(base, phrase=h.matched, quote=quote(h.turn_text, max_words=qmax, around=h.matched))
+            out.append(Finding(MISTAKE, RULE_ID, severity, h.start_s, h.end_s, ev,
+                               f"The agent contradicts the caller (\u201c{h.matched}\u201d) — {', '.join(k.replace('_', ' ') for k in signals)}."))
+        return out
+    ev = dict(base, span="agent's longest turn", quote=quote(str(lt.get("text", "")), max_words=qmax) if lt else "")
+    msg = f"The agent dominates the conversation: {', '.join(k.replace('_', ' ') for k in signals)}."
+    return [Finding(MISTAKE, RULE_ID, severity, float(lt["start_s"]) if lt else None, float(lt["end_s"]) if lt else None, ev, msg)]
