@@ -61,8 +61,7 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
     info = state.info
     transcript = state.transcript
     conv = state.conversation
-    conv_json = jsonable(conv) if conv is not None else {}
-    per_speaker_conv = conv_json.get("per_speaker", {}) if isinstance(conv_json, dict) else {}
+    per_speaker_conv = jsonable(getattr(conv, "per_speaker", {}) or {})
     total_talk = sum(sig.talk_time_s for sig in state.parties.values())
 
     speakers: dict[str, Any] = {}
@@ -94,8 +93,8 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
     overlaps = [jsonable(o) for o in (getattr(conv, "overlaps", ()) or ())]
     for o in overlaps:
         o.pop("duration_s", None)
-    greeting = conv_json.get("greeting") if isinstance(conv_json, dict) else None
-    conversation = conv_json.get("summary", {}) if isinstance(conv_json, dict) else {}
+    greeting = jsonable(getattr(conv, "greeting", None))
+    conversation = jsonable(getattr(conv, "summary", {}) or {})
 
     sep = state.separation
     return {

@@ -170,11 +170,13 @@ def stereo_activity(
 
 
 def _own_speech(active: np.ndarray, own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray, margin_db: float) -> np.ndarray:
+    """VAD frames of this channel that are louder than noise floor + expected leak by ``margin_db``."""
     gain = leak_gain_db(own_db, other_db, other_active)
     if gain is None:
         return active
-    expected_leak = other_db + gain
-    own = own_db > expected_leak + margin_db
+    noise_db = float(np.percentile(own_db, 10))
+    expected = 10.0 * np.log10(10.0 ** (noise_db / 10.0) + 10.0 ** ((other_db + gain) / 10.0))
+    own = own_db > expected + margin_db
     # smooth the energy decision over 3 frames so word-internal dips do not chop speech
     own = np.convolve(own.astype(np.float32), np.ones(3, dtype=np.float32) / 3, mode="same") > 0.34
     return active & own

@@ -1,0 +1,239 @@
+"""The spine: layouts, activity against the samples' truth, the per-call JSON (contract, schema,
+invariants) and batches (failures, atomic results, resume) — with a scripted transcriber.
+The real model is exercised in test_end_to_end.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from callcheck.audio.activity import stereo_activity
+from callcheck.audio.io import load_audio
+from callcheck.batch import analyse_and_write, discover, write_failures
+from callcheck.config import Config
+from callcheck.errors import AudioError, ConfigError
+from callcheck.pipeline import resolve_layout
+from callcheck.result import validate_call_json
+from callcheck.transcribe.models import ModelSpec
+from callcheck.types import CallAudio, Interval
+
+from conftest import SAMPLES, ScriptedTranscriber, sample_wavs, truth_of
+
+SPEC = ModelSpec(name="scripted", path_or_name="-", download_root=None, source="test")
+CONTRACT_SPEAKER_KEYS = {
+    "talk_time_s", "talk_share", "speech_rate_wpm", "articulation_rate_sps", "f0_median_hz",
+    "f0_variation_st", "word_confidence_mean", "monotony",
+}
+CONTRACT_TOP_KEYS = {
+    "schema_version", "call_id", "agent", "source", "duration_s", "language", "layout", "speakers",
+    "words", "turns", "overlaps", "greeting", "findings",
+}
+
+
+def _audio(ch: int, *, same: bool = False) -> CallAudio:
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, (ch, 8000)).astype(np.float32)
+    if same and ch == 2:
+        x[1] = x[0]
+    return CallAudio("x.wav", x, 8000)
+
+
+def test_layout_resolution():
+    assert resolve_layout("auto", _audio(2))[0] == "agent-left"
+    assert resolve_layout("auto", _audio(1))[0] == "mono"
+    lay, mono, notes = resolve_layout("auto", _audio(2, same=True))
+    assert lay == "mono" and notes == ("both channels are identical: analysed as mono",)
+    assert resolve_layout("agent-right", _audio(2))[0] == "agent-right"
+    with pytest.raises(AudioError, match=r"^x.wav has 1 channel, but layout agent-left needs 2; use --layout mono$"):
+        resolve_layout("agent-left", _audio(1))
+    lay, mono, notes = resolve_layout("mono", _audio(2))
+    assert lay == "mono" and mono.shape == (8000,) and "mixed" in notes[0]
+    with pytest.raises(ConfigError):
+        resolve_layout("left", _audio(2))
+
+
+def _coverage(found: tuple[Interval, ...], truth: list[tuple[float, float]]) -> tuple[float, float]:
+    """(share of true speech found, share of found activity that is true speech ±0.15 s)."""
+    t_total = sum(e - s for s, e in truth)
+    hit = sum(Interval(s, e).overlap_s(f) for s, e in truth for f in found)
+    f_total = sum(f.duration_s for f in found)
+    inside = sum(Interval(s - 0.15, e + 0.15).overlap_s(f) for s, e in truth for f in found)
+    return hit / t_total, inside / f_total
+
+
+@pytest.mark.parametrize("wav", sample_wavs(), ids=lambda p: p.stem)
+def test_activity_matches_truth_and_ignores_crosstalk(wav):
+    truth = truth_of(wav)
+    audio = load_audio(wav)
+    cfg = Config().activity
+    segs = {p: [(s["start_s"], s["end_s"]) for s in truth["segments"] if s["speaker"] == p] for p in ("agent", "caller")}
+    base = stereo_activity(audio.channel(0), audio.channel(1), audio.sample_rate, config=cfg)
+    for party in ("agent", "caller"):
+        recall, precision = _coverage(base[party], segs[party])
+        assert recall > 0.85, (party, recall)
+        assert precision > 0.85, (party, precision)
+    # a -20 dB leak of each party into the other channel must not become speech of the other party
+    left = audio.channel(0) + 0.1 * audio.channel(1)
+    right = audio.channel(1) + 0.1 * audio.channel(0)
+    leaked = stereo_activity(left, right, audio.sample_rate, config=cfg)
+    for party in ("agent", "caller"):
+        recall, precision = _coverage(leaked[party], segs[party])
+        assert recall > 0.85, (party, recall)
+        assert precision > 0.85, (party, precision)
+
+
+def _analyse(wav: Path, out: Path, **info_kw):
+    truth = truth_of(wav)
+    calls, failures = discover([wav], manifest=None, config=Config(), **info_kw)
+    assert not failures
+    tr = ScriptedTranscriber(truth)
+    outcome = analyse_and_write(calls[0], out, config=Config(), spec=SPEC, transcriber=tr)
+    return outcome, tr
+
+
+@pytest.mark.parametrize("wav", sample_wavs(), ids=lambda p: p.stem)
+def test_call_json_contract_schema_and_invariants(tmp_path, wav):
+    outcome, _ = _analyse(wav, tmp_path)
+    assert outcome.status == "done", outcome.reason
+    data = json.loads((tmp_path / "calls" / f"{wav.stem}.json").read_text())
+    validate_call_json(data)
+    assert CONTRACT_TOP_KEYS <= set(data)
+    assert data["layout"] == "agent-left" and data["agent"] == wav.parent.name
+    assert data["language"] == truth_of(wav)["language"]
+    for party in ("agent", "caller"):
+        assert CONTRACT_SPEAKER_KEYS <= set(data["speakers"][party])
+    shares = [data["speakers"][p]["talk_share"] for p in ("agent", "caller")]
+    assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    dur = data["duration_s"]
+    activity = {p: data["speakers"][p]["activity"] for p in ("agent", "caller")}
+    prev = -1.0
+    for w in data["words"]:
+        assert 0 <= w["start_s"] <= w["end_s"] <= dur
+        assert w["start_s"] >= prev - 1e-9
+        prev = w["start_s"]
+        mid = 0.5 * (w["start_s"] + w["end_s"])
+        assert any(s - 1e-6 <= mid <= e + 1e-6 for s, e in activity[w["speaker"]]), w
+    for t in data["turns"]:
+        assert 0 <= t["start_s"] <= t["end_s"] <= dur
+    for o in data["overlaps"]:
+        assert 0 <= o["start_s"] <= o["end_s"] <= dur
+    assert data["config"]["turns"]["interruption_grace_s"] == Config().turns.interruption_grace_s
+    assert data["callcheck_version"] and data["model"]["name"] == "scripted"
+
+
+def test_talk_time_within_5_percent_of_truth(tmp_path):
+    for wav in sample_wavs():
+        truth = truth_of(wav)
+        _analyse(wav, tmp_path)
+        data = json.loads((tmp_path / "calls" / f"{wav.stem}.json").read_text())
+        for party in ("agent", "caller"):
+            segs = [(s["start_s"], s["end_s"]) for s in truth["segments"] if s["speaker"] == party]
+            union = sum(e - s for s, e in _union(segs))
+            got = data["speakers"][party]["talk_time_s"]
+            # VAD bridges pauses < 0.25 s and pads 50 ms each side: allow 5 % + 0.1 s per stretch
+            assert abs(got - union) <= 0.05 * union + 0.1 * len(segs), (wav.stem, party, got, union)
+
+
+def _union(segs):
+    out = []
+    for s, e in sorted(segs):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return out
+
+
+def test_agent_right_swaps_parties(tmp_path):
+    wav = sample_wavs()[0]
+    audio = load_audio(wav)
+    swapped = tmp_path / "in" / "x" / "swapped.wav"
+    swapped.parent.mkdir(parents=True)
+    sf.write(swapped, audio.samples[::-1].T, audio.sample_rate, subtype="PCM_16")
+    truth = dict(truth_of(wav))
+    tr = ScriptedTranscriber(truth)
+    calls, _ = discover([swapped], manifest=None, config=Config(), layout="agent-right")
+    analyse_and_write(calls[0], tmp_path / "out", config=Config(), spec=SPEC, transcriber=tr)
+    right = json.loads((tmp_path / "out" / "calls" / "swapped.json").read_text())
+    _analyse(wav, tmp_path / "ref")
+    ref = json.loads((tmp_path / "ref" / "calls" / f"{wav.stem}.json").read_text())
+    for party in ("agent", "caller"):
+        assert right["speakers"][party]["talk_time_s"] == pytest.approx(ref["speakers"][party]["talk_time_s"], abs=0.2)
+
+
+def test_discovery_manifest_agent_pattern_and_ids(tmp_path):
+    a = tmp_path / "team" / "anna"
+    b = tmp_path / "team" / "bert"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    src = sample_wavs()[0]
+    shutil.copy(src, a / "call1.wav")
+    shutil.copy(src, b / "call1.wav")
+    (a / "notes.txt").write_text("not audio, not listed")
+    calls, failures = discover([tmp_path / "team"], manifest=None, config=Config())
+    assert not failures
+    assert sorted(c.agent for c in calls) == ["anna", "bert"]
+    ids = [c.call_id for c in calls]
+    assert len(set(ids)) == 2 and all(i.startswith("call1-") for i in ids)
+
+    import dataclasses
+
+    cfg = dataclasses.replace(Config(), batch=dataclasses.replace(Config().batch, agent_pattern=r"^(?P<agent>[a-z]+)_"))
+    shutil.copy(src, a / "carla_0042.wav")
+    calls, _ = discover([a / "carla_0042.wav"], manifest=None, config=cfg)
+    assert calls[0].agent == "carla" and calls[0].call_id == "carla_0042"
+
+    m = tmp_path / "manifest.csv"
+    m.write_text("path,agent,call_id,date,layout,language\nteam/anna/call1.wav,Anna M.,c-001,2026-11-02,agent-left,de\nteam/none.wav,X,,,,\n")
+    calls, failures = discover([], manifest=m, config=Config())
+    assert [(c.call_id, c.agent, c.date, c.layout, c.language) for c in calls][0] == ("c-001", "Anna M.", "2026-11-02", "agent-left", "de")
+    assert len(calls) == 2  # the missing file fails later, at analysis, with its own line
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("file,who\nx.wav,y\n")
+    with pytest.raises(ConfigError, match="manifest needs the columns path,agent"):
+        discover([], manifest=bad, config=Config())
+
+
+def test_batch_goes_on_after_bad_files_and_lists_them(tmp_path):
+    good = sample_wavs()[0]
+    empty = tmp_path / "in" / "empty.wav"
+    empty.parent.mkdir()
+    empty.write_bytes(b"")
+    junk = tmp_path / "in" / "junk.mp3"
+    junk.write_text("junk\n" * 50)
+    calls, _ = discover([empty, good, junk], manifest=None, config=Config())
+    tr = ScriptedTranscriber(truth_of(good))
+    outcomes = [analyse_and_write(c, tmp_path / "out", config=Config(), spec=SPEC, transcriber=tr) for c in calls]
+    assert [o.status for o in outcomes] == ["failed", "done", "failed"]
+    assert outcomes[0].reason == f"{empty}: empty file (0 bytes)"
+    assert outcomes[2].reason == f"{junk}: not a readable audio file (format not recognised or data corrupt)"
+    from callcheck.batch import Failure
+
+    path = write_failures(tmp_path / "out", [Failure(o.info.path, o.reason, o.info.call_id) for o in outcomes if o.status == "failed"])
+    rows = path.read_text().splitlines()
+    assert rows[0] == "path,call_id,reason" and len(rows) == 3
+    assert sorted(p.name for p in (tmp_path / "out" / "calls").iterdir()) == [f"{good.stem}.json"]
+
+
+def test_rerun_uses_cached_result_and_transcripts(tmp_path):
+    wav = sample_wavs()[0]
+    o1, tr1 = _analyse(wav, tmp_path)
+    assert o1.status == "done" and tr1.calls == ["agent", "caller"]
+    o2, tr2 = _analyse(wav, tmp_path)
+    assert o2.status == "cached" and tr2.calls == []
+    # a changed setting re-analyses, but the transcripts come from the cache
+    import dataclasses
+
+    cfg = dataclasses.replace(Config(), turns=dataclasses.replace(Config().turns, dead_air_min_s=5.0))
+    calls, _ = discover([wav], manifest=None, config=cfg)
+    tr3 = ScriptedTranscriber(truth_of(wav))
+    o3 = analyse_and_write(calls[0], tmp_path, config=cfg, spec=SPEC, transcriber=tr3)
+    assert o3.status == "done" and tr3.calls == []
+    assert list((tmp_path / ".cache" / "transcripts").glob("*.json"))
+    assert not list((tmp_path / "calls").glob(".*"))  # no temporary files left behind
