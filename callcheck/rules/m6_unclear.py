@@ -49,7 +49,10 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     low_mean = mean is not None and mean < cfg.m6_confidence_mean_min
     low_share = share is not None and share > cfg.m6_low_confidence_share_max
     low_conf = low_mean or low_share
-    repairs = ctx.hits(call, "caller", "repair_requests")
+    repairs: list = []
+    for h in ctx.hits(call, "caller", "repair_requests"):  # one per caller turn
+        if not any(r.turn_start_s == h.turn_start_s for r in repairs):
+            repairs.append(h)
     n = len(repairs)
     if not ((n >= cfg.m6_min_repairs and low_conf) or n >= cfg.m6_min_repairs + 1 or (low_mean and low_share)):
         return []

@@ -1,0 +1,239 @@
+"""The eight mistake rules on constructed call JSONs whose right answer is known by construction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from callcheck.config import RulesConfig, load_config
+from callcheck.rules import RULE_IDS, build_baselines, evaluate_call, finding_to_json, list_rules
+from callcheck.rules.common import find_phrases, load_phrases, normalise
+from callfactory import GOOD_DE, GOOD_EN, T, good_call, insert_turns, make_call, replace_turn
+
+CFG = RulesConfig()
+
+
+def mistakes(call, baselines=None, cfg=CFG):
+    return sorted({f.mistake for f in evaluate_call(call, config=cfg, baselines=baselines).findings})
+
+
+def only(call, mistake, baselines=None):
+    res = evaluate_call(call, config=CFG, baselines=baselines)
+    fs = [f for f in res.findings if f.mistake == mistake]
+    assert fs, f"no finding for mistake {mistake}: {[f.rule_id for f in res.findings]}"
+    assert {f.mistake for f in res.findings} == {mistake}, [f.message for f in res.findings]
+    for f in fs:
+        assert f.rule_id == RULE_IDS[mistake]
+        assert f.severity in ("low", "medium", "high")
+        assert f.evidence["baseline"] in ("absolute", "team", "agent")
+        assert f.evidence.get("quote"), f.evidence
+        assert f.start_s is not None and f.end_s is not None and f.end_s >= f.start_s
+        json.dumps(finding_to_json(f))  # plain JSON
+    return fs
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_good_practice_call_yields_none_of_the_eight(lang):
+    res = evaluate_call(good_call(lang), config=CFG)
+    assert res.findings == ()
+    kinds = {s.kind for s in res.strengths}
+    assert {"questions", "listening", "backchannels", "empathy"} <= kinds
+    assert [p.kind for p in res.promises] == ["send"]
+
+
+def test_result_to_json_has_the_three_lists():
+    j = evaluate_call(good_call(), config=CFG).to_json()
+    assert set(j) == {"findings", "strengths", "promises"}
+    assert j["promises"][0]["text"].startswith("Sehr schön")
+
+
+def test_m1_toneless_absolute_and_with_baselines():
+    call = good_call(voice={"agent": {"monotony": 0.86, "f0_variation_st": 1.1}})
+    (f,) = only(call, 1)
+    assert f.evidence["measures"]["monotony"] == 0.86
+    assert f.evidence["baseline"] == "absolute"
+    assert f.severity == "medium"  # two absolute comparisons, no baseline
+    # a flat call for this agent that only the own history shows: below the absolute backstop
+    hist = [good_call(call_id=f"h{i}", voice={"agent": {"monotony": 0.30 + 0.01 * (i % 3)}}) for i in range(12)]
+    flat = good_call(call_id="x", voice={"agent": {"monotony": 0.55, "f0_variation_st": 2.0}})
+    assert mistakes(flat) == []
+    bl = build_baselines(hist + [flat], config=CFG)
+    (f,) = only(flat, 1, baselines=bl)
+    assert f.evidence["baseline"] == "agent"
+    comps = {c["baseline"]: c for c in f.evidence["comparisons"]["monotony"]}
+    assert comps["agent"]["fired"] and comps["team"]["fired"] and not comps["absolute"]["fired"]
+    assert comps["agent"]["n_calls"] == 12  # the call itself is left out
+
+
+def test_m1_team_comparison_without_own_history():
+    team = [good_call(call_id=f"t{i}", agent=f"a{i}", voice={"agent": {"monotony": 0.3 + 0.01 * i}}) for i in range(15)]
+    flat = good_call(call_id="x", agent="new", voice={"agent": {"monotony": 0.62}})
+    bl = build_baselines(team + [flat], config=CFG)
+    (f,) = only(flat, 1, baselines=bl)
+    assert f.evidence["baseline"] == "team" and f.severity == "low"
+
+
+def test_m2_indifferent():
+    script = tuple(t if t.speaker == "caller" else T(t.speaker, t.text.replace("das ist ärgerlich", "so"), gap=1.9)
+                   for t in GOOD_DE)
+    script = tuple(T(t.speaker, t.text, gap=t.gap, bc=0) for t in script)
+    call = make_call(script, voice={"agent": {"monotony": 0.64, "loudness_dbfs": -31.0}})
+    (f,) = only(call, 2)
+    sig = f.evidence["signals"]
+    assert {"flat_prosody", "low_energy", "slow_replies", "few_backchannels", "no_empathy_phrases"} <= set(sig)
+    assert sig["low_energy"]["agent_to_caller_loudness_db"] == -9.0
+    assert f.severity == "high"
+    assert f.evidence["quote"].startswith("caller:")
+
+
+def test_m2_needs_a_voice_signal():
+    script = tuple(T(t.speaker, t.text.replace("das ist ärgerlich", "so"), gap=1.9 if t.speaker == "agent" else t.gap) for t in GOOD_DE)
+    assert 2 not in mistakes(make_call(script))  # slow, no backchannels, no empathy, but a lively voice
+
+
+def test_m3_barge_in_at_that_moment():
+    script = replace_turn(GOOD_DE, 4, overlap=1.6)  # the agent starts 1.6 s before the caller ends
+    call = make_call(script)
+    caller_turn, agent_turn = call["turns"][3], call["turns"][4]
+    (f,) = only(call, 3)
+    assert f.start_s == pytest.approx(agent_turn["start_s"])
+    assert f.end_s == pytest.approx(caller_turn["end_s"])
+    assert f.evidence["measures"]["overlap_s"] == pytest.approx(1.6, abs=0.01)
+    assert f.evidence["caller_quote"].startswith("Da steht Papierstau")
+    assert f.evidence["quote"].startswith("Verstehe")
+
+
+def test_m3_short_overlap_inside_grace_window_is_not_impatience():
+    assert mistakes(make_call(replace_turn(GOOD_DE, 4, overlap=0.3))) == []
+
+
+def test_m3_impatience_phrase():
+    script = replace_turn(GOOD_DE, 6, text="Wie gesagt, beim Laser fünfhundert gibt es einen Sensor an der Klappe. Öffnen Sie die Klappe und schauen Sie, ob der Hebel links frei ist?")
+    (f,) = only(make_call(script), 3)
+    assert f.evidence["kind"] == "phrase" and f.evidence["phrase"] == "wie gesagt"
+    words = [w for w in make_call(script)["words"] if w["text"] == "Wie"]
+    assert f.start_s == pytest.approx(words[0]["start_s"])
+
+
+def test_m4_antiquated_greeting():
+    script = replace_turn(GOOD_DE, 0, text="Herzlich willkommen bei Grumps und Söhne, mein Name ist Sonja Müller-Lüdenscheid, was kann ich für Sie tun?", wps=2.4)
+    (f,) = only(make_call(script), 4)
+    assert f.start_s == 0.5
+    ev = f.evidence
+    assert ev["measures"]["word_count"] == 17 and ev["measures"]["duration_s"] > 5.0
+    assert set(ev["stock_formulas"]) == {"herzlich willkommen", "mein name ist", "was kann ich für sie tun"}
+    assert f.severity == "high" and ev["quote"].startswith("Herzlich willkommen")
+
+
+def test_m4_short_modern_greeting_passes_and_missing_greeting_is_silent():
+    assert mistakes(good_call()) == []
+    assert mistakes(good_call(greeting=None)) == []
+
+
+def test_m5_rushed_is_not_m7():
+    script = tuple(T(t.speaker, t.text, gap=0.05 if t.speaker == "agent" else t.gap, bc=t.bc) for t in GOOD_DE)
+    call = make_call(script, voice={"agent": {"pause_share": 0.03, "articulation_rate_sps": 5.6}},
+                     rate_over_time=[(140, 5.4), (150, 5.5), (165, 5.6), (175, 5.8), (190, 5.9), (200, 6.0)])
+    (f,) = only(call, 5)
+    assert {"little_breathing_room", "short_reply_gaps", "speeding_up"} <= set(f.evidence["signals"])
+    w = call["speakers"]["agent"]["rate_over_time"][-1]
+    assert (f.start_s, f.end_s) == (w["start_s"], w["end_s"])  # the fastest late window
+
+
+def test_m7_too_fast_is_not_m5():
+    call = good_call(voice={"agent": {"articulation_rate_sps": 7.4}})
+    (f,) = only(call, 7)
+    m = f.evidence["measures"]
+    assert m["articulation_rate_sps"] == 7.4 and m["agent_to_caller_ratio"] == pytest.approx(7.4 / 5.0, abs=1e-3)
+    assert f.evidence["thresholds"]["articulation_sps"] == CFG.m7_articulation_sps
+
+
+def test_m7_fast_caller_too_means_no_finding():
+    assert 7 not in mistakes(good_call(voice={"agent": {"articulation_rate_sps": 7.0}, "caller": {"articulation_rate_sps": 6.8}}))
+
+
+def test_m7_caller_asks_to_slow_down():
+    script = insert_turns(GOOD_DE, 7, T("caller", "Nicht so schnell bitte, welcher Hebel genau?"))
+    call = make_call(script, voice={"agent": {"articulation_rate_sps": 6.9}})
+    (f,) = only(call, 7)
+    assert f.severity == "high" and f.evidence["measures"]["slow_down_requests"] == 1
+    assert f.start_s == call["turns"][6]["start_s"] and "Nicht so schnell" in f.evidence["caller_quote"]
+
+
+def test_m6_repair_requests_with_low_confidence():
+    script = replace_turn(replace_turn(GOOD_DE, 6, p=0.35), 4, p=0.4)
+    script = insert_turns(script, 7, T("caller", "Wie bitte? Das habe ich nicht verstanden."))
+    call = make_call(script)
+    (f,) = only(call, 6)
+    assert f.start_s == call["turns"][6]["start_s"]
+    assert f.evidence["repair_request"]["phrase"] == "wie bitte"
+    assert f.evidence["measures"]["low_confidence_word_share"] > CFG.m6_low_confidence_share_max
+    assert f.severity == "high"
+
+
+def test_m6_one_repair_request_alone_is_not_enough():
+    assert mistakes(make_call(insert_turns(GOOD_DE, 7, T("caller", "Wie bitte?")))) == []
+
+
+def test_m8_know_it_all():
+    script = replace_turn(GOOD_DE, 4, text="Nein, das ist falsch. Sie müssen das Papier richtig einlegen, Sie hätten die Anleitung lesen sollen, das steht doch in der Anleitung.")
+    (f, *rest) = only(make_call(script), 8)
+    assert f.evidence["phrase"] == "nein das ist falsch"
+    assert {"contradiction_phrases", "you_messages"} <= set(f.evidence["signals"])
+    assert len(rest) == 1  # "das steht doch in der anleitung" is a second moment
+
+
+def test_m8_dominance_without_contradiction():
+    long = " ".join(["Das Gerät hat mehrere Sensoren und die müssen alle frei sein damit es funktioniert."] * 14)
+    script = (T("agent", "Grumps und Söhne, Sonja Müller, guten Tag."),
+              T("caller", "Mein Drucker zieht kein Papier ein, ich habe schon alles versucht und weiß nicht weiter, bitte helfen Sie mir, es ist dringend."),
+              T("agent", long), T("caller", "Aha."), T("agent", long))
+    (f,) = only(make_call(script), 8)
+    assert {"talk_dominance", "long_monologue", "few_questions"} <= set(f.evidence["signals"])
+
+
+def test_english_phrases():
+    script = replace_turn(GOOD_EN, 6, text="As I said, the Laser five hundred has a sensor at the back flap. Open it and check the lever on the left.")
+    (f,) = only(make_call(script, language="en"), 3)
+    assert f.evidence["phrase"] == "as i said"
+    script = insert_turns(GOOD_EN, 7, T("caller", "Sorry, what? I didn't catch that."))
+    assert [p.kind for p in evaluate_call(make_call(script, language="en"), config=CFG).promises] == ["send"]
+
+
+def test_promise_ledger_de():
+    script = replace_turn(GOOD_DE, 8, text="Ich rufe Sie morgen früh zurück, und bis Freitag ist das erledigt. Gibt es sonst noch etwas?")
+    ps = evaluate_call(make_call(script), config=CFG).promises
+    assert [p.kind for p in ps] == ["callback", "deadline"]
+    assert ps[0].phrase.startswith("ich rufe sie")
+
+
+def test_phrase_matching_times_by_words_and_normalises():
+    assert normalise("Wie bitte?! – Sorry, what’s") == "wie bitte sorry what's"
+    call = make_call(insert_turns(GOOD_DE, 3, T("caller", "Äh, wie bitte?")))
+    (h,) = find_phrases(call, "caller", "repair_requests", load_phrases("de").get("repair_requests"))
+    w = [x for x in call["words"] if x["text"] == "wie"][0]
+    assert h.start_s == w["start_s"]
+
+
+def test_missing_optional_keys_do_not_crash():
+    call = {"call_id": "x", "agent": None, "language": "fr", "speakers": {"agent": {}}, "turns": [], "words": [],
+            "overlaps": [], "greeting": None}
+    assert evaluate_call(call, config=CFG).findings == ()
+
+
+def test_list_rules_has_eight_with_thresholds_and_article():
+    rules = list_rules(config=CFG, language="de")
+    assert [r.mistake for r in rules] == list(range(1, 9))
+    assert rules[3].title == "Antiquiert klingende und zu lange Meldung"
+    assert "Grumps" in rules[3].article_de and "Grumps" in rules[3].article_en
+    for r in rules:
+        assert r.thresholds and all(doc for _, _, doc in r.thresholds)
+
+
+def test_thresholds_come_from_config(tmp_path):
+    p = tmp_path / "callcheck.toml"
+    p.write_text("[rules]\nm4_max_words = 20\nm4_max_duration_s = 9.0\nm4_min_stock_formulas = 4\n")
+    cfg = load_config(p).rules
+    script = replace_turn(GOOD_DE, 0, text="Herzlich willkommen bei Grumps und Söhne, mein Name ist Sonja Müller-Lüdenscheid, was kann ich für Sie tun?", wps=2.4)
+    assert 4 in mistakes(make_call(script)) and 4 not in mistakes(make_call(script), cfg=cfg)
