@@ -53,8 +53,8 @@ class SeparationConfig:
     """Speaker separation for mono recordings (``callcheck.audio.separate``)."""
 
     agent_is: str = _f("first-speaker", "How the agent voice is chosen in mono: 'first-speaker' (the agent greets; greeting/company words in the transcript override timing), 'most-talk', or 'greeting-words' (only the transcript's greeting phrases decide).")
-    window_s: float = _f(1.0, "Length of the analysis windows clustered into two voices, s (about one word group; long enough for stable MFCC statistics, short enough for phone turns; see docs/conversation.md).")
-    hop_s: float = _f(0.5, "Hop between analysis windows, s (half the window, the usual 50 % overlap).")
+    window_s: float = _f(2.0, "Length of the analysis windows clustered into two voices, s. Measured on pyannote-sample (benchmarks/eval_mono.py): 2.0 s gave DER 27.5 % vs 33-45 % for 0.75-1.5 s (docs/conversation.md; one file, so a weak choice).")
+    hop_s: float = _f(0.25, "Hop between analysis windows, s; 0.25 s was better than 0.5 s on pyannote-sample (docs/conversation.md).")
     n_mfcc: int = _f(20, "MFCC coefficients per frame (c0, the energy, is dropped); 20 is the librosa default.")
     min_segment_s: float = _f(0.5, "Speaker runs shorter than this are merged into their neighbours, s (about one short word; removes label flicker).")
     min_confidence: float = _f(0.3, "Below this separation confidence the pipeline should say the parties may be mixed up (documented heuristic, see docs/conversation.md).")
