@@ -1,0 +1,330 @@
+"""All voice measures of one party, computed together from one frame analysis.
+
+One pass over the party's speech intervals gives a 10 ms frame grid with level (dBFS) and F0;
+every measure (rates, pauses, pitch, monotony, loudness, clarity) is derived from that grid and
+the party's words. Nothing is computed outside ``signal.activity``, so a mono mix can be measured
+per party, and memory stays bounded by the number of frames (~100 per second of speech).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from callcheck.config import VoiceConfig
+from callcheck.measures.clarity import clarity_stats
+from callcheck.measures.loudness import clipping_share, frame_levels, loudness_stats
+from callcheck.measures.monotony import monotony_score
+from callcheck.measures.pauses import find_pauses, pause_stats, speech_segments
+from callcheck.measures.pitch import correct_octaves, pitch_stats, track_pitch
+from callcheck.measures.rate import (
+    RateWindow,
+    articulation_rate_sps,
+    rate_over_time,
+    rate_trend,
+    speech_rate_wpm,
+)
+from callcheck.measures.syllables import count_syllables, syllable_nuclei
+from callcheck.types import Interval, PartySignal, Word
+
+__all__ = ["VoiceMeasures", "measure_voice", "compare_parties"]
+
+
+@dataclass(frozen=True)
+class VoiceMeasures:
+    """Voice measures of one party. ``None`` = not measurable; ``quality`` says why.
+
+    Units are in the names: ``_wpm`` words/min, ``_sps`` syllables/s, ``_hz``, ``_st``
+    semitones (relative to the party's median F0), ``_st_per_s``, ``_dbfs`` (RMS re full-scale
+    square wave), ``_db``, ``_s``, ``_per_min``; ``_share`` is 0..1.
+    """
+
+    speech_rate_wpm: float | None = None
+    articulation_rate_sps: float | None = None
+    articulation_rate_acoustic_sps: float | None = None
+    articulation_rate_trend_sps_per_min: float | None = None
+    word_count: int = 0
+    syllables_text: int = 0
+    syllables_acoustic: int = 0
+    phonation_s: float = 0.0
+    speaking_s: float = 0.0
+    pause_count: int = 0
+    pause_count_per_min: float | None = None
+    pause_mean_s: float | None = None
+    pause_max_s: float | None = None
+    pause_share: float | None = None
+    rate_over_time: tuple[RateWindow, ...] = ()
+    f0_median_hz: float | None = None
+    f0_variation_st: float | None = None
+    f0_range_st: float | None = None
+    f0_movement_st_per_s: float | None = None
+    voiced_s: float = 0.0
+    monotony: float | None = None
+    loudness_dbfs: float | None = None
+    loudness_variation_db: float | None = None
+    loudness_range_db: float | None = None
+    snr_db: float | None = None
+    clipping_share: float = 0.0
+    word_confidence_mean: float | None = None
+    word_confidence_p10: float | None = None
+    low_confidence_word_share: float | None = None
+    syllable_realisation_ratio: float | None = None
+    quality: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict:
+        """Plain dict with rounded floats (keys as the agreed ``speakers.<party>`` names)."""
+        out: dict = {}
+        for k, v in asdict(self).items():
+            if k == "rate_over_time":
+                out[k] = [w.to_json() for w in self.rate_over_time]
+            elif k == "quality":
+                out[k] = list(self.quality)
+            elif isinstance(v, float):
+                out[k] = round(v, 4)
+            else:
+                out[k] = v
+        return out
+
+
+def _merge(intervals: Sequence[Interval], duration_s: float) -> tuple[Interval, ...]:
+    ivs = sorted(
+        (Interval(max(0.0, i.start_s), min(duration_s, i.end_s)) for i in intervals),
+        key=lambda i: i.start_s,
+    )
+    out: list[Interval] = []
+    for iv in ivs:
+        if iv.end_s <= iv.start_s:
+            continue
+        if out and iv.start_s <= out[-1].end_s:
+            out[-1] = Interval(out[-1].start_s, max(out[-1].end_s, iv.end_s))
+        else:
+            out.append(iv)
+    return tuple(out)
+
+
+def _gaps(intervals: Sequence[Interval], duration_s: float, shrink_s: float) -> tuple[Interval, ...]:
+    out, t = [], 0.0
+    for iv in intervals:
+        if iv.start_s - t > 2 * shrink_s + 0.1:
+            out.append(Interval(t + shrink_s, iv.start_s - shrink_s))
+        t = iv.end_s
+    if duration_s - t > 2 * shrink_s + 0.1:
+        out.append(Interval(t + shrink_s, duration_s - shrink_s))
+    return tuple(out)
+
+
+def measure_voice(
+    signal: PartySignal,
+    words: Sequence[Word],
+    *,
+    language: str,
+    config: VoiceConfig,
+    duration_s: float,
+    other_activity: Sequence[Interval] = (),
+) -> VoiceMeasures:
+    """Every voice measure of one party.
+
+    Parameters
+    ----------
+    signal : PartySignal
+        The party's audio (1-D float32, native rate) and speech intervals (s). When
+        ``signal.exclusive`` is False only ``activity`` is analysed.
+    words : sequence of Word
+        The party's transcribed words (may be empty: rates then come from acoustic syllable
+        nuclei and word measures are null).
+    language : str
+        ISO 639-1 code, for syllable counting.
+    config : VoiceConfig
+        Thresholds and windows (each documented there).
+    duration_s : float
+        Length of the recording, s.
+    other_activity : sequence of Interval, optional
+        The other party's speech, s; silences filled by it are hand-overs, not pauses.
+
+    Returns
+    -------
+    VoiceMeasures
+        See the class; methods and references are in the docstrings of the measure modules and
+        in ``docs/measures.md``.
+    """
+    cfg = config
+    quality: list[str] = []
+    x = np.asarray(signal.samples)
+    sr = int(signal.sample_rate)
+    activity = _merge(signal.activity, duration_s)
+    words = [w for w in words if w.text.strip()]
+
+    lv = frame_levels(x, sample_rate=sr, intervals=activity, hop_s=cfg.hop_s, frame_s=cfg.level_frame_s)
+    if len(lv.level_dbfs) < 10:
+        quality.append("no speech activity")
+        cl = clarity_stats(words=words, low_threshold=cfg.low_confidence, min_words=cfg.min_words)
+        return VoiceMeasures(
+            word_count=len(words),
+            word_confidence_mean=cl.word_confidence_mean,
+            word_confidence_p10=cl.word_confidence_p10,
+            low_confidence_word_share=cl.low_confidence_word_share,
+            quality=tuple(quality),
+        )
+    level = lv.level_dbfs
+    peak = float(np.percentile(level, 95))
+
+    # noise floor: outside the activity on an exclusive channel, else the quietest activity frames
+    noise_db = None
+    if signal.exclusive:
+        gaps = _gaps(activity, duration_s, 0.1)
+        if gaps:
+            g = frame_levels(x, sample_rate=sr, intervals=gaps[:200], hop_s=cfg.hop_s * 5,
+                             frame_s=cfg.level_frame_s)
+            if len(g.level_dbfs) >= 20:
+                noise_db = float(np.percentile(g.level_dbfs, 50))
+    if noise_db is None:
+        noise_db = float(np.percentile(level, 5))
+    snr_db = float(np.percentile(level, 95)) - noise_db
+    # de Jong & Wempe's threshold (25 dB below the peak level), raised to stay above the noise
+    silence_db = max(peak - cfg.silence_below_peak_db, noise_db + cfg.silence_above_noise_db)
+    speech = level > silence_db
+    if snr_db < cfg.min_snr_db:
+        quality.append(f"low signal-to-noise ({snr_db:.0f} dB): pauses, syllable nuclei and pitch are less reliable")
+    clip = clipping_share(x, sample_rate=sr, intervals=activity, level=cfg.clipping_level)
+    if clip > cfg.max_clipping_share:
+        quality.append(f"clipping in {100 * clip:.2f} % of speech samples: loudness and pitch are distorted")
+
+    # pitch on the same frame grid
+    tr = track_pitch(
+        x, sample_rate=sr, intervals=activity, hop_s=cfg.hop_s, f0_min_hz=cfg.f0_min_hz,
+        f0_max_hz=cfg.f0_max_hz, window_s=cfg.pitch_window_s, threshold=cfg.pitch_threshold,
+        relative_margin=cfg.pitch_relative_margin, analysis_rate_hz=cfg.pitch_rate_hz,
+    )
+    assert np.array_equal(tr.frame_index, lv.frame_index)
+    voiced = speech & (tr.aperiodicity < cfg.voicing_max_aperiodicity)
+    f0 = correct_octaves(
+        tr, voiced=voiced, max_deviation_st=cfg.octave_deviation_st, outlier_st=cfg.pitch_outlier_st,
+        min_run_frames=cfg.min_voiced_run_frames,
+    )
+    ps = pitch_stats(
+        frame_index=tr.frame_index, f0_hz=f0, hop_s=cfg.hop_s, min_voiced_s=cfg.min_voiced_s,
+        smooth_frames=cfg.movement_smooth_frames, max_step_st=cfg.movement_max_step_st,
+        range_percentiles=(cfg.f0_range_low_pct, cfg.f0_range_high_pct),
+    )
+    if ps.f0_median_hz is None:
+        quality.append(f"too little voiced speech for pitch ({ps.voiced_s:.1f} s < {cfg.min_voiced_s} s)")
+    elif ps.f0_movement_st_per_s is None:
+        quality.append("voiced stretches too short for pitch movement")
+
+    # speech segments, pauses, rates
+    segs = speech_segments(frame_index=lv.frame_index, speech=speech, hop_s=cfg.hop_s,
+                           min_pause_s=cfg.min_pause_s, min_segment_s=cfg.min_segment_s)
+    pauses = find_pauses(segs, min_pause_s=cfg.min_pause_s, max_pause_s=cfg.max_pause_s,
+                         other_activity=other_activity, max_other_share=cfg.pause_max_other_share)
+    pst = pause_stats(segments=segs, pauses=pauses)
+    nuclei = syllable_nuclei(
+        times_s=lv.times_s, level_db=level, voiced=np.isfinite(f0), silence_db=silence_db,
+        min_dip_db=cfg.nuclei_min_dip_db, min_gap_s=cfg.nuclei_min_gap_s,
+    )
+    word_syll = np.array([count_syllables(w.text, language=language) for w in words], dtype=int)
+    word_mid = np.array([(w.start_s + w.end_s) / 2 for w in words], dtype=float)
+    n_words = int((word_syll > 0).sum())
+    syl_text = int(word_syll.sum())
+    wpm = speech_rate_wpm(word_count=n_words, speaking_s=pst.speaking_s, min_speaking_s=cfg.min_speaking_s)
+    art_text = articulation_rate_sps(syllables=syl_text, phonation_s=pst.phonation_s, min_phonation_s=cfg.min_phonation_s)
+    art_ac = articulation_rate_sps(syllables=len(nuclei), phonation_s=pst.phonation_s, min_phonation_s=cfg.min_phonation_s)
+    if words:
+        art = art_text
+        syl_times = np.repeat(word_mid, word_syll)
+    else:
+        art = art_ac
+        syl_times = nuclei
+        if art is not None:
+            quality.append("no transcript: articulation rate from acoustic syllable nuclei")
+    if pst.speaking_s < cfg.min_speaking_s:
+        quality.append(f"too little speech for rates ({pst.speaking_s:.1f} s < {cfg.min_speaking_s} s)")
+    realisation = None
+    if syl_text >= 20 and len(nuclei) > 0:
+        realisation = len(nuclei) / syl_text
+        r = cfg.syllable_mismatch_ratio
+        if not (1 / r <= realisation <= r):
+            quality.append(
+                f"acoustic syllable count {len(nuclei)} disagrees with the transcript's {syl_text}: "
+                "check the transcript or the recording"
+            )
+    windows = rate_over_time(
+        segments=segs, pauses=pauses, word_times_s=word_mid[word_syll > 0], syllable_times_s=syl_times,
+        duration_s=duration_s, window_s=cfg.rate_window_s, min_phonation_s=cfg.rate_window_min_phonation_s,
+    )
+    if not words:
+        windows = tuple(RateWindow(w.start_s, w.end_s, None, w.articulation_rate_sps) for w in windows)
+
+    ls = loudness_stats(level_dbfs=level, speech=speech)
+    mono = monotony_score(
+        f0_movement_st_per_s=ps.f0_movement_st_per_s, loudness_variation_db=ls.loudness_variation_db,
+        movement_flat_st_per_s=cfg.monotony_movement_flat_st_per_s,
+        movement_lively_st_per_s=cfg.monotony_movement_lively_st_per_s,
+        loudness_flat_db=cfg.monotony_loudness_flat_db, loudness_lively_db=cfg.monotony_loudness_lively_db,
+        movement_weight=cfg.monotony_movement_weight,
+    )
+    cl = clarity_stats(words=words, low_threshold=cfg.low_confidence, min_words=cfg.min_words)
+    if cl.word_confidence_mean is not None and snr_db < cfg.min_snr_db:
+        quality.append("word confidence may reflect line noise rather than pronunciation")
+    if not signal.exclusive:
+        quality.append("mono mix: measured only inside this party's activity")
+
+    return VoiceMeasures(
+        speech_rate_wpm=wpm,
+        articulation_rate_sps=art,
+        articulation_rate_acoustic_sps=art_ac,
+        articulation_rate_trend_sps_per_min=rate_trend(windows),
+        word_count=n_words,
+        syllables_text=syl_text,
+        syllables_acoustic=int(len(nuclei)),
+        phonation_s=pst.phonation_s,
+        speaking_s=pst.speaking_s,
+        pause_count=pst.pause_count,
+        pause_count_per_min=pst.pause_count_per_min,
+        pause_mean_s=pst.pause_mean_s,
+        pause_max_s=pst.pause_max_s,
+        pause_share=pst.pause_share,
+        rate_over_time=windows,
+        f0_median_hz=ps.f0_median_hz,
+        f0_variation_st=ps.f0_variation_st,
+        f0_range_st=ps.f0_range_st,
+        f0_movement_st_per_s=ps.f0_movement_st_per_s,
+        voiced_s=ps.voiced_s,
+        monotony=mono,
+        loudness_dbfs=ls.loudness_dbfs,
+        loudness_variation_db=ls.loudness_variation_db,
+        loudness_range_db=ls.loudness_range_db,
+        snr_db=snr_db,
+        clipping_share=clip,
+        word_confidence_mean=cl.word_confidence_mean,
+        word_confidence_p10=cl.word_confidence_p10,
+        low_confidence_word_share=cl.low_confidence_word_share,
+        syllable_realisation_ratio=realisation,
+        quality=tuple(quality),
+    )
+
+
+def compare_parties(agent: VoiceMeasures, caller: VoiceMeasures) -> dict:
+    """Agent-versus-caller comparisons (``conversation.agent_to_caller``); None where a side is missing.
+
+    * ``agent_minus_caller_loudness_db``: difference of speech levels, dB (meaningful on stereo
+      recordings with similar channel gains).
+    * ``agent_to_caller_articulation_ratio``, ``agent_to_caller_speech_rate_ratio``: ratios
+      (> 1: the agent is faster; mistake 7 "faster than the caller").
+    * ``agent_minus_caller_f0_movement_st_per_s``, ``agent_minus_caller_monotony``.
+    """
+
+    def diff(a, b):
+        return None if a is None or b is None else round(a - b, 4)
+
+    def ratio(a, b):
+        return None if a is None or b is None or b == 0 else round(a / b, 4)
+
+    return {
+        "agent_minus_caller_loudness_db": diff(agent.loudness_dbfs, caller.loudness_dbfs),
+        "agent_to_caller_articulation_ratio": ratio(agent.articulation_rate_sps, caller.articulation_rate_sps),
+        "agent_to_caller_speech_rate_ratio": ratio(agent.speech_rate_wpm, caller.speech_rate_wpm),
+        "agent_minus_caller_f0_movement_st_per_s": diff(agent.f0_movement_st_per_s, caller.f0_movement_st_per_s),
+        "agent_minus_caller_monotony": diff(agent.monotony, caller.monotony),
+    }
