@@ -334,6 +334,8 @@ def run_batch(
     """Analyse ``calls`` into ``out_dir``; returns what happened to each. Ctrl-C stops cleanly."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "calls").mkdir(exist_ok=True)
+    for stale in (out_dir / "calls").glob(".*.tmp"):  # left by a killed run; never a result
+        stale.unlink(missing_ok=True)
     summary = BatchSummary()
     cores = os.cpu_count() or 1
     workers = max(1, min(workers, len(calls) or 1))

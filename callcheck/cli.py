@@ -108,9 +108,10 @@ def analyze(
         try:
             render_reports(out, config=cfg)
             report_note = f"; reports in {out / 'index.html'}"
-        except CallcheckError as exc:
-            _err(f"reports: {exc}")
-            failures.append(Failure(str(out), f"reports: {exc}"))
+        except Exception as exc:  # the analysis results stand; say in one line why the pages did not
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            _err(f"{out}: reports could not be rendered ({first}); the call results are complete")
+            failures.append(Failure(str(out), f"reports could not be rendered ({first})"))
     typer.echo(
         f"{counts['done']} analysed, {counts['cached']} unchanged (cached), {len(failures)} failed "
         f"→ {out / 'calls'}{report_note}"

@@ -197,7 +197,8 @@ def probe_duration_s(path: str | Path) -> float | None:
     try:
         import soundfile as sf
 
-        info = sf.info(str(path))
+        with _quiet_stderr():
+            info = sf.info(str(path))
         return float(info.frames) / float(info.samplerate)
     except Exception:
         pass
