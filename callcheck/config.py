@@ -227,7 +227,6 @@ def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
         )
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        f = fields[name]
         default = getattr(cls(), name)
         if dataclasses.is_dataclass(default):
             if not isinstance(value, Mapping):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -25,7 +25,6 @@ from callcheck.types import (
     CallAnalysis,
     CallAudio,
     CallInfo,
-    Interval,
     Party,
     PartySignal,
     Separation,
@@ -142,37 +141,23 @@ def step_separate(state: State, ctx: "Context") -> State:
     """Mono only: split the one speech track into agent and caller, and give each word its speaker."""
     if state.layout != "mono":
         return state
-    from callcheck.audio.separate import separate_speakers
+    from callcheck.audio.separate import assign_speakers, separate_speakers
 
     sig = state.parties["agent"]
     assert state.transcript is not None
+    cfg = state.config.separation
     activity, separation = separate_speakers(
-        sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=state.config.separation
+        sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=cfg
     )
     parties = {
         p: PartySignal(p, sig.samples, sig.sample_rate, tuple(activity.get(p, ())), exclusive=False) for p in ("agent", "caller")
     }
-    words = tuple(
-        dataclasses.replace(w, speaker=_speaker_at(activity, w.start_s, w.end_s)) for w in state.transcript.words
-    )
-    transcript = dataclasses.replace(state.transcript, words=words)
-    return dataclasses.replace(state, parties=parties, transcript=transcript, separation=separation)
-
-
-def _speaker_at(activity: Mapping[Party, Sequence[Interval]], start_s: float, end_s: float) -> Party:
-    """The party whose activity covers most of ``[start_s, end_s]`` (nearest by middle if none)."""
-    span = Interval(start_s, max(end_s, start_s + 1e-3))
-    best: Party = "agent"
-    best_cover = -1.0
-    for party, ivs in activity.items():
-        cover = sum(span.overlap_s(iv) for iv in ivs)
-        if cover > best_cover:
-            best, best_cover = party, cover
-    if best_cover > 0:
-        return best
-    mid = 0.5 * (start_s + end_s)
-    dist = {p: min((min(abs(mid - iv.start_s), abs(mid - iv.end_s)) for iv in ivs), default=1e9) for p, ivs in activity.items()}
-    return min(dist, key=dist.get) if dist else "agent"
+    transcript = dataclasses.replace(state.transcript, words=assign_speakers(state.transcript.words, activity))
+    notes = state.notes
+    if separation.confidence is not None and separation.confidence < cfg.min_confidence:
+        notes += (f"mono speaker separation is unsure (confidence {separation.confidence:.2f} < {cfg.min_confidence}); "
+                  "who-said-what and the per-party measures may be mixed up",)
+    return dataclasses.replace(state, parties=parties, transcript=transcript, separation=separation, notes=notes)
 
 
 def step_conversation(state: State, ctx: "Context") -> State:

@@ -16,11 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from callcheck.result import validate_call_json
 
-from conftest import REPO, SAMPLES, truth_of
+from conftest import SAMPLES, truth_of
 
 GOOD_DE = SAMPLES / "sonja" / "de01_good_practice.wav"
 

@@ -22,7 +22,7 @@ from callcheck.result import validate_call_json
 from callcheck.transcribe.models import ModelSpec
 from callcheck.types import CallAudio, Interval
 
-from conftest import SAMPLES, ScriptedTranscriber, sample_wavs, truth_of
+from conftest import ScriptedTranscriber, sample_wavs, truth_of
 
 SPEC = ModelSpec(name="scripted", path_or_name="-", download_root=None, source="test")
 CONTRACT_SPEAKER_KEYS = {

