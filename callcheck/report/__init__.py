@@ -1,0 +1,327 @@
+"""Coaching reports rendered from the per-call JSONs: per agent, team overview, trainer clips.
+
+Everything here reads ``OUT/calls/*.json`` (canonical) and nothing else, except the call's audio
+``source`` for snippets when it exists. :func:`render_reports` also re-evaluates the rules with the
+team's and each agent's baselines and rewrites each call's ``findings``/``strengths``/``promises``
+atomically when they changed (see :mod:`callcheck.rules`). Pages are self-contained HTML (inline
+CSS and SVG, audio as ``data:`` URIs, no scripts) with Jinja2 autoescaping on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
+
+from callcheck.config import Config
+from callcheck.errors import CallcheckError
+from callcheck.report import aggregate as agg
+from callcheck.report.audio import AudioCache, cut, data_uri, wav_bytes
+from callcheck.rules import RULE_IDS, build_baselines, evaluate_call
+
+__all__ = ["ReportError", "ReportSummary", "ClipsSummary", "render_reports", "export_clips", "load_calls", "agent_slug"]
+
+
+class ReportError(CallcheckError):
+    """The output folder cannot be reported on (missing, no calls)."""
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What :func:`render_reports` wrote."""
+
+    calls: int
+    agents: int
+    pages: tuple[str, ...]
+    rewritten_calls: int
+    skipped: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"calls": self.calls, "agents": self.agents, "pages": list(self.pages), "rewritten_calls": self.rewritten_calls,
+                "skipped": list(self.skipped), "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class ClipsSummary:
+    """What :func:`export_clips` wrote."""
+
+    clips: int
+    audio_missing: int
+    folders: tuple[str, ...]
+    files: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clips": self.clips, "audio_missing": self.audio_missing, "folders": list(self.folders)}
+
+
+# --- I/O helpers -----------------------------------------------------------------------------------
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temp file in the same folder, then ``os.replace`` it onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load_calls(out_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:
+    """Every readable ``calls/*.json`` of ``out_dir`` and a one-line reason for each unreadable one."""
+    folder = Path(out_dir) / "calls"
+    if not folder.is_dir():
+        raise ReportError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
+    calls, skipped = [], []
+    for p in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            skipped.append(f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})")
+            continue
+        if not isinstance(data, dict):
+            skipped.append(f"{p}: not a call JSON object")
+            continue
+        calls.append((p, data))
+    return calls, skipped
+
+
+def agent_slug(agent: str | None, taken: set[str] | None = None) -> str:
+    """A safe file name for an agent (ASCII letters, digits, ``._-``); unique within ``taken``."""
+    name = "unknown" if agent is None else str(agent)
+    a = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    a = re.sub(r"[^A-Za-z0-9._-]+", "_", a).strip("._-")[:60] or "agent"
+    if taken is not None:
+        if a in taken or a.lower() in {x.lower() for x in taken}:
+            a = f"{a}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
+        taken.add(a)
+    return a
+
+
+def _env(markdown: bool = False) -> Environment:
+    if markdown:
+        def md_escape(v: Any) -> Any:
+            if v is None:
+                return ""
+            s = str(v)
+            return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+        env = Environment(loader=PackageLoader("callcheck.report", "templates"), autoescape=False, finalize=md_escape,
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    else:
+        env = Environment(loader=PackageLoader("callcheck.report", "templates"), autoescape=select_autoescape(("html", "j2")),
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda x: f"{x:.0%}"
+    return env
+
+
+def _lang(requested: str | None, config: Config, calls: Sequence[Mapping[str, Any]]) -> str:
+    lang = requested or config.report.language
+    if lang in ("de", "en"):
+        return lang
+    if lang not in (None, "", "auto"):
+        raise ReportError(f"report language {lang!r} is not supported; use de, en or auto")
+    return agg.call_language(calls)
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- render ----------------------------------------------------------------------------------------
+def render_reports(out_dir: Path, *, config: Config, language: str | None = None) -> ReportSummary:
+    """Re-evaluate every call with baselines and write the agent pages, ``index.html`` and ``team.csv``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        An output folder of ``callcheck analyze`` (reads ``calls/*.json``).
+    config : Config
+        Rules and report settings.
+    language : str or None
+        'de' or 'en' for every page; None uses ``config.report.language`` ('auto': per agent, the
+        language of most of their calls).
+
+    Returns
+    -------
+    ReportSummary
+    """
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    loaded, skipped = load_calls(out_dir)
+    if not loaded:
+        raise ReportError(f"{out_dir / 'calls'}: no call JSON files to report on")
+    calls = [c for _, c in loaded]
+    baselines = build_baselines(calls, config=config.rules)
+    rewritten = 0
+    for path, call in loaded:
+        res = evaluate_call(call, config=config.rules, baselines=baselines).to_json()
+        agent = call.get("agent")
+        info = {"team_calls": baselines.n_calls,
+                "agent_calls": max(0, baselines.agent_calls(None if agent is None else str(agent)) - 1)}
+        if any(call.get(k) != v for k, v in res.items()) or call.get("rules_baselines") != info:
+            call.update(res)
+            call["rules_baselines"] = info
+            atomic_write(path, _dumps(call))
+            rewritten += 1
+    by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in calls:
+        by_agent["unknown" if c.get("agent") is None else str(c["agent"])].append(c)
+    taken: set[str] = set()
+    pages = {a: f"agents/{agent_slug(a, taken)}.html" for a in sorted(by_agent)}
+    html_env, md_env = _env(), _env(markdown=True)
+    agent_html, agent_md = html_env.get_template("agent.html.j2"), md_env.get_template("agent.md.j2")
+    audio = AudioCache()
+    rc = config.report
+
+    def snippet(call: Mapping[str, Any], f: Mapping[str, Any]) -> str | None:
+        if not rc.embed_audio:
+            return None
+        return data_uri(audio.get(call.get("source")), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+
+    written = []
+    generated = time.strftime("%Y-%m-%d %H:%M")
+    for a, cs in by_agent.items():
+        lang = _lang(language, config, cs)
+        ctx = agg.agent_context(a, cs, calls, baselines=baselines, config=config, lang=lang, snippet_fn=snippet)
+        ctx["generated"] = generated
+        base = out_dir / pages[a]
+        atomic_write(base, agent_html.render(ctx))
+        atomic_write(base.with_suffix(".md"), agent_md.render(ctx))
+        written += [pages[a], pages[a][:-5] + ".md"]
+    lang = _lang(language, config, calls)
+    tctx = agg.team_context(by_agent, pages, baselines=baselines, config=config, lang=lang)
+    tctx["generated"] = generated
+    tctx["skipped"] = skipped
+    atomic_write(out_dir / "index.html", html_env.get_template("index.html.j2").render(tctx))
+    atomic_write(out_dir / "team.csv", _team_csv(tctx["csv_rows"]))
+    written += ["index.html", "team.csv"]
+    return ReportSummary(len(calls), len(by_agent), tuple(written), rewritten, tuple(skipped), time.perf_counter() - t0)
+
+
+def _csv_safe(v: Any) -> Any:
+    """Spreadsheet-safe cell: text starting with = + - @ is prefixed with ' (CSV injection)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+def _team_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    buf = io.StringIO()
+    cols = ["agent", "calls", *[f"m{m}_calls" for m in RULE_IDS], *[f"m{m}_share" for m in RULE_IDS],
+            "findings", "findings_per_call", "weighted_score", "strengths", "promises"]
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: _csv_safe(r.get(k)) for k in cols})
+    return buf.getvalue()
+
+
+# --- clips -----------------------------------------------------------------------------------------
+def _transcript(call: Mapping[str, Any], start_s: float, end_s: float) -> str:
+    lines = []
+    for t in call.get("turns") or []:
+        if t.get("end_s", 0) >= start_s and t.get("start_s", 0) <= end_s:
+            lines.append(f"[{agg.mmss(t.get('start_s'))}] {t.get('speaker')}: {t.get('text', '')}")
+    return "\n".join(lines) + "\n"
+
+
+def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int = 3, language: str | None = None) -> ClipsSummary:
+    """The clearest examples of each mistake (and of good practice) as WAV + transcript + outline.
+
+    For each mistake the findings across the team are ranked by severity (then by how many signals
+    carried them), one per call, ``per_mistake`` of them; each becomes ``NN.wav`` (when the source
+    audio exists) and ``NN.txt`` (the turns around the moment) in ``dest/m<k>_<rule_id>/`` with an
+    ``outline.md`` for a coaching session (article quote, what to listen for, questions, exercise).
+    Good practice (empathy, questions from calls without findings) goes to ``dest/good_practice/``.
+    """
+    out_dir, dest = Path(out_dir), Path(dest)
+    loaded, _ = load_calls(out_dir)
+    calls = [c for _, c in loaded]
+    if not calls:
+        raise ReportError(f"{out_dir / 'calls'}: no call JSON files to take clips from")
+    lang = _lang(language, config, calls)
+    meta = agg.mistake_meta(lang)
+    t = agg.texts(lang)
+    rc = config.report
+    audio = AudioCache()
+    md = _env(markdown=True).get_template("outline.md.j2")
+    n_clips = missing = 0
+    folders, files = [], []
+
+    def write_clip(folder: Path, k: int, call: Mapping[str, Any], s: float | None, e: float | None) -> dict[str, Any]:
+        nonlocal n_clips, missing
+        s = 0.0 if s is None else float(s)
+        e = s if e is None else float(e)
+        a = max(0.0, s - rc.snippet_pad_s)
+        b = min(a + rc.snippet_max_s, e + rc.snippet_pad_s)
+        stem = f"{k:02d}_{agent_slug(str(call.get('call_id')))}"
+        atomic_write(folder / f"{stem}.txt", _transcript(call, a, b))
+        files.append(str(folder / f"{stem}.txt"))
+        piece = cut(audio.get(call.get("source")), s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        wav = None
+        if piece is not None:
+            atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))
+            wav = f"{stem}.wav"
+            files.append(str(folder / wav))
+        else:
+            missing += 1
+        n_clips += 1
+        return {"stem": stem, "wav": wav, "txt": f"{stem}.txt", "time": agg.mmss(s), "call_id": call.get("call_id"),
+                "transcript": _transcript(call, a, b).strip()}
+
+    share = {m: sum(m in agg.mistakes_in(c) for c in calls) / len(calls) for m in RULE_IDS}
+    for m, rule_id in RULE_IDS.items():
+        cands = [(c, f) for c in calls for f in agg.findings(c) if int(f["mistake"]) == m]
+        if not cands:
+            continue
+        cands.sort(key=lambda cf: (-agg.SEV.index(cf[1].get("severity", "info")) if cf[1].get("severity") in agg.SEV else 0,
+                                   -int((cf[1].get("evidence") or {}).get("signal_count") or 0), str(cf[0].get("call_id"))))
+        folder = dest / f"m{m}_{rule_id}"
+        chosen, seen = [], set()
+        for c, f in cands:
+            if c.get("call_id") in seen:
+                continue
+            seen.add(c.get("call_id"))
+            clip = write_clip(folder, len(chosen) + 1, c, f.get("start_s"), f.get("end_s"))
+            clip.update(message=f.get("message", ""), severity=f.get("severity"), evidence=agg.evidence_summary(f.get("evidence") or {}))
+            chosen.append(clip)
+            if len(chosen) >= per_mistake:
+                break
+        atomic_write(folder / "outline.md", md.render(t=t, lang=lang, m=meta[m], clips=chosen, share=f"{share[m]:.0%}", good=False, no_audio=t["no_audio"]))
+        folders.append(str(folder))
+    good = []
+    for c in sorted(calls, key=lambda c: (len(agg.findings(c)), -len(c.get("strengths") or []), str(c.get("call_id")))):
+        ss = [s for s in c.get("strengths") or [] if s.get("kind") in ("empathy", "questions") and s.get("start_s") is not None]
+        if ss:
+            good.append((c, ss[0]))
+        if len(good) >= per_mistake:
+            break
+    if good:
+        folder = dest / "good_practice"
+        chosen = []
+        for c, s in good:
+            clip = write_clip(folder, len(chosen) + 1, c, s.get("start_s"), s.get("end_s"))
+            clip.update(message=t.get(f"strength_{s.get('kind')}", s.get("kind")), severity="", evidence=[str(s.get("text", ""))])
+            chosen.append(clip)
+        praise = {"title": t["praise"], "quote": agg.load_article().get("praise", {}).get(f"quote_{lang}", ""), "advice": [], "exercise": ""}
+        atomic_write(folder / "outline.md", md.render(t=t, lang=lang, m=praise, clips=chosen, share="", good=True, no_audio=t["no_audio"]))
+        folders.append(str(folder))
+    return ClipsSummary(n_clips, missing, tuple(folders), tuple(files))
