@@ -183,7 +183,8 @@ def measure_voice(
         noise_db = float(np.percentile(level, 5))
     snr_db = float(np.percentile(level, 95)) - noise_db
     # de Jong & Wempe's threshold (25 dB below the peak level), raised to stay above the noise
-    silence_db = max(peak - cfg.silence_below_peak_db, noise_db + cfg.silence_above_noise_db)
+    # (capped 10 dB below the peak: a steady signal has no noise floor to speak of)
+    silence_db = max(peak - cfg.silence_below_peak_db, min(noise_db + cfg.silence_above_noise_db, peak - 10.0))
     speech = level > silence_db
     if snr_db < cfg.min_snr_db:
         quality.append(f"low signal-to-noise ({snr_db:.0f} dB): pauses, syllable nuclei and pitch are less reliable")
