@@ -1,0 +1,78 @@
+"""Plain functions behind ``callcheck report``, ``callcheck rules`` and ``callcheck clips``.
+
+Each parses nothing itself (typer does), calls one library function, prints a short summary, turns
+library errors into one line on stderr, and returns the exit code: 0 done, 1 some calls could not
+be read (the rest was rendered), 2 nothing could be done (bad folder, config or language).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from callcheck.config import load_config
+from callcheck.errors import CallcheckError
+
+
+def _err(msg: str) -> None:
+    print(f"callcheck: {msg}", file=sys.stderr)
+
+
+def report_command(out_dir: Path, language: str | None = None, config_path: Path | None = None) -> int:
+    """Re-render ``OUT/agents/*``, ``OUT/index.html`` and ``OUT/team.csv`` from ``OUT/calls/*.json``."""
+    from callcheck.report import render_reports
+
+    try:
+        cfg = load_config(config_path)
+        s = render_reports(Path(out_dir), config=cfg, language=language)
+    except CallcheckError as exc:
+        _err(str(exc))
+        return 2
+    for line in s.skipped:
+        _err(line)
+    print(f"{s.calls} calls of {s.agents} agents → {Path(out_dir) / 'index.html'} "
+          f"({s.rewritten_calls} call JSONs updated with baseline-aware findings, {s.seconds:.1f} s)")
+    return 1 if s.skipped else 0
+
+
+def rules_command(config_path: Path | None = None, language: str = "en") -> int:
+    """Print the eight rules with their thresholds (current config) and the article text."""
+    from callcheck.rules import list_rules
+
+    if language not in ("de", "en"):
+        _err(f"language {language!r} is not supported; use de or en")
+        return 2
+    try:
+        cfg = load_config(config_path)
+    except CallcheckError as exc:
+        _err(str(exc))
+        return 2
+    for r in list_rules(config=cfg.rules, language=language):
+        print(f"{r.rule_id}  (mistake {r.mistake}: {r.title})")
+        print(f"  signals: {r.signals}")
+        print(f"  article: {r.article_de}")
+        if language != "de":
+            print(f"           ({r.article_en})")
+        for key, value, doc in r.thresholds:
+            v = list(value) if isinstance(value, tuple) else value
+            print(f"  rules.{key} = {v!r}  # {doc}")
+        print()
+    return 0
+
+
+def clips_command(out_dir: Path, dest: Path, per_mistake: int = 3, config_path: Path | None = None) -> int:
+    """Export clips (WAV + transcript) and coaching outlines per mistake and for good practice."""
+    from callcheck.report import export_clips
+
+    if per_mistake < 1:
+        _err(f"--per-mistake must be at least 1, got {per_mistake}")
+        return 2
+    try:
+        cfg = load_config(config_path)
+        s = export_clips(Path(out_dir), Path(dest), config=cfg, per_mistake=per_mistake)
+    except CallcheckError as exc:
+        _err(str(exc))
+        return 2
+    note = f" ({s.audio_missing} without audio: source file missing)" if s.audio_missing else ""
+    print(f"{s.clips} clips in {len(s.folders)} folders under {dest}{note}")
+    return 0
