@@ -237,3 +237,19 @@ def test_thresholds_come_from_config(tmp_path):
     cfg = load_config(p).rules
     script = replace_turn(GOOD_DE, 0, text="Herzlich willkommen bei Grumps und Söhne, mein Name ist Sonja Müller-Lüdenscheid, was kann ich für Sie tun?", wps=2.4)
     assert 4 in mistakes(make_call(script)) and 4 not in mistakes(make_call(script), cfg=cfg)
+
+
+def test_docs_name_every_rule_and_setting():
+    import dataclasses
+    from pathlib import Path
+
+    from callcheck.config import ReportConfig
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    rules_md = (docs / "rules.md").read_text(encoding="utf-8")
+    for rid in RULE_IDS.values():
+        assert f"`{rid}`" in rules_md
+    for f in dataclasses.fields(RulesConfig):
+        assert f"`rules.{f.name}`" in rules_md, f.name
+    reports_md = (docs / "reports.md").read_text(encoding="utf-8")
+    for f in dataclasses.fields(ReportConfig):
+        assert f"`report.{f.name}`" in reports_md, f.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import statistics
+from pathlib import Path
 from collections import Counter, defaultdict
 from typing import Any, Mapping, Sequence
 
@@ -128,7 +129,10 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
         def _key(cf):
             sev = cf[1].get("severity")
             d = call_date(cf[0])
-            return (-(SEV.index(sev) if sev in SEV else 0), -(_dt.date.fromisoformat(d).toordinal() if d else 0), str(cf[0].get("call_id")))
+            src = cf[0].get("source")
+            has_audio = bool(src) and Path(str(src)).is_file()
+            return (-(SEV.index(sev) if sev in SEV else 0), not has_audio,
+                    -(_dt.date.fromisoformat(d).toordinal() if d else 0), str(cf[0].get("call_id")))
         items = sorted(by_m[m], key=_key)
         seen, moments = set(), []
         for c, f in items:
