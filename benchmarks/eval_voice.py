@@ -145,7 +145,7 @@ def eval_syllables(data: Path) -> None:
         if not silb.exists():
             continue
         rows = [ln.split() for ln in silb.read_text(encoding="latin-1").splitlines() if ln.strip()]
-        onsets = [float(r[0]) for r in rows if len(r) > 1 and r[1] != "."]
+        onsets = [float(r[0]) for r in rows if len(r) > 1 and r[1] not in (".", "(")]
         truth = len(onsets)
         x, sr = sf.read(data / "emodb" / "wav" / name, dtype="float32")
         v = voice(x, sr)

@@ -51,12 +51,13 @@ def test_text_syllables_match_emodb_silb():
     errs = []
     for silb in sorted((DATA / "emodb" / "silb").glob("*.silb")):
         rows = [ln.split() for ln in silb.read_text(encoding="latin-1").splitlines() if ln.strip()]
-        truth = sum(1 for r in rows if len(r) > 1 and r[1] != ".")
+        truth = sum(1 for r in rows if len(r) > 1 and r[1] not in (".", "("))
         errs.append(count_syllables(texts[silb.stem[2:5]], language="de") - truth)
     errs = np.array(errs)
-    # measured: 79 % of the 243 sentences exact, all within +-2 (95 % exact on the complete ones)
-    assert np.mean(errs == 0) >= 0.75
-    assert np.all(np.abs(errs) <= 2)
+    # measured: 90.5 % of the 243 transcriptions exact, all within +-1 (speakers' elisions such
+    # as "geh'n" are the misses); "(" lines in silb/ mark pauses, not syllables
+    assert np.mean(errs == 0) >= 0.85
+    assert np.all(np.abs(errs) <= 1)
 
 
 def test_acoustic_nuclei_follow_emodb_syllable_counts():
@@ -65,7 +66,7 @@ def test_acoustic_nuclei_follow_emodb_syllable_counts():
     for name in complete:
         silb = DATA / "emodb" / "silb" / f"{Path(name).stem}.silb"
         rows = [ln.split() for ln in silb.read_text(encoding="latin-1").splitlines() if ln.strip()]
-        truth = sum(1 for r in rows if len(r) > 1 and r[1] != ".")
+        truth = sum(1 for r in rows if len(r) > 1 and r[1] not in (".", "("))
         x, sr = sf.read(DATA / "emodb" / "wav" / name, dtype="float32")
         pairs.append((truth, ev.voice(x, sr).syllables_acoustic))
     t, m = np.array(pairs).T
