@@ -32,11 +32,11 @@ GATE_S = 0.3  # a word belongs to a party when its middle is within its segment 
 
 KEY_PHRASES = {
     "de01_good_practice": ["sonja", "das verstehe ich", "tut mir wirklich leid",
-                           "rufe sie morgen"],
+                           "ich rufe sie morgen"],
     "de02_greeting_toneless_indifferent": ["herzlich willkommen", "mein name ist",
                                            "was kann ich für sie tun", "frustrierend"],
     "en03_impatient_knowitall": ["get to the point", "as i said", "that's wrong", "you have to"],
-    "en04_rushed_too_fast": ["slow down", "twenty pounds"],
+    "en04_rushed_too_fast": ["slow down", "pounds"],
     "de05_unclear": ["wie bitte", "wiederholen"],
 }
 

@@ -41,7 +41,8 @@ ESPEAK_RATE_HZ = 22050
 SPEECH_LEVEL_DBFS = -24.0  # active-speech RMS of a normal utterance
 NOISE_LEVEL_DBFS = -55.0  # RMS of the background noise on each channel
 CROSSTALK_DB = -30.0  # level of each party's leak into the other channel, relative
-TRIM_THRESHOLD_DB = -50.0  # a sample is speech when |x| is above peak + this
+TRIM_THRESHOLD_DB = -40.0  # a 5 ms frame is speech when its RMS is within this of the loudest
+TRIM_FRAME_S = 0.005
 LEAD_IN_S = 0.5  # silence before the first utterance
 TAIL_S = 0.7  # silence after the last utterance
 
@@ -127,11 +128,13 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
 
 
 def trim(y: np.ndarray) -> np.ndarray:
-    a = np.abs(y)
-    on = np.nonzero(a > a.max() * 10 ** (TRIM_THRESHOLD_DB / 20))[0]
-    if on.size == 0:
+    """Cut to the first..last 5 ms frame whose RMS is within 40 dB of the loudest frame."""
+    n = int(TRIM_FRAME_S * SAMPLE_RATE_HZ)
+    power = (y[: len(y) // n * n].reshape(-1, n) ** 2).mean(axis=1)
+    if power.size == 0 or power.max() == 0.0:
         raise SampleError("espeak-ng produced silence")
-    return y[on[0] : on[-1] + 1]
+    on = np.nonzero(power > power.max() * 10 ** (TRIM_THRESHOLD_DB / 10))[0]
+    return y[on[0] * n : (on[-1] + 1) * n]
 
 
 def degrade(y: np.ndarray, d: Degrade, rng: np.random.Generator) -> np.ndarray:
@@ -368,9 +371,9 @@ def call_de01_good_practice() -> Call:
     q2 = c.say("agent", "Danke. Wann sind Sie morgen am besten erreichbar?", SONJA, gap_s=0.7)
     c.good("question", q2)
     a2 = c.say("caller", "Am besten am Vormittag, ab neun Uhr bin ich zu Hause.", caller, gap_s=0.5)
-    p = c.say("agent", "Gut. Ich kläre das und rufe Sie morgen um zehn Uhr an.", SONJA, gap_s=0.6)
+    p = c.say("agent", "Gut, ich kläre das. Ich rufe Sie morgen um zehn Uhr an.", SONJA, gap_s=0.6)
     c.good("promise", p)
-    c.promise(p, "Ich kläre das und rufe Sie morgen um zehn Uhr an.")
+    c.promise(p, "Ich rufe Sie morgen um zehn Uhr an.")
     c.say("caller", "Prima, vielen Dank. Auf Wiederhören.", caller, gap_s=0.4)
     c.say("agent", "Auf Wiederhören, Herr Wagner.", SONJA, gap_s=0.3)
     c.notes.append("Clean good-practice call: none of the eight mistakes is intended. Short greeting "
@@ -385,7 +388,7 @@ def call_de01_good_practice() -> Call:
 def call_de02_greeting_toneless_indifferent() -> Call:
     """German: mistakes 4 (overlong antiquated greeting), 1 (toneless), 2 (indifferent)."""
     c = Call("de02_greeting_toneless_indifferent", "sonja", "de", seed=202)
-    flat = SONJA.with_(pitch_range="x-low", speed_wpm=140)
+    flat = SONJA.with_(pitch_range="x-low", speed_wpm=130)
     quiet = SPEECH_LEVEL_DBFS - 8
     caller = Voice("de+f4", speed_wpm=180, pitch=60)
     g = c.say("agent", "Herzlich willkommen bei Grumps und Söhne, mein Name ist Sonja "
