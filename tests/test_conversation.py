@@ -261,3 +261,14 @@ def test_stereo_call_from_real_speech(leak):
     assert len(c.summary["dead_air"]) == 1
     d = c.summary["dead_air"][0]
     assert d["start_s"] == pytest.approx(dead[0], abs=0.25) and d["end_s"] == pytest.approx(dead[1], abs=0.25)
+
+
+def test_mumbled_backchannel_transcribed_as_letters_is_still_a_backchannel():
+    # Whisper rendered a synthetic "mhm" as "M -A -M -I" on de01: letters are not words
+    from callcheck.measures.turns import _is_backchannel_text
+
+    tokens = frozenset({"mhm", "ja", "genau"})
+    letters = [Word("agent", t, 7.8 + 0.1 * i, 7.85 + 0.1 * i, 0.5) for i, t in enumerate(["M", "-A", "-M", "-I"])]
+    assert _is_backchannel_text(letters, tokens)
+    objection = [Word("agent", "Nein,", 1.0, 1.2, 0.9), Word("agent", "falsch.", 1.2, 1.5, 0.9)]
+    assert not _is_backchannel_text(objection, tokens)

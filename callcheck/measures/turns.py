@@ -80,8 +80,9 @@ def _is_backchannel_text(words: Sequence[Word], tokens: frozenset[str]) -> bool:
         return True
     if any("?" in w.text for w in words):
         return False
-    # Greedy phrase cover: every word must belong to a backchannel token or phrase.
-    parts = text.split()
+    # Greedy phrase cover: every word must belong to a backchannel token or phrase. Single letters
+    # are not words: Whisper renders a "mhm" it cannot place as "M -A -M" (seen on our samples).
+    parts = [t for t in text.split() if len(t.strip("-'")) > 1]
     i = 0
     while i < len(parts):
         for n in (3, 2, 1):
