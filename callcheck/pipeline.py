@@ -179,10 +179,14 @@ def step_voice(state: State, ctx: "Context") -> State:
     from callcheck.measures.voice import measure_voice
 
     assert state.transcript is not None and state.audio is not None
+    def other_activity(p):
+        other = state.parties.get("caller" if p == "agent" else "agent")
+        return other.activity if other is not None else ()
+
     voice = {
         p: measure_voice(
             sig, state.transcript.of(p), language=state.transcript.language, config=state.config.voice,
-            duration_s=state.audio.duration_s,
+            duration_s=state.audio.duration_s, other_activity=other_activity(p),
         )
         for p, sig in state.parties.items()
     }

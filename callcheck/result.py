@@ -95,6 +95,10 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         o.pop("duration_s", None)
     greeting = jsonable(getattr(conv, "greeting", None))
     conversation = jsonable(getattr(conv, "summary", {}) or {})
+    if "agent" in state.voice and "caller" in state.voice:
+        from callcheck.measures.voice import compare_parties
+
+        conversation["agent_to_caller"] = jsonable(compare_parties(state.voice["agent"], state.voice["caller"]))
 
     sep = state.separation
     return {
