@@ -4,7 +4,12 @@ Distinct from mistake 7 (norms.md): "rushed" is about the room around the words 
 pauses (``pause_share``), very short reply gaps (median reply latency against the ~0.2 s typical gap
 of Stivers et al. 2009), speeding up over the call (``rate_over_time``, last third vs first third)
 and a high speech rate *with pauses included* (wpm, language-specific norm). It fires when
-``m5_min_signals`` of these are present. The articulation rate (mistake 7) is not one of them.
+``m5_min_signals`` of these are present. The articulation rate (mistake 7) is not one of them, and a
+speed-up into a too-fast articulation rate is left to mistake 7.
+
+Moments: a *stretch* of ``m5_min_run`` consecutive agent replies with very short gaps (0 <= gap <
+``m5_reply_gap_max_s``) that also speeds up turn by turn, exceeds the speech-rate norm or comes with
+little breathing room is its own finding; otherwise the whole-call measures decide.
 """
 
 from __future__ import annotations
@@ -12,14 +17,14 @@ from __future__ import annotations
 import statistics
 from typing import Any, Mapping
 
-from callcheck.rules.common import RuleContext, compare, longest_turn, num, primary, quote, r3, speaker, turn_at
+from callcheck.rules.common import RuleContext, compare, longest_turn, num, primary, quote, r3, reply_gaps, speaker, turn_at
 from callcheck.rules.m1_toneless import talk_time
 from callcheck.rules.m2_indifferent import reply_latency_median
 from callcheck.types import Finding
 
 MISTAKE = 5
 RULE_ID = "M5_RUSHED"
-THRESHOLDS = ("m5_pause_share_max", "m5_reply_gap_max_s", "m5_speedup_ratio", "m5_speech_rate_wpm_en",
+THRESHOLDS = ("m5_pause_share_max", "m5_reply_gap_max_s", "m5_min_run", "m5_speedup_ratio", "m5_speech_rate_wpm_en",
               "m5_speech_rate_wpm_de", "m5_min_signals", "m1_min_talk_s")
 SIGNALS = "low pause share, very short reply gaps, speeding up over the call, speech rate (wpm, pauses included)"
 
@@ -41,6 +46,58 @@ def speedup(ag: Mapping[str, Any]) -> tuple[float | None, Mapping[str, Any] | No
     return last / first, max(ws[-k:], key=lambda w: float(w["speech_rate_wpm"]))
 
 
+def turn_wpm(turn: Mapping[str, Any]) -> float | None:
+    d = float(turn["end_s"]) - float(turn["start_s"])
+    n = len(str(turn.get("text", "")).split())
+    return n / (d / 60.0) if d > 0.5 and n >= 3 else None
+
+
+def rushed_runs(call: Mapping[str, Any], max_gap_s: float, min_run: int) -> list[list[tuple[float, Mapping[str, Any]]]]:
+    """Maximal runs of consecutive agent replies that start 0 <= gap < ``max_gap_s`` after the caller stopped."""
+    runs, cur = [], []
+    for gap, _, reply in reply_gaps(call, "agent"):
+        if 0.0 <= gap < max_gap_s:
+            cur.append((gap, reply))
+        else:
+            if len(cur) >= min_run:
+                runs.append(cur)
+            cur = []
+    if len(cur) >= min_run:
+        runs.append(cur)
+    return runs
+
+
+def _local(call: Mapping[str, Any], ctx: RuleContext, little_room: dict | None) -> list[Finding]:
+    """Rushed stretches: consecutive very short reply gaps plus speeding up, a high rate or no pauses."""
+    cfg = ctx.config
+    lang = call.get("language")
+    limit = cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en if lang == "en" else None
+    out = []
+    for run in rushed_runs(call, cfg.m5_reply_gap_max_s, cfg.m5_min_run):
+        turns = [r for _, r in run]
+        rates = [turn_wpm(t) for t in turns]
+        signals: dict[str, Any] = {"short_reply_gaps": {"gaps_s": [r3(g) for g, _ in run], "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}}
+        known = [r for r in rates if r is not None]
+        if len(known) >= 2 and known[0] > 0 and known[-1] / known[0] >= cfg.m5_speedup_ratio:
+            signals["speeding_up"] = {"turn_rates_wpm": [r3(r) for r in rates], "last_to_first_ratio": r3(known[-1] / known[0]),
+                                      "threshold": cfg.m5_speedup_ratio, "baseline": "absolute"}
+        if known and limit is not None and max(known) > limit:
+            signals["high_speech_rate"] = {"max_turn_rate_wpm": r3(max(known)), "threshold_wpm": limit, "language": lang, "baseline": "absolute"}
+        if little_room:
+            signals["little_breathing_room"] = little_room
+        if len(signals) < cfg.m5_min_signals:
+            continue
+        start_s, end_s = float(turns[0]["start_s"]), float(turns[-1]["end_s"])
+        severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium"
+        evidence = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
+                    "measures": {"replies_in_stretch": len(turns), "articulation_rate_sps": r3(num(speaker(call, "agent").get("articulation_rate_sps")))},
+                    "span": "consecutive agent replies with very short gaps",
+                    "quote": quote(" / ".join(str(t.get("text", "")) for t in turns), max_words=cfg.quote_max_words)}
+        msg = f"The agent sounds rushed from {start_s:.1f} s to {end_s:.1f} s: {', '.join(k.replace('_', ' ') for k in signals)}."
+        out.append(Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg))
+    return out[: cfg.max_findings_per_rule]
+
+
 def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
     if talk_time(call, "agent") < cfg.m1_min_talk_s:
@@ -54,11 +111,15 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         comparisons["pause_share"] = [c.to_json() for c in cp]
         if primary(cp):
             signals["little_breathing_room"] = {"pause_share": r3(ps), "baseline": primary(cp)}
+    local = _local(call, ctx, signals.get("little_breathing_room"))
+    if local:
+        return local
     lat = reply_latency_median(call)
-    if lat is not None and lat < cfg.m5_reply_gap_max_s:
+    if lat is not None and 0.0 <= lat < cfg.m5_reply_gap_max_s:
         signals["short_reply_gaps"] = {"reply_latency_median_s": r3(lat), "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}
     ratio, late = speedup(ag)
-    if ratio is not None and ratio >= cfg.m5_speedup_ratio:
+    late_art = num(late.get("articulation_rate_sps")) if late is not None else None
+    if ratio is not None and ratio >= cfg.m5_speedup_ratio and not (late_art is not None and late_art > cfg.m7_articulation_sps):
         signals["speeding_up"] = {"last_to_first_third_ratio": r3(ratio), "threshold": cfg.m5_speedup_ratio, "baseline": "absolute"}
     wpm = num(ag.get("speech_rate_wpm"))
     lang = call.get("language")

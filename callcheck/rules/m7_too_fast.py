@@ -28,11 +28,21 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     slow_down = ctx.hits(call, "caller", "slow_down_requests")
     if talk_time(call, "agent") < cfg.m1_min_talk_s and not slow_down:
         return []
+    whole_rate = rate
     comps = compare(rate, measure="agent.articulation_rate_sps", higher_is_worse=True, absolute=cfg.m7_articulation_sps, ctx=ctx) if rate is not None else []
     main = primary(comps)
     ratio = rate / caller_rate if rate is not None and caller_rate else None
     above_caller = ratio is None or ratio >= cfg.m7_caller_ratio
     rate_fires = main is not None and above_caller
+    # a too-fast stretch: a window of rate_over_time above the norm and above the caller
+    fast_windows = [w for w in (ag.get("rate_over_time") or []) if isinstance(w, Mapping)
+                    and (num(w.get("articulation_rate_sps")) or 0.0) > cfg.m7_articulation_sps
+                    and (not caller_rate or float(w["articulation_rate_sps"]) / caller_rate >= cfg.m7_caller_ratio)]
+    if not rate_fires and fast_windows:
+        rate_fires, main = True, "absolute"
+        fastest = max(fast_windows, key=lambda w: float(w["articulation_rate_sps"]))
+        rate = float(fastest["articulation_rate_sps"])
+        ratio = rate / caller_rate if caller_rate else None
     if not rate_fires and not slow_down:
         return []
     if rate_fires and slow_down:
@@ -48,7 +58,7 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         end_s, span = h.end_s, "the agent turn before the caller asked to slow down"
         turn = before
     else:
-        ws = [w for w in (ag.get("rate_over_time") or []) if num(w.get("articulation_rate_sps")) is not None]
+        ws = fast_windows or [w for w in (ag.get("rate_over_time") or []) if num(w.get("articulation_rate_sps")) is not None]
         if ws:
             w = max(ws, key=lambda w: float(w["articulation_rate_sps"]))
             start_s, end_s, span = float(w["start_s"]), float(w["end_s"]), "the window with the highest articulation rate"
@@ -59,7 +69,8 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
             span = "agent's longest turn"
     evidence = {
         "baseline": main or "absolute",
-        "measures": {"articulation_rate_sps": r3(rate), "caller_articulation_rate_sps": r3(caller_rate),
+        "measures": {"articulation_rate_sps": r3(rate), "call_articulation_rate_sps": r3(whole_rate),
+                     "fast_windows": len(fast_windows), "caller_articulation_rate_sps": r3(caller_rate),
                      "agent_to_caller_ratio": r3(ratio), "speech_rate_wpm": r3(num(ag.get("speech_rate_wpm"))),
                      "slow_down_requests": len(slow_down)},
         "thresholds": {"articulation_sps": cfg.m7_articulation_sps, "caller_ratio": cfg.m7_caller_ratio},

@@ -4,7 +4,8 @@ Signals (mission.md, norms.md): talk dominance (agent share > 0.7, call-ai-metri
 monologue, few questions, contradiction phrases ("nein, das ist falsch", "that's wrong"),
 you-messages outnumbering I-messages ("Sie müssen …" vs "ich schlage vor …"), agent interruptions,
 no empathy phrases. It fires with a contradiction phrase plus one more signal, or with
-``m8_min_signals`` signals; each contradiction phrase is a moment, otherwise the longest monologue.
+``m8_min_signals`` signals. Moments: each agent turn with a contradiction phrase or two you-messages
+(most loaded first, at most ``max_findings_per_rule``), otherwise the longest monologue.
 """
 
 from __future__ import annotations
@@ -71,12 +72,23 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         return []
     severity = "high" if (contra and others >= 2) or len(signals) >= cfg.m8_min_signals + 2 else "medium"
     base = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m8_min_signals}
-    if contra:
+    # moments: agent turns with a contradiction phrase or at least two you-messages, most loaded first
+    moments = []
+    for turn in turns_of(call, "agent"):
+        inside = lambda hs: [h for h in hs if turn["start_s"] <= h.start_s <= turn["end_s"]]  # noqa: E731
+        c_in, y_in = inside(contra), inside(you)
+        if c_in or len(y_in) >= 2:
+            moments.append((len(c_in) * 2 + len(y_in), turn, c_in, y_in))
+    if moments:
+        moments.sort(key=lambda m: (-m[0], m[1]["start_s"]))
         out = []
-        for h in contra[: cfg.max_findings_per_rule]:
-            ev = dict(base, phrase=h.matched, quote=quote(h.turn_text, max_words=qmax, around=h.matched))
-            out.append(Finding(MISTAKE, RULE_ID, severity, h.start_s, h.end_s, ev,
-                               f"The agent contradicts the caller (\u201c{h.matched}\u201d) — {', '.join(k.replace('_', ' ') for k in signals)}."))
+        for _, turn, c_in, y_in in sorted(moments[: cfg.max_findings_per_rule], key=lambda m: m[1]["start_s"]):
+            first = (c_in or y_in)[0]
+            ev = dict(base, phrases=[h.matched for h in c_in + y_in], phrase=first.matched,
+                      quote=quote(str(turn.get("text", "")), max_words=qmax, around=first.matched))
+            what = "contradicts the caller" if c_in else "talks in you-messages"
+            out.append(Finding(MISTAKE, RULE_ID, severity, float(turn["start_s"]), float(turn["end_s"]), ev,
+                               f"The agent {what} (\u201c{first.matched}\u201d) — {', '.join(k.replace('_', ' ') for k in signals)}."))
         return out
     ev = dict(base, span="agent's longest turn", quote=quote(str(lt.get("text", "")), max_words=qmax) if lt else "")
     msg = f"The agent dominates the conversation: {', '.join(k.replace('_', ' ') for k in signals)}."
