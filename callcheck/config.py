@@ -176,9 +176,9 @@ class RulesConfig:
     m8_you_i_ratio: float = _f(2.0, "Mistake 8: you-messages at least this many times the I-messages (and >= 2 of them) count as a signal.")
     m8_min_signals: int = _f(3, "Mistake 8 fires with a contradiction phrase plus one more signal, or with this many signals.")
     # --- strengths -----------------------------------------------------------------------------
-    strength_min_questions: int = _f(3, "Strength: at least this many agent questions (or 2 open ones).")
+    strength_min_questions: int = _f(2, "Strength: at least this many agent questions (the same bar under which mistake 8 counts 'few questions'; Gong's 11-14 are for long sales discovery calls, norms.md).")
     strength_listening_share: tuple[float, ...] = _f((0.30, 0.60), "Strength: agent talk share inside this range means the agent listened (Gong: 43 % on winning calls, norms.md).")
-    strength_min_backchannels: int = _f(3, "Strength: at least this many agent backchannels.")
+    strength_min_backchannels: int = _f(2, "Strength: at least this many agent backchannels (short acknowledgements inside the caller's speech, norms.md).")
     # --- severity weights ----------------------------------------------------------------------
     severity_weights: tuple[float, ...] = _f((0.0, 1.0, 2.0, 3.0), "Weights of info, low, medium, high when findings are summed (ranking focus points and calls worth listening to).")
 

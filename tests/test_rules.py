@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import statistics
+from pathlib import Path
 
 import pytest
 
@@ -271,3 +273,90 @@ def test_docs_name_every_rule_and_setting():
     reports_md = (docs / "reports.md").read_text(encoding="utf-8")
     for f in dataclasses.fields(ReportConfig):
         assert f"`report.{f.name}`" in reports_md, f.name
+
+
+# --- the project's sample calls (samples/*/*.truth.json) ---------------------------------------------
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLE_TRUTHS = sorted(SAMPLES.glob("*/*.truth.json"))
+
+
+def _syllables(text: str) -> int:
+    import re as _re
+    return sum(max(1, len(_re.findall(r"[aeiouyäöü]+", w.lower()))) for w in text.split())
+
+
+def truth_to_call(truth: dict) -> dict:
+    """The per-call JSON the pipeline would write if every measure were exact (the sample's design).
+
+    Turns, overlaps, greeting and words come from the truth's segments (words spread evenly over their
+    segment; degraded segments get low ASR probabilities). Voice measures are the design the truth
+    records: loudness from ``level_dbfs``, rates from text and times, a flat pitch range (SSML x-low)
+    as high monotony. The acoustic measures themselves are tested on the audio elsewhere.
+    """
+    segs = truth["segments"]
+    turns = [{"speaker": s["speaker"], "start_s": s["start_s"], "end_s": s["end_s"], "text": s["text"]}
+             for s in segs if s["kind"] != "backchannel"]
+    words = []
+    for s in segs:
+        toks = s["text"].split()
+        step = (s["end_s"] - s["start_s"]) / len(toks)
+        for k, w in enumerate(toks):
+            words.append({"speaker": s["speaker"], "text": w, "start_s": round(s["start_s"] + k * step, 3),
+                          "end_s": round(s["start_s"] + (k + 0.8) * step, 3), "probability": 0.35 if s.get("degraded") else 0.93})
+    words.sort(key=lambda w: w["start_s"])
+    speakers = {}
+    for p in ("agent", "caller"):
+        ps = [s for s in segs if s["speaker"] == p and s["kind"] != "backchannel"]
+        if not ps:
+            continue
+        talk = truth["talk_time_s"][p]
+        syl = sum(_syllables(s["text"]) for s in ps)
+        flat = all(s["voice"].get("ssml_prosody_range") == "x-low" for s in ps)
+        speakers[p] = {"talk_time_s": talk, "talk_share": talk / sum(truth["talk_time_s"].values()),
+                       "speech_rate_wpm": sum(len(s["text"].split()) for s in ps) / (talk / 60),
+                       "articulation_rate_sps": syl / talk, "monotony": 0.85 if flat else 0.35,
+                       "f0_variation_st": 1.0 if flat else 3.0,
+                       "loudness_dbfs": statistics.fmean(s["level_dbfs"] for s in ps),
+                       "rate_over_time": [{"start_s": s["start_s"], "end_s": s["end_s"],
+                                           "speech_rate_wpm": len(s["text"].split()) / ((s["end_s"] - s["start_s"]) / 60),
+                                           "articulation_rate_sps": _syllables(s["text"]) / (s["end_s"] - s["start_s"])}
+                                          for s in ps if s["end_s"] - s["start_s"] > 1.5]}
+    first = turns[0]
+    greeting = None
+    if first["speaker"] == "agent":
+        greeting = {"start_s": first["start_s"], "end_s": first["end_s"], "duration_s": first["end_s"] - first["start_s"],
+                    "word_count": len(first["text"].split()), "text": first["text"]}
+    conv = {"agent_to_caller": {"loudness_db": speakers["agent"]["loudness_dbfs"] - speakers["caller"]["loudness_dbfs"]}}
+    return {"call_id": truth["call_id"], "agent": truth["agent"], "language": truth["language"], "layout": truth["layout"],
+            "duration_s": truth["duration_s"], "speakers": speakers, "turns": turns, "words": words,
+            "overlaps": truth["overlaps"], "greeting": greeting, "conversation": conv, "source": ""}
+
+
+def _overlaps(a0, a1, b0, b1) -> bool:
+    return min(a1, b1) - max(a0, b0) >= -0.25
+
+
+@pytest.mark.skipif(not SAMPLE_TRUTHS, reason="samples/ not generated")
+@pytest.mark.parametrize("truth_path", SAMPLE_TRUTHS, ids=lambda p: p.stem.replace(".truth", ""))
+def test_each_sample_yields_exactly_its_intended_findings(truth_path):
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    res = evaluate_call(truth_to_call(truth), config=CFG)
+    intended = truth["intended_findings"]
+    assert {f.mistake for f in res.findings} == {i["mistake"] for i in intended}, [f.message for f in res.findings]
+    for i in intended:  # every intended moment is covered by a finding of that mistake ...
+        assert any(f.mistake == i["mistake"] and _overlaps(f.start_s, f.end_s, i["start_s"], i["end_s"]) for f in res.findings), i
+    for f in res.findings:  # ... and every finding lies at an intended moment
+        assert any(f.mistake == i["mistake"] and _overlaps(f.start_s, f.end_s, i["start_s"], i["end_s"]) for i in intended), f.message
+    promised = [p["text"] for p in truth.get("promises") or []]
+    for text in promised:  # the promise ledger finds every promise the sample makes
+        assert any(normalise(text)[:12] in normalise(p.text) for p in res.promises), (text, [p.text for p in res.promises])
+
+
+@pytest.mark.skipif(not SAMPLE_TRUTHS, reason="samples/ not generated")
+def test_good_practice_sample_strengths():
+    path = next(p for p in SAMPLE_TRUTHS if "good_practice" in p.name)
+    truth = json.loads(path.read_text(encoding="utf-8"))
+    res = evaluate_call(truth_to_call(truth), config=CFG)
+    wanted = {"question": "questions", "empathy": "empathy", "backchannel": "backchannels", "listening": "listening"}
+    expected = {wanted[g["what"]] for g in truth["good_practice"] if g["what"] in wanted}
+    assert expected <= {s.kind for s in res.strengths}

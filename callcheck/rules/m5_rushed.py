@@ -9,7 +9,8 @@ speed-up into a too-fast articulation rate is left to mistake 7.
 
 Moments: a *stretch* of ``m5_min_run`` consecutive agent replies with very short gaps (0 <= gap <
 ``m5_reply_gap_max_s``) that also speeds up turn by turn, exceeds the speech-rate norm or comes with
-little breathing room is its own finding; otherwise the whole-call measures decide.
+little breathing room is its own finding; otherwise the whole-call measures decide, and one of
+their signals must be about breathing room (pause share or reply gaps): fast alone is not rushed.
 """
 
 from __future__ import annotations
@@ -129,8 +130,9 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         comparisons["speech_rate_wpm"] = [c.to_json() for c in cw]
         if primary(cw):
             signals["high_speech_rate"] = {"speech_rate_wpm": r3(wpm), "language": lang, "baseline": primary(cw)}
-    if len(signals) < cfg.m5_min_signals:
-        return []
+    room = {"little_breathing_room", "short_reply_gaps"} & set(signals)
+    if len(signals) < cfg.m5_min_signals or not room:
+        return []  # "rushed" is little breathing room (norms.md); fast alone is not rushed
     if "speeding_up" in signals and late is not None:
         start_s, end_s, span = float(late["start_s"]), float(late["end_s"]), "the fastest window of the last third of the call"
     elif _windows(ag):

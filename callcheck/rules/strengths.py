@@ -60,7 +60,7 @@ def find_strengths(call: Mapping[str, Any], ctx: RuleContext) -> list[Strength]:
     out: list[Strength] = []
     qs = _agent_questions(call)
     n_open = sum(1 for q in qs if q.get("kind") == "open")
-    if len(qs) >= cfg.strength_min_questions or n_open >= 2:
+    if qs and (len(qs) >= cfg.strength_min_questions or n_open >= 2):
         best = next((q for q in qs if q.get("kind") == "open"), qs[0])
         out.append(Strength("questions", num(best.get("start_s")), num(best.get("end_s")),
                             quote(str(best.get("text", "")), max_words=cfg.quote_max_words),
