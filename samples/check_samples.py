@@ -31,11 +31,24 @@ import soundfile as sf
 GATE_S = 0.3  # a word belongs to a party when its middle is within its segment +- this
 
 KEY_PHRASES = {
-    "de01_good_practice": ["sonja", "das verstehe ich", "tut mir wirklich leid",
-                           "ich rufe sie morgen"],
-    "de02_greeting_toneless_indifferent": ["herzlich willkommen", "mein name ist",
-                                           "was kann ich für sie tun", "frustrierend"],
-    "en03_impatient_knowitall": ["get to the point", "as i said", "that's wrong", "you have to"],
+    "de01_good_practice": [
+        "sonja",
+        "das verstehe ich",
+        "tut mir wirklich leid",
+        "ich rufe sie morgen",
+    ],
+    "de02_greeting_toneless_indifferent": [
+        "herzlich willkommen",
+        "mein name ist",
+        "was kann ich für sie tun",
+        "frustrierend",
+    ],
+    "en03_impatient_knowitall": [
+        "get to the point",
+        "as i said",
+        "that's wrong",
+        "you have to",
+    ],
     "en04_rushed_too_fast": ["slow down", "pounds"],
     "de05_unclear": ["wie bitte", "wiederholen"],
 }
@@ -78,44 +91,84 @@ def main(argv: list[str]) -> int:
     total_e = total_n = 0
     for truth_path in sorted(root.glob("*/*.truth.json")):
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        audio, sr = sf.read(truth_path.with_name(truth["call_id"] + ".wav"), dtype="float32")
+        audio, _sr = sf.read(
+            truth_path.with_name(truth["call_id"] + ".wav"), dtype="float32"
+        )
         hyp_text, call_e, call_n, lines, raw_e = [], 0, 0, [], 0
         for ch, party in enumerate(("agent", "caller")):
             x = audio[:, ch] * (mute_leak(audio, ch) if muted else 1.0)
             segs, _ = model.transcribe(
-                np.ascontiguousarray(x, dtype=np.float32), language=truth["language"], beam_size=1,
-                temperature=0, condition_on_previous_text=False, word_timestamps=True,
-                vad_filter=True)
+                np.ascontiguousarray(x, dtype=np.float32),
+                language=truth["language"],
+                beam_size=1,
+                temperature=0,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                vad_filter=True,
+            )
             raw = [w for s in segs for w in s.words]
-            own = [(s["start_s"] - GATE_S, s["end_s"] + GATE_S) for s in truth["segments"]
-                   if s["speaker"] == party]
+            own = [
+                (s["start_s"] - GATE_S, s["end_s"] + GATE_S)
+                for s in truth["segments"]
+                if s["speaker"] == party
+            ]
             # crosstalk gate: keep words whose middle lies in this party's own speech
-            ws = [w for w in raw if any(a <= (w.start + w.end) / 2 <= b for a, b in own)]
-            e_raw, _ = wer([w for s in truth["segments"] if s["speaker"] == party
-                            for w in words(s["text"])], [w for x in raw for w in words(x.word)])
+            ws = [
+                w for w in raw if any(a <= (w.start + w.end) / 2 <= b for a, b in own)
+            ]
+            e_raw, _ = wer(
+                [
+                    w
+                    for s in truth["segments"]
+                    if s["speaker"] == party
+                    for w in words(s["text"])
+                ],
+                [w for x in raw for w in words(x.word)],
+            )
             raw_e += e_raw
-            ref = [w for s in truth["segments"] if s["speaker"] == party for w in words(s["text"])]
+            ref = [
+                w
+                for s in truth["segments"]
+                if s["speaker"] == party
+                for w in words(s["text"])
+            ]
             hyp = [w for x in ws for w in words(x.word)]
             e, n = wer(ref, hyp)
             call_e, call_n = call_e + e, call_n + n
             hyp_text.append(" ".join(hyp))
-            deg = [(s["start_s"], s["end_s"]) for s in truth["segments"]
-                   if s["speaker"] == party and s.get("degraded")]
-            inside = [w.probability for w in ws
-                      if any(a - 0.2 <= (w.start + w.end) / 2 <= b + 0.2 for a, b in deg)]
-            outside = [w.probability for w in ws
-                       if not any(a - 0.2 <= (w.start + w.end) / 2 <= b + 0.2 for a, b in deg)]
+            deg = [
+                (s["start_s"], s["end_s"])
+                for s in truth["segments"]
+                if s["speaker"] == party and s.get("degraded")
+            ]
+            inside = [
+                w.probability
+                for w in ws
+                if any(a - 0.2 <= (w.start + w.end) / 2 <= b + 0.2 for a, b in deg)
+            ]
+            outside = [
+                w.probability
+                for w in ws
+                if not any(a - 0.2 <= (w.start + w.end) / 2 <= b + 0.2 for a, b in deg)
+            ]
             conf = f"p_mean {np.mean(outside):.2f}" if outside else "p_mean -"
             if inside:
                 conf += f", degraded stretch p_mean {np.mean(inside):.2f} ({len(inside)} words)"
-            lines.append(f"  {party:6s} WER {e / max(n, 1):.2f} ({e}/{n}; ungated "
-                         f"{e_raw / max(n, 1):.2f}), {conf}\n"
-                         f"         {' '.join(hyp)}")
+            lines.append(
+                f"  {party:6s} WER {e / max(n, 1):.2f} ({e}/{n}; ungated "
+                f"{e_raw / max(n, 1):.2f}), {conf}\n"
+                f"         {' '.join(hyp)}"
+            )
         joined = " ".join(hyp_text)
-        found = {k: (" ".join(words(k)) in joined) for k in KEY_PHRASES.get(truth["call_id"], [])}
-        print(f"{truth['call_id']}: WER {call_e / call_n:.3f} ({call_e}/{call_n}; ungated "
-              f"{raw_e / call_n:.3f}); key phrases "
-              + ", ".join(f"{k!r}:{'yes' if v else 'NO'}" for k, v in found.items()))
+        found = {
+            k: (" ".join(words(k)) in joined)
+            for k in KEY_PHRASES.get(truth["call_id"], [])
+        }
+        print(
+            f"{truth['call_id']}: WER {call_e / call_n:.3f} ({call_e}/{call_n}; ungated "
+            f"{raw_e / call_n:.3f}); key phrases "
+            + ", ".join(f"{k!r}:{'yes' if v else 'NO'}" for k, v in found.items())
+        )
         print("\n".join(lines))
         total_e, total_n = total_e + call_e, total_n + call_n
     print(f"all calls: WER {total_e / total_n:.3f} ({total_e}/{total_n})")

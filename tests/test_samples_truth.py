@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,14 @@ import soundfile as sf
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TRUTHS = sorted(SAMPLES.glob("*/*.truth.json"))
-GOOD_PRACTICE = {"question", "empathy", "backchannel", "promise", "short_greeting", "listening"}
+GOOD_PRACTICE = {
+    "question",
+    "empathy",
+    "backchannel",
+    "promise",
+    "short_greeting",
+    "listening",
+}
 
 
 def load(path: Path) -> dict:
@@ -35,8 +43,10 @@ def rms_dbfs(x: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-20))
 
 
-def span(audio: np.ndarray, start_s: float, end_s: float, ch: int, sr: int = 16000) -> np.ndarray:
-    return audio[max(0, int(round(start_s * sr))) : int(round(end_s * sr)), ch]
+def span(
+    audio: np.ndarray, start_s: float, end_s: float, ch: int, sr: int = 16000
+) -> np.ndarray:
+    return audio[max(0, round(start_s * sr)) : round(end_s * sr), ch]
 
 
 def by_id() -> dict[str, dict]:
@@ -56,7 +66,9 @@ def test_five_calls_two_agents_both_languages():
     assert len({t["call_id"] for t in truths}) == 5
 
 
-@pytest.mark.parametrize("truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize(
+    "truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name
+)
 def test_wav_format(truth_path):
     t = load(truth_path)
     info = sf.info(wav_of(truth_path))
@@ -67,7 +79,9 @@ def test_wav_format(truth_path):
     assert info.duration == pytest.approx(t["duration_s"], abs=1e-3)
 
 
-@pytest.mark.parametrize("truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize(
+    "truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name
+)
 def test_truth_consistent(truth_path):
     t = load(truth_path)
     assert t["layout"] == "agent-left" and t["language"] in ("de", "en")
@@ -77,15 +91,25 @@ def test_truth_consistent(truth_path):
     for s in segs:
         assert s["speaker"] in ("agent", "caller")
         assert 0.0 <= s["start_s"] < s["end_s"] <= dur
-        assert s["text"].strip() and isinstance(s["voice"], dict) and s["voice"]["espeak_voice"]
+        assert (
+            s["text"].strip()
+            and isinstance(s["voice"], dict)
+            and s["voice"]["espeak_voice"]
+        )
     for party in ("agent", "caller"):
         mine = [s for s in segs if s["speaker"] == party]
         assert mine, party
-        for a, b in zip(mine, mine[1:]):
-            assert a["end_s"] <= b["start_s"], f"{party} segments overlap or are out of order"
+        for a, b in pairwise(mine):
+            assert a["end_s"] <= b["start_s"], (
+                f"{party} segments overlap or are out of order"
+            )
     agent_voices = {s["voice"]["espeak_voice"] for s in segs if s["speaker"] == "agent"}
-    caller_voices = {s["voice"]["espeak_voice"] for s in segs if s["speaker"] == "caller"}
-    assert not agent_voices & caller_voices, "agent and caller must have different voices"
+    caller_voices = {
+        s["voice"]["espeak_voice"] for s in segs if s["speaker"] == "caller"
+    }
+    assert not agent_voices & caller_voices, (
+        "agent and caller must have different voices"
+    )
     for f in t["intended_findings"]:
         assert f["mistake"] in range(1, 9)
         assert 0.0 <= f["start_s"] < f["end_s"] <= dur and f["why"]
@@ -107,14 +131,20 @@ def test_all_eight_mistakes_covered_and_one_clean_call():
     assert clean[0]["promises"]
 
 
-@pytest.mark.parametrize("truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize(
+    "truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name
+)
 def test_own_channel_dominates_crosstalk_is_a_leak(truth_path):
     """In each party's speech (outside overlaps) its own channel is >= 20 dB above the other."""
     t = load(truth_path)
     audio, _ = sf.read(wav_of(truth_path), dtype="float64")
     for s in t["segments"]:
         own = 0 if s["speaker"] == "agent" else 1
-        others = [(o["start_s"], o["end_s"]) for o in t["segments"] if o["speaker"] != s["speaker"]]
+        others = [
+            (o["start_s"], o["end_s"])
+            for o in t["segments"]
+            if o["speaker"] != s["speaker"]
+        ]
         # the part of this segment where the other party is silent
         pieces, cur = [], s["start_s"]
         for a, b in sorted(others):
@@ -136,7 +166,9 @@ def test_own_channel_dominates_crosstalk_is_a_leak(truth_path):
         assert rms_dbfs(x_own) - rms_dbfs(x_other) <= 40.0, (s["speaker"], s["start_s"])
 
 
-@pytest.mark.parametrize("truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize(
+    "truth_path", TRUTHS, ids=lambda p: p.parent.name + "/" + p.name
+)
 def test_segment_times_are_speech_bounds(truth_path):
     """Where nobody else talks: only noise just outside [start_s, end_s], speech just inside."""
     t = load(truth_path)
@@ -146,19 +178,33 @@ def test_segment_times_are_speech_bounds(truth_path):
     for s in t["segments"]:
         own = 0 if s["speaker"] == "agent" else 1
 
-        def quiet(a, b):
-            return all(o["end_s"] <= a or o["start_s"] >= b for o in t["segments"] if o is not s)
+        def quiet(a, b, s=s):
+            return all(
+                o["end_s"] <= a or o["start_s"] >= b
+                for o in t["segments"]
+                if o is not s
+            )
 
         if s["end_s"] - s["start_s"] > 2 * w and quiet(s["start_s"] - w, s["start_s"]):
             before = rms_dbfs(span(audio, s["start_s"] - w, s["start_s"], own))
             after = rms_dbfs(span(audio, s["start_s"], s["start_s"] + w, own))
-            assert before < -50.0 and after - before >= 6.0, ("start", s["start_s"], before, after)
+            assert before < -50.0 and after - before >= 6.0, (
+                "start",
+                s["start_s"],
+                before,
+                after,
+            )
             checked += 1
         if s["end_s"] - s["start_s"] > 2 * w and quiet(s["end_s"], s["end_s"] + w):
             x = span(audio, s["end_s"] - w, s["end_s"], own)  # loudest 5 ms frame in it
             inside = max(rms_dbfs(x[i : i + 80]) for i in range(0, len(x) - 79, 80))
             after = rms_dbfs(span(audio, s["end_s"], s["end_s"] + w, own))
-            assert after < -50.0 and inside - after >= 6.0, ("end", s["end_s"], inside, after)
+            assert after < -50.0 and inside - after >= 6.0, (
+                "end",
+                s["end_s"],
+                inside,
+                after,
+            )
             checked += 1
     assert checked >= len(t["segments"])
 
@@ -213,15 +259,26 @@ def test_design_of_each_call():
     # 5 before 7, rushed gaps < 0.15 s, the too-fast turns faster than the rushed ones
     en04 = c["en04_rushed_too_fast"]
     f5 = next(f for f in en04["intended_findings"] if f["mistake"] == 5)
-    f7 = min((f for f in en04["intended_findings"] if f["mistake"] == 7), key=lambda f: f["start_s"])
+    f7 = min(
+        (f for f in en04["intended_findings"] if f["mistake"] == 7),
+        key=lambda f: f["start_s"],
+    )
     assert f5["end_s"] < f7["start_s"]
-    in_ = lambda s, f: f["start_s"] <= s["start_s"] and s["end_s"] <= f["end_s"]  # noqa: E731
+    in_ = lambda s, f: f["start_s"] <= s["start_s"] and s["end_s"] <= f["end_s"]
     rushed = [s for s in en04["segments"] if s["speaker"] == "agent" and in_(s, f5)]
     fast = [s for s in en04["segments"] if s["speaker"] == "agent" and in_(s, f7)]
     assert len(rushed) >= 3 and len(fast) >= 2
-    assert [s["voice"]["speed_wpm"] for s in rushed] == sorted(s["voice"]["speed_wpm"] for s in rushed)
-    assert min(s["speech_rate_wpm"] for s in fast) > max(s["speech_rate_wpm"] for s in rushed)
-    gaps = [g["gap_s"] for g in en04["reply_gaps"] if f5["start_s"] <= g["at_s"] <= f5["end_s"] + 1]
+    assert [s["voice"]["speed_wpm"] for s in rushed] == sorted(
+        s["voice"]["speed_wpm"] for s in rushed
+    )
+    assert min(s["speech_rate_wpm"] for s in fast) > max(
+        s["speech_rate_wpm"] for s in rushed
+    )
+    gaps = [
+        g["gap_s"]
+        for g in en04["reply_gaps"]
+        if f5["start_s"] <= g["at_s"] <= f5["end_s"] + 1
+    ]
     assert gaps and max(gaps) < 0.15
     # 6: degraded agent turns, followed by the caller's repair requests
     de05 = c["de05_unclear"]
@@ -234,12 +291,19 @@ def test_design_of_each_call():
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 def test_generator_is_deterministic(tmp_path):
     """Regenerating gives the committed files (when the espeak-ng version is the same)."""
-    version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout
+    version = subprocess.run(
+        ["espeak-ng", "--version"], capture_output=True, text=True, check=True
+    ).stdout
     if load(TRUTHS[0])["synthesis"]["espeak_ng"] != version.strip():
         pytest.skip("another espeak-ng version than the one the samples were made with")
-    subprocess.run([sys.executable, str(SAMPLES / "make_samples.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(SAMPLES / "make_samples.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for p in TRUTHS:
         new = tmp_path / p.parent.name / p.name
         assert load(new) == load(p), p.name
-        assert (new.with_name(wav_of(p).name)).read_bytes() == wav_of(p).read_bytes(), p.name
+        assert (new.with_name(wav_of(p).name)).read_bytes() == wav_of(p).read_bytes(), (
+            p.name
+        )
