@@ -25,7 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "strength_questions": "Asked questions", "strength_listening": "Listened (balanced talk share)",
         "strength_backchannels": "Showed listening (short acknowledgements)", "strength_empathy": "Showed empathy",
         "promise_callback": "call back", "promise_send": "send", "promise_deadline": "deadline",
-        "praise": "What customers love",
+        "praise": "What customers love", "qo": "\u201c", "qc": "\u201d",
     },
     "de": {
         "agent_title": "Coaching-Bericht", "team_title": "Teamübersicht", "calls": "Gespräche", "call": "Gespräch",
@@ -49,7 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "strength_questions": "Fragen gestellt", "strength_listening": "Zugehört (ausgewogener Redeanteil)",
         "strength_backchannels": "Zuhören gezeigt (kurze Bestätigungen)", "strength_empathy": "Einfühlung gezeigt",
         "promise_callback": "Rückruf", "promise_send": "Zusendung", "promise_deadline": "Termin",
-        "praise": "Was Kunden lieben",
+        "praise": "Was Kunden lieben", "qo": "\u201e", "qc": "\u201c",
     },
 }
 

@@ -58,7 +58,9 @@ def _agent_questions(call: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def find_strengths(call: Mapping[str, Any], ctx: RuleContext) -> list[Strength]:
     cfg = ctx.config
     out: list[Strength] = []
-    qs = _agent_questions(call)
+    g = call.get("greeting") if isinstance(call.get("greeting"), Mapping) else None
+    g_end = num(g.get("end_s")) if g else None
+    qs = [q for q in _agent_questions(call) if g_end is None or (num(q.get("start_s")) or 0.0) >= g_end - 0.01]  # not the greeting's formula
     n_open = sum(1 for q in qs if q.get("kind") == "open")
     if qs and (len(qs) >= cfg.strength_min_questions or n_open >= 2):
         best = next((q for q in qs if q.get("kind") == "open"), qs[0])
