@@ -138,7 +138,7 @@ class RulesConfig:
     quote_max_words: int = _f(30, "Longest transcript quote in a finding's evidence, words.")
     # --- 1 toneless ----------------------------------------------------------------------------
     m1_monotony_min: float = _f(0.70, "Mistake 1: monotony (0..1, 1 = flat) at or above this is flat in absolute terms. Heuristic backstop: no sourced cut-off exists (norms.md); the team/own comparisons carry the rule.")
-    m1_f0_variation_st_max: float = _f(1.5, "Mistake 1: F0 SD below this many semitones supports 'toneless'. Heuristic: lively conversational speech is typically 2-4 st (Traunmüller & Eriksson; norms.md gives no cut-off).")
+    m1_f0_variation_st_max: float = _f(1.2, "Mistake 1: F0 SD below this many semitones supports 'toneless'. The absolute comparison fires only when monotony and F0 SD both cross their bars. Heuristic: lively conversational speech is typically 2-4 st (Traunmüller & Eriksson; norms.md gives no cut-off); on the project samples the flat call measured 0.36 st, the normal ones 1.65-2.0 st.")
     m1_min_talk_s: float = _f(10.0, "Mistakes 1/2/5/7: the agent must speak at least this long, s, for a voice verdict (pitch and rate statistics over less speech are noise).")
     # --- 2 indifferent -------------------------------------------------------------------------
     m2_monotony_min: float = _f(0.60, "Mistake 2: monotony at or above this counts as flat prosody (a weaker bar than mistake 1; heuristic).")
@@ -157,7 +157,7 @@ class RulesConfig:
     # --- 5 rushed ------------------------------------------------------------------------------
     m5_pause_share_max: float = _f(0.08, "Mistake 5: pause share of the agent's talk time below this is little breathing room (heuristic; German moderate tempo incl. pauses 4.2 vs 5.7 syll/s without, stimmste.de, implies ~25 % pauses).")
     m5_reply_gap_max_s: float = _f(0.15, "Mistake 5: an agent reply starting less than this after the caller stopped (0 or more: negative gaps are interruptions, mistake 3) is a very short gap (typical gap ~0.2 s, Stivers et al. 2009).")
-    m5_min_run: int = _f(2, "Mistake 5: this many consecutive agent replies with very short gaps make a rushed stretch (its own moment).")
+    m5_min_run: int = _f(3, "Mistake 5: this many consecutive agent replies with very short gaps (a small overlap below the interruption grace window counts as a very short gap) make a rushed stretch, its own moment. Two in a row happen in calm calls too.")
     m5_speedup_ratio: float = _f(1.15, "Mistake 5: speech rate in the last third of the call / first third at or above this is speeding up (heuristic).")
     m5_speech_rate_wpm_en: float = _f(160.0, "Mistake 5: English speech rate (pauses included) above this, wpm, is rushed (vitalogy.cx: > 160 rushed).")
     m5_speech_rate_wpm_de: float = _f(130.0, "Mistake 5: German speech rate above this, wpm, is rushed (German reference 90-120 wpm, de.wikipedia 'Sprechtempo', plus the same ~8 % margin as 160 over 150 in English).")

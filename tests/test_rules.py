@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -360,3 +361,30 @@ def test_good_practice_sample_strengths():
     wanted = {"question": "questions", "empathy": "empathy", "backchannel": "backchannels", "listening": "listening"}
     expected = {wanted[g["what"]] for g in truth["good_practice"] if g["what"] in wanted}
     assert expected <= {s.kind for s in res.strengths}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE_TRUTHS or os.environ.get("CALLCHECK_SLOW") != "1",
+                    reason="end to end with the Whisper model: set CALLCHECK_SLOW=1 (about a minute on 2 cores)")
+def test_samples_end_to_end_yield_exactly_their_intended_findings(tmp_path):
+    """The real pipeline (ASR, turns, voice measures) + rules with baselines, then the samples' truth."""
+    import subprocess
+    import sys
+
+    from callcheck.config import Config
+    from callcheck.report import render_reports
+
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "callcheck", "analyze", str(SAMPLES), "--out", str(out), "--workers", "1"],
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-2000:]
+    render_reports(out, config=Config())
+    for truth_path in SAMPLE_TRUTHS:
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        call = json.loads((out / "calls" / f"{truth['call_id']}.json").read_text(encoding="utf-8"))
+        got = call["findings"]
+        intended = truth["intended_findings"]
+        assert {f["mistake"] for f in got} == {i["mistake"] for i in intended}, (truth["call_id"], [f["message"] for f in got])
+        for f in got:  # every finding at an intended moment (an intended moment may be lost to ASR errors:
+            # in en03 Whisper base hears "I said reset it" for "As I said, reset it")
+            assert any(f["mistake"] == i["mistake"] and _overlaps(f["start_s"], f["end_s"], i["start_s"], i["end_s"]) for i in intended), f

@@ -3,11 +3,13 @@
 Signals (mission.md): ``speakers.agent.monotony`` (0..1, 1 = flat) against an absolute backstop, the
 team's distribution and the agent's own calls; ``f0_variation_st`` (F0 SD in semitones around the
 speaker's median, eGeMAPS/DisVoice vocabulary) as support. No sourced absolute cut-off exists for
-either (norms.md), so the relative comparisons carry the rule once baselines exist.
+either (norms.md), so the relative comparisons carry the rule once baselines exist; the absolute
+backstop fires only when monotony and F0 SD both cross their bars.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Mapping
 
 from callcheck.rules.common import RuleContext, compare, longest_turn, num, primary, quote, r3, speaker
@@ -36,6 +38,9 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     f0sd = num(ag.get("f0_variation_st"))
     comps_m = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m1_monotony_min, ctx=ctx) if mono is not None else []
     comps_f = compare(f0sd, measure="agent.f0_variation_st", higher_is_worse=False, absolute=cfg.m1_f0_variation_st_max, ctx=ctx) if f0sd is not None else []
+    if comps_m and comps_f:  # the absolute backstop needs both flat measures to agree
+        both = comps_m[0].fired and comps_f[0].fired
+        comps_m[0] = dataclasses.replace(comps_m[0], fired=both)
     main = primary(comps_m) if comps_m else primary(comps_f)
     if main is None:
         return []

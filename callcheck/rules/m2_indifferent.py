@@ -53,8 +53,14 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         comparisons["monotony"] = [c.to_json() for c in cm]
         if primary(cm):
             signals["flat_prosody"] = {"monotony": r3(mono), "baseline": primary(cm)}
-    rel_db = num((conversation(call).get("agent_to_caller") or {}).get("loudness_db"))
+    a2c = conversation(call).get("agent_to_caller") or {}
+    rel_db = num(a2c.get("loudness_db"))
+    if rel_db is None:
+        rel_db = num(a2c.get("agent_minus_caller_loudness_db"))
     loud = num(ag.get("loudness_dbfs"))
+    caller_loud = num(speaker(call, "caller").get("loudness_dbfs"))
+    if rel_db is None and loud is not None and caller_loud is not None:
+        rel_db = loud - caller_loud
     quiet_by = None
     if rel_db is not None and rel_db <= cfg.m2_quiet_vs_caller_db:
         quiet_by = "caller"

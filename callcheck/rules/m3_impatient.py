@@ -28,6 +28,16 @@ def agent_interruptions(call: Mapping[str, Any], min_s: float) -> list[Mapping[s
     return [o for o in ov if float(o["end_s"]) - float(o["start_s"]) >= min_s]
 
 
+BARGE_IN_WINDOW_S = 3.0
+
+
+def _during(h: Any, o: Mapping[str, Any], own: Mapping[str, Any] | None) -> bool:
+    """The phrase belongs to the barge-in: said in the interrupting turn or within 3 s of the overlap."""
+    if own is not None and own["start_s"] <= h.start_s <= own["end_s"]:
+        return True
+    return float(o["start_s"]) <= h.start_s <= float(o["end_s"]) + BARGE_IN_WINDOW_S
+
+
 def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
     qmax = cfg.quote_max_words
@@ -41,7 +51,7 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         s, e = float(o["start_s"]), float(o["end_s"])
         cut = prev_turn(call, s + 1e-6, "caller") or turn_at(call, "caller", s, e)
         own = turn_at(call, "agent", s, e)
-        with_phrase = [h for h in phrases if own is not None and own["start_s"] <= h.start_s <= own["end_s"]]
+        with_phrase = [h for h in phrases if _during(h, o, own)]
         severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
         evidence = {
             "baseline": "absolute",
@@ -55,9 +65,9 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         }
         msg = f"The agent talked over the caller for {e - s:.1f} s at {s:.1f} s."
         found.append((sev_rank[severity], e - s, Finding(MISTAKE, RULE_ID, severity, s, e, evidence, msg)))
-    inter_turns = [turn_at(call, "agent", float(o["start_s"]), float(o["end_s"])) for o in inter]
+    inter_turns = [(o, turn_at(call, "agent", float(o["start_s"]), float(o["end_s"]))) for o in inter]
     for h in phrases:
-        if any(t is not None and t["start_s"] <= h.start_s <= t["end_s"] for t in inter_turns):
+        if any(_during(h, o, t) for o, t in inter_turns):
             continue  # already evidence of that interruption
         severity = "high" if len(phrases) >= 3 else "medium"
         evidence = {

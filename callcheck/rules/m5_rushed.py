@@ -9,8 +9,9 @@ speed-up into a too-fast articulation rate is left to mistake 7.
 
 Moments: a *stretch* of ``m5_min_run`` consecutive agent replies with very short gaps (0 <= gap <
 ``m5_reply_gap_max_s``) that also speeds up turn by turn, exceeds the speech-rate norm or comes with
-little breathing room is its own finding; otherwise the whole-call measures decide, and one of
-their signals must be about breathing room (pause share or reply gaps): fast alone is not rushed.
+little breathing room is its own finding. Without such a stretch, the whole call is rushed only
+with little breathing room *and* a speed-up (plus the wpm norm as a further signal): a fast talker
+with few pauses at a steady pace is not rushed, and a high articulation rate is mistake 7.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ def turn_wpm(turn: Mapping[str, Any]) -> float | None:
     return n / (d / 60.0) if d > 0.5 and n >= 3 else None
 
 
-def rushed_runs(call: Mapping[str, Any], max_gap_s: float, min_run: int) -> list[list[tuple[float, Mapping[str, Any]]]]:
-    """Maximal runs of consecutive agent replies that start 0 <= gap < ``max_gap_s`` after the caller stopped."""
+def rushed_runs(call: Mapping[str, Any], max_gap_s: float, min_run: int, min_gap_s: float = 0.0) -> list[list[tuple[float, Mapping[str, Any]]]]:
+    """Maximal runs of consecutive agent replies starting ``min_gap_s < gap < max_gap_s`` after the caller stopped."""
     runs, cur = [], []
     for gap, _, reply in reply_gaps(call, "agent"):
-        if 0.0 <= gap < max_gap_s:
+        if min_gap_s < gap < max_gap_s:
             cur.append((gap, reply))
         else:
             if len(cur) >= min_run:
@@ -74,7 +75,7 @@ def _local(call: Mapping[str, Any], ctx: RuleContext, little_room: dict | None) 
     lang = call.get("language")
     limit = cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en if lang == "en" else None
     out = []
-    for run in rushed_runs(call, cfg.m5_reply_gap_max_s, cfg.m5_min_run):
+    for run in rushed_runs(call, cfg.m5_reply_gap_max_s, cfg.m5_min_run, -cfg.m3_min_interruption_s):
         turns = [r for _, r in run]
         rates = [turn_wpm(t) for t in turns]
         signals: dict[str, Any] = {"short_reply_gaps": {"gaps_s": [r3(g) for g, _ in run], "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}}
@@ -116,7 +117,7 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     if local:
         return local
     lat = reply_latency_median(call)
-    if lat is not None and 0.0 <= lat < cfg.m5_reply_gap_max_s:
+    if lat is not None and -cfg.m3_min_interruption_s < lat < cfg.m5_reply_gap_max_s:
         signals["short_reply_gaps"] = {"reply_latency_median_s": r3(lat), "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}
     ratio, late = speedup(ag)
     late_art = num(late.get("articulation_rate_sps")) if late is not None else None
@@ -130,9 +131,9 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         comparisons["speech_rate_wpm"] = [c.to_json() for c in cw]
         if primary(cw):
             signals["high_speech_rate"] = {"speech_rate_wpm": r3(wpm), "language": lang, "baseline": primary(cw)}
-    room = {"little_breathing_room", "short_reply_gaps"} & set(signals)
-    if len(signals) < cfg.m5_min_signals or not room:
-        return []  # "rushed" is little breathing room (norms.md); fast alone is not rushed
+    signals.pop("short_reply_gaps", None)  # short gaps count in stretches (above); a call median mixes in interruptions
+    if len(signals) < cfg.m5_min_signals or not {"speeding_up", "little_breathing_room"} <= set(signals):
+        return []  # over the whole call, rushed = no breathing room *and* speeding up; fast alone is not rushed
     if "speeding_up" in signals and late is not None:
         start_s, end_s, span = float(late["start_s"]), float(late["end_s"]), "the fastest window of the last third of the call"
     elif _windows(ag):
