@@ -69,6 +69,9 @@ class ClipsSummary:
 
 
 # --- I/O helpers -----------------------------------------------------------------------------------
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write ``data`` to a temp file in the same folder, then ``os.replace`` it onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +79,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are shared like any file
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -24,7 +24,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "score": "Weight", "all_findings": "All findings", "per_call": "per call", "none": "none",
         "strength_questions": "Asked questions", "strength_listening": "Listened (balanced talk share)",
         "strength_backchannels": "Showed listening (short acknowledgements)", "strength_empathy": "Showed empathy",
-        "promise_callback": "call back", "promise_send": "send", "promise_deadline": "deadline",
+        "promise_callback": "call back", "promise_send": "send", "promise_deadline": "deadline", "promise_action": "action",
         "praise": "What customers love", "qo": "\u201c", "qc": "\u201d",
     },
     "de": {
@@ -48,7 +48,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "score": "Gewicht", "all_findings": "Alle Befunde", "per_call": "pro Gespräch", "none": "keine",
         "strength_questions": "Fragen gestellt", "strength_listening": "Zugehört (ausgewogener Redeanteil)",
         "strength_backchannels": "Zuhören gezeigt (kurze Bestätigungen)", "strength_empathy": "Einfühlung gezeigt",
-        "promise_callback": "Rückruf", "promise_send": "Zusendung", "promise_deadline": "Termin",
+        "promise_callback": "Rückruf", "promise_send": "Zusendung", "promise_deadline": "Termin", "promise_action": "Erledigung",
         "praise": "Was Kunden lieben", "qo": "\u201e", "qc": "\u201c",
     },
 }
