@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+from pathlib import Path
 from importlib import resources
 from typing import Any, Mapping
 
@@ -107,7 +108,7 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         "call_id": info.call_id,
         "agent": info.agent,
         "date": info.date,
-        "source": info.path,
+        "source": str(Path(info.path).resolve()),
         "input_sha256": input_sha256,
         "settings_hash": settings_hash,
         "analysed_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),

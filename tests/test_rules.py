@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 from pathlib import Path
 
@@ -364,8 +363,7 @@ def test_good_practice_sample_strengths():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SAMPLE_TRUTHS or os.environ.get("CALLCHECK_SLOW") != "1",
-                    reason="end to end with the Whisper model: set CALLCHECK_SLOW=1 (about a minute on 2 cores)")
+@pytest.mark.skipif(not SAMPLE_TRUTHS, reason="samples/ not generated")
 def test_samples_end_to_end_yield_exactly_their_intended_findings(tmp_path):
     """The real pipeline (ASR, turns, voice measures) + rules with baselines, then the samples' truth."""
     import subprocess
