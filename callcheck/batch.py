@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from typing import Callable, Iterable, Sequence
 from callcheck import __version__
 from callcheck.config import Config, config_to_dict
 from callcheck.errors import CallcheckError, ConfigError
+from callcheck.fsutil import atomic_write
 from callcheck.types import LAYOUTS, CallInfo, PartySignal, Word
 
 
@@ -164,24 +164,6 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 class TranscriptCache:
     """Transcripts on disk under ``OUT/.cache/transcripts``, keyed by content and settings."""
 
@@ -208,7 +190,7 @@ class TranscriptCache:
 
     def put(self, key: str, words: Sequence[Word]) -> None:
         data = {"words": [[w.speaker, w.text, w.start_s, w.end_s, round(w.probability, 4)] for w in words]}
-        atomic_write_text(self.root / f"{key}.json", json.dumps(data, ensure_ascii=False))
+        atomic_write(self.root / f"{key}.json", json.dumps(data, ensure_ascii=False))
 
 
 def settings_hash(config: Config, model_identity: str, info: CallInfo) -> str:
@@ -283,7 +265,7 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, spec, tr
         model = {"name": spec.name, "source": spec.source, "identity": transcriber.identity}
         data = build_call_json(state, model=model, input_sha256=sha, settings_hash=s_hash)
         data.update(evaluate_call(data, config=config.rules).to_json())
-        atomic_write_text(out_dir / "calls" / f"{info.call_id}.json", dumps(data))
+        atomic_write(out_dir / "calls" / f"{info.call_id}.json", dumps(data))
         return Outcome(info, "done", duration_s=float(data["duration_s"]))
     except CallcheckError as exc:
         msg = str(exc)
@@ -384,5 +366,5 @@ def write_failures(out_dir: Path, failures: Iterable[Failure]) -> Path:
     for f in failures:
         writer.writerow([f.path, f.call_id or "", f.line])
     path = out_dir / "failures.csv"
-    atomic_write_text(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
     return path

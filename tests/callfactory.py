@@ -96,7 +96,6 @@ def make_call(
     ``rate_over_time`` gives (speech_rate_wpm, articulation_rate_sps) per equal window of the agent's span;
     ``greeting=True`` makes the first agent turn the greeting, a dict replaces it, None removes it."""
     turns, words, overlaps = [], [], []
-    t = 0.0
     prev_end = 0.0
     for i, tu in enumerate(script):
         toks = tu.text.split()

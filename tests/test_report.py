@@ -14,7 +14,7 @@ import soundfile as sf
 from callcheck.cli_report import clips_command, report_command, rules_command
 from callcheck.config import Config
 from callcheck.report import agent_slug, export_clips, render_reports
-from callfactory import GOOD_DE, GOOD_EN, T, make_call, replace_turn
+from callfactory import GOOD_DE, GOOD_EN, make_call, replace_turn
 
 EVIL = "<script>alert('x')</script>"
 

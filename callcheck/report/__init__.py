@@ -13,9 +13,7 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import time
 import unicodedata
 from collections import defaultdict
@@ -24,10 +22,10 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import escape
 
 from callcheck.config import Config
 from callcheck.errors import CallcheckError
+from callcheck.fsutil import atomic_write
 from callcheck.report import aggregate as agg
 from callcheck.report.audio import AudioCache, cut, data_uri, wav_bytes
 from callcheck.rules import RULE_IDS, build_baselines, evaluate_call
@@ -69,25 +67,6 @@ class ClipsSummary:
 
 
 # --- I/O helpers -----------------------------------------------------------------------------------
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temp file in the same folder, then ``os.replace`` it onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are shared like any file
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def load_calls(out_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:
     """Every readable ``calls/*.json`` of ``out_dir`` and a one-line reason for each unreadable one."""
