@@ -1,0 +1,82 @@
+"""The command line: documented commands, config round trip, exact messages and exit codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from callcheck import __version__
+from callcheck.cli import app
+from callcheck.config import Config, iter_documented, load_config
+from callcheck.errors import ConfigError
+
+from conftest import REPO
+
+runner = CliRunner()
+
+
+def test_every_command_is_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert set(names) >= {"analyze", "report", "rules", "clips", "config", "version"}
+    for name in names:
+        assert re.search(rf"callcheck {name}\b", readme), name
+
+
+def test_every_config_key_is_documented_and_config_output_round_trips(tmp_path):
+    for key, _default, doc in iter_documented():
+        assert doc.strip(), f"config key {key} has no documentation"
+    r = runner.invoke(app, ["config"])
+    assert r.exit_code == 0
+    f = tmp_path / "callcheck.toml"
+    f.write_text(r.output, encoding="utf-8")
+    assert load_config(f) == Config()
+
+
+def test_unknown_config_key_lists_valid_ones(tmp_path):
+    f = tmp_path / "callcheck.toml"
+    f.write_text("[turns]\ngrace = 0.3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(f)
+    msg = str(exc.value)
+    assert msg.startswith("callcheck.toml.turns: unknown key 'grace'; valid keys are: ")
+    assert "interruption_grace_s" in msg
+    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--config", str(f)])
+    assert r.exit_code == 2
+
+
+def test_wrong_type_in_config(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[turns]\ninterruption_grace_s = "half a second"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^c.toml.turns.interruption_grace_s must be a number, got 'half a second'$"):
+        load_config(f)
+
+
+def test_usage_errors_exit_2(tmp_path):
+    r = runner.invoke(app, ["analyze", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--layout", "left"])
+    assert r.exit_code == 2
+
+
+def test_missing_input_is_a_failure_not_a_crash(tmp_path):
+    missing = tmp_path / "nope.wav"
+    r = runner.invoke(app, ["analyze", str(missing), "--out", str(tmp_path / "o"), "--no-report"])
+    assert r.exit_code == 1
+    assert (tmp_path / "o" / "failures.csv").read_text().splitlines()[1].endswith(f"{missing}: file not found")
+
+
+def test_version():
+    r = runner.invoke(app, ["version"])
+    assert r.exit_code == 0 and r.output.strip() == f"callcheck {__version__}"
+
+
+def test_contract_options_of_analyze_exist():
+    from typer.main import get_command
+
+    cmd = get_command(app).commands["analyze"]
+    opts = {o for p in cmd.params if p.param_type_name == "option" for o in p.opts}
+    assert [p.name for p in cmd.params if p.param_type_name == "argument"] == ["inputs"]
+    assert {"--out", "--layout", "--language", "--model", "--manifest", "--config", "--workers"} <= opts
