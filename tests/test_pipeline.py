@@ -239,3 +239,14 @@ def test_rerun_uses_cached_result_and_transcripts(tmp_path):
     assert o3.status == "done" and tr3.calls == []
     assert list((tmp_path / ".cache" / "transcripts").glob("*.json"))
     assert not list((tmp_path / "calls").glob(".*"))  # no temporary files left behind
+
+
+def test_every_speaker_and_conversation_key_is_in_the_readme_measure_table(tmp_path):
+    wav = sample_wavs()[0]
+    _analyse(wav, tmp_path)
+    data = json.loads((tmp_path / "calls" / f"{wav.stem}.json").read_text())
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Measures"):readme.index("## How well it works")]
+    missing = [k for p in ("agent", "caller") for k in data["speakers"][p] if f"`{k}`" not in table and k != "quality"]
+    missing += [k for k in data["conversation"] if k != "notes" and k not in table]
+    assert not missing, f"document these keys in the README's measure tables: {sorted(set(missing))}"
