@@ -56,6 +56,16 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+def _file_date(path: str) -> str | None:
+    """The recording file's modification date (ISO, UTC): a stand-in for the call date in weekly
+    trends when no manifest gives one."""
+    try:
+        ts = Path(path).stat().st_mtime
+    except OSError:
+        return None
+    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).date().isoformat()
+
+
 def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, settings_hash: str) -> dict[str, Any]:
     """The canonical per-call result (contract keys plus callcheck's own)."""
     audio = state.audio
@@ -108,6 +118,7 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         "call_id": info.call_id,
         "agent": info.agent,
         "date": info.date,
+        "file_date": _file_date(info.path),
         "source": str(Path(info.path).resolve()),
         "input_sha256": input_sha256,
         "settings_hash": settings_hash,
