@@ -1,26 +1,38 @@
-"""Evaluate mono speaker separation against RTTM ground truth.
+"""Evaluate mono speaker separation (diarization error rate, talk time per party, confidence).
 
-Usage: python benchmarks/eval_mono.py DATA_DIR [--collar 0.25]
+Usage: python benchmarks/eval_mono.py DATA_DIR [--collar 0.25] [--samples SAMPLES_DIR] [--words]
 
-DATA_DIR is the real-speech folder (``/work/shared/data``). Uses ``pyannote-sample`` (real
-two-party phone call, ``sample.rttm``) and, as a sanity check, ``picovoice/falcon_test.wav``
-(three speakers back to back; we can only find two, so its error is at least the third speaker's share).
+DATA_DIR is the real-speech folder (``/work/shared/data``). Test set:
+
+- ``real``: ``pyannote-sample/sample.wav`` (real two-party phone call, ``sample.rttm``);
+- ``mix``: the project's stereo sample calls (``samples/*/*.wav``, truth ``*.truth.json``)
+  mixed down to mono (sum of the channels) — two synthetic (espeak) voices per call;
+- ``emodb``: constructed two-party calls from real Emo-DB utterances of two different speakers
+  (male/female, male/male, female/female), alternating turns with 0.2-0.9 s gaps, some
+  turns of two utterances, all emotions (seeded, reproducible);
+- ``sanity`` (more than two speakers, so a two-voice split cannot be right; reported, not
+  averaged): ``picovoice/falcon_test.wav`` (3 speakers) and ``pyannote-ami-debug`` tst00/tst01
+  (4 speakers, meeting).
 
 DER = (missed speech + false alarm + speaker confusion) / reference speech, computed on a 10 ms
 grid with the optimal one-to-one mapping of hypothesis to reference speakers (pyannote.metrics
 definition). Overlapping reference speech counts once per speaker. A collar (default 0.25 s, the
 NIST convention; 0 gives the strict figure) around every reference boundary is not scored.
-Speech activity: Silero VAD via ``callcheck.audio.activity.speech_intervals``.
+Speech activity: Silero VAD via ``callcheck.audio.activity.speech_intervals`` on the mix.
+``--words`` also transcribes each call with faster-whisper (``base``, CPU) and passes the words to
+the separation (word-boundary snapping, greeting vote).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soundfile as sf
@@ -31,13 +43,17 @@ from callcheck.config import ActivityConfig, SeparationConfig
 from callcheck.types import Interval
 
 STEP = 0.01
+SR = 16000
+# Emo-DB speakers (Emo-DB documentation, erklaerung.txt): 03, 10, 11 male; 08, 09 female
+EMODB_PAIRS = (("03", "08", "m/f"), ("11", "09", "m/f"), ("10", "08", "m/f"),
+               ("03", "10", "m/m"), ("10", "11", "m/m"), ("08", "09", "f/f"))
 
 
-def read_rttm(path: Path) -> dict[str, list[Interval]]:
+def read_rttm(path: Path, file_id: str | None = None) -> dict[str, list[Interval]]:
     out: dict[str, list[Interval]] = {}
     for line in path.read_text().splitlines():
         f = line.split()
-        if len(f) >= 8 and f[0] == "SPEAKER":
+        if len(f) >= 8 and f[0] == "SPEAKER" and (file_id is None or f[1] == file_id):
             s, d = float(f[3]), float(f[4])
             out.setdefault(f[7], []).append(Interval(s, s + d))
     return out
@@ -79,55 +95,196 @@ def der(ref: dict[str, list[Interval]], hyp: dict[str, list[Interval]], duration
             "confusion": conf / total, "mapping": best_map, "collar_s": collar_s}
 
 
-def evaluate(wav: Path, ref: dict[str, list[Interval]], collar_s: float, config: SeparationConfig) -> dict:
-    x, sr = sf.read(str(wav), dtype="float32", always_2d=True)
-    x = x[:, 0]
+def _words(x: np.ndarray, sr: int, cache: Path | None, name: str):
+    """faster-whisper words of the mix (cached as JSON next to the temp dir)."""
+    from callcheck.types import Word
+
+    if cache is not None and (cache / f"{name}.json").exists():
+        return tuple(Word("agent", w[0], w[1], w[2], w[3]) for w in json.loads((cache / f"{name}.json").read_text()))
+    from faster_whisper import WhisperModel
+
+    model = _words.model = getattr(_words, "model", None) or WhisperModel("base", device="cpu", compute_type="int8")
+    segs, _ = model.transcribe(x.astype(np.float32) if sr == 16000 else _to16(x, sr), word_timestamps=True, beam_size=1)
+    ws = [(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 3)) for s in segs for w in (s.words or [])]
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / f"{name}.json").write_text(json.dumps(ws))
+    return tuple(Word("agent", *w) for w in ws)
+
+
+def _to16(x: np.ndarray, sr: int) -> np.ndarray:
+    import librosa
+
+    return librosa.resample(x.astype(np.float32), orig_sr=sr, target_sr=SR) if sr != SR else x.astype(np.float32)
+
+
+def evaluate_signal(name: str, x: np.ndarray, sr: int, ref: dict[str, list[Interval]], collar_s: float,
+                    config: SeparationConfig, words=()) -> dict:
+    """Separate one mono signal and score it against the reference speaker intervals."""
     dur = len(x) / sr
     t0 = time.perf_counter()
     speech = speech_intervals(x, sr, config=ActivityConfig())
-    act, sep = separate_speakers(x, sr, speech=speech, words=(), config=config)
-    took = time.perf_counter() - t0
-    res = der(ref, {"agent": list(act["agent"]), "caller": list(act["caller"])}, dur, collar_s)
-    res_strict = der(ref, {"agent": list(act["agent"]), "caller": list(act["caller"])}, dur, 0.0)
+    t1 = time.perf_counter()
+    act, sep = separate_speakers(x, sr, speech=speech, words=words, config=config)
+    took = time.perf_counter() - t1
+    hyp = {"agent": list(act["agent"]), "caller": list(act["caller"])}
+    res = der(ref, hyp, dur, collar_s)
+    res_strict = der(ref, hyp, dur, 0.0)
     talk = {}
     for h, r in res["mapping"].items():
         true_s = float(_grid(ref[r], int(np.ceil(dur / STEP)) + 1).sum() * STEP)
         got_s = float(sum(i.duration_s for i in act[h]))
         talk[r] = {"party": h, "ref_talk_s": round(true_s, 2), "hyp_talk_s": round(got_s, 2),
                    "rel_error": round((got_s - true_s) / true_s, 3)}
-    return {"file": wav.name, "duration_s": round(dur, 2), "der_collar": round(res["der"], 4),
+    return {"file": name, "duration_s": round(dur, 2), "n_ref_speakers": len(ref), "der_collar": round(res["der"], 4),
             "collar_s": collar_s, "der_no_collar": round(res_strict["der"], 4),
             "missed": round(res["missed"], 4), "false_alarm": round(res["false_alarm"], 4),
             "confusion": round(res["confusion"], 4), "talk": talk, "confidence": sep.confidence,
-            "notes": list(sep.notes), "seconds": round(took, 2)}
+            "method": sep.method, "notes": list(sep.notes), "vad_seconds": round(t1 - t0, 2),
+            "separation_seconds": round(took, 3)}
+
+
+def evaluate(wav: Path, ref: dict[str, list[Interval]], collar_s: float, config: SeparationConfig, words=()) -> dict:
+    """Score one mono file (first channel) against ``ref``."""
+    x, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+    return evaluate_signal(wav.name, x[:, 0], sr, ref, collar_s, config, words)
+
+
+def emodb_call(emo_dir: Path, spk_a: str, spk_b: str, *, seed: int, n_turns: int = 14) -> tuple[np.ndarray, dict[str, list[Interval]]]:
+    """A mono two-party call from real Emo-DB utterances of two speakers with known turns (16 kHz)."""
+    import librosa
+
+    rng = np.random.default_rng(seed)
+    files = {s: sorted(emo_dir.glob(f"{s}*.wav")) for s in (spk_a, spk_b)}
+    for s in files:
+        rng.shuffle(files[s])
+    track, truth, t, used = [np.zeros(int(0.5 * SR), np.float32)], {spk_a: [], spk_b: []}, 0.5, {spk_a: 0, spk_b: 0}
+    for k in range(n_turns):
+        who = (spk_a, spk_b)[k % 2]
+        for _ in range(1 if rng.random() < 0.7 else 2):  # some turns are two utterances
+            f = files[who][used[who] % len(files[who])]
+            used[who] += 1
+            y, _ = librosa.load(f, sr=SR)
+            y, _ = librosa.effects.trim(y, top_db=35)
+            y = y / (np.sqrt(np.mean(y ** 2)) + 1e-9) * 10 ** (rng.uniform(-26, -20) / 20)  # level per utterance
+            track.append(y.astype(np.float32))
+            truth[who].append(Interval(round(t, 3), round(t + len(y) / SR, 3)))
+            t += len(y) / SR
+            gap = rng.uniform(0.15, 0.35)  # pause inside a turn
+            track.append(np.zeros(int(gap * SR), np.float32))
+            t += int(gap * SR) / SR
+        gap = rng.uniform(0.2, 0.9)  # hand-over gap
+        track.append(np.zeros(int(gap * SR), np.float32))
+        t += int(gap * SR) / SR
+    x = np.concatenate(track)
+    x = x + rng.normal(0, 10 ** (-60 / 20), len(x)).astype(np.float32)  # faint line noise
+    return x, truth
+
+
+def test_set(data_dir: Path, samples_dir: Path | None) -> Iterator[tuple[str, str, np.ndarray, int, dict[str, list[Interval]]]]:
+    """(group, name, mono signal, sample rate, reference) for every call of the test set that exists."""
+    ps = data_dir / "pyannote-sample"
+    if (ps / "sample.wav").exists():
+        x, sr = sf.read(str(ps / "sample.wav"), dtype="float32", always_2d=True)
+        yield "real", "pyannote-sample", x[:, 0], sr, read_rttm(ps / "sample.rttm")
+    if samples_dir is not None:
+        for wav in sorted(samples_dir.glob("*/*.wav")):
+            tj = wav.with_suffix(".truth.json")
+            if not tj.exists():
+                continue
+            truth = json.loads(tj.read_text())
+            x, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+            ref: dict[str, list[Interval]] = {}
+            for s in truth["segments"]:
+                ref.setdefault(s["speaker"], []).append(Interval(s["start_s"], s["end_s"]))
+            yield "mix", f"samples/{wav.stem}", x.sum(1) * 0.5, sr, ref
+    emo = data_dir / "emodb" / "wav"
+    if emo.exists():
+        for k, (a, b, kind) in enumerate(EMODB_PAIRS):
+            x, ref = emodb_call(emo, a, b, seed=100 + k)
+            yield "emodb", f"emodb {a}+{b} ({kind})", x, SR, ref
+    fal = data_dir / "picovoice" / "falcon_test_data.json"
+    if fal.exists():
+        d = json.loads(fal.read_text())["tests"]["diarization_tests"][0]
+        ref = {}
+        for s in d["segments"]:
+            ref.setdefault(str(s["speaker_tag"]), []).append(Interval(s["start_sec"], s["end_sec"]))
+        x, sr = sf.read(str(fal.parent / "falcon_test.wav"), dtype="float32", always_2d=True)
+        yield "sanity", "picovoice/falcon_test (3 spk)", x[:, 0], sr, ref
+    ami = data_dir / "pyannote-ami-debug"
+    for fid in ("tst00", "tst01"):
+        if (ami / f"{fid}.wav").exists():
+            x, sr = sf.read(str(ami / f"{fid}.wav"), dtype="float32", always_2d=True)
+            yield "sanity", f"ami {fid} (4 spk)", x[:, 0], sr, read_rttm(ami / "debug.test.rttm", fid)
+
+
+def summary(results: list[dict]) -> dict:
+    """Mean DER per group and overall for two-party calls; confidence against DER."""
+    two = [r for r in results if r["group"] != "sanity"]
+    out: dict = {}
+    for g in sorted({r["group"] for r in results}):
+        rs = [r for r in results if r["group"] == g]
+        out[g] = {"n": len(rs), "der_collar_mean": round(float(np.mean([r["der_collar"] for r in rs])), 4),
+                  "der_no_collar_mean": round(float(np.mean([r["der_no_collar"] for r in rs])), 4),
+                  "max_abs_talk_error": round(max((abs(t["rel_error"]) for r in rs for t in r["talk"].values()), default=0.0), 3)}
+    if two:
+        out["two_party"] = {"n": len(two), "der_collar_mean": round(float(np.mean([r["der_collar"] for r in two])), 4),
+                            "der_no_collar_mean": round(float(np.mean([r["der_no_collar"] for r in two])), 4)}
+        c = np.array([r["confidence"] or 0.0 for r in two])
+        d = np.array([r["der_collar"] for r in two])
+        if len(two) > 2 and c.std() > 0:
+            out["two_party"]["spearman_confidence_vs_der"] = round(float(_spearman(c, d)), 3)
+        for lo, hi in ((0.0, 0.5), (0.5, 0.8), (0.8, 1.01)):
+            sel = (c >= lo) & (c < hi)
+            if sel.any():
+                out["two_party"][f"confidence {lo:.1f}-{min(hi, 1.0):.1f}"] = {
+                    "n": int(sel.sum()), "der_collar_mean": round(float(d[sel].mean()), 4),
+                    "der_collar_max": round(float(d[sel].max()), 4)}
+    return out
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)
     ap.add_argument("--collar", type=float, default=0.25)
-    ap.add_argument("--window", type=float, default=None)
-    ap.add_argument("--hop", type=float, default=None)
+    ap.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples",
+                    help="folder of the project's stereo sample calls (mixed to mono)")
+    ap.add_argument("--words", action="store_true", help="transcribe (faster-whisper base) and pass words")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/callcheck_eval_mono_words"), help="word cache folder")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a SeparationConfig field")
+    ap.add_argument("--only", default=None, help="evaluate only calls whose name contains this")
+    ap.add_argument("--brief", action="store_true", help="one line per call instead of JSON")
     a = ap.parse_args(argv)
     cfg = SeparationConfig()
-    if a.window or a.hop:
-        import dataclasses
-        cfg = dataclasses.replace(cfg, **{k: v for k, v in (("window_s", a.window), ("hop_s", a.hop)) if v})
+    for kv in a.set:
+        k, v = kv.split("=", 1)
+        typ = type(getattr(cfg, k))
+        cfg = dataclasses.replace(cfg, **{k: (v.lower() in ("1", "true", "yes")) if typ is bool else typ(v)})
     results = []
-    ps = a.data_dir / "pyannote-sample"
-    if ps.exists():
-        results.append(evaluate(ps / "sample.wav", read_rttm(ps / "sample.rttm"), a.collar, cfg))
-    fal = a.data_dir / "picovoice" / "falcon_test_data.json"
-    if fal.exists():
-        d = json.loads(fal.read_text())["tests"]["diarization_tests"][0]
-        ref: dict[str, list[Interval]] = {}
-        for s in d["segments"]:
-            ref.setdefault(str(s["speaker_tag"]), []).append(Interval(s["start_sec"], s["end_sec"]))
-        results.append(evaluate(fal.parent / "falcon_test.wav", ref, a.collar, cfg))
+    for group, name, x, sr, ref in test_set(a.data_dir, a.samples if a.samples.exists() else None):
+        if a.only and a.only not in name:
+            continue
+        words = _words(x, sr, a.cache, name.replace("/", "_").replace(" ", "_")) if a.words else ()
+        r = evaluate_signal(name, x, sr, ref, a.collar, cfg, words)
+        r["group"] = group
+        results.append(r)
+        if a.brief:
+            talk = " ".join(f"{k}:{v['rel_error']:+.0%}" for k, v in r["talk"].items())
+            print(f"{group:6s} {name:38s} DER {r['der_collar']:6.1%} / {r['der_no_collar']:6.1%}  conf {r['confidence']:.2f}"
+                  f"  talk {talk}  {r['separation_seconds']:.2f}s", flush=True)
     if not results:
         print(f"no evaluation data under {a.data_dir}", file=sys.stderr)
         return 2
-    print(json.dumps(results, indent=1))
+    summ = summary(results)
+    if a.brief:
+        print(json.dumps(summ, indent=1))
+    else:
+        print(json.dumps({"config": dataclasses.asdict(cfg), "results": results, "summary": summ}, indent=1))
     return 0
 
 
