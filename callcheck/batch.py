@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 from callcheck import __version__
 from callcheck.config import Config, config_to_dict
-from callcheck.errors import CallcheckError, ConfigError
+from callcheck.errors import CallcheckError, ConfigError, ModelError
 from callcheck.fsutil import atomic_write
 from callcheck.types import LAYOUTS, CallInfo, PartySignal, Word
 
@@ -267,6 +267,8 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, spec, tr
         data.update(evaluate_call(data, config=config.rules).to_json())
         atomic_write(out_dir / "calls" / f"{info.call_id}.json", dumps(data))
         return Outcome(info, "done", duration_s=float(data["duration_s"]))
+    except ModelError:
+        raise  # not this file's fault: the whole batch stops with the model's message (exit 2)
     except CallcheckError as exc:
         msg = str(exc)
         return Outcome(info, "failed", reason=msg if info.path in msg else f"{info.path}: {msg}")

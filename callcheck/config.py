@@ -165,6 +165,7 @@ class RulesConfig:
     # --- 6 unclear -----------------------------------------------------------------------------
     m6_confidence_mean_min: float = _f(0.60, "Mistake 6: mean ASR word probability below this supports unclear pronunciation (heuristic; clean speech is typically > 0.8 with Whisper).")
     m6_low_confidence_share_max: float = _f(0.25, "Mistake 6: share of low-confidence agent words above this supports unclear pronunciation (heuristic).")
+    m6_confidence_alone_mean_max: float = _f(0.50, "Mistake 6 without any repair request: the agent's mean word confidence must be below this (and the share above m6_low_confidence_share_max) for a 'low' finding. ASR confidence also falls with the voice, codec and line (the good-practice sample's agent measured 0.69 at 16 kHz and 0.60 as 8 kHz mu-law), so confidence alone needs a clear margin (heuristic).")
     m6_min_repairs: int = _f(1, "Mistake 6: caller repair requests ('Wie bitte?') needed before ASR confidence alone is not enough; one repair request plus low confidence, or this many + 1 repairs alone, fire.")
     # --- 7 too fast ----------------------------------------------------------------------------
     m7_articulation_sps: float = _f(6.5, "Mistake 7: articulation rate above this, syllables/s, is too fast (read speech: English 6.19, German 5.97 syll/s, Pellegrino et al. 2011; German spontaneous 5.7, stimmste.de).")

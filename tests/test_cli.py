@@ -80,3 +80,13 @@ def test_contract_options_of_analyze_exist():
     opts = {o for p in cmd.params if p.param_type_name == "option" for o in p.opts}
     assert [p.name for p in cmd.params if p.param_type_name == "argument"] == ["inputs"]
     assert {"--out", "--layout", "--language", "--model", "--manifest", "--config", "--workers"} <= opts
+
+
+def test_unknown_model_stops_the_batch_with_one_line(tmp_path):
+    from conftest import sample_wavs
+
+    r = runner.invoke(app, ["analyze", str(sample_wavs()[0]), "--out", str(tmp_path / "o"), "--model", "no-such-model-xyz"])
+    assert r.exit_code == 2
+    lines = [line for line in r.output.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and lines[0].startswith("error: model 'no-such-model-xyz' is not in ")
+    assert "omit --model to use the embedded offline model" in lines[0]

@@ -272,3 +272,13 @@ def test_mumbled_backchannel_transcribed_as_letters_is_still_a_backchannel():
     assert _is_backchannel_text(letters, tokens)
     objection = [Word("agent", "Nein,", 1.0, 1.2, 0.9), Word("agent", "falsch.", 1.2, 1.5, 0.9)]
     assert not _is_backchannel_text(objection, tokens)
+
+
+def test_a_mumbled_word_in_a_backchannel_is_tolerated():
+    from callcheck.measures.turns import _is_backchannel_text
+
+    tokens = frozenset({"mhm", "ja", "genau"})
+    assert _is_backchannel_text([Word("agent", "MIM,", 7.7, 7.9, 0.34), Word("agent", "ja,", 8.0, 8.3, 0.9)], tokens)
+    assert not _is_backchannel_text([Word("agent", "Moment,", 7.7, 7.9, 0.8), Word("agent", "ja,", 8.0, 8.3, 0.9)], tokens)
+    assert not _is_backchannel_text([Word("agent", "Moment,", 1.0, 1.3, 0.9), Word("agent", "falsch.", 1.3, 1.6, 0.9)], tokens)
+    assert not _is_backchannel_text([Word("agent", "Wirklich?", 1.0, 1.3, 0.9)], tokens)

@@ -123,3 +123,24 @@ def test_killed_batch_resumes_without_loss_or_duplicates(tmp_path):
     # and a third run takes nothing but the cache
     r3 = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
     assert r3.returncode == 0 and "0 analysed, 3 unchanged" in r3.stdout
+
+
+def test_good_practice_call_as_8khz_mulaw_telephone_audio_stays_clean(tmp_path):
+    """The contact-centre format: 8 kHz G.711 mu-law stereo. The good-practice call must still
+    yield none of the eight mistakes (ASR confidence and backchannels change at 8 kHz)."""
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    from callcheck.audio.io import load_audio
+
+    audio = load_audio(GOOD_DE)
+    tel = tmp_path / "in" / "sonja" / "tel.wav"
+    tel.parent.mkdir(parents=True)
+    sf.write(tel, resample_poly(audio.samples, 1, 2, axis=1).T, 8000, subtype="ULAW")
+    out = tmp_path / "out"
+    r = _run(["analyze", str(tel), "--out", str(out), "--no-report"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = json.loads((out / "calls" / "tel.json").read_text())
+    assert data["sample_rate"] == 8000 and "ULAW" in data["codec"] and data["language"] == "de"
+    assert data["findings"] == [], [f["message"] for f in data["findings"]]
+    assert all(o["kind"] == "backchannel" for o in data["overlaps"])

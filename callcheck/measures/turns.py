@@ -74,15 +74,25 @@ def words_in(words: Sequence[Word], start_s: float, end_s: float, *, tolerance_s
     return [w for w in words if start_s - tolerance_s <= 0.5 * (w.start_s + w.end_s) <= end_s + tolerance_s]
 
 
+#: words Whisper recognised with less probability than this are mumbles, not content
+MUMBLE_P = 0.4
+
+
 def _is_backchannel_text(words: Sequence[Word], tokens: frozenset[str]) -> bool:
+    """True when a short vocalisation's words do not make it a real contribution.
+
+    Backchannel tokens and phrases ("mhm", "ja", "genau", "okay", "uh-huh", …) are covered greedily;
+    of what is left, single letters do not count (Whisper renders a "mhm" it cannot place as
+    "M -A -M"), nor do words recognised with probability below ``MUMBLE_P`` ("MIM," at 0.34 for a
+    "mhm" at 8 kHz). Any other word, or a question, makes it a contribution.
+    """
     text = normalise_text(" ".join(w.text for w in words))
     if not text:
         return True
     if any("?" in w.text for w in words):
         return False
-    # Greedy phrase cover: every word must belong to a backchannel token or phrase. Single letters
-    # are not words: Whisper renders a "mhm" it cannot place as "M -A -M" (seen on our samples).
-    parts = [t for t in text.split() if len(t.strip("-'")) > 1]
+    heard = [w for w in words if w.probability >= MUMBLE_P]
+    parts = [t for t in normalise_text(" ".join(w.text for w in heard)).split() if len(t.strip("-'")) > 1]
     i = 0
     while i < len(parts):
         for n in (3, 2, 1):

@@ -17,7 +17,7 @@ from callcheck.types import Finding
 
 MISTAKE = 6
 RULE_ID = "M6_UNCLEAR"
-THRESHOLDS = ("m6_confidence_mean_min", "m6_low_confidence_share_max", "m6_min_repairs", "max_findings_per_rule")
+THRESHOLDS = ("m6_confidence_mean_min", "m6_low_confidence_share_max", "m6_confidence_alone_mean_max", "m6_min_repairs", "max_findings_per_rule")
 SIGNALS = "ASR word confidence (mean, low-confidence share), caller repair requests"
 LOW_WORD_P = 0.5
 
@@ -54,13 +54,15 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         if not any(r.turn_start_s == h.turn_start_s for r in repairs):
             repairs.append(h)
     n = len(repairs)
-    if not ((n >= cfg.m6_min_repairs and low_conf) or n >= cfg.m6_min_repairs + 1 or (low_mean and low_share)):
+    very_low = mean is not None and mean < cfg.m6_confidence_alone_mean_max and low_share
+    if not ((n >= cfg.m6_min_repairs and low_conf) or n >= cfg.m6_min_repairs + 1 or very_low):
         return []
     base = {
         "baseline": "absolute",
         "measures": {"word_confidence_mean": r3(mean), "low_confidence_word_share": r3(share), "repair_requests": n},
         "thresholds": {"confidence_mean_min": cfg.m6_confidence_mean_min, "low_confidence_share_max": cfg.m6_low_confidence_share_max,
-                       "low_word_probability": LOW_WORD_P, "min_repairs": cfg.m6_min_repairs},
+                       "low_word_probability": LOW_WORD_P, "min_repairs": cfg.m6_min_repairs,
+                       "confidence_alone_mean_max": cfg.m6_confidence_alone_mean_max},
     }
     out: list[Finding] = []
     if n:
