@@ -1,11 +1,13 @@
 """Analysing one call: a short list of named steps, with a hook after each.
 
-    load → activity → language → transcribe → conversation → voice → rules
+    load → activity → language → transcribe → separate (mono) → conversation → voice
 
 Each step takes the frozen :class:`State` and returns a new one (``dataclasses.replace``); nothing
-is mutated. ``hook(step_name, state)`` is called after every step: the CLI's progress display is one
-hook, tests are another. Measures are computed by pure functions in :mod:`callcheck.measures`; rules
-read the per-call JSON only (:mod:`callcheck.rules`).
+is mutated. ``hook(step_name, state)`` is called after every step (tests use it to look inside; the
+CLI reports progress per call). Measures are computed by pure functions in
+:mod:`callcheck.measures`. The per-call JSON is then built from the final state
+(:mod:`callcheck.result`) and the rules read that JSON only (:mod:`callcheck.rules`, called by
+:mod:`callcheck.batch`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from callcheck.audio.io import load_audio
 from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
 from callcheck.types import (
-    CallAnalysis,
     CallAudio,
     CallInfo,
     Party,
@@ -238,22 +239,3 @@ def run_steps(info: CallInfo, *, config: Config, context: Context, hook: Hook | 
         if hook is not None:
             hook(name, state)
     return state
-
-
-def to_analysis(state: State) -> CallAnalysis:
-    """The frozen analysis of a finished state."""
-    assert state.audio is not None and state.transcript is not None
-    conv = state.conversation
-    return CallAnalysis(
-        info=state.info,
-        duration_s=state.audio.duration_s,
-        sample_rate=state.audio.sample_rate,
-        channels=state.audio.channels,
-        layout=state.layout,  # type: ignore[arg-type]
-        transcript=state.transcript,
-        parties=state.parties,
-        turns=tuple(getattr(conv, "turns", ())),
-        overlaps=tuple(getattr(conv, "overlaps", ())),
-        separation=state.separation,
-        timings_s=state.timings_s,
-    )

@@ -11,8 +11,8 @@ Conventions (see ``docs/architecture.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Mapping
 
 import numpy as np
 
@@ -173,30 +173,3 @@ class CallInfo:
     date: str | None = None
     layout: str = "auto"
     language: str = "auto"
-
-
-@dataclass(frozen=True)
-class CallAnalysis:
-    """Everything measured about one call. JSON is produced from it by :mod:`callcheck.result`."""
-
-    info: CallInfo
-    duration_s: float
-    sample_rate: int
-    channels: int
-    layout: Layout
-    transcript: Transcript
-    parties: Mapping[Party, PartySignal]
-    turns: tuple[Turn, ...] = ()
-    overlaps: tuple[Overlap, ...] = ()
-    speakers: Mapping[Party, Mapping[str, object]] = field(default_factory=dict)
-    conversation: Mapping[str, object] = field(default_factory=dict)
-    greeting: Mapping[str, object] | None = None
-    findings: tuple[Finding, ...] = ()
-    separation: Separation | None = None
-    model: Mapping[str, object] = field(default_factory=dict)
-    timings_s: Mapping[str, float] = field(default_factory=dict)
-
-
-def intervals_total_s(intervals: Sequence[Interval]) -> float:
-    """Total duration of (non-overlapping) intervals in seconds."""
-    return float(sum(i.duration_s for i in intervals))

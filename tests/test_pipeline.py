@@ -250,3 +250,16 @@ def test_every_speaker_and_conversation_key_is_in_the_readme_measure_table(tmp_p
     missing = [k for p in ("agent", "caller") for k in data["speakers"][p] if f"`{k}`" not in table and k != "quality"]
     missing += [k for k in data["conversation"] if k != "notes" and k not in table]
     assert not missing, f"document these keys in the README's measure tables: {sorted(set(missing))}"
+
+
+def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
+    from callcheck.pipeline import STEPS, Context, run_steps
+
+    wav = sample_wavs()[0]
+    calls, _ = discover([wav], manifest=None, config=Config())
+    seen = []
+    state = run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
+                      hook=lambda name, st: seen.append((name, st.layout)))
+    assert [n for n, _ in seen] == [n for n, _ in STEPS]
+    assert seen[0][1] is None and seen[1][1] == "agent-left"  # the layout is known from the activity step on
+    assert set(state.timings_s) == {n for n, _ in STEPS}
