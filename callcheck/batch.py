@@ -342,20 +342,42 @@ def run_batch(
             from callcheck.transcribe.models import resolve_model
 
             resolve_model(model)
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model, config, threads)) as pool:
-                pending = {pool.submit(_worker_analyse, info, str(out_dir)) for info in calls}
-                try:
-                    while pending:
-                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            record(fut.result())
-                except KeyboardInterrupt:
-                    for fut in pending:
-                        fut.cancel()
-                    raise
+            todo = list(calls)
+            while todo:  # a new pool only if a worker process died (killed for memory, crashed)
+                todo = _run_pool(todo, out_dir, model=model, config=config, workers=workers, threads=threads, record=record)
     except KeyboardInterrupt:
         summary.interrupted = True
     return summary
+
+
+def _run_pool(calls: Sequence[CallInfo], out_dir: Path, *, model, config: Config, workers: int, threads: int,
+              record: Callable[[Outcome], None]) -> list[CallInfo]:
+    """Analyse ``calls`` in a process pool; returns the calls still to do if the pool broke.
+
+    When a worker process dies, the call whose result surfaced the break is recorded as failed (one
+    line, like any bad file) and the unfinished calls are handed back for a fresh pool.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model, config, threads)) as pool:
+        pending = {pool.submit(_worker_analyse, info, str(out_dir)): info for info in calls}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    info = pending.pop(fut)
+                    try:
+                        record(fut.result())
+                    except BrokenProcessPool:
+                        # the call that surfaced the break is failed, the others get a fresh pool;
+                        # every break costs one call, so this ends
+                        record(Outcome(info, "failed", reason=f"{info.path}: the worker process analysing it died (out of memory?); the other calls go on"))
+                        return list(pending.values())
+        except KeyboardInterrupt:
+            for fut in pending:
+                fut.cancel()
+            raise
+    return []
 
 
 def write_failures(out_dir: Path, failures: Iterable[Failure]) -> Path:

@@ -263,3 +263,27 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
     assert [n for n, _ in seen] == [n for n, _ in STEPS]
     assert seen[0][1] is None and seen[1][1] == "agent-left"  # the layout is known from the activity step on
     assert set(state.timings_s) == {n for n, _ in STEPS}
+
+
+def _crashing_worker(info, out_dir):
+    import os as _os
+
+    from callcheck.batch import Outcome
+
+    if "crash" in info.path:
+        _os._exit(3)  # a worker killed for memory looks like this to the pool
+    return Outcome(info, "done", duration_s=1.0)
+
+
+def test_a_dying_worker_fails_one_call_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import callcheck.batch as batch
+
+    monkeypatch.setenv("CALLCHECK_MODELS_DIR", str(tmp_path.parent / "models-e2e"))
+    monkeypatch.setattr(batch, "_worker_analyse", _crashing_worker)
+    calls = [batch.CallInfo(path=f"/x/{name}.wav", call_id=name) for name in ("a", "crash", "b", "c", "d")]
+    summary = batch.run_batch(calls, tmp_path / "out", config=Config(), model=None, workers=2)
+    status = {o.info.call_id: o.status for o in summary.outcomes}
+    assert status["crash"] == "failed" and sorted(status) == ["a", "b", "c", "crash", "d"]
+    assert sum(s == "failed" for s in status.values()) <= 2  # the crash and at most one call in flight with it
+    assert [f.line for f in summary.failures if f.call_id == "crash"] == [
+        "/x/crash.wav: the worker process analysing it died (out of memory?); the other calls go on"]
