@@ -345,6 +345,7 @@ def run_batch(
             todo = list(calls)
             while todo:  # a new pool only if a worker process died (killed for memory, crashed)
                 todo = _run_pool(todo, out_dir, model=model, config=config, workers=workers, threads=threads, record=record)
+                workers = 1  # after a break, one call at a time: the next break names its call exactly
     except KeyboardInterrupt:
         summary.interrupted = True
     return summary
@@ -354,25 +355,32 @@ def _run_pool(calls: Sequence[CallInfo], out_dir: Path, *, model, config: Config
               record: Callable[[Outcome], None]) -> list[CallInfo]:
     """Analyse ``calls`` in a process pool; returns the calls still to do if the pool broke.
 
-    When a worker process dies, the call whose result surfaced the break is recorded as failed (one
-    line, like any bad file) and the unfinished calls are handed back for a fresh pool.
+    When a worker process dies in a pool of several, every unfinished call is handed back and the
+    caller retries them one at a time; a death in a one-worker pool fails exactly that call (one
+    line, like any bad file). Each break either switches to one at a time or costs one call, so
+    this ends.
     """
     from concurrent.futures.process import BrokenProcessPool
 
+    queue = list(calls)
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model, config, threads)) as pool:
-        pending = {pool.submit(_worker_analyse, info, str(out_dir)): info for info in calls}
+        pending: dict = {}
         try:
-            while pending:
+            while queue or pending:
+                while queue and len(pending) < workers:  # never more in flight than workers
+                    info = queue.pop(0)
+                    pending[pool.submit(_worker_analyse, info, str(out_dir))] = info
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     info = pending.pop(fut)
                     try:
                         record(fut.result())
                     except BrokenProcessPool:
-                        # the call that surfaced the break is failed, the others get a fresh pool;
-                        # every break costs one call, so this ends
-                        record(Outcome(info, "failed", reason=f"{info.path}: the worker process analysing it died (out of memory?); the other calls go on"))
-                        return list(pending.values())
+                        if workers == 1:  # only this call was running: it is the one that died
+                            record(Outcome(info, "failed", reason=f"{info.path}: the worker process analysing it died (out of memory?); the other calls go on"))
+                            return [*pending.values(), *queue]
+                        # several were running: retry the unfinished ones, one at a time
+                        return [info, *pending.values(), *queue]
         except KeyboardInterrupt:
             for fut in pending:
                 fut.cancel()

@@ -284,6 +284,6 @@ def test_a_dying_worker_fails_one_call_and_the_batch_goes_on(tmp_path, monkeypat
     summary = batch.run_batch(calls, tmp_path / "out", config=Config(), model=None, workers=2)
     status = {o.info.call_id: o.status for o in summary.outcomes}
     assert status["crash"] == "failed" and sorted(status) == ["a", "b", "c", "crash", "d"]
-    assert sum(s == "failed" for s in status.values()) <= 2  # the crash and at most one call in flight with it
+    assert [k for k, v in status.items() if v == "failed"] == ["crash"]  # no innocent call is blamed
     assert [f.line for f in summary.failures if f.call_id == "crash"] == [
         "/x/crash.wav: the worker process analysing it died (out of memory?); the other calls go on"]
