@@ -186,3 +186,11 @@ def test_broken_json_is_skipped_not_fatal(tmp_path):
     s = render_reports(out, config=Config())
     assert s.calls == 1 and len(s.skipped) == 1 and "bad.json" in s.skipped[0]
     assert report_command(out, None) == 1
+
+
+def test_markdown_moment_details_start_their_own_lines(rendered):
+    out, _ = rendered
+    for md in (out / "agents").glob("*.md"):
+        for line in md.read_text(encoding="utf-8").splitlines():
+            # a quote or evidence bullet must never be glued to the end of the previous line
+            assert "  - " not in line.strip() or line.startswith("  - "), (md.name, line)
