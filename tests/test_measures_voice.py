@@ -71,6 +71,28 @@ def test_missing_fundamental_at_8k(f0):
     assert np.median(est[ok]) == pytest.approx(f0, rel=0.02)
 
 
+@pytest.mark.parametrize("f0_start", [85.0, 110.0, 150.0])
+def test_telephone_bandpass_removes_fundamental(f0_start):
+    """A gliding harmonic voice (F0 f0_start -> 1.3 * f0_start), band-passed 300-3400 Hz at 8 kHz
+    by the same 8th-order Butterworth (zero phase) as benchmarks/eval_voice.py: the fundamental
+    and, for low voices, the 2nd and 3rd harmonics are gone. The median F0 must stay within 2 %."""
+    import scipy.signal
+
+    sr = 8000
+    n = 2 * sr
+    f_true = f0_start * 1.3 ** (np.arange(n) / n)
+    x = harmonic(f_true, sr, last=int(3400 // f0_start))
+    b, a = scipy.signal.butter(4, [300, 3400], btype="band", fs=sr)
+    y = scipy.signal.filtfilt(b, a, x).astype(np.float32)
+    spec_x, spec_y = (np.abs(np.fft.rfft(s * np.hanning(n))) for s in (x, y))  # 0.5 Hz bins
+    fund = slice(int(f0_start * 2), int(f0_start * 2.6))
+    assert spec_y[fund].max() < 0.02 * spec_x[fund].max()  # the fundamental is really gone (< -34 dB)
+    v = measure_voice(party(y, sr), [], language="de", config=CFG, duration_s=n / sr)
+    true_median = float(np.median(f_true))
+    assert v.f0_median_hz == pytest.approx(true_median, rel=0.02)
+    assert v.voiced_s > 1.5
+
+
 def test_glide_tracks_contour_and_movement():
     sr = 16000
     n = 2 * sr
