@@ -197,12 +197,14 @@ def measure_voice(
         x, sample_rate=sr, intervals=activity, hop_s=cfg.hop_s, f0_min_hz=cfg.f0_min_hz,
         f0_max_hz=cfg.f0_max_hz, window_s=cfg.pitch_window_s, threshold=cfg.pitch_threshold,
         relative_margin=cfg.pitch_relative_margin, analysis_rate_hz=cfg.pitch_rate_hz,
+        nonlinear_weight=cfg.pitch_nonlinear_weight,
     )
     assert np.array_equal(tr.frame_index, lv.frame_index)
     voiced = speech & (tr.aperiodicity < cfg.voicing_max_aperiodicity)
     f0 = correct_octaves(
         tr, voiced=voiced, max_deviation_st=cfg.octave_deviation_st, outlier_st=cfg.pitch_outlier_st,
-        min_run_frames=cfg.min_voiced_run_frames,
+        min_run_frames=cfg.min_voiced_run_frames, continuity_weight=cfg.pitch_continuity_weight,
+        context_frames=cfg.pitch_context_frames, iterations=cfg.pitch_continuity_iterations,
     )
     ps = pitch_stats(
         frame_index=tr.frame_index, f0_hz=f0, hop_s=cfg.hop_s, min_voiced_s=cfg.min_voiced_s,
