@@ -106,7 +106,10 @@ def _words(x: np.ndarray, sr: int, cache: Path | None, name: str):
         return tuple(Word("agent", w[0], w[1], w[2], w[3]) for w in json.loads((cache / f"{name}.json").read_text()))
     from faster_whisper import WhisperModel
 
-    model = _words.model = getattr(_words, "model", None) or WhisperModel("base", device="cpu", compute_type="int8")
+    from callcheck.transcribe.models import resolve_model
+
+    model = _words.model = getattr(_words, "model", None) or WhisperModel(
+        resolve_model(None).path_or_name, device="cpu", compute_type="int8")  # the embedded model, offline
     segs, _ = model.transcribe(x.astype(np.float32) if sr == 16000 else _to16(x, sr), word_timestamps=True, beam_size=1)
     ws = [(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 3)) for s in segs for w in (s.words or [])]
     if cache is not None:
