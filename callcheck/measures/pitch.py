@@ -109,14 +109,17 @@ def _normalised_difference(frames: np.ndarray, w: int, tau_max: int) -> tuple[np
     """YIN's cumulative-mean-normalised difference d'(tau), tau = 0..tau_max, of a (m, w + tau_max)
     frame matrix, and a mask of digitally silent frames."""
     m, length = frames.shape
-    nfft = 1 << int(np.ceil(np.log2(length + w)))
+    # r(tau) = sum_{j<w} x[j] x[j+tau] for tau <= tau_max needs no index beyond length - 1, so a
+    # circular correlation of length >= length is exact (no zero padding to length + w)
+    nfft = scipy.fft.next_fast_len(length, real=True)
     spec = scipy.fft.rfft(frames, nfft, axis=1)
     head = scipy.fft.rfft(frames[:, :w], nfft, axis=1)
     r = scipy.fft.irfft(np.conj(head) * spec, nfft, axis=1)[:, : tau_max + 1]
     sq = np.cumsum(np.concatenate([np.zeros((m, 1), np.float32), frames * frames], axis=1), axis=1)
     e0 = sq[:, w][:, None]
-    taus = np.arange(tau_max + 1)
-    e_tau = sq[:, taus + w] - sq[:, taus]
+    taus = np.arange(tau_max + 1, dtype=np.float32)
+    itaus = np.arange(tau_max + 1)
+    e_tau = sq[:, itaus + w] - sq[:, itaus]
     d = np.maximum(e0 + e_tau - 2.0 * r, 0.0)
     cum = np.cumsum(d[:, 1:], axis=1)
     dn = np.ones_like(d)
