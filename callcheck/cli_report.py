@@ -15,7 +15,7 @@ from callcheck.errors import CallcheckError
 
 
 def _err(msg: str) -> None:
-    print(f"callcheck: {msg}", file=sys.stderr)
+    print(f"error: {msg}", file=sys.stderr)
 
 
 def report_command(out_dir: Path, language: str | None = None, config_path: Path | None = None) -> int:
