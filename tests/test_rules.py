@@ -386,3 +386,8 @@ def test_samples_end_to_end_yield_exactly_their_intended_findings(tmp_path):
         for f in got:  # every finding at an intended moment (an intended moment may be lost to ASR errors:
             # in en03 Whisper base hears "I said reset it" for "As I said, reset it")
             assert any(f["mistake"] == i["mistake"] and _overlaps(f["start_s"], f["end_s"], i["start_s"], i["end_s"]) for i in intended), f
+    # the contract's promise for monotony: the same agent voice, flat (de02) vs normal (de01)
+    calls = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out / "calls").glob("*.json")}
+    flat, lively = calls["de02_greeting_toneless_indifferent"], calls["de01_good_practice"]
+    assert flat["speakers"]["agent"]["monotony"] > lively["speakers"]["agent"]["monotony"]
+    assert flat["speakers"]["agent"]["f0_variation_st"] < lively["speakers"]["agent"]["f0_variation_st"]
