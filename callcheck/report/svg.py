@@ -58,14 +58,15 @@ def histogram(values: Sequence[float], *, bins: int = 14, width: int = 260, heig
     base = height - 14
     parts = [f'<svg class="hist" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
     for i, c in enumerate(counts):
-        h = (base - 4) * c / top
+        h = (base - 12) * c / top  # the top 12 px hold the marks' labels
         parts.append(f'<rect x="{_fmt(4 + i * bw)}" y="{_fmt(base - h)}" width="{_fmt(bw - 1)}" height="{_fmt(h)}" fill="#8aa7c4"><title>{c}</title></rect>')
     def xpos(v: float) -> float:
         return 4 + (width - 8) * (v - lo) / (hi - lo)
     for name, v in marks:
         x = xpos(v)
-        parts.append(f'<line x1="{_fmt(x)}" y1="2" x2="{_fmt(x)}" y2="{base}" stroke="#555" stroke-dasharray="2,2"/>'
-                     f'<text x="{_fmt(x)}" y="{height - 2}" font-size="9" text-anchor="middle" fill="#333">{escape(name)}</text>')
+        # labels on top, the range (min, max) at the bottom: they never overlap
+        parts.append(f'<line x1="{_fmt(x)}" y1="11" x2="{_fmt(x)}" y2="{base}" stroke="#555" stroke-dasharray="2,2"/>'
+                     f'<text x="{_fmt(x)}" y="9" font-size="9" text-anchor="middle" fill="#333">{escape(name)}</text>')
     if highlight is not None:
         x = xpos(min(max(highlight, lo), hi))
         parts.append(f'<line x1="{_fmt(x)}" y1="0" x2="{_fmt(x)}" y2="{base}" stroke="#b4442f" stroke-width="2"/>')
