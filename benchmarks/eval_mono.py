@@ -22,7 +22,9 @@ definition). Overlapping reference speech counts once per speaker. A collar (def
 NIST convention; 0 gives the strict figure) around every reference boundary is not scored.
 Speech activity: Silero VAD via ``callcheck.audio.activity.speech_intervals`` on the mix.
 ``--words`` also transcribes each call with faster-whisper (``base``, CPU) and passes the words to
-the separation (word-boundary snapping, greeting vote).
+the separation (word-boundary snapping, utterance-level assignment, greeting vote).
+The two-party summary also gives the mean and maximum absolute talk-time error over all parties
+and the number of calls with every party's talk time within 20 %.
 """
 
 from __future__ import annotations
@@ -240,7 +242,10 @@ def summary(results: list[dict]) -> dict:
                   "max_abs_talk_error": round(max((abs(t["rel_error"]) for r in rs for t in r["talk"].values()), default=0.0), 3)}
     if two:
         out["two_party"] = {"n": len(two), "der_collar_mean": round(float(np.mean([r["der_collar"] for r in two])), 4),
-                            "der_no_collar_mean": round(float(np.mean([r["der_no_collar"] for r in two])), 4)}
+                            "der_no_collar_mean": round(float(np.mean([r["der_no_collar"] for r in two])), 4),
+                            "mean_abs_talk_error": round(float(np.mean([abs(t["rel_error"]) for r in two for t in r["talk"].values()])), 3),
+                            "max_abs_talk_error": round(max((abs(t["rel_error"]) for r in two for t in r["talk"].values()), default=0.0), 3),
+                            "calls_talk_within_20pct": sum(all(abs(t["rel_error"]) <= 0.2 for t in r["talk"].values()) for r in two)}
         c = np.array([r["confidence"] or 0.0 for r in two])
         d = np.array([r["der_collar"] for r in two])
         if len(two) > 2 and c.std() > 0:

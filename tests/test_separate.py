@@ -104,6 +104,72 @@ def test_words_move_a_stretch_cut_to_a_word_gap():
     assert _segments(speech, [], 600, 200, 20)[0] == (0, 200)
 
 
+def test_utterances_cut_at_sentence_ends_word_gaps_and_pauses():
+    from callcheck.audio.separate import _utterance_frames
+
+    sp = np.zeros(500, dtype=bool)
+    sp[10:300] = True  # 0.1-3.0 s
+    sp[350:450] = True  # 3.5-4.5 s, no words there
+    words = [Word("agent", "Hallo.", 0.1, 0.5, 0.9), Word("agent", "Wie", 0.6, 0.8, 0.9),
+             Word("agent", "geht's", 0.8, 1.2, 0.9), Word("agent", "dir", 1.6, 2.9, 0.9)]
+    own = _utterance_frames(words, sp, max_gap_s=0.2)
+    assert own[20] == 0 and own[70] == 1 and own[200] == 2  # cut at 0.55 s (sentence end) and 1.4 s (gap 0.4 s)
+    assert own[54] == 0 and own[56] == 1 and own[139] == 1 and own[141] == 2
+    assert (own[~sp] == -1).all() and (own[350:450] == -1).all()  # no word: keeps its frame-wise voice
+    assert (_utterance_frames(words, sp, max_gap_s=0.5)[100:300] == 1).all()  # the 0.4 s gap no longer cuts
+
+
+def _short_turn_call(sr=16000):
+    """A speaks 0.5-3.5 s, B says a 0.6 s "Hallo?" 3.5-4.1 s with no pause, A again 4.1-7.1 s;
+    then B 7.6-10.6, A 11.1-14.1, B 14.6-17.6 s. Truth by construction."""
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(3)
+
+    def voice(f0, formants, dur):
+        t = np.arange(int(round(dur * sr))) / sr
+        ph = 2 * np.pi * np.cumsum(f0 * (1 + 0.03 * np.sin(2 * np.pi * 4 * t))) / sr
+        y = sum(np.sin(k * ph) / k for k in range(1, 25))
+        for fc in formants:
+            r = np.exp(-np.pi * 120 / sr)
+            y = lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * fc / sr), r * r], y)
+        y = y * (0.6 + 0.4 * np.abs(np.sin(2 * np.pi * 3 * t)))
+        return 0.05 * y / (np.sqrt(np.mean(y ** 2)) + 1e-9)
+
+    plan = [("A", 0.5, 3.0), ("B", 3.5, 0.6), ("A", 4.1, 3.0), ("B", 7.6, 3.0), ("A", 11.1, 3.0), ("B", 14.6, 3.0)]
+    x = rng.normal(0, 1e-4, int(18.5 * sr))
+    truth = {"A": [], "B": []}
+    for who, st, d in plan:
+        y = voice(110.0, (500, 1500), d) if who == "A" else voice(135.0, (650, 1900), d)
+        i = int(round(st * sr))
+        x[i:i + len(y)] += y
+        truth[who].append(I(st, round(st + d, 3)))
+    speech = [I(0.5, 7.1), I(7.6, 10.6), I(11.1, 14.1), I(14.6, 17.6)]
+    words = []
+    for who, st, d in plan:  # one sentence per turn, words spread over the turn with 0.05 s gaps
+        n = max(1, int(d / 0.35))
+        w = (d - 0.05 * (n - 1)) / n
+        for k in range(n):
+            a = st + k * (w + 0.05)
+            words.append(Word("agent", "wort." if k == n - 1 else "wort", round(a, 3), round(a + w, 3), 0.9))
+    return x.astype(np.float32), sr, truth, speech, words
+
+
+def test_utterances_recover_a_short_turn_inside_the_other_voice():
+    x, sr, truth, speech, words = _short_turn_call()
+    short = truth["B"][0]
+    act, sep = separate_speakers(x, sr, speech=speech, words=words, config=CFG)
+    assert _overlap_s(act["caller"], [short]) >= 0.5 * short.duration_s
+    total = sum(i.duration_s for i in speech)
+    correct = _overlap_s(act["agent"], truth["A"]) + _overlap_s(act["caller"], truth["B"])
+    assert correct / total > 0.95
+    assert any("utterances" in n for n in sep.notes)
+    # the utterance is given whole: B's short turn is B's from its first to its last word
+    assert _overlap_s(act["caller"], [short]) >= short.duration_s - 0.05
+    # (these buzz voices differ so much that the frame-wise path finds the turn too, 0.57 of 0.6 s;
+    # the case where only the utterance step finds it is the real call below)
+
+
 def test_too_little_speech_gives_zero_confidence():
     act, sep = separate_speakers(np.zeros(16000), 16000, speech=(I(0.1, 0.5),), words=(), config=CFG)
     assert sep.confidence == 0.0 and act["caller"] == ()
@@ -179,8 +245,99 @@ def test_real_phone_call_der():
     assert res["der_no_collar"] < 0.25  # measured 0.178
 
 
-@pytest.mark.xfail(strict=True, reason="known: caller talk time -31 % (overlap 1.9 s and short caller turns go to the agent); docs/conversation.md")
+# Words of pyannote-sample/sample.wav as the embedded whisper-base model transcribes them
+# (benchmarks/eval_mono.py --words; what the pipeline passes to separate_speakers), frozen here so
+# the test needs no transcription.
+PYANNOTE_WORDS = (
+    ('Hello.', 6.42, 6.9),
+    ('Hello.', 7.42, 7.9),
+    ('Oh,', 8.28, 8.48),
+    ('hello.', 8.48, 8.74),
+    ('I', 8.9, 8.94),
+    ("didn't", 8.94, 9.14),
+    ('know', 9.14, 9.26),
+    ('you', 9.26, 9.4),
+    ('were', 9.4, 9.48),
+    ('there.', 9.48, 9.76),
+    ('I', 9.98, 10.18),
+    ('needed', 10.18, 10.24),
+    ('to', 10.24, 10.48),
+    ('design.', 10.48, 10.62),
+    ('Okay,', 10.9, 10.98),
+    ('I', 11.14, 11.28),
+    ('heard', 11.28, 11.6),
+    ('of', 11.6, 12.26),
+    ('deep.', 12.26, 12.38),
+    ('This', 12.54, 12.62),
+    ('is', 12.62, 12.84),
+    ('Diane', 12.84, 13.12),
+    ('in', 13.12, 13.38),
+    ('New', 13.38, 13.52),
+    ('Jersey.', 13.52, 13.98),
+    ("I'm", 14.4, 14.74),
+    ('Sheila', 14.74, 15.1),
+    ('and', 15.1, 15.52),
+    ('Texas', 15.52, 16.02),
+    ('originally', 16.02, 16.72),
+    ('from', 16.72, 17.08),
+    ('Chicago.', 17.08, 17.48),
+    ('Oh,', 18.08, 18.38),
+    ("I'm", 18.46, 18.62),
+    ('originally', 18.62, 18.82),
+    ('from', 18.82, 19.16),
+    ('Chicago', 19.16, 19.5),
+    ('also.', 19.5, 20.02),
+    ("I'm", 20.18, 20.26),
+    ('in', 20.26, 20.3),
+    ('New', 20.3, 20.46),
+    ('Jersey', 20.46, 20.84),
+    ('now', 20.84, 21.14),
+    ('though.', 21.14, 21.32),
+    ('Well,', 21.88, 22.14),
+    ("there's", 22.24, 22.72),
+    ('not', 22.72, 22.86),
+    ('much', 22.86, 23.28),
+    ('difference.', 23.28, 23.72),
+    ('At', 24.12, 24.12),
+    ('least', 24.12, 24.3),
+    ('they', 24.3, 25.06),
+    ('all', 25.06, 25.52),
+    ('call', 25.52, 25.76),
+    ('me', 25.76, 26.1),
+    ('a', 26.1, 26.26),
+    ('Yankee', 26.26, 26.68),
+    ('down', 26.68, 26.98),
+    ('here.', 26.98, 27.26),
+    ('So', 27.54, 27.58),
+    ("we'll", 27.58, 27.9),
+    ('come', 27.9, 28.02),
+    ('back.', 28.02, 28.02),
+    ('Oh,', 28.02, 28.38),
+    ('I', 28.42, 28.52),
+    ("don't", 28.52, 28.68),
+    ('hear', 28.68, 28.84),
+    ('that', 28.84, 29.06),
+    ('in', 29.06, 29.18),
+    ('New', 29.18, 29.24),
+    ('Jersey', 29.24, 29.6),
+    ('now.', 29.6, 29.8),
+)
+
+
 def test_real_phone_call_talk_time_within_20_percent():
-    res = _pyannote_result()
+    ps = DATA / "pyannote-sample"
+    if not (ps / "sample.wav").exists():
+        pytest.skip(f"pyannote-sample not found at {DATA}")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import eval_mono
+
+    words = tuple(Word("agent", t, a, b, 0.9) for t, a, b in PYANNOTE_WORDS)
+    res = eval_mono.evaluate(ps / "sample.wav", eval_mono.read_rttm(ps / "sample.rttm"), 0.25, CFG, words)
+    # measured: speaker90 +4 %, speaker91 -19.5 % (a narrow pass: 0.06 s inside; see docs/conversation.md)
     for spk, t in res["talk"].items():
         assert abs(t["rel_error"]) <= 0.2, (spk, t)
+    assert res["der_collar"] < 0.05  # measured 0.031 with words (0.046 without)
+    # without the utterance step the caller loses 31 %: the step is what meets the target
+    res0 = eval_mono.evaluate(ps / "sample.wav", eval_mono.read_rttm(ps / "sample.rttm"), 0.25,
+                              SeparationConfig(utterance_iterations=0), words)
+    assert min(t["rel_error"] for t in res0["talk"].values()) < -0.25
