@@ -247,7 +247,13 @@ def _gmm_loglik(x_fit: np.ndarray, x_all: np.ndarray, n_comp: int, seed: int = 0
     from sklearn.mixture import GaussianMixture
 
     k = int(max(1, min(n_comp, len(x_fit) // 50)))
-    g = GaussianMixture(k, covariance_type="diag", reg_covar=1e-3, max_iter=50, random_state=seed).fit(x_fit)
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():  # 50 EM rounds are plenty for re-segmentation; not the user's concern
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        g = GaussianMixture(k, covariance_type="diag", reg_covar=1e-3, max_iter=50, random_state=seed).fit(x_fit)
     return g.score_samples(x_all)
 
 
