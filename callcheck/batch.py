@@ -202,13 +202,16 @@ def settings_hash(config: Config, model_identity: str, info: CallInfo) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def is_done(out_dir: Path, info: CallInfo, input_sha256: str, s_hash: str) -> bool:
+def finished_result(out_dir: Path, info: CallInfo, input_sha256: str, s_hash: str) -> dict | None:
+    """The call's existing result when it was made from the same audio with the same settings."""
     f = out_dir / "calls" / f"{info.call_id}.json"
     try:
         data = json.loads(f.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return False
-    return data.get("input_sha256") == input_sha256 and data.get("settings_hash") == s_hash
+        return None
+    if data.get("input_sha256") == input_sha256 and data.get("settings_hash") == s_hash:
+        return data
+    return None
 
 
 # ----------------------------------------------------------------------------------- one call
@@ -256,9 +259,9 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, spec, tr
     except OSError as exc:
         return Outcome(info, "failed", reason=f"{info.path}: cannot be read ({exc.strerror})")
     s_hash = settings_hash(config, transcriber.identity, info)
-    if is_done(out_dir, info, sha, s_hash):
-        data = json.loads((out_dir / "calls" / f"{info.call_id}.json").read_text(encoding="utf-8"))
-        return Outcome(info, "cached", duration_s=float(data.get("duration_s") or 0.0))
+    previous = finished_result(out_dir, info, sha, s_hash)
+    if previous is not None:
+        return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0))
     try:
         cache = TranscriptCache(out_dir / ".cache" / "transcripts", sha, info.layout)
         state = run_steps(info, config=config, context=Context(transcriber=transcriber, cache=cache))
