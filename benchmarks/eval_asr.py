@@ -14,10 +14,8 @@ import argparse
 import csv
 import dataclasses
 import json
-import re
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from callcheck.audio.activity import speech_intervals  # noqa: E402
 from callcheck.audio.io import load_audio  # noqa: E402
 from callcheck.config import Config  # noqa: E402
+from callcheck.text import wer_tokens as normalise, word_errors  # noqa: E402
 from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import FasterWhisperTranscriber  # noqa: E402
 
@@ -34,23 +33,6 @@ SETTINGS = {
     "greedy+prev": dict(beam_size=1, temperature=0.0, condition_on_previous_text=True),
     "beam5": dict(beam_size=5, temperature=0.0, condition_on_previous_text=False),
 }
-
-
-def normalise(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text).lower()
-    text = re.sub(r"[-/]", " ", text)
-    text = re.sub(r"[^\w\s']", " ", text)
-    return [t.strip("'") for t in text.split() if t.strip("'")]
-
-
-def word_errors(ref: list[str], hyp: list[str]) -> int:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 def items(data: Path) -> list[tuple[str, Path, int | None, str]]:

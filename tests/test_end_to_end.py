@@ -18,6 +18,7 @@ from pathlib import Path
 
 
 from callcheck.result import validate_call_json
+from callcheck.text import wer_tokens, word_errors
 
 from conftest import SAMPLES, truth_of
 
@@ -36,17 +37,11 @@ def _run(args, tmp_path, **kw):
 
 
 def _norm(text: str) -> list[str]:
-    return re.sub(r"[^\w\s]", " ", text.lower()).split()
+    return wer_tokens(text)
 
 
 def _wer(ref: list[str], hyp: list[str]) -> float:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1] / max(len(ref), 1)
+    return word_errors(ref, hyp) / max(len(ref), 1)
 
 
 def test_real_model_german_call_plus_bad_files(tmp_path):

@@ -186,7 +186,8 @@ def assign_speakers(words: Sequence[Word], activity: dict[Party, Sequence[Interv
 
 def _greeting_votes(words: Sequence[Word], label_of_time, n_first_s: float = 30.0) -> np.ndarray:
     from callcheck.measures.conversation import load_lexicon
-    from callcheck.measures.turns import contains_phrase, normalise_text
+    from callcheck.measures.turns import contains_phrase
+    from callcheck.text import normalise_text
 
     phrases = []
     for lang in ("de", "en"):

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from callcheck.measures.turns import contains_phrase, normalise_text
+from callcheck.measures.turns import contains_phrase
+from callcheck.text import normalise_text
 from callcheck.types import Turn
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from callcheck.measures.turns import normalise_text
+from callcheck.text import normalise_text
 from callcheck.types import Party, Word
 
 _FILLERS = frozenset({"und", "also", "aber", "so", "okay", "ok", "gut", "na", "and", "but", "well", "alright", "now", "dann"})

@@ -21,18 +21,12 @@ All times are float seconds from the start of the recording.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from callcheck.text import normalise_text
 from callcheck.types import Interval, Party, Turn, Word, other_party
 
-_PUNCT = re.compile(r"[^\w'\- ]+", re.UNICODE)
-
-
-def normalise_text(text: str) -> str:
-    """Lower-case ``text``, drop punctuation (keep apostrophes and hyphens), collapse spaces."""
-    return " ".join(_PUNCT.sub(" ", text.lower()).split())
 
 
 def contains_phrase(text_norm: str, phrase: str) -> bool:

@@ -17,22 +17,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from callcheck.config import RulesConfig
 from callcheck.errors import ConfigError
+from callcheck.text import normalise_text
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
 PHRASE_KINDS: tuple[str, ...] = (
     "empathy", "contradiction", "you_messages", "i_messages", "impatience",
     "repair_requests", "slow_down_requests", "stock_formulas",
 )
-_PUNCT = re.compile(r"[^\w'\s-]+", re.UNICODE)
-_SPACE = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, typographic apostrophes unified, punctuation removed, whitespace collapsed."""
-    t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    t = _PUNCT.sub(" ", t)
-    t = t.replace(" - ", " ")
-    return _SPACE.sub(" ", t).strip()
+normalise = normalise_text  # the rules' name for the shared phrase-matching form
 
 
 # --- phrase lists ------------------------------------------------------------------------------
