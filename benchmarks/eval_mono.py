@@ -144,7 +144,12 @@ def evaluate_signal(name: str, x: np.ndarray, sr: int, ref: dict[str, list[Inter
         got_s = float(sum(i.duration_s for i in act[h]))
         talk[r] = {"party": h, "ref_talk_s": round(true_s, 2), "hyp_talk_s": round(got_s, 2),
                    "rel_error": round((got_s - true_s) / true_s, 3)}
-    return {"file": name, "duration_s": round(dur, 2), "n_ref_speakers": len(ref), "der_collar": round(res["der"], 4),
+    n = int(np.ceil(dur / STEP)) + 1
+    ref_ov = sum(_grid(v, n).astype(int) for v in ref.values()) >= 2
+    hyp_ov = _grid(act["agent"], n) & _grid(act["caller"], n)
+    overlap = {"ref_s": round(float(ref_ov.sum() * STEP), 2), "hyp_s": round(float(hyp_ov.sum() * STEP), 2),
+               "hit_s": round(float((ref_ov & hyp_ov).sum() * STEP), 2)}
+    return {"file": name, "duration_s": round(dur, 2), "n_ref_speakers": len(ref), "der_collar": round(res["der"], 4), "overlap": overlap,
             "collar_s": collar_s, "der_no_collar": round(res_strict["der"], 4),
             "missed": round(res["missed"], 4), "false_alarm": round(res["false_alarm"], 4),
             "confusion": round(res["confusion"], 4), "talk": talk, "confidence": sep.confidence,
@@ -245,7 +250,10 @@ def summary(results: list[dict]) -> dict:
                             "der_no_collar_mean": round(float(np.mean([r["der_no_collar"] for r in two])), 4),
                             "mean_abs_talk_error": round(float(np.mean([abs(t["rel_error"]) for r in two for t in r["talk"].values()])), 3),
                             "max_abs_talk_error": round(max((abs(t["rel_error"]) for r in two for t in r["talk"].values()), default=0.0), 3),
-                            "calls_talk_within_20pct": sum(all(abs(t["rel_error"]) <= 0.2 for t in r["talk"].values()) for r in two)}
+                            "calls_talk_within_20pct": sum(all(abs(t["rel_error"]) <= 0.2 for t in r["talk"].values()) for r in two),
+                            "overlap_ref_s": round(sum(r["overlap"]["ref_s"] for r in two), 2),
+                            "overlap_hyp_s": round(sum(r["overlap"]["hyp_s"] for r in two), 2),
+                            "overlap_hit_s": round(sum(r["overlap"]["hit_s"] for r in two), 2)}
         c = np.array([r["confidence"] or 0.0 for r in two])
         d = np.array([r["der_collar"] for r in two])
         if len(two) > 2 and c.std() > 0:
@@ -292,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.brief:
             talk = " ".join(f"{k}:{v['rel_error']:+.0%}" for k, v in r["talk"].items())
             print(f"{group:6s} {name:38s} DER {r['der_collar']:6.1%} / {r['der_no_collar']:6.1%}  conf {r['confidence']:.2f}"
-                  f"  talk {talk}  {r['separation_seconds']:.2f}s", flush=True)
+                  f"  talk {talk}  overlap ref {r['overlap']['ref_s']:.1f}s hyp {r['overlap']['hyp_s']:.1f}s hit {r['overlap']['hit_s']:.1f}s"
+                  f"  {r['separation_seconds']:.2f}s", flush=True)
     if not results:
         print(f"no evaluation data under {a.data_dir}", file=sys.stderr)
         return 2

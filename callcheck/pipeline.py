@@ -172,6 +172,7 @@ def step_conversation(state: State, ctx: "Context") -> State:
         language=state.transcript.language,
         config=state.config.turns,
         layout=state.layout or "mono",
+        mono_overlaps=state.separation is not None and state.separation.overlaps_observed,
     )
     return dataclasses.replace(state, conversation=conv)
 

@@ -161,6 +161,7 @@ class Separation:
     method: str
     confidence: float | None = None
     notes: tuple[str, ...] = ()
+    overlaps_observed: bool = False  # mono: the activity carries overlapping speech of both voices
 
 
 @dataclass(frozen=True)

@@ -391,3 +391,37 @@ def test_samples_end_to_end_yield_exactly_their_intended_findings(tmp_path):
     flat, lively = calls["de02_greeting_toneless_indifferent"], calls["de01_good_practice"]
     assert flat["speakers"]["agent"]["monotony"] > lively["speakers"]["agent"]["monotony"]
     assert flat["speakers"]["agent"]["f0_variation_st"] < lively["speakers"]["agent"]["f0_variation_st"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE_TRUTHS, reason="samples/ not generated")
+def test_samples_mixed_to_mono_yield_the_same_findings(tmp_path):
+    """The samples summed to one channel and analysed with --layout mono (voice separation with the
+    segmentation model's overlap detection): the same mistakes as in stereo, and the impatient
+    agent's two barge-ins found by who and when."""
+    import subprocess
+    import sys
+
+    import soundfile as sf
+
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    for truth_path in SAMPLE_TRUTHS:
+        x, sr = sf.read(str(truth_path.with_name(truth_path.name.replace(".truth.json", ".wav"))))
+        sf.write(str(mono / truth_path.name.replace(".truth.json", ".wav")), x.mean(axis=1), sr)
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "callcheck", "analyze", str(mono), "--layout", "mono", "--out", str(out),
+                          "--workers", "1", "--no-report"], capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-2000:]
+    for truth_path in SAMPLE_TRUTHS:
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        call = json.loads((out / "calls" / f"{truth['call_id']}.json").read_text(encoding="utf-8"))
+        assert call["conversation"]["overlaps_reliable"] is True
+        got = {f["mistake"] for f in call["findings"]}
+        assert got == {i["mistake"] for i in truth["intended_findings"]}, (truth["call_id"], [f["message"] for f in call["findings"]])
+        want = [o for o in truth["overlaps"] if o["kind"] == "interruption"]
+        found = [o for o in call["overlaps"] if o["kind"] == "interruption"]
+        assert len(found) == len(want), (truth["call_id"], found)
+        for o in want:  # measured: starts within 0.04 s, ends within 0.2 s
+            assert any(f["interrupter"] == o["interrupter"] and abs(f["start_s"] - o["start_s"]) <= 0.2
+                       and abs(f["end_s"] - o["end_s"]) <= 0.3 for f in found), (o, found)

@@ -169,15 +169,21 @@ def _smooth(labels: np.ndarray, min_frames: int) -> np.ndarray:
 
 
 def assign_speakers(words: Sequence[Word], activity: dict[Party, Sequence[Interval]]) -> tuple[Word, ...]:
-    """Words with ``speaker`` set to the party whose activity covers most of the word (else nearest)."""
+    """Words with ``speaker`` set to the party whose activity covers most of the word (else nearest).
+
+    A word inside overlapping speech (both parties cover it equally) goes to the party whose
+    covering stretch of speech is longer: Whisper transcribes the dominant voice of a mix, and a
+    backchannel ("mhm" inside the other's sentence) must not take the other's words.
+    """
     out = []
     for w in words:
         best, best_key = w.speaker, None
         for p, ivs in activity.items():
             ov = sum(max(0.0, min(w.end_s, i.end_s) - max(w.start_s, i.start_s)) for i in ivs)
+            span = max((i.duration_s for i in ivs if i.start_s < w.end_s and i.end_s > w.start_s), default=0.0)
             mid = 0.5 * (w.start_s + w.end_s)
             dist = min((abs(mid - 0.5 * (i.start_s + i.end_s)) for i in ivs), default=np.inf)
-            key = (ov, -dist)
+            key = (round(ov, 3), span, -dist)
             if best_key is None or key > best_key:
                 best, best_key = p, key
         out.append(Word(best, w.text, w.start_s, w.end_s, w.probability))
@@ -192,7 +198,9 @@ def _greeting_votes(words: Sequence[Word], label_of_time, n_first_s: float = 30.
     phrases = []
     for lang in ("de", "en"):
         lex = load_lexicon(lang)
-        phrases += list(lex.company) + list(lex.own_name) + list(lex.offer_help) + list(lex.stock_formulas)
+        # company and offer-of-help phrases are the agent's; an own name ("hier ist ...", "this is ...") is not:
+        # callers introduce themselves too
+        phrases += [p for p in (*lex.company, *lex.offer_help, *lex.stock_formulas) if p not in lex.own_name]
     votes = np.zeros(2)
     ws = sorted((w for w in words if w.start_s <= n_first_s), key=lambda w: w.start_s)
     for k in range(len(ws)):
@@ -307,7 +315,7 @@ def _resegment(ff: FrameFeatures, mf: np.ndarray, frame_lab: np.ndarray, config:
 _SENTENCE_END = (".", "?", "!", "\u2026")
 
 
-def _utterance_frames(words: Sequence[Word], sp: np.ndarray, *, max_gap_s: float) -> np.ndarray:
+def _utterance_frames(words: Sequence[Word], sp: np.ndarray, *, max_gap_s: float, extra_cuts: np.ndarray | None = None) -> np.ndarray:
     """Utterance index of each frame (-1: none) on the 10 ms grid.
 
     An utterance is a run of speech frames (``sp``) cut at every pause of the speech activity, in
@@ -319,7 +327,7 @@ def _utterance_frames(words: Sequence[Word], sp: np.ndarray, *, max_gap_s: float
     ws = [w for w in words if w.end_s >= w.start_s]
     if not ws:
         return owner
-    cut = ~sp
+    cut = ~sp if extra_cuts is None else (~sp | extra_cuts)
     for a, b in zip(ws, ws[1:]):
         if a.text.rstrip().endswith(_SENTENCE_END) or b.start_s - a.end_s > max_gap_s:
             m = int(round(0.5 * (a.end_s + b.start_s) / _HOP_S))
@@ -386,6 +394,58 @@ def _assign_utterances(mf: np.ndarray, f0: np.ndarray, sp: np.ndarray, frame_lab
     return lab, changed
 
 
+def _window_grid(starts: np.ndarray, act: np.ndarray, n: int) -> list[tuple[int, np.ndarray]]:
+    """Each window's local activity resampled to the 10 ms grid: (first grid frame, bool (frames, 3))."""
+    from callcheck.audio import segmentation as seg
+
+    out = []
+    step = seg.FRAME_STEP / seg.RATE
+    off = seg.FRAME_CENTRE / seg.RATE
+    for s, a in zip(starts, act):
+        i0 = max(0, int(np.ceil(s / _HOP_S)))
+        i1 = min(n, int(np.floor((s + seg.WINDOW_S) / _HOP_S)))
+        if i1 <= i0:
+            out.append((i0, np.zeros((0, 3), dtype=bool)))
+            continue
+        t = np.clip(np.round((np.arange(i0, i1) * _HOP_S - s - off) / step).astype(int), 0, seg.N_FRAMES - 1)
+        out.append((i0, a[t]))
+    return out
+
+
+def _segmentation_cues(x: np.ndarray, sample_rate: int, n: int, step_s: float, edge_s: float = 0.5) -> tuple[np.ndarray, np.ndarray, int]:
+    """Changes of speaker and overlapping speech seen by the segmentation model, on the 10 ms grid.
+
+    Returns (cuts, overlap, n_windows): ``cuts`` marks frames where, inside one window, the
+    speaker talking alone changes (a different local speaker after a pause, or across an overlap;
+    frames within ``edge_s`` of a window edge are not used, the model sees too little context
+    there); ``overlap`` marks frames where the windows covering them vote for two speakers at once.
+    """
+    from callcheck.audio import segmentation as seg
+    from callcheck.audio.activity import to_16k
+
+    starts, act = seg.local_activity(to_16k(x, sample_rate), step_s=step_s)
+    grid = _window_grid(starts, act, n)
+    cuts = np.zeros(n, dtype=bool)
+    votes = np.zeros(n)
+    weight = np.zeros(n)
+    edge = int(round(edge_s / _HOP_S))
+    for i0, a in grid:
+        if not len(a):
+            continue
+        k = np.arange(len(a))
+        w = np.minimum(1.0, (np.minimum(k, len(a) - 1 - k) + 1) / (2 * max(1, edge)))
+        votes[i0:i0 + len(a)] += w * (a.sum(1) >= 2)
+        weight[i0:i0 + len(a)] += w
+        solo = np.flatnonzero(a.sum(1) == 1)
+        who = a[solo].argmax(1)
+        for j in np.flatnonzero(np.diff(who) != 0):
+            f0, f1 = solo[j], solo[j + 1]  # last frame of one speaker, first of the next
+            if f0 >= edge and f1 < len(a) - edge:
+                cuts[i0 + (f0 + f1 + 1) // 2] = True
+    overlap = votes >= 0.5 * np.maximum(weight, 1e-9)
+    return cuts, overlap, len(starts)
+
+
 def separate_speakers(
     samples: np.ndarray,
     sample_rate: int,
@@ -424,8 +484,11 @@ def separate_speakers(
         raise CallcheckError(f"separation.cluster is {config.cluster!r}; use one of {', '.join(_CLUSTER_CHOICES)}")
     if config.segment_s <= 0:
         raise CallcheckError(f"separation.segment_s is {config.segment_s}; it must be > 0 seconds (default 2.0)")
+    if config.segmentation not in ("cues", "none"):
+        raise CallcheckError(f"separation.segmentation is {config.segmentation!r}; use 'cues' or 'none'")
     method = (f"mfcc+f0 stretches {config.segment_s}s, {config.cluster} 2-way split"
-              + (f", gmm-viterbi resegmentation (penalty {config.switch_penalty})" if config.resegment_iterations else ""))
+              + (f", gmm-viterbi resegmentation (penalty {config.switch_penalty})" if config.resegment_iterations else "")
+              + (", pyannote segmentation-3.0 cues (speaker changes, overlap)" if config.segmentation == "cues" else ""))
     n_total = int(np.ceil(len(x) / (_HOP_S * sample_rate))) + 1
     if speech_mask(speech, n_total).sum() < int(2 * config.segment_s / _HOP_S):
         empty = {"agent": tuple(speech), "caller": ()}
@@ -457,15 +520,27 @@ def separate_speakers(
     chosen = frame_lab[sp]
     agree = min((max(float(np.mean(f == chosen)), float(np.mean(f == 1 - chosen))) for f in finals), default=1.0)
     frame_lab = _smooth(frame_lab, max(1, int(round(config.min_segment_s / _HOP_S))))
-    n_utt = n_changed = 0
-    if config.utterance_iterations > 0 and ws:
-        owner = _utterance_frames(ws, sp, max_gap_s=config.utterance_gap_s)
+    n_utt = n_changed = n_windows = 0
+    cuts = overlap = None
+    if config.segmentation == "cues":
+        cuts, overlap, n_windows = _segmentation_cues(x, sample_rate, n, config.segmentation_step_s)
+    if config.utterance_iterations > 0 and (ws or cuts is not None):
+        if ws:
+            owner = _utterance_frames(ws, sp, max_gap_s=config.utterance_gap_s, extra_cuts=cuts)
+        else:  # no words: the speech runs cut at the model's changes of speaker
+            owner = np.full(n, -1)
+            for k, (v, s0, e0) in enumerate(r for r in _runs((~sp | cuts).astype(int)) if r[0] == 0):
+                owner[s0:e0] = k
         n_utt = int(owner.max()) + 1
         frame_lab, n_changed = _assign_utterances(mf, ff.f0_st, sp, frame_lab, owner, config)
+    masks = np.stack([frame_lab == 0, frame_lab == 1], 1)
+    if overlap is not None:
+        masks[overlap & (frame_lab >= 0)] = True
     ivs: dict[int, list[Interval]] = {0: [], 1: []}
-    for k, s0, e0 in _runs(frame_lab):
-        if k >= 0:
-            ivs[k].append(Interval(round(s0 * _HOP_S, 3), round(e0 * _HOP_S, 3)))
+    for k in (0, 1):
+        for v, s0, e0 in _runs(masks[:, k].astype(int)):
+            if v == 1:
+                ivs[k].append(Interval(round(s0 * _HOP_S, 3), round(e0 * _HOP_S, 3)))
     talk = np.array([sum(i.duration_s for i in ivs[k]) for k in (0, 1)])
     first = np.array([min((i.start_s for i in ivs[k]), default=np.inf) for k in (0, 1)])
     notes: list[str] = []
@@ -495,6 +570,11 @@ def separate_speakers(
     notes.append(f"start {how}; agreement of the starts {agree:.2f}; stretch silhouette {sil:.2f}")
     if n_utt:
         notes.append(f"{n_utt} transcribed utterances each given whole to one voice; {n_changed} changed voice against the frame-wise path")
-    notes.append("overlapping speech is assigned to one voice: overlaps and interruptions are not observable")
+    if overlap is not None:
+        both = float((masks[:, 0] & masks[:, 1]).sum() * _HOP_S)
+        notes.append(f"segmentation model ({n_windows} windows of 10 s): {int(cuts.sum())} changes of speaker cut utterances; "
+                     f"{both:.1f} s heard as two voices at once count for both parties")
+    else:
+        notes.append("overlapping speech is assigned to one voice: overlaps and interruptions are not observable")
     activity = {"agent": tuple(ivs[agent_k]), "caller": tuple(ivs[1 - agent_k])}
-    return activity, Separation(method, round(conf, 3), tuple(notes))
+    return activity, Separation(method, round(conf, 3), tuple(notes), overlaps_observed=overlap is not None)

@@ -103,6 +103,7 @@ def analyse_conversation(
     language: str,
     config: TurnsConfig,
     layout: str,
+    mono_overlaps: bool = False,
 ) -> Conversation:
     """Turns, overlaps, talk share, latency, dead air, questions and greeting of one call.
 
@@ -121,6 +122,9 @@ def analyse_conversation(
         Thresholds (see :class:`callcheck.config.TurnsConfig`).
     layout : str
         "agent-left", "agent-right", "mono" or "agent-only".
+    mono_overlaps : bool
+        Mono only: the separated activity carries overlapping speech of both voices (the
+        segmentation model's overlap detection), so overlaps and interruptions are reported.
     """
     if layout not in ("agent-left", "agent-right", "mono", "agent-only"):
         raise CallcheckError(
@@ -138,11 +142,15 @@ def analyse_conversation(
                              backchannel_max_s=config.backchannel_max_s)
     turns = build_turns(segments=segs, words=ws, max_pause_in_turn_s=config.max_pause_in_turn_s)
     two = layout != "agent-only"
-    overlaps_reliable = layout in ("agent-left", "agent-right")
+    overlaps_reliable = layout in ("agent-left", "agent-right") or (layout == "mono" and mono_overlaps)
     ov = find_overlaps(segments=segs, interruption_grace_s=config.interruption_grace_s,
                        min_overlap_s=config.min_overlap_s, max_pause_in_turn_s=config.max_pause_in_turn_s)
     overlaps = ov.overlaps if overlaps_reliable else ()
-    if layout == "mono":
+    if layout == "mono" and mono_overlaps:
+        notes.append("mono recording: overlaps are the speech the segmentation model hears as two voices at once "
+                     "(benchmarks/eval_mono.py: 89 % of it is real overlap, 88 % of real overlap is found); "
+                     "who started second depends on the voice separation")
+    elif layout == "mono":
         notes.append("mono recording: overlapping speech can not be attributed to two voices, so overlaps, "
                      "interruptions and backchannels inside the other's speech are not reported")
     talk_s = _talk.talk_times(activity=act)
