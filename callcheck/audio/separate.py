@@ -267,19 +267,36 @@ def _gmm_loglik(x_fit: np.ndarray, x_all: np.ndarray, n_comp: int, seed: int = 0
 
 
 def _viterbi2(ll: np.ndarray, penalty: float) -> np.ndarray:
-    """Best 2-state path through per-frame log-likelihoods ``ll`` (n x 2), ``penalty`` per switch."""
+    """Best 2-state path through per-frame log-likelihoods ``ll`` (n x 2), ``penalty`` per switch.
+
+    Plain Python floats in the loop: two states need no arrays, and scalar arithmetic is several
+    times faster than NumPy calls on length-2 arrays.
+    """
     n = len(ll)
-    back = np.zeros((n, 2), dtype=np.int8)
-    score = ll[0].copy()
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    l0, l1 = ll[:, 0].tolist(), ll[:, 1].tolist()
+    back0 = bytearray(n)  # best predecessor of state 0 / 1 at frame t
+    back1 = bytearray(n)
+    s0, s1 = l0[0], l1[0]
     for t in range(1, n):
-        stay = score
-        switch = score[::-1] - penalty
-        back[t] = np.where(stay >= switch, np.array([0, 1]), np.array([1, 0]))
-        score = np.maximum(stay, switch) + ll[t]
+        sw1 = s1 - penalty
+        sw0 = s0 - penalty
+        if s0 >= sw1:
+            n0 = s0
+        else:
+            n0, back0[t] = sw1, 1
+        if s1 >= sw0:
+            n1, back1[t] = s1, 1
+        else:
+            n1 = sw0
+        s0, s1 = n0 + l0[t], n1 + l1[t]
     path = np.zeros(n, dtype=int)
-    path[-1] = int(np.argmax(score))
+    k = 0 if s0 >= s1 else 1
+    path[-1] = k
     for t in range(n - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
+        k = back0[t] if k == 0 else back1[t]
+        path[t - 1] = k
     return path
 
 
