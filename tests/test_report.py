@@ -194,3 +194,23 @@ def test_markdown_moment_details_start_their_own_lines(rendered):
         for line in md.read_text(encoding="utf-8").splitlines():
             # a quote or evidence bullet must never be glued to the end of the previous line
             assert "  - " not in line.strip() or line.startswith("  - "), (md.name, line)
+
+
+def test_unsure_mono_separation_is_flagged_at_its_moments(tmp_path):
+    """A mono call whose voices could not be told apart with confidence: its moments and its row in
+    the calls table carry the caveat (both languages); a sure mono call and stereo calls do not."""
+    out = tmp_path / "out"
+    barge = replace_turn(GOOD_DE, 4, overlap=1.6)
+    calls = [make_call(barge, call_id="unsure", agent="Mona", date="2026-11-02"),
+             make_call(barge, call_id="sure", agent="Mona", date="2026-11-09")]
+    calls[0].update(layout="mono", separation={"method": "test", "confidence": 0.2, "notes": []})
+    calls[1].update(layout="mono", separation={"method": "test", "confidence": 0.9, "notes": []})
+    write_calls(out, calls)
+    render_reports(out, config=Config())
+    md = (out / "agents" / f"{agent_slug('Mona')}.md").read_text(encoding="utf-8")
+    html = (out / "agents" / f"{agent_slug('Mona')}.html").read_text(encoding="utf-8")
+    assert md.count("Mono-Aufnahme") == 1 and "(0.20)" in md  # the unsure call's moment only
+    assert html.count("Mono-Aufnahme") == 2  # its moment and its row in the calls table
+    render_reports(out, config=Config(), language="en")
+    md_en = (out / "agents" / f"{agent_slug('Mona')}.md").read_text(encoding="utf-8")
+    assert "Mono recording" in md_en

@@ -2,8 +2,8 @@
 
 Method
 ------
-No model download (no PyPI package ships usable speaker-embedding weights without torch or a hub
-download; see docs/conversation.md). Frame features (``speaker_features``): MFCC c1..c19 in the
+No model download and no speaker embeddings (no PyPI package ships usable speaker-embedding
+weights without torch or a hub download; see docs/conversation.md). Frame features (``speaker_features``): MFCC c1..c19 in the
 telephone band, normalised per call (CMVN over speech frames), and F0 in semitones (YIN).
 
 1. The VAD speech is cut into stretches of about ``segment_s`` (2 s), at gaps between transcribed
@@ -23,19 +23,25 @@ telephone band, normalised per call (CMVN over speech frames), and F0 in semiton
    sentence end or a pause; a short turn ("Hello?") between two of the other voice's is what the
    2 s stretches and the switching penalty blur. Speech no word touches keeps its step-3 voice.
 
-Overlapping speech is given to one voice: overlaps are not observable this way.
+5. With ``segmentation = "cues"`` (default), pyannote's segmentation-3.0 model
+   (:mod:`callcheck.audio.segmentation`) reads 10 s windows: wherever its speaker talking alone
+   changes, the utterances of step 4 are cut too, and the speech it hears as two speakers at once
+   counts for both voices (overlap). Its local speaker identities are not trusted across windows.
 
-Which voice is the agent (``SeparationConfig.agent_is``): words that carry greeting phrases
-(company, own name, offer of help; German and English lists) vote for their voice; without such
-words, the voice that speaks first ("first-speaker", the agent greets) or the voice with more
-talk time ("most-talk").
+Which voice is the agent (``SeparationConfig.agent_is``): words that carry the agent's greeting
+phrases (company, offer of help, stock formulas; German and English lists; not own-name phrases,
+which callers say too) vote for their voice; without such words, the voice that speaks first
+("first-speaker", the agent greets) or the voice with more talk time ("most-talk").
 
-Confidence (0..1): the silhouette of the stretch clustering divided by 0.5 and clipped, times a
-penalty when one voice has less than 5 % of the speech. Measured meaning (benchmarks/eval_mono.py,
-26 two-party calls): every call below 0.3 had DER 13-27 % (two similar voices), but a high value
-does not guarantee a right split: a caller whose emotion changes can be split by emotion with
-high confidence (DER 22-34 % at confidence 0.68-0.99). ``Separation.notes`` also give the winning
-start and how much of the speech the three starts agree on.
+Confidence (0..1), with the segmentation model: the inverse purity of the two voices against the
+model's local speakers (per window, the share of single-speaker frames whose local speaker is
+the majority one of their voice), mapped 0.8 -> 0, 0.9 -> 0.5, 1 -> 1. Two people merged into
+one voice, or one person split in two by emotion, disagree with the model. Measured meaning
+(benchmarks/eval_mono.py, 26 two-party calls, chosen on that set): below 0.5 flagged 8 of the 9
+calls with DER > 10 % and none of the 17 others; Spearman against DER -0.53. Without the model: the
+silhouette of the stretch clustering / 0.5, clipped (Spearman +0.2: it misses splits by
+emotion). Both times a penalty when one voice has less than 5 % of the speech.
+``Separation.notes`` also give the winning start and how much of the speech the starts agree on.
 """
 
 from __future__ import annotations
@@ -429,13 +435,15 @@ def _window_grid(starts: np.ndarray, act: np.ndarray, n: int) -> list[tuple[int,
     return out
 
 
-def _segmentation_cues(x: np.ndarray, sample_rate: int, n: int, step_s: float, edge_s: float = 0.5) -> tuple[np.ndarray, np.ndarray, int]:
+def _segmentation_cues(x: np.ndarray, sample_rate: int, n: int, step_s: float, edge_s: float = 0.5
+                       ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]]:
     """Changes of speaker and overlapping speech seen by the segmentation model, on the 10 ms grid.
 
-    Returns (cuts, overlap, n_windows): ``cuts`` marks frames where, inside one window, the
+    Returns (cuts, overlap, grid): ``cuts`` marks frames where, inside one window, the
     speaker talking alone changes (a different local speaker after a pause, or across an overlap;
     frames within ``edge_s`` of a window edge are not used, the model sees too little context
-    there); ``overlap`` marks frames where the windows covering them vote for two speakers at once.
+    there); ``overlap`` marks frames where the windows covering them vote for two speakers at once;
+    ``grid`` is each window's local activity on the grid (see :func:`_window_grid`).
     """
     from callcheck.audio import segmentation as seg
     from callcheck.audio.activity import to_16k
@@ -460,7 +468,30 @@ def _segmentation_cues(x: np.ndarray, sample_rate: int, n: int, step_s: float, e
             if f0 >= edge and f1 < len(a) - edge:
                 cuts[i0 + (f0 + f1 + 1) // 2] = True
     overlap = votes >= 0.5 * np.maximum(weight, 1e-9)
-    return cuts, overlap, len(starts)
+    return cuts, overlap, grid
+
+
+def _model_agreement(grid: list[tuple[int, np.ndarray]], frame_lab: np.ndarray, min_frames: int = 30) -> tuple[float, float] | None:
+    """How well the two voices agree with the segmentation model's local speakers.
+
+    Returns (purity, inverse purity) over the frames where one local speaker talks alone and a
+    voice is assigned: purity = share of such frames whose voice is their local speaker's majority
+    voice in that window (low when one person was split into two voices, e.g. by emotion);
+    inverse purity = share whose local speaker is their voice's majority local speaker in the
+    window (low when two people were merged into one voice). None without such frames.
+    """
+    hit = inv = total = 0
+    for i0, a in grid:
+        lab = frame_lab[i0:i0 + len(a)]
+        solo = (a.sum(1) == 1) & (lab >= 0)
+        if solo.sum() < min_frames:
+            continue
+        c = np.zeros((3, 2))
+        np.add.at(c, (a[solo].argmax(1), lab[solo]), 1)
+        hit += c.max(1).sum()
+        inv += c.max(0).sum()
+        total += c.sum()
+    return (hit / total, inv / total) if total else None
 
 
 def separate_speakers(
@@ -538,9 +569,10 @@ def separate_speakers(
     agree = min((max(float(np.mean(f == chosen)), float(np.mean(f == 1 - chosen))) for f in finals), default=1.0)
     frame_lab = _smooth(frame_lab, max(1, int(round(config.min_segment_s / _HOP_S))))
     n_utt = n_changed = n_windows = 0
-    cuts = overlap = None
+    cuts = overlap = grid = None
     if config.segmentation == "cues":
-        cuts, overlap, n_windows = _segmentation_cues(x, sample_rate, n, config.segmentation_step_s)
+        cuts, overlap, grid = _segmentation_cues(x, sample_rate, n, config.segmentation_step_s)
+        n_windows = len(grid)
     if config.utterance_iterations > 0 and (ws or cuts is not None):
         if ws:
             owner = _utterance_frames(ws, sp, max_gap_s=config.utterance_gap_s, extra_cuts=cuts)
@@ -580,11 +612,20 @@ def separate_speakers(
         else:
             notes.append("agent = the voice that speaks first (no greeting phrases decided it)")
     share_min = float(talk.min() / talk.sum()) if talk.sum() > 0 else 0.0
-    conf = max(0.0, sil) * (1.0 if share_min >= 0.05 else share_min / 0.05)
-    conf = float(min(1.0, conf / 0.5))  # heuristic scale: silhouette 0.5 counts as sure (uncalibrated, docs)
+    agreement = _model_agreement(grid, frame_lab) if grid is not None else None
+    if agreement is not None:
+        # inverse purity 0.8 -> 0, 0.9 -> 0.5, 1.0 -> 1 (docs/conversation.md: below 0.9 flagged 8 of
+        # the 9 evaluation calls with DER > 10 % and none of the 17 others; chosen on that same set)
+        conf = float(np.clip((agreement[1] - 0.8) / 0.2, 0.0, 1.0))
+    else:
+        conf = float(min(1.0, max(0.0, sil) / 0.5))  # silhouette 0.5 counts as sure (uncalibrated, docs)
+    conf *= 1.0 if share_min >= 0.05 else share_min / 0.05
     if share_min < 0.05:
         notes.append(f"one voice has only {share_min:.0%} of the speech: the call may have a single voice")
     notes.append(f"start {how}; agreement of the starts {agree:.2f}; stretch silhouette {sil:.2f}")
+    if agreement is not None:
+        notes.append(f"agreement with the segmentation model's speakers: purity {agreement[0]:.3f}, "
+                     f"inverse purity {agreement[1]:.3f} (the confidence)")
     if n_utt:
         notes.append(f"{n_utt} transcribed utterances each given whole to one voice; {n_changed} changed voice against the frame-wise path")
     if overlap is not None:

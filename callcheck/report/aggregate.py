@@ -92,10 +92,21 @@ def mistake_meta(lang: str) -> dict[int, dict[str, Any]]:
             for k, v in art.items()}
 
 
-def moment(call: Mapping[str, Any], f: Mapping[str, Any], lang: str, snippet: Any = None) -> dict[str, Any]:
+def caveat(call: Mapping[str, Any], config: Config, lang: str) -> str:
+    """A warning for calls whose mono voice separation is unsure (confidence below
+    ``separation.min_confidence``): who said what may be mixed up. Empty otherwise."""
+    sep = call.get("separation") or {}
+    conf = sep.get("confidence")
+    if call.get("layout") != "mono" or not isinstance(conf, (int, float)) or conf >= config.separation.min_confidence:
+        return ""
+    return texts(lang)["caveat_mono"].format(conf=f"{conf:.2f}")
+
+
+def moment(call: Mapping[str, Any], f: Mapping[str, Any], lang: str, snippet: Any = None, note: str = "") -> dict[str, Any]:
     t = texts(lang)
     ev = f.get("evidence") or {}
     return {
+        "caveat": note,
         "call_id": call.get("call_id"), "date": call_date(call), "start_s": f.get("start_s"), "end_s": f.get("end_s"),
         "time": mmss(f.get("start_s")), "end_time": mmss(f.get("end_s")), "severity": f.get("severity"),
         "message": f.get("message", ""), "quote": ev.get("quote") or "", "caller_quote": ev.get("caller_quote") or "",
@@ -140,7 +151,7 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
                 continue
             seen.add(c.get("call_id"))
             snip = snippet_fn(c, f) if snippet_fn else None
-            moments.append(moment(c, f, lang, snip))
+            moments.append(moment(c, f, lang, snip, caveat(c, config, lang)))
             if len(moments) >= 2:
                 break
         n_calls = sum(m in mistakes_in(c) for c in calls)
@@ -190,7 +201,7 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
     dates = [d for d in (call_date(c) for c in calls) if d]
     rows = [{"call_id": c.get("call_id"), "date": call_date(c) or "", "duration": mmss(c.get("duration_s")),
              "findings": ", ".join(f"{k}" for k in sorted(mistakes_in(c))) or t["none"],
-             "promises": len(c.get("promises") or [])} for c in calls]
+             "promises": len(c.get("promises") or []), "caveat": caveat(c, config, lang)} for c in calls]
     return {"lang": lang, "t": t, "agent": agent, "n_calls": n, "period": f"{min(dates)} – {max(dates)}" if dates else "",
             "focus": focus, "strengths": strengths, "promises": promises, "trend": trend, "compare": compare, "calls": rows,
             "praise": load_article().get("praise", {}).get(f"quote_{lang}", ""), "team_calls": len(all_calls)}
