@@ -520,7 +520,8 @@ def separate_speakers(
 
     Returns
     -------
-    (activity, separation): intervals per party (non-overlapping) and a
+    (activity, separation): intervals per party — overlapping where the segmentation model hears
+    two voices at once (``Separation.overlaps_observed``), else disjoint — and a
     :class:`~callcheck.types.Separation` with ``method``, ``confidence`` (0..1) and notes.
     """
     x = np.asarray(samples, dtype=np.float32)
