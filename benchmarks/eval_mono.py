@@ -1,6 +1,6 @@
 """Evaluate mono speaker separation (diarization error rate, talk time per party, confidence).
 
-Usage: python benchmarks/eval_mono.py DATA_DIR [--collar 0.25] [--samples SAMPLES_DIR] [--words] [--telephone]
+Usage: python benchmarks/eval_mono.py DATA_DIR [--collar 0.25] [--samples SAMPLES_DIR] [--words] [--telephone g711|bandpass]
 
 DATA_DIR is the real-speech folder (``/work/shared/data``). Test set:
 
@@ -23,8 +23,8 @@ NIST convention; 0 gives the strict figure) around every reference boundary is n
 Speech activity: Silero VAD via ``callcheck.audio.activity.speech_intervals`` on the mix.
 ``--words`` also transcribes each call with faster-whisper (``base``, CPU) and passes the words to
 the separation (word-boundary snapping, utterance-level assignment, greeting vote).
-``--telephone`` first turns every call into 8 kHz G.711 mu-law audio band-passed to 300-3400 Hz
-(what most contact-centre recorders store). The two-party summary also gives the mean and maximum absolute talk-time error over all parties
+``--telephone g711`` first turns every call into 8 kHz G.711 mu-law audio (what most contact-centre
+recorders store); ``--telephone bandpass`` also band-passes it to 300-3400 Hz (the analogue band). The two-party summary also gives the mean and maximum absolute talk-time error over all parties
 and the number of calls with every party's talk time within 20 %.
 """
 
@@ -121,15 +121,17 @@ def _words(x: np.ndarray, sr: int, cache: Path | None, name: str):
     return tuple(Word("agent", *w) for w in ws)
 
 
-def telephone(x: np.ndarray, sr: int) -> np.ndarray:
-    """8 kHz G.711 mu-law telephone audio: 300-3400 Hz band-pass, resampled to 8 kHz, mu-law coded and decoded."""
+def telephone(x: np.ndarray, sr: int, bandpass: bool = True) -> np.ndarray:
+    """8 kHz G.711 mu-law telephone audio: resampled to 8 kHz, optionally band-passed to 300-3400 Hz
+    (the analogue telephone band), mu-law coded and decoded."""
     from math import gcd
 
     from scipy.signal import butter, resample_poly, sosfiltfilt
 
     g = gcd(int(sr), 8000)
     y = resample_poly(np.asarray(x, dtype=np.float64), 8000 // g, int(sr) // g)
-    y = sosfiltfilt(butter(4, [300, 3400], btype="bandpass", fs=8000, output="sos"), y)
+    if bandpass:
+        y = sosfiltfilt(butter(4, [300, 3400], btype="bandpass", fs=8000, output="sos"), y)
     y = np.clip(y / max(1e-9, float(np.max(np.abs(y)))) * 0.7, -1, 1)
     mu = 255.0
     q = np.round((np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu) + 1) / 2 * 255)  # 8-bit code
@@ -300,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a SeparationConfig field")
     ap.add_argument("--only", default=None, help="evaluate only calls whose name contains this")
     ap.add_argument("--brief", action="store_true", help="one line per call instead of JSON")
-    ap.add_argument("--telephone", action="store_true",
-                    help="turn every call into 8 kHz G.711 mu-law telephone audio (band 300-3400 Hz) before separating")
+    ap.add_argument("--telephone", choices=("g711", "bandpass"), default=None,
+                    help="first turn every call into 8 kHz G.711 mu-law audio ('bandpass': also 300-3400 Hz)")
     a = ap.parse_args(argv)
     cfg = SeparationConfig()
     for kv in a.set:
@@ -313,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.only and a.only not in name:
             continue
         if a.telephone:
-            x, sr = telephone(x, sr), 8000
-        key = name.replace("/", "_").replace(" ", "_") + ("_tel" if a.telephone else "")
+            x, sr = telephone(x, sr, bandpass=a.telephone == "bandpass"), 8000
+        key = name.replace("/", "_").replace(" ", "_") + {None: "", "bandpass": "_tel", "g711": "_g711"}[a.telephone]
         words = _words(x, sr, a.cache, key) if a.words else ()
         r = evaluate_signal(name, x, sr, ref, a.collar, cfg, words)
         r["group"] = group
