@@ -390,3 +390,31 @@ def test_model_agreement_by_construction():
     p, inv = _model_agreement([(0, a)], split)
     assert p == 0.75 and inv == 0.75
     assert _model_agreement([(0, a)], np.full(300, -1)) is None
+
+
+def test_low_band_share_tells_band_passed_telephone_audio():
+    from scipy.signal import butter, sosfiltfilt
+
+    from callcheck.audio.speaker_features import low_band_share
+
+    x, sr, truth = _synthetic_two_voices()  # F0 110 and 220 Hz: the fundamentals lie below 250 Hz
+    speech = sorted(truth["A"] + truth["B"], key=lambda i: i.start_s)
+    wide = low_band_share(x, sr, speech)
+    narrow = low_band_share(sosfiltfilt(butter(4, [300, 3400], btype="bandpass", fs=sr, output="sos"), x), sr, speech)
+    assert wide > 0.05 and narrow < 0.003 < CFG.min_low_band_share
+    assert low_band_share(x, sr, []) is None
+
+
+def test_band_passed_mono_does_not_report_overlaps():
+    from scipy.signal import butter, sosfiltfilt
+
+    x, sr, truth = _synthetic_two_voices()
+    speech = sorted(truth["A"] + truth["B"], key=lambda i: i.start_s)
+    bp = sosfiltfilt(butter(4, [300, 3400], btype="bandpass", fs=sr, output="sos"), x).astype(np.float32)
+    act, sep = separate_speakers(bp, sr, speech=speech, words=(), config=CFG)
+    assert not sep.overlaps_observed
+    assert any("below 250 Hz" in n for n in sep.notes)
+    assert _overlap_s(act["agent"], act["caller"]) == 0.0  # one voice per frame, as without the model
+    assert min(sum(i.duration_s for i in act[p]) for p in ("agent", "caller")) > 5.0  # still two voices
+    _, sep_wide = separate_speakers(x, sr, speech=speech, words=(), config=CFG)
+    assert sep_wide.overlaps_observed

@@ -52,7 +52,7 @@ import numpy as np
 
 from callcheck.config import SeparationConfig
 from callcheck.errors import CallcheckError
-from callcheck.audio.speaker_features import FrameFeatures, frame_features, speech_mask
+from callcheck.audio.speaker_features import FrameFeatures, frame_features, low_band_share, speech_mask
 from callcheck.types import Interval, Party, Separation, Word
 
 _HOP_S = 0.01
@@ -583,6 +583,11 @@ def separate_speakers(
                 owner[s0:e0] = k
         n_utt = int(owner.max()) + 1
         frame_lab, n_changed = _assign_utterances(mf, ff.f0_st, sp, frame_lab, owner, config)
+    low_share = None
+    if overlap is not None:
+        low_share = low_band_share(x, sample_rate, speech)
+        if low_share is not None and low_share < config.min_low_band_share:
+            overlap = None  # analogue telephone band: the model hears overlap where there is none
     masks = np.stack([frame_lab == 0, frame_lab == 1], 1)
     if overlap is not None:
         masks[overlap & (frame_lab >= 0)] = True
@@ -633,6 +638,11 @@ def separate_speakers(
         both = float((masks[:, 0] & masks[:, 1]).sum() * _HOP_S)
         notes.append(f"segmentation model ({n_windows} windows of 10 s): {int(cuts.sum())} changes of speaker cut utterances; "
                      f"{both:.1f} s heard as two voices at once count for both parties")
+    elif cuts is not None:
+        notes.append(f"segmentation model ({n_windows} windows of 10 s): {int(cuts.sum())} changes of speaker cut utterances; "
+                     f"its overlap detection is not used: only {low_share:.1%} of the speech energy lies below 250 Hz "
+                     f"(band-passed telephone audio, where it found more false than true overlap), so overlaps and "
+                     f"interruptions are not observable")
     else:
         notes.append("overlapping speech is assigned to one voice: overlaps and interruptions are not observable")
     activity = {"agent": tuple(ivs[agent_k]), "caller": tuple(ivs[1 - agent_k])}
