@@ -10,11 +10,14 @@ telephone band, normalised per call (CMVN over speech frames), and F0 in semiton
    words when words are given. Each stretch: MFCC mean and SD plus median F0 (weight
    ``pitch_weight``), z-scored.
 2. Two-way split of the stretches from three starts (``cluster = "best-of"``): k-means, Ward
-   linkage, and a split by median F0 alone.
+   linkage, and a split by median F0 alone; with the segmentation model (step 5) a fourth: its
+   units (each window's local speakers) split by 2-means with the two speakers of one window
+   kept apart.
 3. Each start is re-segmented (``resegment_iterations`` rounds): one diagonal GMM per voice on the
    MFCC frames plus a Gaussian on F0 for voiced frames; a two-state Viterbi pass over the speech
-   frames with ``switch_penalty`` nats per change of voice. The start whose final path has the
-   highest log-likelihood wins. Runs shorter than ``min_segment_s`` are merged.
+   frames with ``switch_penalty`` nats per change of voice. The start that agrees best with the
+   segmentation model's speakers wins (inverse purity, below; ties and without the model: the
+   highest path log-likelihood). Runs shorter than ``min_segment_s`` are merged.
 4. With words (``utterance_iterations`` > 0): the speech is cut into utterances at every pause
    of the speech activity, after every word that ends a sentence (. ? ! ...) and at gaps between
    words longer than ``utterance_gap_s``. Each utterance goes whole to the voice with the higher
@@ -35,12 +38,13 @@ which callers say too) vote for their voice; without such words, the voice that 
 
 Confidence (0..1), with the segmentation model: the inverse purity of the two voices against the
 model's local speakers (per window, the share of single-speaker frames whose local speaker is
-the majority one of their voice), mapped 0.8 -> 0, 0.9 -> 0.5, 1 -> 1. Two people merged into
-one voice, or one person split in two by emotion, disagree with the model. Measured meaning
-(benchmarks/eval_mono.py, 26 two-party calls, chosen on that set): below 0.5 flagged 8 of the 9
-calls with DER > 10 % and none of the 17 others; Spearman against DER -0.53. Without the model: the
-silhouette of the stretch clustering / 0.5, clipped (Spearman +0.2: it misses splits by
-emotion). Both times a penalty when one voice has less than 5 % of the speech.
+the majority one of their voice), mapped 0.8 -> 0, 0.9 -> 0.5, 1 -> 1, times a factor that
+halves it when the likelihood-best start gives 10 % of the speech to the other voice (zero at
+15 %): two principled choices that disagree mean unsure. Measured meaning (benchmarks/eval_mono.py
+--words, 26 two-party calls, chosen on that set): below 0.5 are 6 of the 7 calls with DER > 10 %
+and 3 of the 19 others. Without the model: the silhouette of the stretch clustering / 0.5,
+clipped (it misses splits by emotion). Both times a penalty when one voice has less than 5 % of
+the speech.
 ``Separation.notes`` also give the winning start and how much of the speech the starts agree on.
 """
 
@@ -494,6 +498,63 @@ def _model_agreement(grid: list[tuple[int, np.ndarray]], frame_lab: np.ndarray, 
     return (hit / total, inv / total) if total else None
 
 
+def _model_start(grid: list[tuple[int, np.ndarray]], ff: FrameFeatures, mf: np.ndarray, pitch_weight: float,
+                 min_frames: int = 50) -> np.ndarray | None:
+    """A two-voice start from the segmentation model's units: every (window, local speaker) with at
+    least ``min_frames`` single-speaker speech frames is one unit (MFCC mean+SD, median F0, as the
+    stretches); units are split in two by 2-means under the constraint that two units of one
+    window belong to different voices. Frame labels (-1 off speech), or None with < 4 units."""
+    sp = ff.speech
+    units, frames, win = [], [], []
+    for w, (i0, a) in enumerate(grid):
+        solo = (a.sum(1) == 1) & sp[i0:i0 + len(a)]
+        for k in range(3):
+            idx = i0 + np.flatnonzero(solo & a[:, k])
+            if len(idx) >= min_frames:
+                units.append(idx)
+                win.append(w)
+    if len(units) < 4:
+        return None
+    f0_all = ff.f0_st[sp & np.isfinite(ff.f0_st)]
+    f0_fill = float(np.median(f0_all)) if len(f0_all) else 0.0
+    vecs = []
+    for idx in units:
+        f0 = ff.f0_st[idx][np.isfinite(ff.f0_st[idx])]
+        vecs.append(np.concatenate([mf[idx].mean(0), mf[idx].std(0), [float(np.median(f0)) if len(f0) >= 5 else f0_fill]]))
+    v = np.array(vecs)
+    v = (v - v.mean(0)) / (v.std(0) + 1e-9)
+    v[:, -1] *= pitch_weight
+    lab = _kmeans2(v)[0]
+    win = np.array(win)
+    for _ in range(20):
+        if len(set(lab.tolist())) < 2:
+            break
+        c = np.stack([v[lab == k].mean(0) for k in (0, 1)])
+        d = ((v[:, None, :] - c[None]) ** 2).sum(-1)  # units x 2
+        new = d.argmin(1)
+        for w in np.unique(win):
+            us = np.flatnonzero(win == w)
+            if len(us) >= 2:  # the two largest units of a window go to different voices
+                us = sorted(us, key=lambda u: -len(units[u]))
+                a, b = us[0], us[1]
+                if d[a, 0] + d[b, 1] <= d[a, 1] + d[b, 0]:
+                    new[a], new[b] = 0, 1
+                else:
+                    new[a], new[b] = 1, 0
+        if (new == lab).all():
+            break
+        lab = new
+    frame_lab = np.full(len(sp), -1)
+    for idx, k in zip(units, lab):
+        frame_lab[idx] = k
+    unl = np.flatnonzero(sp & (frame_lab < 0))
+    lab_idx = np.flatnonzero(frame_lab >= 0)
+    if len(unl) and len(lab_idx):
+        near = lab_idx[np.clip(np.searchsorted(lab_idx, unl), 0, len(lab_idx) - 1)]
+        frame_lab[unl] = frame_lab[near]
+    return frame_lab
+
+
 def separate_speakers(
     samples: np.ndarray,
     sample_rate: int,
@@ -552,28 +613,45 @@ def separate_speakers(
     if len(segs) < 4:
         return {"agent": tuple(speech), "caller": ()}, Separation(method, 0.0, ("too few speech stretches; all speech given to the agent",))
     v = _segment_vectors(ff, mf, segs, config.pitch_weight)
+    cuts = overlap = grid = None
+    if config.segmentation == "cues":
+        cuts, overlap, grid = _segmentation_cues(x, sample_rate, n, config.segmentation_step_s)
     hows = ("kmeans", "ward", "pitch") if config.cluster == "best-of" else (config.cluster,)
-    best, finals = None, []
+    if grid is not None and config.cluster == "best-of":
+        hows += ("model",)
+    best, finals, lik_best = None, [], None
     for how in hows:
-        lab = _cluster2(v, how)
-        frame_lab = _frame_labels(segs, lab, sp)
+        if how == "model":
+            frame_lab = _model_start(grid, ff, mf, config.pitch_weight)
+            if frame_lab is None:
+                continue
+            lab = _cluster2(v, "kmeans")
+        else:
+            lab = _cluster2(v, how)
+            frame_lab = _frame_labels(segs, lab, sp)
         llr, score = np.zeros(n), 0.0
         if config.resegment_iterations > 0:
             frame_lab, llr, score = _resegment(ff, mf, frame_lab, config)
         finals.append(frame_lab[sp])
-        if best is None or score > best[0]:
-            best = (score, how, lab, frame_lab, llr)
+        key = (score,)
+        if grid is not None:  # the start that agrees best with the segmentation model's speakers wins
+            ag = _model_agreement(grid, frame_lab)
+            key = ((round(ag[1], 2) if ag else 0.0), score)
+        if best is None or key > best[0]:
+            best = (key, how, lab, frame_lab, llr)
+        if lik_best is None or score > lik_best[0]:
+            lik_best = (score, frame_lab[sp])
     score, how, lab, frame_lab, llr = best
+    chosen = frame_lab[sp]
+    # how much of the speech the likelihood-best start gives to the other voice (up to a swap of the labels)
+    disagree = 1.0 - max(float(np.mean(lik_best[1] == chosen)), float(np.mean(lik_best[1] == 1 - chosen)))
     sil = _silhouette(v, lab)
     # stability: how much of the speech the partitions reached from different starts agree on
     chosen = frame_lab[sp]
     agree = min((max(float(np.mean(f == chosen)), float(np.mean(f == 1 - chosen))) for f in finals), default=1.0)
     frame_lab = _smooth(frame_lab, max(1, int(round(config.min_segment_s / _HOP_S))))
-    n_utt = n_changed = n_windows = 0
-    cuts = overlap = grid = None
-    if config.segmentation == "cues":
-        cuts, overlap, grid = _segmentation_cues(x, sample_rate, n, config.segmentation_step_s)
-        n_windows = len(grid)
+    n_utt = n_changed = 0
+    n_windows = len(grid) if grid is not None else 0
     if config.utterance_iterations > 0 and (ws or cuts is not None):
         if ws:
             owner = _utterance_frames(ws, sp, max_gap_s=config.utterance_gap_s, extra_cuts=cuts)
@@ -620,15 +698,17 @@ def separate_speakers(
     share_min = float(talk.min() / talk.sum()) if talk.sum() > 0 else 0.0
     agreement = _model_agreement(grid, frame_lab) if grid is not None else None
     if agreement is not None:
-        # inverse purity 0.8 -> 0, 0.9 -> 0.5, 1.0 -> 1 (docs/conversation.md: below 0.9 flagged 8 of
-        # the 9 evaluation calls with DER > 10 % and none of the 17 others; chosen on that same set)
+        # inverse purity 0.8 -> 0, 0.9 -> 0.5, 1.0 -> 1 (docs/conversation.md; chosen on the evaluation set)
         conf = float(np.clip((agreement[1] - 0.8) / 0.2, 0.0, 1.0))
+        # ... and halved at 10 %, zero at 15 % of the speech on which the likelihood-best start disagrees
+        conf *= float(np.clip(1.0 - (disagree - 0.05) / 0.1, 0.0, 1.0))
     else:
         conf = float(min(1.0, max(0.0, sil) / 0.5))  # silhouette 0.5 counts as sure (uncalibrated, docs)
     conf *= 1.0 if share_min >= 0.05 else share_min / 0.05
     if share_min < 0.05:
         notes.append(f"one voice has only {share_min:.0%} of the speech: the call may have a single voice")
-    notes.append(f"start {how}; agreement of the starts {agree:.2f}; stretch silhouette {sil:.2f}")
+    notes.append(f"start {how}; agreement of the starts {agree:.2f}; stretch silhouette {sil:.2f}; "
+                 f"disagreement with the likelihood-best start {disagree:.3f}")
     if agreement is not None:
         notes.append(f"agreement with the segmentation model's speakers: purity {agreement[0]:.3f}, "
                      f"inverse purity {agreement[1]:.3f} (the confidence)")
