@@ -122,7 +122,7 @@ def main() -> None:
             steps = json.loads((out / "calls" / f"{info.call_id}.json").read_text())["timings_s"]
         p, c = min(plain), min(ours)
         print(f"call: {duration / 60:.1f} min {'mono' if args.mono else 'stereo'}, 16 kHz, built from real speech ({args.data.name}); model {spec.name}; {args.threads} threads")
-        print(f"plain faster-whisper, {'the channel  ' if args.mono else 'both channels'}: {p:7.1f} s  ({duration / p:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in plain)}")
+        print(f"plain faster-whisper, {'the channel' if args.mono else 'both channels':13s} : {p:7.1f} s  ({duration / p:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in plain)}")
         print(f"callcheck analyze (cold), one call  : {c:7.1f} s  ({duration / c:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in ours)}")
         print(f"ratio callcheck / plain             : {c / p:7.3f}  (target <= 1.10)")
         if steps:
