@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from callcheck.errors import AudioError, ConfigError
 from callcheck.types import (
     CallAudio,
     CallInfo,
+    Interval,
     Party,
     PartySignal,
     Separation,
@@ -177,6 +178,23 @@ def step_conversation(state: State, ctx: "Context") -> State:
     return dataclasses.replace(state, conversation=conv)
 
 
+def subtract_intervals(a: Sequence[Interval], b: Sequence[Interval], min_s: float = 0.05) -> tuple[Interval, ...]:
+    """The parts of ``a`` not covered by ``b`` (pieces shorter than ``min_s`` dropped)."""
+    out = []
+    bs = sorted(b, key=lambda i: i.start_s)
+    for iv in sorted(a, key=lambda i: i.start_s):
+        start = iv.start_s
+        for o in bs:
+            if o.end_s <= start or o.start_s >= iv.end_s:
+                continue
+            if o.start_s - start >= min_s:
+                out.append(Interval(start, o.start_s))
+            start = max(start, o.end_s)
+        if iv.end_s - start >= min_s:
+            out.append(Interval(start, iv.end_s))
+    return tuple(out)
+
+
 def step_voice(state: State, ctx: "Context") -> State:
     from callcheck.measures.voice import measure_voice
 
@@ -185,9 +203,16 @@ def step_voice(state: State, ctx: "Context") -> State:
         other = state.parties.get("caller" if p == "agent" else "agent")
         return other.activity if other is not None else ()
 
+    def own_voice(p, sig):
+        # mono: where both voices speak at once the mix is not this party's voice alone; pitch,
+        # loudness and pauses are measured on the party's solo speech (talk time keeps the overlap)
+        if sig.exclusive or not other_activity(p):
+            return sig
+        return dataclasses.replace(sig, activity=subtract_intervals(sig.activity, other_activity(p)))
+
     voice = {
         p: measure_voice(
-            sig, state.transcript.of(p), language=state.transcript.language, config=state.config.voice,
+            own_voice(p, sig), state.transcript.of(p), language=state.transcript.language, config=state.config.voice,
             duration_s=state.audio.duration_s, other_activity=other_activity(p),
         )
         for p, sig in state.parties.items()
