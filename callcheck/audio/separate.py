@@ -64,17 +64,6 @@ _AGENT_CHOICES = ("first-speaker", "most-talk", "greeting-words")
 _CLUSTER_CHOICES = ("best-of", "kmeans", "ward", "ward-kmeans", "pitch")
 
 
-def _mfcc(samples: np.ndarray, sample_rate: int, n_mfcc: int) -> np.ndarray:
-    import librosa
-
-    hop = int(round(_HOP_S * sample_rate))
-    n_fft = int(2 ** np.ceil(np.log2(0.025 * sample_rate)))
-    m = librosa.feature.mfcc(y=np.asarray(samples, dtype=np.float32), sr=sample_rate, n_mfcc=n_mfcc,
-                             n_fft=n_fft, hop_length=hop, n_mels=40, fmin=100.0,
-                             fmax=min(3800.0, sample_rate / 2.0), center=True)
-    return m[1:].T  # frames x (n_mfcc - 1)
-
-
 def _kmeans2(x: np.ndarray, restarts: int = 20, seed: int = 0) -> tuple[np.ndarray, float]:
     from scipy.cluster.vq import kmeans2
 
@@ -249,12 +238,22 @@ def _segments(speech: Sequence[Interval], words: Sequence[Word], n: int, seg_fra
 
 
 def _segment_vectors(ff: FrameFeatures, mf: np.ndarray, segs: list[tuple[int, int]], pitch_weight: float) -> np.ndarray:
-    vecs = []
+    """Stretch vectors: MFCC mean and SD over the stretch's speech frames, median F0 over the stretch."""
+    return _unit_vectors(ff, mf, [np.arange(a, b)[ff.speech[a:b]] for a, b in segs],
+                         [np.arange(a, b) for a, b in segs], pitch_weight)
+
+
+def _unit_vectors(ff: FrameFeatures, mf: np.ndarray, mfcc_frames: list[np.ndarray], f0_frames: list[np.ndarray],
+                  pitch_weight: float) -> np.ndarray:
+    """One z-scored vector per unit: MFCC mean and SD over ``mfcc_frames``, median F0 (semitones)
+    over the voiced ones of ``f0_frames`` (the call's median when fewer than 5), the F0 column
+    weighted by ``pitch_weight``."""
     f0_all = ff.f0_st[ff.speech & np.isfinite(ff.f0_st)]
     f0_fill = float(np.median(f0_all)) if len(f0_all) else 0.0
-    for a, b in segs:
-        sel = mf[a:b][ff.speech[a:b]]
-        f0 = ff.f0_st[a:b][np.isfinite(ff.f0_st[a:b])]
+    vecs = []
+    for idx, fidx in zip(mfcc_frames, f0_frames):
+        sel = mf[idx]
+        f0 = ff.f0_st[fidx][np.isfinite(ff.f0_st[fidx])]
         vecs.append(np.concatenate([sel.mean(0), sel.std(0), [float(np.median(f0)) if len(f0) >= 5 else f0_fill]]))
     v = np.array(vecs)
     v = (v - v.mean(0)) / (v.std(0) + 1e-9)
@@ -515,15 +514,7 @@ def _model_start(grid: list[tuple[int, np.ndarray]], ff: FrameFeatures, mf: np.n
                 win.append(w)
     if len(units) < 4:
         return None
-    f0_all = ff.f0_st[sp & np.isfinite(ff.f0_st)]
-    f0_fill = float(np.median(f0_all)) if len(f0_all) else 0.0
-    vecs = []
-    for idx in units:
-        f0 = ff.f0_st[idx][np.isfinite(ff.f0_st[idx])]
-        vecs.append(np.concatenate([mf[idx].mean(0), mf[idx].std(0), [float(np.median(f0)) if len(f0) >= 5 else f0_fill]]))
-    v = np.array(vecs)
-    v = (v - v.mean(0)) / (v.std(0) + 1e-9)
-    v[:, -1] *= pitch_weight
+    v = _unit_vectors(ff, mf, units, units, pitch_weight)
     lab = _kmeans2(v)[0]
     win = np.array(win)
     for _ in range(20):
