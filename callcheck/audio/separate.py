@@ -504,7 +504,7 @@ def _model_start(grid: list[tuple[int, np.ndarray]], ff: FrameFeatures, mf: np.n
     stretches); units are split in two by 2-means under the constraint that two units of one
     window belong to different voices. Frame labels (-1 off speech), or None with < 4 units."""
     sp = ff.speech
-    units, frames, win = [], [], []
+    units, win = [], []
     for w, (i0, a) in enumerate(grid):
         solo = (a.sum(1) == 1) & sp[i0:i0 + len(a)]
         for k in range(3):
