@@ -418,3 +418,34 @@ def test_band_passed_mono_does_not_report_overlaps():
     assert min(sum(i.duration_s for i in act[p]) for p in ("agent", "caller")) > 5.0  # still two voices
     _, sep_wide = separate_speakers(x, sr, speech=speech, words=(), config=CFG)
     assert sep_wide.overlaps_observed
+
+
+def test_model_start_links_local_speakers_across_windows():
+    """Units = each window's local speakers; the same voice may be local speaker 0 in one window and
+    1 in the next. The 2-means over their features must put each voice's units together."""
+    from callcheck.audio.separate import _model_start
+    from callcheck.audio.speaker_features import frame_features
+
+    x, sr, truth = _synthetic_two_voices()
+    speech = sorted(truth["A"] + truth["B"], key=lambda i: i.start_s)
+    ff = frame_features(x, sr, speech=speech)
+    mf = (ff.mfcc - ff.mfcc[ff.speech].mean(0)) / (ff.mfcc[ff.speech].std(0) + 1e-9)
+    n = ff.n_frames
+    grid = []
+    for w, (w0, w1) in enumerate(((0.0, 7.5), (7.0, 14.5), (14.0, 21.5))):  # three "windows"
+        i0, i1 = int(w0 / 0.01), min(n, int(w1 / 0.01))
+        a = np.zeros((i1 - i0, 3), dtype=bool)
+        for who, k in (("A", w % 2), ("B", 1 - w % 2)):  # local labels swap from window to window
+            for iv in truth[who]:
+                a[max(0, int(iv.start_s / 0.01) - i0):max(0, int(iv.end_s / 0.01) - i0), k] = True
+        grid.append((i0, a))
+    lab = _model_start(grid, ff, mf, pitch_weight=2.0)
+
+    def votes(who):  # how many of the voice's labelled frames went to voice 0 and to voice 1
+        f = lab[np.concatenate([np.arange(int(i.start_s / 0.01), int(i.end_s / 0.01)) for i in truth[who]])]
+        return np.bincount(f[f >= 0], minlength=2)
+
+    got = {who: votes(who) for who in "AB"}
+    a_voice = int(got["A"].argmax())
+    assert got["A"][a_voice] / got["A"].sum() > 0.95 and got["B"][1 - a_voice] / got["B"].sum() > 0.95
+    assert _model_start(grid[:1], ff, mf, pitch_weight=2.0) is None  # two units are too few
