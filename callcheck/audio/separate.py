@@ -312,21 +312,15 @@ def _viterbi2(ll: np.ndarray, penalty: float) -> np.ndarray:
 def _resegment(ff: FrameFeatures, mf: np.ndarray, frame_lab: np.ndarray, config: SeparationConfig) -> tuple[np.ndarray, np.ndarray]:
     """Viterbi re-segmentation with one diagonal GMM per voice (+ a Gaussian on F0); returns labels and frame LLR."""
     idx = np.flatnonzero(ff.speech)
-    x = mf[idx]
-    f0 = ff.f0_st[idx]
     lab = frame_lab[idx].copy()
     llr = np.zeros(len(idx))
     score = -np.inf
+    full = np.full(len(frame_lab), -1)
     for _ in range(config.resegment_iterations):
         if min((lab == 0).sum(), (lab == 1).sum()) < 50:
             break
-        ll = np.stack([_gmm_loglik(x[lab == k], x, config.gmm_components) for k in (0, 1)], 1)
-        voiced = np.isfinite(f0)
-        for k in (0, 1):
-            fk = f0[voiced & (lab == k)]
-            if len(fk) >= 20 and config.frame_pitch_weight > 0:
-                mu, sd = float(np.median(fk)), max(1.0, 1.4826 * float(np.median(np.abs(fk - np.median(fk)))))
-                ll[voiced, k] += config.frame_pitch_weight * (-0.5 * ((f0[voiced] - mu) / sd) ** 2 - np.log(sd))
+        full[idx] = lab
+        ll = _voice_loglik(mf, ff.f0_st, full, ff.speech & (full >= 0), idx, config)
         lab = _viterbi2(ll, config.switch_penalty)
         llr = ll[:, 0] - ll[:, 1]
         score = float((ll[np.arange(len(lab)), lab].sum() - config.switch_penalty * np.count_nonzero(np.diff(lab))) / len(lab))
