@@ -449,3 +449,16 @@ def test_model_start_links_local_speakers_across_windows():
     a_voice = int(got["A"].argmax())
     assert got["A"][a_voice] / got["A"].sum() > 0.95 and got["B"][1 - a_voice] / got["B"].sum() > 0.95
     assert _model_start(grid[:1], ff, mf, pitch_weight=2.0) is None  # two units are too few
+
+
+def test_chunked_mfcc_equals_librosa_on_the_whole_signal():
+    import librosa
+
+    from callcheck.audio.speaker_features import mfcc_frames
+
+    x, sr, _ = _synthetic_two_voices()
+    ref = librosa.feature.mfcc(y=x, sr=sr, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=100.0,
+                               fmax=3800.0, center=True)[1:].T
+    got = mfcc_frames(x, sr, n_mfcc=20, chunk_s=3.3)  # chunk edges inside speech
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, atol=1e-3)

@@ -117,15 +117,15 @@ def _cluster2(v: np.ndarray, how: str) -> np.ndarray:
 def _silhouette(x: np.ndarray, lab: np.ndarray) -> float:
     if len(set(lab.tolist())) < 2:
         return 0.0
-    d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
     s = np.zeros(len(x))
-    for i in range(len(x)):
+    for i in range(len(x)):  # one row of distances at a time: memory O(n), not O(n^2 * dims)
+        d = np.sqrt(((x - x[i]) ** 2).sum(-1))
         own = lab == lab[i]
         n_own = own.sum() - 1
         if n_own == 0:
             continue
-        a = d[i, own].sum() / n_own
-        b = d[i, ~own].mean()
+        a = d[own].sum() / n_own
+        b = d[~own].mean()
         s[i] = (b - a) / max(a, b, 1e-12)
     return float(s.mean())
 

@@ -48,16 +48,30 @@ class FrameFeatures:
         return len(self.speech)
 
 
-def mfcc_frames(samples: np.ndarray, sample_rate: int, *, n_mfcc: int = 20) -> np.ndarray:
-    """MFCC c1..c(n_mfcc-1) per 10 ms frame (telephone band 100-3800 Hz, 40 mel bands, 25 ms window)."""
+def mfcc_frames(samples: np.ndarray, sample_rate: int, *, n_mfcc: int = 20, chunk_s: float = 60.0) -> np.ndarray:
+    """MFCC c1..c(n_mfcc-1) per 10 ms frame (telephone band 100-3800 Hz, 40 mel bands, 25 ms window).
+
+    The same numbers as ``librosa.feature.mfcc(y=..., center=True)``, computed in chunks of
+    ``chunk_s`` so that memory does not grow with the call (the full STFT of a one-hour call is
+    ~0.7 GB): mel power spectra chunk by chunk from the zero-padded signal, then decibels (relative
+    to the whole call, as librosa) and the DCT over all frames.
+    """
     import librosa
 
+    x = np.asarray(samples, dtype=np.float32)
     hop = int(round(HOP_S * sample_rate))
     n_fft = int(2 ** np.ceil(np.log2(0.025 * sample_rate)))
-    m = librosa.feature.mfcc(y=np.asarray(samples, dtype=np.float32), sr=sample_rate, n_mfcc=n_mfcc,
-                             n_fft=n_fft, hop_length=hop, n_mels=40, fmin=100.0,
-                             fmax=min(3800.0, sample_rate / 2.0), center=True)
-    return m[1:].T
+    n_frames = 1 + len(x) // hop
+    padded = np.pad(x, (n_fft // 2, n_fft // 2))  # librosa's center=True padding (zeros)
+    mel_kw = dict(sr=sample_rate, n_fft=n_fft, hop_length=hop, n_mels=40, fmin=100.0, fmax=min(3800.0, sample_rate / 2.0))
+    step = max(1, int(chunk_s / HOP_S))
+    parts = []
+    for k0 in range(0, n_frames, step):
+        k1 = min(n_frames, k0 + step)
+        seg = padded[k0 * hop:(k1 - 1) * hop + n_fft]
+        parts.append(librosa.feature.melspectrogram(y=seg, center=False, **mel_kw))
+    mel_db = librosa.power_to_db(np.concatenate(parts, axis=1))
+    return librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc)[1:].T
 
 
 def speech_mask(intervals: Sequence[Interval], n_frames: int) -> np.ndarray:
@@ -100,22 +114,25 @@ def frame_features(samples: np.ndarray, sample_rate: int, *, speech: Sequence[In
 
 
 def low_band_share(samples: np.ndarray, sample_rate: int, speech: Sequence[Interval]) -> float | None:
-    """Share of the speech's energy between 80 and 250 Hz, of 80-3400 Hz (32 ms STFT frames).
+    """Share of the speech's energy between 80 and 250 Hz, of 80-3400 Hz (Welch spectra, 32 ms frames).
 
     Speech carries its fundamental and first harmonics there (~5-45 % on our evaluation calls,
     8 kHz or 16 kHz); audio band-passed to the analogue telephone band 300-3400 Hz keeps < 0.3 %.
-    None without speech frames.
+    Computed interval by interval (memory of one interval, not of the call). None without speech.
     """
-    from scipy.signal import stft
+    from scipy.signal import welch
 
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples, dtype=np.float32)
     n = int(round(0.032 * sample_rate))
-    f, t, z = stft(x, fs=sample_rate, nperseg=n, noverlap=n - int(round(HOP_S * sample_rate)), boundary=None)
-    m = np.zeros(len(t), dtype=bool)
+    total = None
     for iv in speech:
-        m |= (t >= iv.start_s) & (t < iv.end_s)
-    if not m.any():
+        seg = x[max(0, int(iv.start_s * sample_rate)):int(iv.end_s * sample_rate)]
+        if len(seg) < n:
+            continue
+        f, p = welch(seg, fs=sample_rate, nperseg=n, noverlap=n - int(round(HOP_S * sample_rate)))
+        p = p * len(seg)  # weight each interval by its length
+        total = p if total is None else total + p
+    if total is None:
         return None
-    e = (np.abs(z[:, m]) ** 2).sum(1)
-    total = e[(f >= 80) & (f < 3400)].sum()
-    return float(e[(f >= 80) & (f < 250)].sum() / total) if total > 0 else None
+    band = total[(f >= 80) & (f < 3400)].sum()
+    return float(total[(f >= 80) & (f < 250)].sum() / band) if band > 0 else None
