@@ -81,18 +81,23 @@ def _kmeans2(x: np.ndarray, restarts: int = 20, seed: int = 0) -> tuple[np.ndarr
     return best.astype(int), best_inertia
 
 
-def _frame_labels(segs: list[tuple[int, int]], lab: np.ndarray, sp: np.ndarray) -> np.ndarray:
-    """Stretch labels spread to their speech frames; uncovered speech frames take the nearest label."""
-    frame_lab = np.full(len(sp), -1)
-    for (s0, e0), k in zip(segs, lab):
-        frame_lab[s0:e0] = k
-    frame_lab[~sp] = -1
+def _fill_speech(frame_lab: np.ndarray, sp: np.ndarray) -> np.ndarray:
+    """Speech frames without a label (-1) take the label of the next labelled frame (the last one at the end)."""
     unl = np.flatnonzero(sp & (frame_lab < 0))
     lab_idx = np.flatnonzero(frame_lab >= 0)
     if len(unl) and len(lab_idx):
         near = lab_idx[np.clip(np.searchsorted(lab_idx, unl), 0, len(lab_idx) - 1)]
         frame_lab[unl] = frame_lab[near]
     return frame_lab
+
+
+def _frame_labels(segs: list[tuple[int, int]], lab: np.ndarray, sp: np.ndarray) -> np.ndarray:
+    """Stretch labels spread to their speech frames; uncovered speech frames take the nearest label."""
+    frame_lab = np.full(len(sp), -1)
+    for (s0, e0), k in zip(segs, lab):
+        frame_lab[s0:e0] = k
+    frame_lab[~sp] = -1
+    return _fill_speech(frame_lab, sp)
 
 
 def _cluster2(v: np.ndarray, how: str) -> np.ndarray:
@@ -532,12 +537,7 @@ def _model_start(grid: list[tuple[int, np.ndarray]], ff: FrameFeatures, mf: np.n
     frame_lab = np.full(len(sp), -1)
     for idx, k in zip(units, lab):
         frame_lab[idx] = k
-    unl = np.flatnonzero(sp & (frame_lab < 0))
-    lab_idx = np.flatnonzero(frame_lab >= 0)
-    if len(unl) and len(lab_idx):
-        near = lab_idx[np.clip(np.searchsorted(lab_idx, unl), 0, len(lab_idx) - 1)]
-        frame_lab[unl] = frame_lab[near]
-    return frame_lab
+    return _fill_speech(frame_lab, sp)
 
 
 def separate_speakers(
