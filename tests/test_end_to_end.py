@@ -16,11 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 
 from callcheck.result import validate_call_json
 from callcheck.text import wer_tokens, word_errors
 
 from conftest import SAMPLES, truth_of
+
+pytestmark = pytest.mark.slow  # the real model: deselected by default, run in CI (`pytest -m slow`)
 
 GOOD_DE = SAMPLES / "sonja" / "de01_good_practice.wav"
 
