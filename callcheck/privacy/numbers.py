@@ -52,6 +52,7 @@ ZERO_LETTERS = {"oh", "o"}
 _STRIP = " \t\"'“”„‚‘’«»()[]{}<>,;:!?…"
 _WRITTEN = re.compile(r"\+?\(?\d[\d\s\-/.()]*\d\)?|\d")
 _DECIMAL = re.compile(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{1,2}|\d+[.,]\d{1,2}")
+_ALNUM_WORD = re.compile(r"(?=[a-zäöü]*\d)(?=\d*[a-zäöü])[a-zäöü\d]+")
 _ORDINAL_DIGITS = re.compile(r"(\d{1,2})(?:\.|st|nd|rd|th)")
 
 
@@ -201,7 +202,7 @@ def word_number(text: str, language: str) -> NumberWord | None:
     w = strip_word(text)
     if not w:
         return None
-    if re.fullmatch(r"\d+\.", w):
+    if w.endswith(".") and (len(w) > 3 or w[:-1].isdigit()):
         w = w[:-1]  # "0366." at the end of a sentence (but "3." stays a German ordinal)
     if _DECIMAL.fullmatch(w) and not re.fullmatch(r"\d{1,3}(?:\.\d{3})+", w):
         return NumberWord(re.sub(r"\D", "", w), None, "decimal", written=True)
@@ -214,6 +215,9 @@ def word_number(text: str, language: str) -> NumberWord | None:
         if len(plain) <= 3 and not plain.startswith("0") or len(plain) == 1:
             return NumberWord(plain, value, _kind_of(int(plain)) if value is not None and len(plain) <= 2 else "cardinal", True)
         return NumberWord(d, value, "digits", written=True)
+    if _ALNUM_WORD.fullmatch(w) and len(w) <= 34:
+        d = re.sub(r"\D", "", w)  # "de89", "wn883704", "12a": the digits count, the letters are kept by the caller
+        return NumberWord(d, int(d) if len(d) <= 9 else None, "digits", written=True)
     if w in MULTIPLIERS:
         return NumberWord("", MULTIPLIERS[w], "multiplier")
     if w in REPEATS:
@@ -262,6 +266,7 @@ class _Group:
     value: int | None
     place: int = 0  # the group still takes an addition below this value (after "hundred", "twenty")
     from_words: bool = True
+    low: int = 0  # the part below the last "thousand" (what a following "hundred" multiplies)
 
 
 def _open_place(value: int, kind: NumberKind, language: str) -> int:
@@ -296,10 +301,14 @@ def combine(readings: Sequence[NumberWord], *, language: str) -> tuple[str, ...]
             continue
         if r.kind == "multiplier":
             m = int(r.value or 100)
-            if last is not None and last.from_words and last.value is not None and 0 < last.value < m and repeat == 1:
-                last.value *= m
+            if last is not None and last.from_words and last.value is not None and repeat == 1 and (
+                    m == 1000 and 0 < last.value < 1000 or m == 100 and 0 < last.low < 100):
+                if m == 1000:
+                    last.value, last.low = last.value * 1000, 0
+                else:
+                    last.value, last.low = last.value - last.low + last.low * 100, last.low * 100
             else:
-                last = _Group("", m)
+                last = _Group("", m, low=m if m < 1000 else 0)
                 groups.append(last)
             last.digits = str(last.value)
             last.place = m
@@ -319,12 +328,14 @@ def combine(readings: Sequence[NumberWord], *, language: str) -> tuple[str, ...]
         if (repeat == 1 and last is not None and last.from_words and last.value is not None and last.place
                 and v < last.place and last.value % last.place == 0):
             last.value += v
+            last.low += v
             last.digits = str(last.value)
             last.place = 10 if (r.kind == "tens" and language != "de") else 0
             after_and = False
             continue
         digits = r.digits * repeat
         g = _Group(digits, int(digits) if len(digits) <= 9 else None)
+        g.low = (g.value or 0) % 1000
         if repeat == 1:
             g.place = _open_place(v, r.kind, language)
         groups.append(g)

@@ -233,8 +233,8 @@ def _digits_of(toks: list[_Tok], i: int, j: int, lang: str) -> tuple[str, str]:
     digits = "".join(r.digits.lstrip("+") for r in rs)
     compact = []
     for t in toks[i:j + 1]:
-        if _ALNUM.fullmatch(t.w):
-            compact.append(t.w.upper())
+        if _ALNUM.fullmatch(t.w.rstrip(".")):
+            compact.append(t.w.rstrip(".").upper())
         elif t.num is not None:
             compact.append(t.num.digits.lstrip("+"))
         elif t.letter is not None:
@@ -299,7 +299,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
 
     found: list[tuple[int, int, bool]] = []  # first, last, has_year
     for i, t in enumerate(toks):
-        m = _DATE_TOKEN.fullmatch(t.w)
+        m = _DATE_TOKEN.fullmatch(t.w.rstrip("."))
         if m:
             found.append((i, i, True))
             continue
@@ -345,7 +345,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
             continue
         year = None
         for k in range(a, b + 1):
-            m = _DATE_TOKEN.fullmatch(toks[k].w)
+            m = _DATE_TOKEN.fullmatch(toks[k].w.rstrip("."))
             if m:
                 y = m.group(3) or m.group(4)
                 year = int(y) + (1900 if len(y) == 2 and int(y) > 30 else 2000 if len(y) == 2 else 0)
@@ -590,7 +590,7 @@ def _number_runs(ctx: _Ctx) -> None:
     texts = [("§" if i in ctx.taken else t.raw) for i, t in enumerate(toks)]
     for r in runs(texts, language=ctx.lang, max_gap=1):
         a, b = r.first, r.last
-        if any(_DATE_TOKEN.fullmatch(toks[k].w) for k in range(a, b + 1)):
+        if any(_DATE_TOKEN.fullmatch(toks[k].w.rstrip(".")) for k in range(a, b + 1)):
             continue
         if r.decimal:
             continue
