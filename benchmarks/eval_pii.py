@@ -145,7 +145,8 @@ def _pred_kinds(words: list[Word], spans) -> list[str | None]:
     out: list[str | None] = [None] * len(words)
     for s in spans:
         for i in range(s.first_word, s.last_word + 1):
-            out[i] = s.kind
+            if s.speaker is None or words[i].speaker == s.speaker:
+                out[i] = s.kind
     return out
 
 
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calls", type=int, default=24, help="calls when the set is built")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-audio", action="store_true", help="skip the muted-audio re-transcription")
+    ap.add_argument("--audio-calls", type=int, default=None,
+                    help="re-transcribe the muted audio of only the first N calls (default: all)")
+    ap.add_argument("--text-only", action="store_true", help="only the text truth (no model, seconds)")
     ap.add_argument("--show", action="store_true", help="print every missed PII word and every false redaction")
     args = ap.parse_args(argv)
     cfg = Config()
@@ -290,6 +294,16 @@ def main(argv: list[str] | None = None) -> int:
         spans = detect_call(tw, language=lang, mode="caller")
         _score_call(text_score, tw, spans, truth)
         _score_call(text_per_lang[lang], tw, spans, truth)
+        if args.show:
+            pred = _pred_kinds(tw, spans)
+            for i, w in enumerate(tw):
+                kind, _ = _truth_of(w, _pieces(truth, w.speaker))
+                if (kind not in (None, "agent_self")) != (pred[i] is not None) or kind == "agent_self" and pred[i]:
+                    ctx = " ".join(x.text for x in tw[max(0, i - 4):i + 5] if x.speaker == w.speaker)
+                    shown.append(f"TEXT {c['call_id']} {w.speaker} {'MISS' if pred[i] is None else 'FP  '} "
+                                 f"{kind or '-'}->{pred[i] or '-'} {w.text!r}  | {ctx}")
+        if args.text_only:
+            continue
         # 2. through the model
         audio = load_audio(str(set_dir / f"{c['call_id']}.wav"))
         act = stereo_activity(audio.channel(0), audio.channel(1), audio.sample_rate, config=cfg.activity)
@@ -318,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                 all_mode_agent[0] += 1
                 all_mode_agent[1] += allp[i] is not None
         # 4. muted audio
-        if not args.no_audio:
+        if not args.no_audio and (args.audio_calls is None or calls.index(c) < args.audio_calls):
             caller_iv = [Interval(s.start_s, s.end_s) for s in spans if s.speaker == "caller"]
             muted = mute_spans(audio.channel(1), audio.sample_rate, caller_iv, margin_s=pcfg.margin_s,
                                fade_s=pcfg.fade_s)
@@ -333,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text_score.table("1. TEXT TRUTH (truth texts of the turns), mode 'caller'"))
     for lang in ("de", "en"):
         print(text_per_lang[lang].table(f"   text truth, {lang}"))
+    if args.text_only:
+        print("\n".join(shown))
+        return 0
     print(model_score.table("2. THROUGH THE MODEL (embedded Whisper base on the party's speech), mode 'caller'"))
     for lang in ("de", "en"):
         print(per_lang[lang].table(f"   through the model, {lang}"))

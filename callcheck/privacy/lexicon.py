@@ -108,10 +108,11 @@ BREAKERS: dict[str, frozenset[str]] = {
     "de": frozenset("""ich sie wir er du ihr man aber oder bitte danke können kann könnten könnte haben habe
         hat ist sind war wäre wenn weil dass damit auch noch schon nicht mal dann so ja nein genau okay
         gerne würde wird werden soll sollte muss müssen möchte will wollte denn also falls vielen dank
-        richtig stimmt gut prima super alles klar""".split()),
+        richtig stimmt gut prima super alles klar es mein meine wie wo was""".split()),
     "en": frozenset("""i you we he she they and but or please thanks thank can could would will have has is
         are was were if because that so yes no okay alright also then just right great fine sure that's
-        it's is don't didn't can't won't should must""".split()),
+        it's is don't didn't can't won't should must it this there what when where how do does did been be
+        am my""".split()),
 }
 
 #: after a cue, before the value

@@ -111,24 +111,30 @@ _UK_OUTWARD = re.compile(r"[a-z]{1,2}\d[a-z\d]?")
 _UK_INWARD = re.compile(r"\d[a-z]{2}")
 
 
-def _letter(raw: str, w: str) -> str | None:
+def _letter(raw: str, w: str, language: str) -> str | None:
     m = _LETTER_TOKEN.fullmatch(raw.strip(" ,.;:!?\"'()"))
-    if m:
+    if m and not (language == "en" and raw.strip(" ,.;:!?") in ("I", "a", "A")):
         return m.group(1).lower()
     if w in lx.SPELLING_WORDS:
         return lx.SPELLING_WORDS[w]
     return None
 
 
+#: a silence this long between two words of one party ends a sentence (a new turn), s
+TURN_PAUSE_S = 1.5
+
+
 def _tokens(words: Sequence[Word], language: str) -> list[_Tok]:
     out = []
-    for w in words:
+    for n, w in enumerate(words):
         raw = w.text.strip()
         s = strip_word(raw)
         t = raw.rstrip(" \"'”)")
         end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1)
+        if n + 1 < len(words) and words[n + 1].start_s - w.end_s > TURN_PAUSE_S:
+            end = True
         cap = bool(raw.lstrip("-\"'„(").strip()[:1].isupper())
-        out.append(_Tok(raw, s, cap, end, t.endswith((",", ";")), word_number(raw, language), _letter(raw, s)))
+        out.append(_Tok(raw, s, cap, end, t.endswith((",", ";")), word_number(raw, language), _letter(raw, s, language)))
     return out
 
 
@@ -272,7 +278,8 @@ def _emails(ctx: _Ctx) -> None:
         start = i
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
-            if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken:
+            if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken or tk.w in (
+                    "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please") or tk.comma:
                 break
             if any(_match_phrase(toks, k, c, ctx.lang) == k for c in lx.CUES["email"].get(ctx.lang, ())):
                 break
@@ -352,6 +359,9 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
             elif _year_of(toks[k]) is not None:
                 year = _year_of(toks[k])
         if near_birth(a, b) or (has_year and (year is None or year < 2010)):
+            if a >= 1 and toks[a - 1].w in ("am", "the", "den", "dem", "vom", "on") and a - 1 not in ctx.taken \
+                    and not toks[a - 1].end:
+                a -= 1  # "am dritten März", "the fourth of July"
             ctx.add("date", a, b)
     # a year of birth on its own: "geboren neunzehnhundertachtzig", "born in 1980"
     for i, j in birth_cue_at:
@@ -450,12 +460,13 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         first = start
         if lang != "de" and start >= 1:
             k = start - 1
-            if re.fullmatch(r"\d{1,4}[a-z]?", toks[k].w) or (toks[k].num is not None and toks[k].num.value is not None
-                                                              and 0 < toks[k].num.value < 10000):
-                first = k
-                if k >= 1 and toks[k - 1].num is not None and toks[k - 1].num.kind == "tens" and toks[k].num is not None \
-                        and toks[k].num.kind == "unit":
-                    first = k - 1
+            while k >= 0 and start - k <= 4 and not toks[k].end and (
+                    re.fullmatch(r"\d{1,4}[a-z]?", toks[k].w) or toks[k].num is not None and (
+                        toks[k].num.kind in ("and", "multiplier") or toks[k].num.value is not None
+                        and 0 <= toks[k].num.value < 10000)):
+                if toks[k].num is None or toks[k].num.kind not in ("and",):
+                    first = k
+                k -= 1
         unambiguous = w in ("street", "road", "lane", "avenue", "crescent", "terrace", "gardens", "boulevard",
                             "mews") or lang == "de" and start == i
         if last is None and first == start and not (cued(start) or unambiguous):
@@ -510,6 +521,8 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
             break
         if _is_breaker(t, lang) and not (kind == "email" and t.w in lx.AT_WORDS):
             break
+        if numeric_kind and t.w in lx.UNIT_WORDS:
+            break
         if numeric_kind:
             if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v):
                 last_good = k
@@ -540,6 +553,9 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if v >= len(toks) or v in ctx.taken:
             continue
         if kind == "email":
+            while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter") \
+                    and not toks[v].end:
+                v += 1
             e = _value_end(ctx, v, "email", 14)
             if e is not None and ctx.free(v, e):
                 ctx.add("email", v, e)
@@ -554,7 +570,8 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         elif kind == "card":
             ok = len(digits) >= 8
         elif kind == "postcode":
-            ok = 3 <= len(digits) <= 8 or bool(_UK_OUTWARD.fullmatch(toks[v].w))
+            ok = 3 <= len(digits) <= 8 or bool(_UK_OUTWARD.fullmatch(toks[v].w)) or (
+                4 <= len(compact) <= 8 and any(ch.isdigit() for ch in compact) and any(ch.isalpha() for ch in compact))
         elif kind == "phone":
             ok = len(digits) >= cfg.min_digits
         else:
@@ -733,6 +750,10 @@ def _names(ctx: _Ctx) -> None:
         ctx.add("name", i, e, self_name=i < 12)
 
 
+_CUE_WORDS = frozenset(p for per in lx.CUES.values() for ps in per.values() for p in ps if " " not in p) | {
+    "ok", "okay", "tv", "pc", "usb", "wlan", "lan", "dsl", "ec", "gmbh", "ag", "uk", "usa", "eu", "it", "dhl", "ups"}
+
+
 def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
     """Letters spoken one by one ("B E C K E R", "B wie Berta", "J-O-H-N") and what follows a
     spelling cue ("das schreibt man ...", "spelled ...")."""
@@ -753,7 +774,7 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
         while k < len(toks) and k not in ctx.taken:
             t = toks[k]
             if t.letter is not None or (lx.LETTER_NAMES.get(t.w) and letters) \
-                    or _CAPS_TOKEN.fullmatch(t.raw.strip(",.;")) and t.w not in lx.NOT_NAMES:
+                    or _CAPS_TOKEN.fullmatch(t.raw.strip(",.;")) and t.w not in lx.NOT_NAMES and t.w not in _CUE_WORDS:
                 letters += 1
             elif t.w == "wie" and k + 1 < len(toks) and letters:
                 pass  # "B wie Berta"
@@ -782,7 +803,9 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
             if phrase not in strong and not near_name(i):
                 continue
             v = j + 1
-            while v < len(toks) and toks[v].w in ("man", "mein", "sich", "es", "it", "is", "as", "mit", ":", "so"):
+            while v < len(toks) and toks[v].w in ("man", "mein", "sich", "es", "it", "is", "as", "mit", ":", "so",
+                                                  "spelled", "spelt", "spell", "buchstabiert", "geschrieben",
+                                                  "schreibt", "wird", "like", "this"):
                 v += 1
             e = None
             for k in range(v, min(len(toks), v + 10)):
