@@ -63,7 +63,8 @@ SAMPLE_AGENT = {"sonja", "müller", "ben", "carter"}
 
 
 class Asr:
-    def __init__(self, cache: Path, threads: int) -> None:
+    def __init__(self, cache: Path, threads: int, cached_only: bool = False) -> None:
+        self.cached_only = cached_only
         self.cache = cache
         cache.mkdir(parents=True, exist_ok=True)
         self.tr = make_transcriber(resolve_model(None), Config().transcribe, cpu_threads=threads)
@@ -77,6 +78,8 @@ class Asr:
         path = self.cache / f"{h.hexdigest()[:20]}.json"
         if path.exists():
             raw = json.loads(path.read_text())
+        elif self.cached_only:
+            raise KeyError(path.name)
         else:
             t0 = time.perf_counter()
             ws = self.tr.transcribe(samples, sr, speech=speech, language=language, speaker=speaker)
@@ -269,13 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-audio", action="store_true", help="skip the muted-audio re-transcription")
     ap.add_argument("--audio-calls", type=int, default=None,
                     help="re-transcribe the muted audio of only the first N calls (default: all)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="score only what is in the transcript cache (development; the figures then cover fewer calls)")
     ap.add_argument("--text-only", action="store_true", help="only the text truth (no model, seconds)")
     ap.add_argument("--show", action="store_true", help="print every missed PII word and every false redaction")
     args = ap.parse_args(argv)
     cfg = Config()
     pcfg = PrivacyConfig()
     set_dir = _set_dir(args)
-    asr = Asr(set_dir / "transcripts", args.threads)
+    asr = Asr(set_dir / "transcripts", args.threads, cached_only=args.cached_only)
     calls = json.loads((set_dir / "pii_set.json").read_text())["calls"]
     text_score, model_score = Score(), Score()
     per_lang = {"de": Score(), "en": Score()}
@@ -308,8 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         audio = load_audio(str(set_dir / f"{c['call_id']}.wav"))
         act = stereo_activity(audio.channel(0), audio.channel(1), audio.sample_rate, config=cfg.activity)
         words: list[Word] = []
-        for party, ch in (("agent", 0), ("caller", 1)):
-            words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=lang, speaker=party)
+        try:
+            for party, ch in (("agent", 0), ("caller", 1)):
+                words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=lang, speaker=party)
+        except KeyError:
+            continue
         words.sort(key=lambda w: (w.start_s, w.end_s))
         t0 = time.perf_counter()
         spans = detect_call(words, language=lang, mode="caller", config=pcfg)
@@ -336,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
             caller_iv = [Interval(s.start_s, s.end_s) for s in spans if s.speaker == "caller"]
             muted = mute_spans(audio.channel(1), audio.sample_rate, caller_iv, margin_s=pcfg.margin_s,
                                fade_s=pcfg.fade_s)
-            again = asr.words(muted, audio.sample_rate, act["caller"], language=lang, speaker="caller")
+            try:
+                again = asr.words(muted, audio.sample_rate, act["caller"], language=lang, speaker="caller")
+            except KeyError:
+                continue
             n, leaked, ex = _leaks(again, _pieces(truth, "caller"))
             audio_total += n
             audio_leaked += leaked
@@ -364,8 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         audio = load_audio(str(wav))
         act = stereo_activity(audio.channel(0), audio.channel(1), audio.sample_rate, config=cfg.activity)
         words = []
-        for party, ch in (("agent", 0), ("caller", 1)):
-            words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=tr["language"], speaker=party)
+        try:
+            for party, ch in (("agent", 0), ("caller", 1)):
+                words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=tr["language"],
+                                   speaker=party)
+        except KeyError:
+            continue
         words.sort(key=lambda w: (w.start_s, w.end_s))
         spans = detect_call(words, language=tr["language"], mode="caller")
         pred = _pred_kinds(words, spans)
@@ -390,7 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         audio = load_audio(str(path))
         x = audio.channel(0)
         speech = speech_intervals(x, audio.sample_rate, config=cfg.activity)
-        words = asr.words(x, audio.sample_rate, speech, language=lang, speaker="caller")
+        try:
+            words = asr.words(x, audio.sample_rate, speech, language=lang, speaker="caller")
+        except KeyError:
+            continue
         spans = detect_call(words, language=lang, mode="caller")
         pred = _pred_kinds(words, spans)
         real_names += sum(1 for t in text.split() if strip_word(t) in REAL_NAMES)

@@ -138,7 +138,7 @@ LETTER_NAMES: dict[str, str] = {
     "eff": "f", "ge": "g", "gee": "g", "ha": "h", "aitch": "h", "jot": "j", "jay": "j", "ka": "k", "kay": "k",
     "el": "l", "ell": "l", "em": "m", "en": "n", "pe": "p", "pee": "p", "ku": "q", "cue": "q", "queue": "q",
     "er": "r", "ar": "r", "es": "s", "ess": "s", "te": "t", "tee": "t", "vau": "v", "vee": "v", "we": "w",
-    "ix": "x", "ex": "x", "ypsilon": "y", "why": "y", "zett": "z", "zed": "z", "zee": "z",
+    "ix": "x", "ex": "x", "zäh": "c", "eh": "e", "äh": "e", "ypsilon": "y", "why": "y", "zett": "z", "zed": "z", "zee": "z",
 }
 
 # ------------------------------------------------------------------------------ dates

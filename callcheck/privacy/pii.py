@@ -208,7 +208,10 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
                 if best is None or score > best[0]:
                     best = (score, kind, j)
         if best is not None:
-            out.append((best[1], i, best[2]))
+            if out and out[-1][2] == i - 1 and best[1] == "number" and out[-1][0] != "number":
+                out[-1] = (out[-1][0], out[-1][1], best[2])  # "Karte Nummer", "Telefon Nummer", "card number"
+            else:
+                out.append((best[1], i, best[2]))
             i = best[2] + 1
         else:
             i += 1
@@ -216,6 +219,12 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
 
 
 def _skip_copulas(toks: list[_Tok], j: int, limit: int = 3) -> int:
+    for k in range(j, min(len(toks), j + 3)):  # "Geburtstag um ist ...": garbage, then the copula
+        if toks[k].num is not None or toks[k].end:
+            break
+        if toks[k].w in ("ist", "lautet", "lauten", "sind", "is", "are", "was", "wäre"):
+            j = k + 1
+            break
     k = j
     while k < len(toks) and k - j < limit and (toks[k].w in lx.COPULAS or toks[k].w == "") and toks[k].num is None:
         if toks[k].end:
@@ -547,13 +556,17 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
     toks = ctx.toks
     cfg = ctx.cfg
     for kind, i, j in cues:
-        if kind in ("birth", "address") or toks[j].end:
+        if toks[j].end:
             continue
         v = _skip_copulas(toks, j + 1)
         if v >= len(toks) or v in ctx.taken:
             continue
+        if kind == "address":
+            _address_window(ctx, v)
+            continue
         if kind == "email":
-            while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter") \
+            while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
+                                                  "addresses", "adresse", "adress", "is", "ist") \
                     and not toks[v].end:
                 v += 1
             e = _value_end(ctx, v, "email", 14)
@@ -574,11 +587,43 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 4 <= len(compact) <= 8 and any(ch.isdigit() for ch in compact) and any(ch.isalpha() for ch in compact))
         elif kind == "phone":
             ok = len(digits) >= cfg.min_digits
+        elif kind == "birth":
+            ok = len(digits) >= 2
+            kind = "date"
         else:
             ok = len(digits) >= cfg.min_digits_cued or (len(compact) >= 4 and len(digits) >= 2)
         if not ok or not ctx.free(v, e):
             continue
-        ctx.add(_classify(digits, compact, kind), v, e)
+        ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
+
+
+def _address_window(ctx: _Ctx, v: int) -> None:
+    """After "my address is", "ich wohne in": a house number and/or a street word within six words
+    (lower case too: the recogniser writes "120 stations road")."""
+    toks = ctx.toks
+    lang = ctx.lang
+    streetish = lx.EN_STREET_WORDS | lx.DE_STREET_WORDS
+    last = None
+    has_number = has_street = False
+    for k in range(v, min(len(toks), v + 7)):
+        t = toks[k]
+        if k in ctx.taken or _is_breaker(t, lang):
+            break
+        if t.num is not None and t.num.kind != "decimal":
+            if t.num.value is not None and t.num.value >= 10000:
+                break
+            has_number = True
+            last = k
+        elif t.w in streetish or any(t.w.endswith(x) and len(t.w) > len(x) + 2 for x in lx.DE_STREET_SUFFIXES):
+            has_street = True
+            last = k
+        if t.end or (t.comma and (has_number or has_street)):
+            break
+    if last is not None and has_number and has_street and ctx.free(v, last):
+        while v < last and toks[v].w in ("in", "der", "die", "dem", "im", "am", "an", "at", "on", "the"):
+            v += 1
+        ctx.add("address", v, last)
+        _postcode_after(ctx, last + 1)
 
 
 def _iban_in(compact: str) -> bool:
@@ -638,6 +683,10 @@ def _number_runs(ctx: _Ctx) -> None:
                         s = k + 1
                     break
         kind = _classify(digits, compact, None)
+        if s >= 1 and toks[s - 1].w == "plus" and s - 1 not in ctx.taken:
+            s -= 1
+        if toks[s].w == "plus":
+            kind = "phone"  # "plus vier neun ..."
         if kind == "number" and nd == 5 and b + 1 < len(toks) and toks[b + 1].cap and not toks[b].end \
                 and toks[b + 1].w not in lx.NOT_NAMES and toks[b + 1].num is None:
             kind = "postcode"  # "20145 Hamburg"
@@ -764,6 +813,16 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
     def near_name(i: int) -> bool:
         return any(0 <= i - e <= 14 for e in name_ends)
 
+    spell_ends = [j for i0 in range(len(toks)) for ph in lx.SPELL_CUES.get(lang, lx.SPELL_CUES["en"])
+                  for j in [_match_phrase(toks, i0, ph, "en")] if j is not None]
+
+    def isolated(k: int) -> bool:
+        """A short pseudo-word said on its own ("ha... O... F...", "zäh, ha, eh,"): a spelled letter
+        as the recogniser writes it, right after a spelling cue or a name."""
+        t = toks[k]
+        return (len(t.w) <= 3 and t.w.isalpha() and (t.comma or t.end or t.raw.endswith("..."))
+                and (near_name(k) or any(0 <= k - e <= 12 for e in spell_ends)))
+
     i = 0
     while i < len(toks):
         if i in ctx.taken:
@@ -773,7 +832,7 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
         letters = 0
         while k < len(toks) and k not in ctx.taken:
             t = toks[k]
-            if t.letter is not None or (lx.LETTER_NAMES.get(t.w) and letters) \
+            if t.letter is not None or (lx.LETTER_NAMES.get(t.w) and letters) or isolated(k) \
                     or _CAPS_TOKEN.fullmatch(t.raw.strip(",.;")) and t.w not in lx.NOT_NAMES and t.w not in _CUE_WORDS:
                 letters += 1
             elif t.w == "wie" and k + 1 < len(toks) and letters:
@@ -782,7 +841,7 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
                 pass
             else:
                 break
-            if t.end:
+            if t.end and not (k + 1 < len(toks) and isolated(k + 1)):
                 k += 1
                 break
             k += 1
