@@ -355,3 +355,43 @@ def test_span_json_has_no_text():
 def test_empty_input():
     assert detect_pii([], language="de") == ()
     assert redact_words([], [], language="de") == ()
+
+
+def _builder():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "make_pii_set.py"
+    spec = importlib.util.spec_from_file_location("make_pii_set", path)
+    mod = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules["make_pii_set"] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_test_set_number_words_parse_back():
+    """The builder's number words (German compounds, English words) read back to the same value."""
+    b = _builder()
+    for n in list(range(0, 200)) + list(range(1900, 2030)) + [3005, 4711, 9999]:
+        assert de_cardinal(b.de_words(n)) == n, b.de_words(n)
+        rs = runs(b.en_words(n).split(), language="en")
+        assert len(rs) == 1 and rs[0].digits == str(n), b.en_words(n)
+
+
+def test_test_set_values_are_detected_in_text():
+    """Every PII sentence the builder makes is found, with the right type, in its own text."""
+    import random
+
+    b = _builder()
+    rng = random.Random(5)
+    for lang in ("de", "en"):
+        for kind in b.TYPES:
+            for _ in range(3):
+                pieces = b.pii_pieces(kind, lang, rng, {"first": "Klaus" if lang == "de" else "Sarah",
+                                                        "last": "Becker" if lang == "de" else "Johnson"})
+                text = " ".join(p.text for p in pieces)
+                found = {k for k, _ in kinds(text, lang)}
+                want = {p.kind for p in pieces if p.kind}
+                assert want <= found, (lang, kind, text, found)
