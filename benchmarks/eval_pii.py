@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     t_detect = 0.0
     n_words = 0
     shown: list[str] = []
+    model_calls: list[tuple[str, int]] = []
     for c in calls:
         truth = json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))
         lang = truth["language"]
@@ -319,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         except KeyError:
             continue
         words.sort(key=lambda w: (w.start_s, w.end_s))
+        model_calls.append((c["call_id"], c["mentions"]))
         t0 = time.perf_counter()
         spans = detect_call(words, language=lang, mode="caller", config=pcfg)
         t_detect += time.perf_counter() - t0
@@ -361,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.text_only:
         print("\n".join(shown))
         return 0
-    print(model_score.table("2. THROUGH THE MODEL (embedded Whisper base on the party's speech), mode 'caller'"))
+    print(model_score.table(f"2. THROUGH THE MODEL (embedded Whisper base on the party's speech), mode 'caller': "
+                            f"{len(model_calls)} calls, {sum(m for _, m in model_calls)} mentions"))
     for lang in ("de", "en"):
         print(per_lang[lang].table(f"   through the model, {lang}"))
     print(f"agent's own name under 'all': {all_mode_agent[1]}/{all_mode_agent[0]} words redacted")
