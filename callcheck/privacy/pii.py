@@ -1,0 +1,1060 @@
+"""Personal data in transcripts (German and English): where it is, and typed placeholders for it.
+
+:func:`detect_pii` reads the words of one party as a speech recogniser wrote them and returns
+:class:`PiiSpan` objects (word index range, time span, type). The detectors are rules of our
+own, tested word by word (``tests/test_pii*.py``) and measured through the real model
+(``benchmarks/eval_pii.py``); no NER model is used (docs/privacy.md says why):
+
+* **numbers** (:mod:`callcheck.privacy.numbers`): digits and number words in every form the
+  recogniser writes them, combined into the dictated digit string; classified as IBAN (mod-97
+  checksum, or a cue word), card number (Luhn, or a cue), phone number (0/+ prefix, or a cue),
+  postcode, or generic identifier (>= ``min_digits`` digits, or >= ``min_digits_cued`` after a
+  cue such as "Kundennummer"). Amounts, times, counts and model numbers are left alone.
+* **cue windows**: after a cue word ("IBAN", "Telefonnummer", "E-Mail", "geboren", "mein Name
+  ist", "my address is") the value that follows is taken up to the end of the clause, even when
+  the recogniser garbled it ("Mein Übernis, WN883704, ...").
+* **dates** of birth: spoken and written dates with a year, or any date next to a birth cue.
+* **e-mail** addresses, written ("max.mustermann@gmail.com") or spoken ("max punkt mustermann
+  at gmail punkt com").
+* **addresses**: street + house number ("Hauptstraße zwölf", "Bahnhofstr. 5", "221B Baker
+  Street"), postcodes next to them.
+* **names**: after introductions ("mein Name ist", "hier spricht", "my name is", "this is X
+  speaking"), after titles ("Herr", "Frau", "Mr"), common first names with the surname after
+  them, and spelled names (letters, "B wie Berta", NATO words).
+
+:func:`redact_words` replaces each span by one placeholder word; :func:`redact_text` does the
+same for free text (quotes, turn texts); :func:`detect_call` applies the ``redact`` mode to a
+whole call (the agent's own name stays under ``"caller"``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Mapping, Sequence
+
+from callcheck.privacy import lexicon as lx
+from callcheck.privacy.checksums import iban_valid, luhn_valid
+from callcheck.privacy.config import REDACT_MODES, PrivacyConfig
+from callcheck.privacy.numbers import FILLERS, NumberWord, ordinal, runs, strip_word, word_number
+from callcheck.types import Party, Word
+
+PiiKind = Literal["iban", "card", "phone", "email", "date", "postcode", "address", "name", "number"]
+#: every type, most specific first (the order decides the type when two detections overlap)
+KINDS: tuple[str, ...] = ("email", "iban", "card", "date", "phone", "postcode", "address", "name", "number")
+PLACEHOLDERS: Mapping[str, Mapping[str, str]] = {
+    "de": {"iban": "[IBAN]", "card": "[KARTE]", "phone": "[TELEFON]", "email": "[E-MAIL]", "date": "[DATUM]",
+           "postcode": "[PLZ]", "address": "[ADRESSE]", "name": "[NAME]", "number": "[NUMMER]"},
+    "en": {"iban": "[IBAN]", "card": "[CARD]", "phone": "[PHONE]", "email": "[E-MAIL]", "date": "[DATE]",
+           "postcode": "[POSTCODE]", "address": "[ADDRESS]", "name": "[NAME]", "number": "[NUMBER]"},
+}
+PLACEHOLDER_RE = re.compile(r"\[(?:%s)\]" % "|".join(
+    sorted({re.escape(p[1:-1]) for lang in PLACEHOLDERS.values() for p in lang.values()}, key=len, reverse=True)))
+
+
+def placeholder(kind: str, language: str) -> str:
+    """The placeholder of a PII type: German ones for German calls, English ones otherwise."""
+    table = PLACEHOLDERS["de" if language.lower().startswith("de") else "en"]
+    if kind not in table:
+        raise ValueError(f"unknown PII type {kind!r}; use one of {', '.join(KINDS)}")
+    return table[kind]
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    """One piece of personal data in a word list.
+
+    ``first_word``/``last_word``: indices (inclusive) into the word list it was found in;
+    ``start_s``/``end_s``: its time span (start of the first word, end of the last), s;
+    ``text``: the words as written; ``self_name``: a name the speaker introduced themselves with
+    ("mein Name ist ...", a name in their first words); ``speaker``: whose words these are.
+    """
+
+    kind: str
+    first_word: int
+    last_word: int
+    start_s: float
+    end_s: float
+    text: str
+    self_name: bool = False
+    speaker: Party | None = None
+
+    def placeholder(self, language: str) -> str:
+        return placeholder(self.kind, language)
+
+    def to_json(self) -> dict:
+        """The span without its text (a redacted record must not keep the data it hides)."""
+        return {"kind": self.kind, "speaker": self.speaker, "first_word": self.first_word,
+                "last_word": self.last_word, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3)}
+
+
+# ------------------------------------------------------------------------------ tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    raw: str
+    w: str  # lower case, surrounding punctuation stripped
+    cap: bool  # starts with a capital letter (names; English sentence starts too)
+    end: bool  # ends a sentence
+    comma: bool  # ends with a comma or semicolon
+    num: NumberWord | None
+    letter: str | None  # a single spelled letter
+
+
+_LETTER_TOKEN = re.compile(r"-?([A-Za-zÄÖÜäöü])[.\-]?")
+_CAPS_TOKEN = re.compile(r"-?[A-ZÄÖÜ]{2,6}")
+_DATE_TOKEN = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})|(\d{4})-(\d{2})-(\d{2})")
+_EMAIL_TOKEN = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
+_ALNUM = re.compile(r"(?=.*\d)(?=.*[a-zäöü])[a-zäöü0-9]+")
+_UK_OUTWARD = re.compile(r"[a-z]{1,2}\d[a-z\d]?")
+_UK_INWARD = re.compile(r"\d[a-z]{2}")
+
+
+def _letter(raw: str, w: str, language: str) -> str | None:
+    m = _LETTER_TOKEN.fullmatch(raw.strip(" ,.;:!?\"'()"))
+    if m and not (language == "en" and raw.strip(" ,.;:!?") in ("I", "a", "A")):
+        return m.group(1).lower()
+    if w in lx.SPELLING_WORDS:
+        return lx.SPELLING_WORDS[w]
+    return None
+
+
+#: a silence this long between two words of one party ends a sentence (a new turn), s
+TURN_PAUSE_S = 1.5
+
+
+def _tokens(words: Sequence[Word], language: str) -> list[_Tok]:
+    out = []
+    for n, w in enumerate(words):
+        raw = w.text.strip()
+        s = strip_word(raw)
+        t = raw.rstrip(" \"'”)")
+        end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1)
+        if n + 1 < len(words) and words[n + 1].start_s - w.end_s > TURN_PAUSE_S:
+            end = True
+        cap = bool(raw.lstrip("-\"'„(").strip()[:1].isupper())
+        out.append(_Tok(raw, s, cap, end, t.endswith((",", ";")), word_number(raw, language), _letter(raw, s, language)))
+    return out
+
+
+# ------------------------------------------------------------------------------ candidates
+
+
+@dataclass
+class _Cand:
+    kind: str
+    first: int
+    last: int
+    self_name: bool = False
+    strong: bool = True  # generic number runs are weak: specific detections take their words first
+
+
+@dataclass
+class _Ctx:
+    toks: list[_Tok]
+    lang: str
+    cfg: PrivacyConfig
+    taken: set[int] = field(default_factory=set)
+    cands: list[_Cand] = field(default_factory=list)
+
+    def add(self, kind: str, first: int, last: int, *, self_name: bool = False, take: bool = True) -> None:
+        if last < first:
+            return
+        self.cands.append(_Cand(kind, first, last, self_name))
+        if take:
+            self.taken.update(range(first, last + 1))
+
+    def free(self, i: int, j: int) -> bool:
+        return not any(k in self.taken for k in range(i, j + 1))
+
+
+def _match_phrase(toks: list[_Tok], i: int, phrase: str, lang: str) -> int | None:
+    """Index of the last word of ``phrase`` when it starts at word ``i``; German single-word
+    cues also match as the end of a compound ("Kundennummer" for "nummer")."""
+    parts = phrase.split()
+    if i + len(parts) > len(toks):
+        return None
+    for k, p in enumerate(parts):
+        w = toks[i + k].w
+        if w == p:
+            continue
+        if (len(parts) == 1 and lang == "de" and len(p) >= 4 and w.endswith(p)
+                and not any(w.endswith(n) for n in lx.NOT_PERSONAL_NUMBERS)):
+            continue
+        if len(parts) == 1 and w.replace("-", "") == p.replace("-", ""):
+            continue
+        return None
+    return i + len(parts) - 1
+
+
+def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
+    """(type, first word, last word) of every cue, the most specific one per position."""
+    out = []
+    toks = ctx.toks
+    i = 0
+    while i < len(toks):
+        if toks[i].w in lx.NOT_PERSONAL_NUMBERS or any(
+                toks[i].w.endswith(n) for n in lx.NOT_PERSONAL_NUMBERS if len(n) > 6):
+            i += 1
+            continue
+        best: tuple[int, str, int] | None = None
+        for kind, per_lang in lx.CUES.items():
+            for phrase in per_lang.get(ctx.lang, ()) + (per_lang.get("en", ()) if ctx.lang not in ("de", "en") else ()):
+                j = _match_phrase(toks, i, phrase, ctx.lang)
+                if j is None:
+                    continue
+                score = len(phrase) + (100 if toks[j].w == phrase.split()[-1] else 0)
+                if best is None or score > best[0]:
+                    best = (score, kind, j)
+        if best is not None:
+            if out and out[-1][2] == i - 1 and best[1] == "number" and out[-1][0] != "number":
+                out[-1] = (out[-1][0], out[-1][1], best[2])  # "Karte Nummer", "Telefon Nummer", "card number"
+            else:
+                out.append((best[1], i, best[2]))
+            i = best[2] + 1
+        else:
+            i += 1
+    return out
+
+
+def _skip_copulas(toks: list[_Tok], j: int, limit: int = 3) -> int:
+    for k in range(j, min(len(toks), j + 3)):  # "Geburtstag um ist ...": garbage, then the copula
+        if toks[k].num is not None or toks[k].end:
+            break
+        if toks[k].w in ("ist", "lautet", "lauten", "sind", "is", "are", "was", "wäre"):
+            j = k + 1
+            break
+    k = j
+    while k < len(toks) and k - j < limit and (toks[k].w in lx.COPULAS or toks[k].w == "") and toks[k].num is None:
+        if toks[k].end:
+            return len(toks)
+        k += 1
+    return k
+
+
+def _is_breaker(t: _Tok, lang: str) -> bool:
+    return t.num is None and t.letter is None and t.w in lx.BREAKERS.get(lang, lx.BREAKERS["en"])
+
+
+def _numeric(t: _Tok) -> bool:
+    return (t.num is not None and t.num.kind not in ("and",)) or bool(_ALNUM.fullmatch(t.w))
+
+
+def _digits_of(toks: list[_Tok], i: int, j: int, lang: str) -> tuple[str, str]:
+    """(digits, compact letters+digits) dictated in words i..j."""
+    rs = runs([t.raw if (t.num is not None or _ALNUM.fullmatch(t.w)) else "§" for t in toks[i:j + 1]],
+              language=lang, max_gap=0)
+    digits = "".join(r.digits.lstrip("+") for r in rs)
+    compact = []
+    for t in toks[i:j + 1]:
+        if _ALNUM.fullmatch(t.w.rstrip(".")):
+            compact.append(t.w.rstrip(".").upper())
+        elif t.num is not None:
+            compact.append(t.num.digits.lstrip("+"))
+        elif t.letter is not None:
+            compact.append(t.letter.upper())
+        elif len(t.w) == 2 and t.w.isalpha() and t.raw.strip(",.").isupper():
+            compact.append(t.w.upper())
+    return digits, "".join(compact)
+
+
+# ------------------------------------------------------------------------------ detectors
+
+
+def _emails(ctx: _Ctx) -> None:
+    toks = ctx.toks
+    for i, t in enumerate(toks):
+        if _EMAIL_TOKEN.search(t.raw):
+            ctx.add("email", i, i)
+    # spoken: "... at provider punkt com"
+    for i, t in enumerate(toks):
+        if i in ctx.taken or t.w not in lx.AT_WORDS:
+            continue
+        end = None
+        for k in range(i + 1, min(len(toks), i + 7)):
+            w = toks[k].w.lstrip(".")
+            if w in lx.TLDS and (toks[k - 1].w in lx.DOT_WORDS or toks[k].raw.lstrip("-").startswith(".")):
+                end = k
+                break
+            if toks[k].end:
+                break
+        provider = i + 1 < len(toks) and toks[i + 1].w in lx.MAIL_PROVIDERS
+        if end is None and not provider:
+            continue
+        if end is None:
+            end = i + 1
+        start = i
+        for k in range(i - 1, max(-1, i - 6), -1):
+            tk = toks[k]
+            if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken or tk.w in (
+                    "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please") or tk.comma:
+                break
+            if any(_match_phrase(toks, k, c, ctx.lang) == k for c in lx.CUES["email"].get(ctx.lang, ())):
+                break
+            start = k
+        ctx.add("email", start, end)
+
+
+def _year_of(t: _Tok) -> int | None:
+    if t.num is None or t.num.value is None:
+        return None
+    v = t.num.value
+    if 1900 <= v <= 2099:
+        return v
+    return None
+
+
+def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
+    toks = ctx.toks
+    lang = ctx.lang
+    birth_cue_at = [(i, j) for kind, i, j in cues if kind == "birth"]
+
+    def near_birth(a: int, b: int) -> bool:
+        return any(j < a and a - j <= 8 or i > b and i - b <= 3 for i, j in birth_cue_at)
+
+    found: list[tuple[int, int, bool]] = []  # first, last, has_year
+    for i, t in enumerate(toks):
+        m = _DATE_TOKEN.fullmatch(t.w.rstrip("."))
+        if m:
+            found.append((i, i, True))
+            continue
+        if t.w in lx.MONTHS and t.num is None:
+            a = b = i
+            day = None
+            if i >= 1 and ordinal(toks[i - 1].raw, lang) is not None or i >= 1 and toks[i - 1].num is not None \
+                    and toks[i - 1].num.value is not None and 1 <= toks[i - 1].num.value <= 31:
+                a = i - 1
+                day = True
+            elif i >= 2 and toks[i - 1].w == "of" and ordinal(toks[i - 2].raw, lang) is not None:
+                a = i - 2
+                day = True
+            elif i + 1 < len(toks) and not t.end and (ordinal(toks[i + 1].raw, lang) is not None):
+                b = i + 1
+                day = True
+            elif i + 2 < len(toks) and toks[i + 1].w == "the" and ordinal(toks[i + 2].raw, lang) is not None:
+                b = i + 2
+                day = True
+            if a > 0 and toks[a - 1].w == "the" and lang != "de":
+                a -= 1 if False else 0
+            # the year: one or more number words after the day/month
+            year_end = _year_after(toks, b, lang)
+            has_year = year_end is not None
+            if has_year:
+                b = year_end
+            if not day and not has_year:
+                continue
+            if t.w in lx.AMBIGUOUS_MONTHS and not (day or has_year):
+                continue
+            found.append((a, b, has_year))
+            continue
+        # "dritter dritter achtzig", "3. 3. 1980"
+        d = ordinal(t.raw, lang) if t.num is None or t.raw.strip().endswith(".") else None
+        if d is not None and 1 <= d <= 31 and i + 1 < len(toks):
+            mo = ordinal(toks[i + 1].raw, lang)
+            if mo is not None and 1 <= mo <= 12:
+                ye = _year_after(toks, i + 1, lang)
+                if ye is not None:
+                    found.append((i, ye, True))
+    for a, b, has_year in found:
+        if not ctx.free(a, b):
+            continue
+        year = None
+        for k in range(a, b + 1):
+            m = _DATE_TOKEN.fullmatch(toks[k].w.rstrip("."))
+            if m:
+                y = m.group(3) or m.group(4)
+                year = int(y) + (1900 if len(y) == 2 and int(y) > 30 else 2000 if len(y) == 2 else 0)
+            elif _year_of(toks[k]) is not None:
+                year = _year_of(toks[k])
+        if near_birth(a, b) or (has_year and (year is None or year < 2010)):
+            if a >= 1 and toks[a - 1].w in ("am", "the", "den", "dem", "vom", "on") and a - 1 not in ctx.taken \
+                    and not toks[a - 1].end:
+                a -= 1  # "am dritten März", "the fourth of July"
+            ctx.add("date", a, b)
+    # a year of birth on its own: "geboren neunzehnhundertachtzig", "born in 1980"
+    for i, j in birth_cue_at:
+        k = j + 1
+        while k < len(toks) and k - j <= 3 and toks[k].w in ("im", "in", "am", "jahr", "the", "year", "anno"):
+            k += 1
+        if k < len(toks) and k not in ctx.taken:
+            ye = _year_after(toks, k - 1, lang)
+            if ye is not None:
+                ctx.add("date", k, ye)
+
+
+def _year_after(toks: list[_Tok], b: int, lang: str) -> int | None:
+    """Last word of a year spoken right after word ``b`` ("neunzehnhundertachtzig", "nineteen
+    eighty two", "1980", "'80"), or None."""
+    k = b + 1
+    if k < len(toks) and toks[b].end:
+        return None
+    k0 = k
+    texts = []
+    while k < len(toks) and k - k0 < 4 and toks[k].num is not None:
+        texts.append(toks[k].raw)
+        if toks[k].end or toks[k].comma and k > k0:
+            break
+        k += 1
+    if not texts:
+        return None
+    for n in range(len(texts), 0, -1):
+        rs = runs(texts[:n], language=lang)
+        if len(rs) == 1 and rs[0].first == 0 and rs[0].last == n - 1:
+            v = rs[0].digits
+            if v.isdigit() and (len(v) == 4 and 1900 <= int(v) <= 2099 or len(v) == 2 and n == 1):
+                return k0 + n - 1
+    return None
+
+
+def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
+    """Last word of a house number starting at word ``k`` ("12", "zwölf", "12a", "fünf b")."""
+    if k >= len(toks):
+        return None
+    t = toks[k]
+    if re.fullmatch(r"\d{1,4}[a-z]?", t.w):
+        last = k
+    elif t.num is not None and t.num.value is not None and 0 < t.num.value < 10000 and t.num.kind != "decimal":
+        last = k
+        if (lang != "de" and t.num.kind == "tens" and k + 1 < len(toks) and toks[k + 1].num is not None
+                and toks[k + 1].num.kind == "unit" and not t.comma):
+            last = k + 1
+    else:
+        return None
+    if (last + 1 < len(toks) and not toks[last].comma and not toks[last].end and toks[last + 1].letter
+            and len(toks[last + 1].w) == 1):
+        last += 1
+    return last
+
+
+def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
+    toks = ctx.toks
+    lang = ctx.lang
+    address_cue_ends = [j for kind, i, j in cues if kind == "address"]
+
+    def cued(i: int) -> bool:
+        return any(0 <= i - j <= 8 and not any(toks[m].end for m in range(j, i)) for j in address_cue_ends)
+
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if i in ctx.taken:
+            i += 1
+            continue
+        start = None
+        street_end = i
+        w = t.w
+        if (lang == "de" or lang not in ("de", "en")) and t.num is None and w not in lx.NOT_STREETS and any(
+                w.endswith(s) and len(w) > len(s) + 2 for s in lx.DE_STREET_SUFFIXES) and t.cap:
+            start = i
+        elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
+                and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
+            start = i - 1
+            if i >= 2 and toks[i - 2].cap and toks[i - 2].num is None and not toks[i - 2].comma \
+                    and toks[i - 2].w not in lx.NOT_NAMES and not toks[i - 2].end:
+                start = i - 2
+        elif lang != "de" and w in lx.EN_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
+                and toks[i - 1].w not in lx.NOT_NAMES and not toks[i - 1].comma:
+            start = i - 1
+            if i >= 2 and toks[i - 2].cap and toks[i - 2].num is None and toks[i - 2].w not in lx.NOT_NAMES \
+                    and not toks[i - 2].comma and not toks[i - 2].end:
+                start = i - 2
+        if start is None:
+            i += 1
+            continue
+        # house number: after the street (German), or before it (English)
+        last = None
+        if not toks[street_end].end:
+            last = _house_number(toks, street_end + 1, lang)
+        first = start
+        if lang != "de" and start >= 1:
+            k = start - 1
+            while k >= 0 and start - k <= 4 and not toks[k].end and (
+                    re.fullmatch(r"\d{1,4}[a-z]?", toks[k].w) or toks[k].num is not None and (
+                        toks[k].num.kind in ("and", "multiplier") or toks[k].num.value is not None
+                        and 0 <= toks[k].num.value < 10000)):
+                if toks[k].num is None or toks[k].num.kind not in ("and",):
+                    first = k
+                k -= 1
+        unambiguous = w in ("street", "road", "lane", "avenue", "crescent", "terrace", "gardens", "boulevard",
+                            "mews") or lang == "de" and start == i
+        if last is None and first == start and not (cued(start) or unambiguous):
+            i += 1
+            continue
+        end = last if last is not None else street_end
+        if not ctx.free(first, end):
+            i = end + 1
+            continue
+        ctx.add("address", first, end)
+        _postcode_after(ctx, end + 1)
+        i = end + 1
+
+
+def _postcode_after(ctx: _Ctx, k: int) -> None:
+    """A postcode within three words after an address ("..., 20145 Hamburg", "zwei null eins vier fünf")."""
+    toks = ctx.toks
+    for s in range(k, min(len(toks), k + 3)):
+        if s in ctx.taken:
+            return
+        if toks[s].num is not None or _UK_OUTWARD.fullmatch(toks[s].w):
+            break
+        if toks[s].w not in ("in", "und", "and", "", "-") and not toks[s].cap:
+            return
+    else:
+        return
+    if _UK_OUTWARD.fullmatch(toks[s].w) and s + 1 < len(toks) and _UK_INWARD.fullmatch(toks[s + 1].w):
+        ctx.add("postcode", s, s + 1)
+        return
+    e = s
+    while e + 1 < len(toks) and toks[e + 1].num is not None and not toks[e].end and e - s < 6:
+        e += 1
+    digits, _ = _digits_of(toks, s, e, ctx.lang)
+    while len(digits) > 5 and e > s:
+        e -= 1
+        digits, _ = _digits_of(toks, s, e, ctx.lang)
+    if len(digits) in (4, 5) and ctx.free(s, e):
+        ctx.add("postcode", s, e)
+
+
+def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
+    """Last word of the value after a cue (starting at ``v``), or None when there is none."""
+    toks = ctx.toks
+    lang = ctx.lang
+    numeric_kind = kind in ("iban", "card", "phone", "number", "postcode")
+    last_good = None
+    gap = 0
+    k = v
+    while k < len(toks) and k - v < max_words:
+        t = toks[k]
+        if k in ctx.taken:
+            break
+        if _is_breaker(t, lang) and not (kind == "email" and t.w in lx.AT_WORDS):
+            break
+        if numeric_kind and t.w in lx.UNIT_WORDS:
+            break
+        if numeric_kind:
+            if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v):
+                last_good = k
+                gap = 0
+            elif t.num is not None and t.num.kind == "and":
+                pass
+            else:
+                gap += 1
+                if gap > 2:
+                    break
+        else:
+            last_good = k
+        if t.end:
+            break
+        if kind == "email" and (t.w.lstrip(".") in lx.TLDS and k > v + 1):
+            break
+        k += 1
+    return last_good
+
+
+def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
+    toks = ctx.toks
+    cfg = ctx.cfg
+    for kind, i, j in cues:
+        if toks[j].end:
+            continue
+        v = _skip_copulas(toks, j + 1)
+        if v >= len(toks) or v in ctx.taken:
+            continue
+        if kind == "address":
+            _address_window(ctx, v)
+            continue
+        if kind == "email":
+            while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
+                                                  "addresses", "adresse", "adress", "is", "ist") \
+                    and not toks[v].end:
+                v += 1
+            e = _value_end(ctx, v, "email", 14)
+            if e is not None and ctx.free(v, e):
+                ctx.add("email", v, e)
+            continue
+        e = _value_end(ctx, v, kind, 28)
+        if e is None:
+            continue
+        # the value starts at the first number-bearing word unless garbage sits between cue and digits
+        digits, compact = _digits_of(toks, v, e, ctx.lang)
+        if kind == "iban":
+            ok = len(digits) >= 8 or _iban_in(compact)
+        elif kind == "card":
+            ok = len(digits) >= 8
+        elif kind == "postcode":
+            ok = 3 <= len(digits) <= 8 or bool(_UK_OUTWARD.fullmatch(toks[v].w)) or (
+                4 <= len(compact) <= 8 and any(ch.isdigit() for ch in compact) and any(ch.isalpha() for ch in compact))
+        elif kind == "phone":
+            ok = len(digits) >= cfg.min_digits
+        elif kind == "birth":
+            ok = len(digits) >= 2
+            kind = "date"
+        else:
+            ok = len(digits) >= cfg.min_digits_cued or (len(compact) >= 4 and len(digits) >= 2)
+        if not ok or not ctx.free(v, e):
+            continue
+        ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
+
+
+def _address_window(ctx: _Ctx, v: int) -> None:
+    """After "my address is", "ich wohne in": a house number and/or a street word within six words
+    (lower case too: the recogniser writes "120 stations road")."""
+    toks = ctx.toks
+    lang = ctx.lang
+    streetish = lx.EN_STREET_WORDS | lx.DE_STREET_WORDS
+    last = None
+    has_number = has_street = False
+    for k in range(v, min(len(toks), v + 7)):
+        t = toks[k]
+        if k in ctx.taken or _is_breaker(t, lang):
+            break
+        if t.num is not None and t.num.kind != "decimal":
+            if t.num.value is not None and t.num.value >= 10000:
+                break
+            has_number = True
+            last = k
+        elif t.w in streetish or any(t.w.endswith(x) and len(t.w) > len(x) + 2 for x in lx.DE_STREET_SUFFIXES):
+            has_street = True
+            last = k
+        if t.end or (t.comma and (has_number or has_street)):
+            break
+    if last is not None and has_number and has_street and ctx.free(v, last):
+        while v < last and toks[v].w in ("in", "der", "die", "dem", "im", "am", "an", "at", "on", "the"):
+            v += 1
+        ctx.add("address", v, last)
+        _postcode_after(ctx, last + 1)
+
+
+def _iban_in(compact: str) -> bool:
+    m = re.search(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact)
+    return bool(m and iban_valid(m.group(0)))
+
+
+def _classify(digits: str, compact: str, cue: str | None) -> str:
+    """The type of a dictated number from its digits, letters and the cue before it."""
+    n = len(digits)
+    if _iban_in(compact) or cue == "iban":
+        return "iban"
+    if cue == "card" or (13 <= n <= 19 and not digits.startswith("0") and luhn_valid(digits)):
+        return "card"
+    if cue == "phone" or (digits.startswith(("0", "+")) and 7 <= n <= 15 and not digits.startswith("00000")):
+        return "phone"
+    if cue == "postcode":
+        return "postcode"
+    return "number"
+
+
+def _number_runs(ctx: _Ctx) -> None:
+    """Dictated numbers without a cue: long enough, and not an amount, time, count or model."""
+    toks = ctx.toks
+    cfg = ctx.cfg
+    texts = [("§" if i in ctx.taken else t.raw) for i, t in enumerate(toks)]
+    for r in runs(texts, language=ctx.lang, max_gap=1):
+        a, b = r.first, r.last
+        if any(_DATE_TOKEN.fullmatch(toks[k].w.rstrip(".")) for k in range(a, b + 1)):
+            continue
+        if r.decimal:
+            continue
+        nd = r.n_digits
+        # letters right before the digits: IBAN country code, reference prefixes ("D E 89 ...", "AB 12 ...")
+        s = a
+        while s - 1 >= 0 and s - 1 not in ctx.taken and (toks[s - 1].letter is not None and len(toks[s - 1].w) <= 2
+                                                       or _CAPS_TOKEN.fullmatch(toks[s - 1].raw.strip(",.")) and len(toks[s - 1].w) == 2) \
+                and not toks[s - 1].end and a - s < 3:
+            s -= 1
+        digits, compact = _digits_of(toks, s, b, ctx.lang)
+        if nd < cfg.min_digits and not _iban_in(compact):
+            continue
+        one_amount = len(r.groups) == 1 and r.written == 0  # "zwölftausend", "twelve thousand five hundred"
+        after = toks[b + 1].w if b + 1 < len(toks) else ""
+        before = toks[s - 1].w if s >= 1 else ""
+        if (one_amount or after in lx.UNIT_WORDS or before in lx.UNIT_BEFORE) and not _iban_in(compact) \
+                and not (13 <= nd <= 19 and luhn_valid(digits)):
+            continue
+        # garbage between a copula and a long number is the garbled start of the number
+        if nd >= 8:
+            for back in range(1, 4):
+                k = s - back
+                if k < 0 or k in ctx.taken or toks[k].end or _is_breaker(toks[k], ctx.lang) and toks[k].w not in lx.COPULAS:
+                    break
+                if toks[k].w in lx.COPULAS or toks[k].raw.endswith(":"):
+                    if back > 1:
+                        s = k + 1
+                    break
+        kind = _classify(digits, compact, None)
+        if s >= 1 and toks[s - 1].w == "plus" and s - 1 not in ctx.taken:
+            s -= 1
+        if toks[s].w == "plus":
+            kind = "phone"  # "plus vier neun ..."
+        if kind == "number" and nd == 5 and b + 1 < len(toks) and toks[b + 1].cap and not toks[b].end \
+                and toks[b + 1].w not in lx.NOT_NAMES and toks[b + 1].num is None:
+            kind = "postcode"  # "20145 Hamburg"
+        ctx.add(kind, s, b)
+
+
+def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False, limit: int = 3) -> int | None:
+    """Last word of a name starting at word ``k`` (up to ``limit`` capitalised words)."""
+    toks = ctx.toks
+    last = None
+    n = 0
+    while k < len(toks) and n < limit:
+        t = toks[k]
+        if k in ctx.taken or t.num is not None or _is_breaker(t, ctx.lang) or not t.w:
+            break
+        if not re.fullmatch(r"[\w'\-]+", t.w) or t.w in lx.TITLES and n > 0:
+            break
+        if t.w in lx.NOT_NAMES and not (n > 0 and t.w in ("von", "van", "de", "zu") and k + 1 < len(toks)
+                                        and toks[k + 1].cap):
+            break
+        if need_cap and not t.cap:
+            break
+        last = k
+        n += 1
+        if t.comma or t.end:
+            break
+        k += 1
+    return last
+
+
+def _names(ctx: _Ctx) -> None:
+    toks = ctx.toks
+    lang = ctx.lang
+    intros = lx.NAME_INTRO.get(lang, lx.NAME_INTRO["en"])
+    strong = {"mein name ist", "mein name", "ich heiße", "ich heisse", "hier spricht", "sie sprechen mit",
+              "name ist", "name lautet", "mein nachname ist", "mein vorname ist", "nachname ist", "vorname ist",
+              "my name is", "my name's", "the name is", "you're speaking with", "you are speaking with",
+              "my surname is", "my last name is", "my first name is", "surname is", "auf den namen",
+              "under the name", "am apparat ist", "you're talking to"}
+    for i in range(len(toks)):
+        best = None
+        for phrase, is_self in intros:
+            j = _match_phrase(toks, i, phrase, "en")  # exact words only
+            if j is not None and (best is None or len(phrase) > len(best[0])):
+                best = (phrase, is_self, j)
+        if best is None:
+            continue
+        phrase, is_self, j = best
+        if toks[j].end:
+            continue
+        k = j + 1
+        while k < len(toks) and toks[k].w in ("der", "die", "the", "äh", "ähm", "uh", "um", "also", "frau", "herr",
+                                              "mr", "mrs", "ms"):
+            k += 1
+        if k >= len(toks) or k in ctx.taken:
+            continue
+        if phrase in strong:
+            e = _name_tokens(ctx, k, need_cap=False)
+            if e is not None:
+                # lower-case words after a strong cue are names only when capitalised or unknown
+                while e > k and not toks[e].cap and toks[e].w in lx.NOT_NAMES:
+                    e -= 1
+                ctx.add("name", k, e, self_name=is_self)
+            continue
+        # weak cues ("ich bin", "this is", "I'm"): a known first name, or a capitalised word followed
+        # by "speaking"/"here"/"am Apparat"
+        t = toks[k]
+        if not t.cap or t.w in lx.NOT_NAMES:
+            continue
+        e = _name_tokens(ctx, k, need_cap=True, limit=2)
+        if e is None:
+            continue
+        after = toks[e + 1].w if e + 1 < len(toks) else ""
+        if t.w in lx.FIRST_NAMES or after in ("speaking", "here", "hier", "am") or toks[e].w.endswith("speaking"):
+            ctx.add("name", k, e, self_name=is_self)
+    # "Klaus Becker am Apparat", "Sarah speaking"
+    for i in range(1, len(toks)):
+        if toks[i].w in ("speaking",) or (toks[i].w == "am" and i + 1 < len(toks) and toks[i + 1].w == "apparat"):
+            e = i - 1
+            s = e
+            while s - 1 >= 0 and e - s < 2 and toks[s - 1].cap and not toks[s - 1].comma and not toks[s - 1].end \
+                    and toks[s - 1].w not in lx.NOT_NAMES and toks[s - 1].num is None:
+                s -= 1
+            if toks[e].cap and toks[e].w not in lx.NOT_NAMES and toks[e].num is None and ctx.free(s, e) \
+                    and not toks[e].end:
+                ctx.add("name", s, e, self_name=True)
+    # titles: "Herr Becker", "Frau Dr. Müller", "Mrs Johnson"
+    for i, t in enumerate(toks):
+        if t.w in lx.TITLES and not t.end and t.cap or t.w in ("herrn", "herr", "frau") and not t.end:
+            k = i + 1
+            while k < len(toks) and toks[k].w in ("dr", "doktor", "prof", "professor"):
+                k += 1
+            if k < len(toks) and k not in ctx.taken and toks[k].w not in lx.NOT_NAMES \
+                    and not _is_breaker(toks[k], ctx.lang):
+                e = _name_tokens(ctx, k, need_cap=False, limit=1 if not toks[k].cap else 2)
+                if e is not None:
+                    ctx.add("name", k, e)
+    # known first names (+ the surname after them)
+    for i, t in enumerate(toks):
+        if i in ctx.taken or not t.cap or t.w not in lx.FIRST_NAMES or t.num is not None:
+            continue
+        if t.letter is not None and i + 1 < len(toks) and toks[i + 1].letter is not None:
+            continue  # "Otto, Paula, ..." is spelling
+        e = i
+        if not t.comma and not t.end and i + 1 < len(toks) and i + 1 not in ctx.taken:
+            n = toks[i + 1]
+            if n.cap and n.num is None and n.w not in lx.NOT_NAMES and not _is_breaker(n, ctx.lang) \
+                    and re.fullmatch(r"[\w'\-]+", n.w) and n.w not in lx.TITLES:
+                e = i + 1
+        ctx.add("name", i, e, self_name=i < 12)
+
+
+_CUE_WORDS = frozenset(p for per in lx.CUES.values() for ps in per.values() for p in ps if " " not in p) | {
+    "ok", "okay", "tv", "pc", "usb", "wlan", "lan", "dsl", "ec", "gmbh", "ag", "uk", "usa", "eu", "it", "dhl", "ups"}
+
+
+def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
+    """Letters spoken one by one ("B E C K E R", "B wie Berta", "J-O-H-N") and what follows a
+    spelling cue ("das schreibt man ...", "spelled ...")."""
+    toks = ctx.toks
+    lang = ctx.lang
+    name_ends = [c.last for c in ctx.cands if c.kind == "name"]
+
+    def near_name(i: int) -> bool:
+        return any(0 <= i - e <= 14 for e in name_ends)
+
+    spell_ends = [j for i0 in range(len(toks)) for ph in lx.SPELL_CUES.get(lang, lx.SPELL_CUES["en"])
+                  for j in [_match_phrase(toks, i0, ph, "en")] if j is not None]
+
+    def isolated(k: int) -> bool:
+        """A short pseudo-word said on its own ("ha... O... F...", "zäh, ha, eh,"): a spelled letter
+        as the recogniser writes it, right after a spelling cue or a name."""
+        t = toks[k]
+        return (len(t.w) <= 3 and t.w.isalpha() and (t.comma or t.end or t.raw.endswith("..."))
+                and (near_name(k) or any(0 <= k - e <= 12 for e in spell_ends)))
+
+    i = 0
+    while i < len(toks):
+        if i in ctx.taken:
+            i += 1
+            continue
+        k = i
+        letters = 0
+        while k < len(toks) and k not in ctx.taken:
+            t = toks[k]
+            if t.letter is not None or (lx.LETTER_NAMES.get(t.w) and letters) or isolated(k) \
+                    or _CAPS_TOKEN.fullmatch(t.raw.strip(",.;")) and t.w not in lx.NOT_NAMES and t.w not in _CUE_WORDS:
+                letters += 1
+            elif t.w == "wie" and k + 1 < len(toks) and letters:
+                pass  # "B wie Berta"
+            elif t.w in ("-", "") or t.w in FILLERS:
+                pass
+            else:
+                break
+            if t.end and not (k + 1 < len(toks) and isolated(k + 1)):
+                k += 1
+                break
+            k += 1
+        if letters >= 3 or letters >= 2 and near_name(i) or letters >= 1 and any(
+                _CAPS_TOKEN.fullmatch(toks[m].raw.strip(",.;")) for m in range(i, k)) and near_name(i):
+            has_digits = any(toks[m].num is not None for m in range(i, k))
+            ctx.add("number" if has_digits and not near_name(i) else "name", i, k - 1)
+            i = k
+        else:
+            i += 1
+    # spelling cues: the rest of the clause is the spelled name
+    strong = ("schreibt man", "schreibt sich", "buchstabiert", "buchstabiere", "spelled", "spelt", "spell", "as in")
+    for i in range(len(toks)):
+        for phrase in lx.SPELL_CUES.get(lang, lx.SPELL_CUES["en"]):
+            j = _match_phrase(toks, i, phrase, "en")
+            if j is None or toks[j].end:
+                continue
+            if phrase not in strong and not near_name(i):
+                continue
+            v = j + 1
+            while v < len(toks) and toks[v].w in ("man", "mein", "sich", "es", "it", "is", "as", "mit", ":", "so",
+                                                  "spelled", "spelt", "spell", "buchstabiert", "geschrieben",
+                                                  "schreibt", "wird", "like", "this"):
+                v += 1
+            e = None
+            for k in range(v, min(len(toks), v + 10)):
+                if k in ctx.taken or _is_breaker(toks[k], lang):
+                    break
+                e = k
+                if toks[k].end:
+                    break
+            if e is not None and e >= v and ctx.free(v, e):
+                ctx.add("name", v, e)
+            break
+
+
+def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
+    """Overlapping detections become one span of the most specific type."""
+    order = {k: n for n, k in enumerate(KINDS)}
+    out: list[_Cand] = []
+    for c in sorted(cands, key=lambda c: (c.first, c.last)):
+        if out and c.first <= out[-1].last:
+            prev = out[-1]
+            kind = prev.kind if order[prev.kind] <= order[c.kind] else c.kind
+            out[-1] = _Cand(kind, prev.first, max(prev.last, c.last), prev.self_name and c.self_name
+                            if prev.kind == c.kind == "name" else (prev.self_name if kind == prev.kind else c.self_name))
+        else:
+            out.append(c)
+    return out
+
+
+def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | None = None) -> tuple[PiiSpan, ...]:
+    """Personal data in the words of one party.
+
+    Parameters
+    ----------
+    words : sequence of Word
+        One party's words in time order (as the recogniser wrote them).
+    language : str
+        "de" or "en" (ISO 639-1; other languages use the English cue words and both number
+        lexicons).
+    config : PrivacyConfig, optional
+        Thresholds (``min_digits``, ``min_digits_cued``).
+
+    Returns
+    -------
+    tuple of PiiSpan
+        Non-overlapping, in word order; indices refer to ``words``; times in s.
+    """
+    cfg = config or PrivacyConfig()
+    lang = "de" if language.lower().startswith("de") else "en" if language.lower().startswith("en") else language.lower()
+    if not words:
+        return ()
+    ctx = _Ctx(_tokens(words, lang if lang in ("de", "en") else "any"), lang if lang in ("de", "en") else "en", cfg)
+    cues = _cues(ctx)
+    _emails(ctx)
+    _dates(ctx, cues)
+    _addresses(ctx, cues)
+    _cue_windows(ctx, cues)
+    _names(ctx)
+    _number_runs(ctx)
+    _spelled(ctx, [])
+    spans = []
+    for c in _resolve(ctx.cands):
+        ws = words[c.first:c.last + 1]
+        spans.append(PiiSpan(c.kind, c.first, c.last, float(ws[0].start_s), float(ws[-1].end_s),
+                             " ".join(w.text.strip() for w in ws), c.self_name, ws[0].speaker))
+    return tuple(spans)
+
+
+# ------------------------------------------------------------------------------ redaction
+
+_TRAIL = re.compile(r"[,.;:!?…\"'”)]+$")
+
+
+def redact_words(words: Sequence[Word], spans: Sequence[PiiSpan], *, language: str) -> tuple[Word, ...]:
+    """``words`` with each span's words replaced by one placeholder word.
+
+    The placeholder word spans the span's time (start of its first word to end of its last),
+    keeps the speaker, the lowest word probability of the span, and the punctuation that ended
+    the span's last word ("Becker," -> "[NAME],"). Spans must index into ``words``.
+    """
+    by_first = {s.first_word: s for s in spans}
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        s = by_first.get(i)
+        if s is None:
+            out.append(words[i])
+            i += 1
+            continue
+        ws = words[s.first_word:s.last_word + 1]
+        m = _TRAIL.search(ws[-1].text.strip())
+        text = s.placeholder(language) + (m.group(0) if m else "")
+        out.append(Word(ws[0].speaker, text, ws[0].start_s, ws[-1].end_s, min(w.probability for w in ws)))
+        i = s.last_word + 1
+    return tuple(out)
+
+
+def filter_mode(spans: Sequence[PiiSpan], *, mode: str, agent_names: Sequence[str] = ()) -> tuple[PiiSpan, ...]:
+    """The spans to redact under a ``privacy.redact`` mode.
+
+    ``"off"``: none. ``"all"``: every span. ``"caller"``: every span except the agent's own name —
+    names the agent introduced themselves with (``self_name`` spans of the agent) and any other
+    name span (either party's: "Danke, Frau Müller") made only of those words or of
+    ``agent_names`` (e.g. the agent's name from the manifest).
+    """
+    if mode not in REDACT_MODES:
+        raise ValueError(f"unknown privacy.redact mode {mode!r}; use one of {', '.join(REDACT_MODES)}")
+    if mode == "off":
+        return ()
+    if mode == "all":
+        return tuple(spans)
+    own = {strip_word(p) for n in agent_names for p in re.split(r"[\s_.]+", n) if strip_word(p)}
+    for s in spans:
+        if s.kind == "name" and s.speaker == "agent" and s.self_name:
+            own.update(strip_word(p) for p in s.text.split() if strip_word(p))
+    keep = []
+    for s in spans:
+        if s.kind == "name":
+            parts = [strip_word(p) for p in s.text.split() if strip_word(p)]
+            if s.speaker == "agent" and s.self_name or parts and all(p in own for p in parts):
+                continue
+        keep.append(s)
+    return tuple(keep)
+
+
+def detect_call(words: Sequence[Word], *, language: str, mode: str = "caller", agent_names: Sequence[str] = (),
+                config: PrivacyConfig | None = None) -> tuple[PiiSpan, ...]:
+    """The spans to redact in a whole call (both parties' words, in time order).
+
+    Each party's words are read on their own (:func:`detect_pii`); the returned spans index into
+    ``words`` (the whole list) and are filtered by ``mode`` (:func:`filter_mode`).
+    """
+    out: list[PiiSpan] = []
+    for party in ("agent", "caller"):
+        idx = [i for i, w in enumerate(words) if w.speaker == party]
+        if not idx:
+            continue
+        for s in detect_pii([words[i] for i in idx], language=language, config=config):
+            out.append(PiiSpan(s.kind, idx[s.first_word], idx[s.last_word], s.start_s, s.end_s, s.text,
+                               s.self_name, party))
+    # spans of one party may interleave with the other's words in the full list; they stay per party
+    out.sort(key=lambda s: (s.start_s, s.first_word))
+    return filter_mode(out, mode=mode, agent_names=agent_names)
+
+
+def redact_call_words(words: Sequence[Word], spans: Sequence[PiiSpan], *, language: str) -> tuple[Word, ...]:
+    """The whole call's words with the spans of :func:`detect_call` replaced (per party, so that
+    the other party's words inside a span's time stay as they are)."""
+    out: list[Word] = []
+    for party in ("agent", "caller"):
+        idx = [i for i, w in enumerate(words) if w.speaker == party]
+        pos = {i: n for n, i in enumerate(idx)}
+        local = [PiiSpan(s.kind, pos[s.first_word], pos[s.last_word], s.start_s, s.end_s, s.text, s.self_name,
+                         s.speaker) for s in spans if s.speaker == party and s.first_word in pos and s.last_word in pos]
+        out.extend(redact_words([words[i] for i in idx], local, language=language))
+    out.sort(key=lambda w: (w.start_s, w.end_s))
+    return tuple(out)
+
+
+_TEXT_TOKEN = re.compile(r"\S+")
+
+
+def redact_text(text: str, *, language: str, keep_names: Sequence[str] = (), config: PrivacyConfig | None = None,
+                mode: str = "caller") -> str:
+    """Free text (a quote, a turn's text, a note) with its personal data replaced by placeholders.
+
+    ``keep_names``: names that stay under ``mode="caller"`` (the agent's own name);
+    ``mode="all"`` replaces them too, ``"off"`` returns the text unchanged. Text that is already
+    redacted stays as it is (placeholders are not PII).
+    """
+    if mode == "off" or not text:
+        return text
+    matches = list(_TEXT_TOKEN.finditer(text))
+    words = [Word("caller", m.group(0), float(n), float(n) + 0.5, 1.0) for n, m in enumerate(matches)]
+    spans = detect_pii(words, language=language, config=config)
+    if mode == "caller" and keep_names:
+        spans = filter_mode(spans, mode="caller", agent_names=keep_names)
+    elif mode not in REDACT_MODES:
+        raise ValueError(f"unknown privacy.redact mode {mode!r}; use one of {', '.join(REDACT_MODES)}")
+    out = []
+    pos = 0
+    for s in spans:
+        a = matches[s.first_word].start()
+        last = matches[s.last_word]
+        m = _TRAIL.search(last.group(0))
+        b = last.end() - (len(m.group(0)) if m else 0)
+        lead = re.match(r"[\"'„“(]+", matches[s.first_word].group(0))
+        if lead:
+            a += len(lead.group(0))
+        out.append(text[pos:a])
+        out.append(s.placeholder(language))
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
