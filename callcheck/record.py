@@ -32,7 +32,7 @@ from callcheck.types import Overlap, Turn, Word
 
 __all__ = [
     "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "Speaker",
-    "count", "load_batch", "load_judgement", "load_record", "num", "parse_record",
+    "count", "judgement_path", "load_batch", "load_judgement", "load_record", "num", "parse_record", "record_paths",
 ]
 
 CALLS_DIR = "calls"
@@ -394,6 +394,31 @@ def load_judgement(path: Path) -> dict[str, Any]:
     return data
 
 
+def record_paths(out_dir: Path) -> list[Path]:
+    """``out_dir/calls/*.json`` sorted by name (temporary files of killed writes are not records).
+
+    Raises
+    ------
+    RecordError
+        ``out_dir`` has no ``calls/`` folder.
+    """
+    out_dir = Path(out_dir)
+    folder = out_dir / CALLS_DIR
+    if not folder.is_dir():
+        raise RecordError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+
+
+def duplicate_reason(path: Path, call_id: str, first: Path) -> str:
+    """The one-line reason a second record with the same call id is skipped."""
+    return (f"{path}: call_id {call_id!r} is already used by {Path(first).name}; "
+            "give each call its own id (the manifest's call_id column)")
+
+
+def judgement_path(out_dir: Path, call_id: str) -> Path:
+    return Path(out_dir) / JUDGEMENTS_DIR / f"{call_id}.json"
+
+
 def load_batch(out_dir: Path, *, judgements: bool = True) -> tuple[list[CallRecord], list[str]]:
     """Every valid record of ``out_dir/calls/`` (sorted by file name) and one line per file skipped.
 
@@ -406,26 +431,21 @@ def load_batch(out_dir: Path, *, judgements: bool = True) -> tuple[list[CallReco
     RecordError
         ``out_dir`` has no ``calls/`` folder.
     """
-    out_dir = Path(out_dir)
-    folder = out_dir / CALLS_DIR
-    if not folder.is_dir():
-        raise RecordError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
     records: list[CallRecord] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
-    for p in sorted(folder.glob("*.json")):
+    for p in record_paths(out_dir):
         try:
             rec = load_record(p)
         except RecordError as exc:
             skipped.append(str(exc))
             continue
         if rec.call_id in seen:
-            skipped.append(f"{p}: call_id {rec.call_id!r} is already used by {seen[rec.call_id].name}; "
-                           "give each call its own id (the manifest's call_id column)")
+            skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
             continue
         seen[rec.call_id] = p
         if judgements:
-            jp = out_dir / JUDGEMENTS_DIR / f"{rec.call_id}.json"
+            jp = judgement_path(out_dir, rec.call_id)
             if jp.is_file():
                 try:
                     j = load_judgement(jp)

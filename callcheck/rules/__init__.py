@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
+from scipy.stats import median_abs_deviation
 
 from callcheck.config import RulesConfig
 from callcheck.record import CallRecord
@@ -32,8 +33,8 @@ from callcheck.rules.strengths import Promise, Strength, find_promises, find_str
 from callcheck.types import Finding
 
 __all__ = [
-    "RULES", "RULE_IDS", "Baselines", "RuleInfo", "RulesResult", "build_baselines", "evaluate_call",
-    "finding_to_json", "list_rules", "load_article", "moment_id", "BASELINE_MEASURES",
+    "RULES", "RULE_IDS", "Baselines", "History", "RuleInfo", "RulesResult", "baseline_values", "baselines_from_values",
+    "build_baselines", "evaluate_call", "finding_to_json", "list_rules", "load_article", "moment_id", "BASELINE_MEASURES",
 ]
 
 RULES = (m1_toneless, m2_indifferent, m3_impatient, m4_greeting, m5_rushed, m6_unclear, m7_too_fast, m8_know_it_all)
@@ -99,6 +100,10 @@ class RulesResult:
 
 
 # --- baselines -------------------------------------------------------------------------------------
+#: Leave-one-out statistics are computed in blocks of at most this many values (memory bound).
+_LOO_BLOCK_VALUES = 2_000_000
+
+
 @dataclass(frozen=True)
 class History:
     """One agent's values of one measure, in call order, with the calls they come from."""
@@ -117,6 +122,35 @@ class History:
         """The values without ``call_id``'s (the call is never part of its own baseline)."""
         drop = self._positions.get(call_id) if call_id is not None else None
         return self.values if not drop else np.delete(self.values, drop)
+
+    @cached_property
+    def _leave_one_out(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per position: median and scaled MAD of all *other* values (for every call at once:
+        ``numpy.median`` and ``scipy.stats.median_abs_deviation`` along rows, block by block)."""
+        k = len(self.values)
+        med, mad = np.full(k, np.nan), np.full(k, np.nan)
+        if k < 2:
+            return med, mad
+        rows = max(1, _LOO_BLOCK_VALUES // k)
+        for r0 in range(0, k, rows):
+            r1 = min(k, r0 + rows)
+            keep = np.ones((r1 - r0, k), dtype=bool)
+            keep[np.arange(r1 - r0), np.arange(r0, r1)] = False
+            others = np.broadcast_to(self.values, (r1 - r0, k))[keep].reshape(r1 - r0, k - 1)
+            med[r0:r1] = np.median(others, axis=1)
+            mad[r0:r1] = median_abs_deviation(others, axis=1, scale="normal")
+        return med, mad
+
+    def stats_without(self, call_id: str | None) -> tuple[int, float, float]:
+        """``(n, median, scaled MAD)`` of the values without ``call_id``'s (n may be 0: NaNs then)."""
+        drop = self._positions.get(call_id) if call_id is not None else None
+        if drop is not None and len(drop) == 1:
+            med, mad = self._leave_one_out
+            return len(self.values) - 1, float(med[drop[0]]), float(mad[drop[0]])
+        vals = self.without(call_id)
+        if not len(vals):
+            return 0, float("nan"), float("nan")
+        return len(vals), float(np.median(vals)), float(median_abs_deviation(vals, scale="normal"))
 
 
 @dataclass(frozen=True)
@@ -152,22 +186,31 @@ class Baselines:
         h = self.agents.get(agent, {}).get(measure) if agent is not None else None
         return np.empty(0) if h is None else h.without(exclude_call)
 
+    def agent_stats(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> tuple[int, float, float]:
+        """``(n, median, scaled MAD)`` of the agent's other calls' values of ``measure`` (n = 0: none)."""
+        h = self.agents.get(agent, {}).get(measure) if agent is not None else None
+        return (0, float("nan"), float("nan")) if h is None else h.stats_without(exclude_call)
+
     def agent_calls(self, agent: str | None) -> int:
         if agent is None or agent not in self.agents:
             return 0
         return max((len(h.call_ids) for h in self.agents[agent].values()), default=0)
 
 
-def build_baselines(calls: Sequence[CallRecord | Mapping[str, Any]], *, config: RulesConfig) -> Baselines:
-    """Collect every call's baseline measures into team distributions and per-agent histories (one pass)."""
+def baseline_values(rec: CallRecord) -> dict[str, float | None]:
+    """The call's values of :data:`BASELINE_MEASURES` (None where not measured)."""
+    return {name: get(rec) for name, get in BASELINE_MEASURES.items()}
+
+
+def baselines_from_values(rows: Iterable[tuple[str, str | None, Mapping[str, float | None]]]) -> Baselines:
+    """:class:`Baselines` from ``(call_id, agent, baseline_values)`` per call, in one pass."""
     team: dict[str, list[float]] = {m: [] for m in BASELINE_MEASURES}
     agents: dict[str, dict[str, tuple[list[str], list[float]]]] = {}
-    for i, call in enumerate(calls):
-        rec = call if isinstance(call, CallRecord) else CallRecord(call)
-        cid = str(rec.raw.get("call_id") or f"#{i}")
-        agent = rec.agent
-        for name, get in BASELINE_MEASURES.items():
-            v = get(rec)
+    n = 0
+    for cid, agent, values in rows:
+        n += 1
+        for name in BASELINE_MEASURES:
+            v = values.get(name)
             if v is None:
                 continue
             team[name].append(v)
@@ -178,8 +221,14 @@ def build_baselines(calls: Sequence[CallRecord | Mapping[str, Any]], *, config: 
     return Baselines(
         team={k: np.sort(np.asarray(v, dtype=float)) for k, v in team.items()},
         agents={a: {k: History(tuple(ids), np.asarray(vals, dtype=float)) for k, (ids, vals) in d.items()} for a, d in agents.items()},
-        n_calls=len(calls),
+        n_calls=n,
     )
+
+
+def build_baselines(calls: Sequence[CallRecord | Mapping[str, Any]], *, config: RulesConfig) -> Baselines:
+    """Collect every call's baseline measures into team distributions and per-agent histories (one pass)."""
+    recs = [c if isinstance(c, CallRecord) else CallRecord(c) for c in calls]
+    return baselines_from_values((str(r.raw.get("call_id") or f"#{i}"), r.agent, baseline_values(r)) for i, r in enumerate(recs))
 
 
 def evaluate_call(call: CallRecord | Mapping[str, Any], *, config: RulesConfig, baselines: Baselines | None = None) -> RulesResult:

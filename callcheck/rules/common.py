@@ -16,7 +16,6 @@ from importlib import resources
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.stats import median_abs_deviation
 
 from callcheck.config import RulesConfig
 from callcheck.errors import ConfigError
@@ -103,31 +102,41 @@ def turn_words(rec: CallRecord, turn: Turn) -> tuple[Word, ...]:
     return rec.words_between(turn.speaker, turn.start_s - WORD_MARGIN_S, turn.end_s + WORD_MARGIN_S)
 
 
-def find_phrases(rec: CallRecord, speaker: str, kind: str, patterns: Sequence[re.Pattern[str]]) -> list[PhraseHit]:
+def _matchable(rec: CallRecord, turn: Turn) -> tuple[tuple[Word, ...], str, list[tuple[int, int, int]]]:
+    """A turn's words, its normalised text and each word's ``(start, end, index)`` in that text."""
+    words = turn_words(rec, turn)
+    if not words:
+        return words, normalise(turn.text), []
+    pieces, offsets, pos = [], [], 0
+    for i, w in enumerate(words):
+        nw = normalise(w.text)
+        if not nw:
+            continue
+        offsets.append((pos, pos + len(nw), i))
+        pieces.append(nw)
+        pos += len(nw) + 1
+    return words, " ".join(pieces), offsets
+
+
+def find_phrases(rec: CallRecord, speaker: str, kind: str, patterns: Sequence[re.Pattern[str]],
+                 cache: dict[Any, Any] | None = None) -> list[PhraseHit]:
     """Every match of ``patterns`` in ``speaker``'s turns, timed by the words when they are present.
 
     A turn's normalised text is matched; a match is timed from the call's ``words`` of that turn
     (word-level), or by the turn itself when words are absent. Overlapping matches of several
-    patterns at the same place count once.
+    patterns at the same place count once. ``cache`` (one per call) keeps the normalised turns
+    between phrase kinds.
     """
     hits: list[PhraseHit] = []
     if not patterns:
         return hits
-    for turn in rec.turns_of(speaker):
+    cache = {} if cache is None else cache
+    for n, turn in enumerate(rec.turns_of(speaker)):
+        key = ("turn-text", speaker, n)
+        if key not in cache:
+            cache[key] = _matchable(rec, turn)
+        words, text, offsets = cache[key]
         t_start, t_end = turn.start_s, turn.end_s
-        words = turn_words(rec, turn)
-        if words:
-            norm_words = [normalise(w.text) for w in words]
-            pieces, offsets, pos = [], [], 0
-            for i, nw in enumerate(norm_words):
-                if not nw:
-                    continue
-                offsets.append((pos, pos + len(nw), i))
-                pieces.append(nw)
-                pos += len(nw) + 1
-            text = " ".join(pieces)
-        else:
-            text, offsets = normalise(turn.text), []
         taken: list[tuple[int, int]] = []
         for pat in patterns:
             for m in pat.finditer(text):
@@ -253,17 +262,11 @@ class Comparison:
         return d
 
 
-def own_threshold(own: Sequence[float], *, sign: float, config: RulesConfig) -> tuple[float, float]:
-    """The own-history threshold and median: median ± max(k · scaled MAD, frac · |median|).
-
-    The MAD is scaled to the SD of a normal distribution (``scipy.stats.median_abs_deviation``
-    with ``scale="normal"``, the factor 1.4826).
-    """
-    arr = np.asarray(own, dtype=float)
-    med = float(np.median(arr))
-    mad = float(median_abs_deviation(arr, scale="normal"))
+def own_threshold(med: float, mad: float, *, sign: float, config: RulesConfig) -> float:
+    """The own-history threshold: median ± max(k · MAD, frac · |median|), ``mad`` scaled to the SD of
+    a normal distribution (``scipy.stats.median_abs_deviation(scale="normal")``, factor 1.4826)."""
     delta = max(config.agent_mad_k * mad, config.agent_min_delta_frac * abs(med), 1e-9)
-    return med + sign * delta, med
+    return med + sign * delta
 
 
 def compare(
@@ -288,10 +291,10 @@ def compare(
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
         thr = bl.team_percentile(measure, q)
         out.append(Comparison("team", thr, sign * (value - thr) > 0, n=n_team, reference=thr))
-    own = bl.agent_values(ctx.agent, measure, exclude_call=ctx.call_id)
-    if len(own) >= cfg.agent_min_calls:
-        thr, med = own_threshold(own, sign=sign, config=cfg)
-        out.append(Comparison("agent", thr, sign * (value - thr) > 0, n=len(own), reference=med))
+    n_own, med, mad = bl.agent_stats(ctx.agent, measure, exclude_call=ctx.call_id)
+    if n_own >= cfg.agent_min_calls:
+        thr = own_threshold(med, mad, sign=sign, config=cfg)
+        out.append(Comparison("agent", thr, sign * (value - thr) > 0, n=n_own, reference=med))
     return out
 
 
@@ -319,7 +322,7 @@ class RuleContext:
     def hits(self, rec: CallRecord, speaker: str, kind: str) -> list[PhraseHit]:
         key = f"{speaker}:{kind}"
         if key not in self.cache:
-            self.cache[key] = find_phrases(rec, speaker, kind, self.phrases.get(kind))
+            self.cache[key] = find_phrases(rec, speaker, kind, self.phrases.get(kind), self.cache)
         return self.cache[key]
 
 

@@ -76,7 +76,7 @@ def find_promises(rec: CallRecord, ctx: RuleContext) -> list[Promise]:
     out: list[Promise] = []
     seen: set[tuple[float, str]] = set()
     for kind, pats in ctx.phrases.promises.items():
-        for h in find_phrases(rec, "agent", kind, pats):
+        for h in find_phrases(rec, "agent", kind, pats, ctx.cache):
             key = (round(h.start_s, 2), h.turn_text)
             if key in seen:
                 continue
