@@ -97,6 +97,19 @@ def test_markdown_focus_points_with_moments(rendered):
     assert "Asked questions" in en and "I'll send you" in en  # strengths and the promise ledger
 
 
+def test_moments_carry_their_finding_ids(rendered):
+    """Each moment, strength example and promise on an agent page is anchored by its stable id
+    (``agents/<agent>.html#<finding id>``), the judgement's."""
+    out, _ = rendered
+    html = (out / "agents" / "Bernadette.html").read_text(encoding="utf-8")
+    ids = [f["id"] for c in ("bern-0", "bern-2") for f in load_judgement(out / "judgements" / f"{c}.json")["findings"]]
+    assert ids and all(i.startswith(("bern-0.M3_IMPATIENT.", "bern-2.M3_IMPATIENT.")) for i in ids)
+    for i in ids:
+        assert html.count(f'id="{i}"') == 1, i
+    promise = load_judgement(out / "judgements" / "bern-0.json")["promises"][0]["id"]
+    assert f'<tr id="{promise}">' in html
+
+
 def test_forced_language(tmp_path):
     out = tmp_path / "o"
     team(out)

@@ -480,22 +480,23 @@ def test_good_practice_sample_strengths():
 @pytest.mark.slow
 @pytest.mark.skipif(not SAMPLE_TRUTHS, reason="samples/ not generated")
 def test_samples_end_to_end_yield_exactly_their_intended_findings(tmp_path):
-    """The real pipeline (ASR, turns, voice measures) + rules with baselines, then the samples' truth."""
+    """The real pipeline (ASR, turns, voice measures) + rules with baselines (the judgement step),
+    then the samples' truth."""
     import subprocess
     import sys
 
     from callcheck.config import Config
-    from callcheck.report import render_reports
+    from callcheck.judge import judge_batch
+    from callcheck.record import load_judgement
 
     out = tmp_path / "out"
     res = subprocess.run([sys.executable, "-m", "callcheck", "analyze", str(SAMPLES), "--out", str(out), "--workers", "1"],
                          capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stderr[-2000:]
-    render_reports(out, config=Config())
+    judge_batch(out, config=Config())
     for truth_path in SAMPLE_TRUTHS:
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        call = json.loads((out / "calls" / f"{truth['call_id']}.json").read_text(encoding="utf-8"))
-        got = call["findings"]
+        got = load_judgement(out / "judgements" / f"{truth['call_id']}.json")["findings"]
         intended = truth["intended_findings"]
         assert {f["mistake"] for f in got} == {i["mistake"] for i in intended}, (truth["call_id"], [f["message"] for f in got])
         for f in got:  # every finding at an intended moment (an intended moment may be lost to ASR errors:
