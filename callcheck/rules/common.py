@@ -19,7 +19,7 @@ import numpy as np
 
 from callcheck.config import RulesConfig
 from callcheck.errors import ConfigError
-from callcheck.record import CallRecord, num
+from callcheck.record import CallRecord
 from callcheck.text import normalise_text
 from callcheck.types import Overlap, Turn, Word
 
