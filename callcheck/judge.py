@@ -150,12 +150,18 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     set_hash = baseline_set_sha256(rows, config=rules)
     # pass 2: judge each call, write what changed
     written = unchanged = 0
+    judged: set[str] = set()
     for e in entries:
-        raw = e.path.read_bytes()
-        if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
-            rec = CallRecord(json.loads(raw.decode("utf-8")), None, e.path, e.sha256)
-        else:  # re-analysed in between: read it again (its own values, the batch's baselines)
-            rec = load_record(e.path)
+        try:
+            raw = e.path.read_bytes()
+            if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
+                rec = CallRecord(json.loads(raw.decode("utf-8")), None, e.path, e.sha256)
+            else:  # re-analysed in between: read it again (its own values, the batch's baselines)
+                rec = load_record(e.path)
+        except (OSError, RecordError) as exc:  # removed or broken while judging
+            skipped.append(str(exc) if isinstance(exc, RecordError) else f"{e.path}: gone while judging; run `callcheck report` again")
+            continue
+        judged.add(e.call_id)
         judgement = judge_record(rec, baselines, config=rules, baseline_set_sha256=set_hash)
         validate_judgement(judgement)
         text = dumps(judgement)
@@ -169,11 +175,11 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     removed = 0
     folder = out_dir / JUDGEMENTS_DIR
     if folder.is_dir():
-        keep = {e.call_id for e in entries}
+        keep = judged
         for p in folder.iterdir():
             if p.name.startswith(".") and p.name.endswith(".tmp"):
                 p.unlink(missing_ok=True)
             elif p.suffix == ".json" and p.stem not in keep:
                 p.unlink(missing_ok=True)
                 removed += 1
-    return JudgeSummary(len(entries), written, unchanged, removed, tuple(skipped), set_hash, time.perf_counter() - t0)
+    return JudgeSummary(len(judged), written, unchanged, removed, tuple(skipped), set_hash, time.perf_counter() - t0)

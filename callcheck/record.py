@@ -32,7 +32,8 @@ from callcheck.types import Overlap, Turn, Word
 
 __all__ = [
     "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "Speaker",
-    "count", "judgement_path", "load_batch", "load_judgement", "load_record", "num", "parse_record", "record_paths",
+    "attach_judgement", "count", "judgement_path", "load_batch", "load_call", "load_judgement", "load_record", "num",
+    "parse_record", "record_paths",
 ]
 
 CALLS_DIR = "calls"
@@ -444,14 +445,33 @@ def load_batch(out_dir: Path, *, judgements: bool = True) -> tuple[list[CallReco
             skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
             continue
         seen[rec.call_id] = p
-        if judgements:
-            jp = judgement_path(out_dir, rec.call_id)
-            if jp.is_file():
-                try:
-                    j = load_judgement(jp)
-                except RecordError:
-                    j = None
-                if j is not None and j.get("record_sha256") == rec.sha256 and j.get("call_id") == rec.call_id:
-                    rec = rec.with_judgement(j)
-        records.append(rec)
+        records.append(attach_judgement(out_dir, rec) if judgements else rec)
     return records, skipped
+
+
+def attach_judgement(out_dir: Path, rec: CallRecord) -> CallRecord:
+    """``rec`` with ``judgements/<call_id>.json`` attached when that file is valid and was made from
+    exactly this record (its ``record_sha256``); else ``rec`` unchanged (unjudged)."""
+    jp = judgement_path(out_dir, rec.call_id)
+    if not jp.is_file():
+        return rec
+    try:
+        j = load_judgement(jp)
+    except RecordError:
+        return rec
+    if j.get("record_sha256") == rec.sha256 and j.get("call_id") == rec.call_id:
+        return rec.with_judgement(j)
+    return rec
+
+
+def load_call(out_dir: Path, call_id: str) -> CallRecord:
+    """One call of ``out_dir`` by id: its validated record with its current judgement, if any.
+
+    Raises
+    ------
+    RecordError
+        No such call (or an id that is not ``[A-Za-z0-9._-]+``), or the record is unreadable.
+    """
+    if not call_id or not all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in call_id) or call_id in (".", ".."):
+        raise RecordError(f"{call_id!r}: not a call id (letters, digits, . _ - only)")
+    return attach_judgement(out_dir, load_record(Path(out_dir) / CALLS_DIR / f"{call_id}.json"))

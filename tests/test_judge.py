@@ -122,6 +122,12 @@ def test_load_batch_attaches_only_current_judgements(tmp_path):
     recs, _ = load_batch(tmp_path)
     flat = next(r for r in recs if r.call_id == "flat")
     assert not flat.judged and flat.findings == ()
+    from callcheck.record import RecordError, load_call
+    assert load_call(tmp_path, "barge").judged and not load_call(tmp_path, "flat").judged
+    with pytest.raises(RecordError, match=r"^'\.\./x': not a call id"):
+        load_call(tmp_path, "../x")
+    with pytest.raises(RecordError, match=r"nope\.json: call record not found$"):
+        load_call(tmp_path, "nope")
     # a second record with the same call id is skipped, named
     shutil.copy(tmp_path / "calls" / "flat.json", tmp_path / "calls" / "zz-copy.json")
     recs, skipped = load_batch(tmp_path)
