@@ -1,15 +1,15 @@
-"""Benchmark: render the reports for 200 fixture calls of 20 agents from cached JSONs.
+"""Benchmark: judge and render 200 fixture calls of 20 agents from their records.
 
     python benchmarks/bench_report.py [--calls 200] [--agents 20] [--keep DIR]
 
-Prints the time of the first render (re-evaluates every call with baselines and rewrites the call
-JSONs) and of a second render (nothing to rewrite). No audio: snippets are skipped (sources absent).
+Prints the time of the first judgement (every call compared with the team and its agent's own
+calls, judgements/ written), of a second one (nothing changed, nothing written) and of rendering
+the pages. No audio: snippets are skipped (sources absent).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -18,10 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from callfactory import GOOD_DE, GOOD_EN, T, insert_turns, make_call, replace_turn  # noqa: E402
+from callfactory import GOOD_DE, GOOD_EN, T, analysed, insert_turns, make_call, replace_turn  # noqa: E402
 
 from callcheck.config import Config  # noqa: E402
+from callcheck.judge import judge_batch  # noqa: E402
 from callcheck.report import render_reports  # noqa: E402
+from callcheck.result import write_record  # noqa: E402
 
 
 def fixture_calls(n_calls: int, n_agents: int, seed: int = 7) -> list[dict]:
@@ -52,17 +54,18 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="write the output folder here instead of a temp folder")
     a = ap.parse_args()
     out = a.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
-    (out / "calls").mkdir(parents=True, exist_ok=True)
     for c in fixture_calls(a.calls, a.agents):
-        (out / "calls" / f"{c['call_id']}.json").write_text(json.dumps(c, ensure_ascii=False), encoding="utf-8")
+        write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
     cfg = Config()
     t0 = time.perf_counter()
-    s1 = render_reports(out, config=cfg)
+    j1 = judge_batch(out, config=cfg)
     t1 = time.perf_counter()
-    s2 = render_reports(out, config=cfg)
+    j2 = judge_batch(out, config=cfg)
     t2 = time.perf_counter()
-    print(f"{s1.calls} calls, {s1.agents} agents: first render {t1 - t0:.2f} s ({s1.rewritten_calls} call JSONs rewritten), "
-          f"second render {t2 - t1:.2f} s ({s2.rewritten_calls} rewritten); output {out}")
+    s = render_reports(out, config=cfg)
+    t3 = time.perf_counter()
+    print(f"{s.calls} calls, {s.agents} agents: first judgement {t1 - t0:.2f} s ({j1.written} written), "
+          f"second {t2 - t1:.2f} s ({j2.written} written, {j2.unchanged} unchanged), render {t3 - t2:.2f} s; output {out}")
 
 
 if __name__ == "__main__":

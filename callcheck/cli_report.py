@@ -19,19 +19,24 @@ def _err(msg: str) -> None:
 
 
 def report_command(out_dir: Path, language: str | None = None, config_path: Path | None = None) -> int:
-    """Re-render ``OUT/agents/*``, ``OUT/index.html`` and ``OUT/team.csv`` from ``OUT/calls/*.json``."""
+    """Judge ``OUT/calls/*.json`` against the team and the agents' own calls (``OUT/judgements/``),
+    then render ``OUT/agents/*``, ``OUT/index.html`` and ``OUT/team.csv``. The records are only read."""
+    from callcheck.judge import judge_batch
     from callcheck.report import render_reports
 
+    out_dir = Path(out_dir)
     try:
         cfg = load_config(config_path)
-        s = render_reports(Path(out_dir), config=cfg, language=language)
+        j = judge_batch(out_dir, config=cfg)
+        s = render_reports(out_dir, config=cfg, language=language)
     except CallcheckError as exc:
         _err(str(exc))
         return 2
     for line in s.skipped:
         _err(line)
-    print(f"{s.calls} calls of {s.agents} agents → {Path(out_dir) / 'index.html'} "
-          f"({s.rewritten_calls} call JSONs updated with baseline-aware findings, {s.seconds:.1f} s)")
+    print(f"judged {j.calls} calls against the team and their agents' own calls: {j.written} judgements written, "
+          f"{j.unchanged} unchanged, {j.removed} removed → {out_dir / 'judgements'} ({j.seconds:.1f} s)")
+    print(f"{s.calls} calls of {s.agents} agents → {out_dir / 'index.html'} ({s.seconds:.1f} s)")
     return 1 if s.skipped else 0
 
 

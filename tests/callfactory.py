@@ -1,16 +1,30 @@
-"""Builds realistic per-call JSONs (contract.md + the agreed optional keys) for rule and report tests.
+"""Builds measured records of the real shape (as ``callcheck analyze`` writes them) for rule and report tests.
 
 Timing is constructed, so the right answer is known: turns follow each other with a given gap (or
 start ``overlap`` seconds before the previous turn ends — a barge-in, recorded in ``overlaps[]``),
 words are spread evenly over their turn, and the voice measures are whatever the test sets.
+Questions come from the pipeline's own question detector on those words. Every record is
+validated against ``callcheck/schema/call.schema.json`` before it is returned, and carries only
+keys the pipeline writes (``tests/test_rules.py`` checks both).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import statistics
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
+
+from callcheck import SCHEMA_VERSION, __version__
+from callcheck.config import Config, RulesConfig, config_to_dict
+from callcheck.measures.conversation import load_lexicon
+from callcheck.measures.questions import detect_questions
+from callcheck.result import validate_call_json
+from callcheck.types import Word
+
+CONTRACT_SPEAKER_KEYS = ("talk_time_s", "talk_share", "speech_rate_wpm", "articulation_rate_sps", "f0_median_hz",
+                         "f0_variation_st", "word_confidence_mean", "monotony")
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,64 @@ DEFAULT_VOICE: dict[str, dict[str, Any]] = {
 }
 
 
+def speaker_entry(**measures: Any) -> dict[str, Any]:
+    """``speakers.<party>``: the contract's measures (None unless given), then the given ones, ``quality``."""
+    entry: dict[str, Any] = {k: None for k in CONTRACT_SPEAKER_KEYS}
+    entry.update(measures)
+    entry.setdefault("quality", [])
+    return entry
+
+
+def questions_of(words: Sequence[Mapping[str, Any]], language: str) -> list[dict[str, Any]]:
+    """``conversation.questions`` as the pipeline finds them in ``words`` (its own detector)."""
+    lex = load_lexicon(language)
+    ws = [Word(w["speaker"], w["text"], w["start_s"], w["end_s"], w["probability"]) for w in words]
+    qs = detect_questions(words=ws, open_starts=lex.open_starts, closed_starts=lex.closed_starts,
+                          max_pause_s=Config().turns.max_pause_in_turn_s)
+    return [q.to_json() for q in qs]
+
+
+def record(*, call_id: str, agent: str | None, language: str, duration_s: float, speakers: Mapping[str, Any],
+           words: list, turns: list, overlaps: list, greeting: Mapping[str, Any] | None, conversation: Mapping[str, Any],
+           date: str | None = None, source: str = "/nonexistent/call.wav", layout: str = "agent-left",
+           separation: Mapping[str, Any] | None = None, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """A schema-valid measured record from its parts, keyed and ordered as ``result.build_call_json``
+    writes it (findings, strengths and promises empty: :func:`analysed` fills them like analyze)."""
+    data = {
+        "schema_version": SCHEMA_VERSION, "callcheck_version": __version__, "call_id": call_id, "agent": agent,
+        "date": date, "file_date": None, "source": source,
+        "input_sha256": hashlib.sha256(call_id.encode()).hexdigest(), "settings_hash": "0" * 16,
+        "analysed_at": "2026-11-30T12:00:00+00:00", "duration_s": round(duration_s, 3), "sample_rate": 16000,
+        "channels": 1 if layout in ("mono", "agent-only") else 2, "codec": "WAV/PCM_16", "layout": layout,
+        "language": language, "language_probability": 1.0,
+        "model": {"name": "scripted", "source": "test", "identity": "scripted"},
+        "separation": None if separation is None else dict(separation), "notes": list(notes),
+        "speakers": dict(speakers), "conversation": dict(conversation), "greeting": None if greeting is None else dict(greeting),
+        "words": words, "turns": turns, "overlaps": overlaps, "findings": [], "strengths": [], "promises": [],
+        "timings_s": {}, "config": config_to_dict(Config()),
+    }
+    validate_call_json(data)
+    return data
+
+
+def analysed(call: Mapping[str, Any], config: RulesConfig | None = None) -> dict[str, Any]:
+    """The record as ``callcheck analyze`` writes it: with the absolute-norm findings, strengths and promises."""
+    from callcheck.rules import evaluate_call
+
+    data = copy.deepcopy(dict(call))
+    data.update(evaluate_call(data, config=config or RulesConfig()).to_json())
+    validate_call_json(data)
+    return data
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else round(a / b, 4)
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 4)
+
+
 def make_call(
     script: Sequence[T] = GOOD_DE,
     *,
@@ -91,10 +163,13 @@ def make_call(
     greeting: dict[str, Any] | None | bool = True,
     rate_over_time: Sequence[tuple[float, float]] | None = None,
     tail_s: float = 1.0,
+    layout: str = "agent-left",
+    separation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A per-call JSON for ``script``. ``voice`` overrides voice measures per party;
+    """A measured record for ``script``. ``voice`` overrides voice measures per party;
     ``rate_over_time`` gives (speech_rate_wpm, articulation_rate_sps) per equal window of the agent's span;
-    ``greeting=True`` makes the first agent turn the greeting, a dict replaces it, None removes it."""
+    ``greeting=True`` makes the first agent turn the greeting, a dict replaces it, None removes it;
+    ``conversation`` overrides keys of the conversation summary."""
     turns, words, overlaps = [], [], []
     prev_end = 0.0
     for i, tu in enumerate(script):
@@ -119,28 +194,37 @@ def make_call(
     words.sort(key=lambda w: w["start_s"])
     overlaps.sort(key=lambda o: o["start_s"])
     duration = prev_end + tail_s
+    questions = questions_of(words, language)
     talk = {p: sum(x["end_s"] - x["start_s"] for x in turns if x["speaker"] == p) for p in ("agent", "caller")}
     total = sum(talk.values()) or 1.0
+    gaps = [{"replier": b["speaker"], "start_s": a["end_s"], "end_s": b["start_s"], "gap_s": round(b["start_s"] - a["end_s"], 3)}
+            for a, b in zip(turns, turns[1:]) if b["speaker"] != a["speaker"]]
     speakers: dict[str, Any] = {}
     for p in ("agent", "caller"):
         if talk[p] == 0:
             continue
         pw = [w for w in words if w["speaker"] == p]
         nw = sum(len(x["text"].split()) for x in turns if x["speaker"] == p)
-        gaps = [b["start_s"] - a["end_s"] for a, b in zip(turns, turns[1:]) if b["speaker"] == p and a["speaker"] != p]
+        pg = [g["gap_s"] for g in gaps if g["replier"] == p]
+        pq = [q for q in questions if q["speaker"] == p]
         sp = {"talk_time_s": round(talk[p], 3), "talk_share": round(talk[p] / total, 4),
               "speech_rate_wpm": round(nw / (talk[p] / 60.0), 1),
               "word_confidence_mean": round(statistics.fmean(w["probability"] for w in pw), 3),
               "low_confidence_word_share": round(sum(w["probability"] < 0.5 for w in pw) / len(pw), 3),
+              "word_count": len(pw),
               "turn_count": sum(1 for x in turns if x["speaker"] == p),
-              "reply_latency_median_s": round(statistics.median(gaps), 3) if gaps else None,
+              "longest_turn_s": round(max(x["end_s"] - x["start_s"] for x in turns if x["speaker"] == p), 3),
+              "reply_latency_median_s": round(statistics.median(pg), 3) if pg else None,
               "backchannels": sum(1 for o in overlaps if o["interrupter"] == p and o["kind"] == "backchannel"),
               "interruptions": sum(1 for o in overlaps if o["interrupter"] == p and o["kind"] == "interruption"),
-              "questions": sum(x["text"].count("?") for x in turns if x["speaker"] == p),
-              "quality": []}
+              "questions": len(pq)}
+        if p == "agent":
+            sp.update(questions_per_min=round(len(pq) / (duration / 60.0), 4),
+                      open_questions=sum(q["kind"] == "open" for q in pq), closed_questions=sum(q["kind"] == "closed" for q in pq))
         sp.update(copy.deepcopy(DEFAULT_VOICE[p]))
         sp.update((voice or {}).get(p, {}))
-        speakers[p] = sp
+        sp["activity"] = [[x["start_s"], x["end_s"]] for x in turns if x["speaker"] == p]
+        speakers[p] = speaker_entry(**sp)
     a_turns = [x for x in turns if x["speaker"] == "agent"]
     if rate_over_time and a_turns:
         a0, a1 = a_turns[0]["start_s"], a_turns[-1]["end_s"]
@@ -153,23 +237,39 @@ def make_call(
         g0 = turns[0]
         g = {"start_s": g0["start_s"], "end_s": g0["end_s"], "duration_s": round(g0["end_s"] - g0["start_s"], 3),
              "word_count": len(g0["text"].split()), "text": g0["text"],
-             "caller_can_speak_s": g0["end_s"], "components": {"company": True, "own_name": True, "offer_help": False},
-             "stock_formulas": []}
+             "components": {"company": True, "own_name": True, "offer_help": False}, "stock_formulas": [],
+             "caller_can_speak_s": g0["end_s"]}
     elif isinstance(greeting, dict):
         g = greeting
     else:
         g = None
-    conv = {"agent_to_caller": {"loudness_db": round(speakers.get("agent", {}).get("loudness_dbfs", 0) - speakers.get("caller", {}).get("loudness_dbfs", 0), 2)} if "caller" in speakers else {},
-            "longest_agent_monologue_s": round(max((x["end_s"] - x["start_s"] for x in a_turns), default=0.0), 3),
-            "interruptions": [dict(o, duration_s=round(o["end_s"] - o["start_s"], 3)) for o in overlaps if o["kind"] == "interruption"],
-            "dead_air": []}
-    conv.update(conversation or {})
-    return {
-        "schema_version": "1", "call_id": call_id, "agent": agent, "source": source, "date": date,
-        "duration_s": round(duration, 3), "language": language, "layout": "agent-left",
-        "speakers": speakers, "words": words, "turns": turns, "overlaps": overlaps, "greeting": g,
-        "conversation": conv, "findings": [],
+    ag, ca = speakers.get("agent", {}), speakers.get("caller")
+    c_turns = [x for x in turns if x["speaker"] == "caller"]
+    conv: dict[str, Any] = {
+        "dead_air": [],
+        "speaker_switches_per_min": round(len(gaps) / (duration / 60.0), 4),
+        "longest_agent_monologue_s": round(max((x["end_s"] - x["start_s"] for x in a_turns), default=0.0), 3),
+        "longest_caller_story_s": round(max((x["end_s"] - x["start_s"] for x in c_turns), default=0.0), 3),
+        "interruptions": [{"start_s": o["start_s"], "end_s": o["end_s"], "duration_s": round(o["end_s"] - o["start_s"], 3),
+                           "interrupter": o["interrupter"]} for o in overlaps if o["kind"] == "interruption"],
+        "transition_overlaps": 0,
+        "overlaps_reliable": True,
+        "gaps": gaps,
+        "questions": questions,
+        "notes": [],
     }
+    if ca is not None:
+        conv["agent_to_caller"] = {
+            "agent_minus_caller_loudness_db": _diff(ag.get("loudness_dbfs"), ca.get("loudness_dbfs")),
+            "agent_to_caller_articulation_ratio": _ratio(ag.get("articulation_rate_sps"), ca.get("articulation_rate_sps")),
+            "agent_to_caller_speech_rate_ratio": _ratio(ag.get("speech_rate_wpm"), ca.get("speech_rate_wpm")),
+            "agent_minus_caller_f0_movement_st_per_s": _diff(ag.get("f0_movement_st_per_s"), ca.get("f0_movement_st_per_s")),
+            "agent_minus_caller_monotony": _diff(ag.get("monotony"), ca.get("monotony")),
+        }
+    conv.update(conversation or {})
+    return record(call_id=call_id, agent=agent, language=language, duration_s=duration, speakers=speakers, words=words,
+                  turns=turns, overlaps=overlaps, greeting=g, conversation=conv, date=date, source=source, layout=layout,
+                  separation=separation)
 
 
 def good_call(language: str = "de", **kw: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""Reports rendered from fixture call JSONs: files, Markdown content, escaping, privacy, audio, clips."""
+"""Reports rendered from fixture call records and their judgements: files, Markdown content, escaping,
+privacy, audio, clips, team.csv; rendering never writes calls/ or judgements/."""
 
 from __future__ import annotations
 
 import csv
-import json
+import hashlib
+import io
 import re
 from pathlib import Path
 
@@ -13,16 +15,29 @@ import soundfile as sf
 
 from callcheck.cli_report import clips_command, report_command, rules_command
 from callcheck.config import Config
+from callcheck.judge import judge_batch
+from callcheck.record import load_judgement
 from callcheck.report import agent_slug, export_clips, render_reports
-from callfactory import GOOD_DE, GOOD_EN, make_call, replace_turn
+from callcheck.result import write_record
+from callfactory import GOOD_DE, GOOD_EN, analysed, make_call, replace_turn
 
 EVIL = "<script>alert('x')</script>"
 
 
 def write_calls(out: Path, calls) -> None:
-    (out / "calls").mkdir(parents=True, exist_ok=True)
+    """The records as ``callcheck analyze`` writes them (absolute findings, validated, one serializer)."""
     for c in calls:
-        (out / "calls" / f"{c['call_id']}.json").write_text(json.dumps(c, ensure_ascii=False), encoding="utf-8")
+        write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
+
+
+def report(out: Path, **kw):
+    """What ``callcheck report`` does: judge the batch, then render."""
+    judge_batch(out, config=Config())
+    return render_reports(out, config=Config(), **kw)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.json"))}
 
 
 def team(out: Path, *, source_for=None):
@@ -44,14 +59,16 @@ def team(out: Path, *, source_for=None):
     return calls
 
 
-@pytest.fixture()
-def rendered(tmp_path):
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The three agents' team, judged and rendered once (the tests only read it, or re-render it unchanged)."""
+    tmp_path = tmp_path_factory.mktemp("rendered")
     tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16000 * 120) / 16000)
     wav = tmp_path / "bern-0.wav"
     sf.write(wav, np.stack([tone, tone * 0.5], axis=1).astype(np.float32), 16000)
     out = tmp_path / "out"
     team(out, source_for=wav)
-    summary = render_reports(out, config=Config())
+    summary = report(out)
     return out, summary
 
 
@@ -80,10 +97,23 @@ def test_markdown_focus_points_with_moments(rendered):
     assert "Asked questions" in en and "I'll send you" in en  # strengths and the promise ledger
 
 
+def test_moments_carry_their_finding_ids(rendered):
+    """Each moment, strength example and promise on an agent page is anchored by its stable id
+    (``agents/<agent>.html#<finding id>``), the judgement's."""
+    out, _ = rendered
+    html = (out / "agents" / "Bernadette.html").read_text(encoding="utf-8")
+    ids = [f["id"] for c in ("bern-0", "bern-2") for f in load_judgement(out / "judgements" / f"{c}.json")["findings"]]
+    assert ids and all(i.startswith(("bern-0.M3_IMPATIENT.", "bern-2.M3_IMPATIENT.")) for i in ids)
+    for i in ids:
+        assert html.count(f'id="{i}"') == 1, i
+    promise = load_judgement(out / "judgements" / "bern-0.json")["promises"][0]["id"]
+    assert f'<tr id="{promise}">' in html
+
+
 def test_forced_language(tmp_path):
     out = tmp_path / "o"
     team(out)
-    render_reports(out, config=Config(), language="en")
+    report(out, language="en")
     assert (out / "agents" / "Bernadette.md").read_text(encoding="utf-8").startswith("# Coaching report: Bernadette")
 
 
@@ -122,25 +152,71 @@ def test_audio_snippet_embedded_when_source_exists(rendered):
     assert "http://" not in html and "https://" not in html  # self-contained
 
 
-def test_team_csv_and_baseline_rewrite(rendered):
+def test_team_csv_opens_in_german_excel(rendered):
+    out, _ = rendered
+    raw = (out / "team.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the umlauts right
+    text = raw.decode("utf-8-sig")
+    assert "\r\n" in text and text.count("\r\n") == 4  # header + 3 agents, CRLF
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))  # German team (most calls de): ; and decimal comma
+    by = {r["Agent"]: r for r in rows}
+    assert set(by) == {"Bernadette", "Zoltan", EVIL}
+    assert by["Bernadette"]["M3 Stimme drückt Ungeduld aus: Gespräche"] == "2"
+    assert by["Bernadette"]["M3 Stimme drückt Ungeduld aus: Anteil der Gespräche %"] == "50,0"
+    assert by["Zoltan"]["M4 Antiquiert klingende und zu lange Meldung: Gespräche"] == "3"
+    assert by[EVIL]["M1 Stimme klingt tonlos: Gespräche"] == "3" and by[EVIL]["Gespräche"] == "3"
+    assert by["Bernadette"]["Befunde pro Gespräch"] == "0,5"
+    assert "Zusagen" in rows[0] and "Stärken" in rows[0]
+
+
+def test_team_csv_in_english(tmp_path):
+    out = tmp_path / "o"
+    team(out)
+    report(out, language="en")
+    text = (out / "team.csv").read_bytes().decode("utf-8-sig")
+    by = {r["Agent"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert by["Bernadette"]["M3 Impatient voice: share of calls %"] == "50.0"
+    assert by["Zoltan"]["Calls"] == "3"
+
+
+def test_report_leaves_the_records_untouched_and_judges_them(rendered):
+    """`callcheck report` writes judgements/ and pages; every byte of calls/*.json stays as analyze wrote it."""
     out, s = rendered
-    rows = list(csv.DictReader((out / "team.csv").open(encoding="utf-8")))
-    by = {r["agent"]: r for r in rows}
-    assert by["Bernadette"]["m3_calls"] == "2" and by["Zoltan"]["m4_calls"] == "3"
-    assert by[EVIL]["m1_calls"] == "3"
-    assert s.rewritten_calls == 10  # each call now carries rules_baselines
-    call = json.loads((out / "calls" / "bern-0.json").read_text(encoding="utf-8"))
-    assert call["rules_baselines"] == {"team_calls": 10, "agent_calls": 3}
-    assert [f["mistake"] for f in call["findings"]] == [3]
-    again = render_reports(out, config=Config())
-    assert again.rewritten_calls == 0  # idempotent
+    before = digests(out / "calls")
+    assert report_command(out, None) == 0
+    assert digests(out / "calls") == before
+    j = load_judgement(out / "judgements" / "bern-0.json")  # validates against judgement.schema.json
+    assert j["baselines"] == {"team_calls": 10, "agent_calls": 3}
+    assert j["record_sha256"] == before["bern-0.json"]
+    assert [f["mistake"] for f in j["findings"]] == [3]
+    assert s.unjudged == 0
+    # rendering alone reads only: no judgements written, nothing in calls/ changed
+    judged = digests(out / "judgements")
+    render_reports(out, config=Config())
+    assert digests(out / "calls") == before and digests(out / "judgements") == judged
+
+
+def test_judged_findings_reach_the_pages_and_unjudged_calls_show_their_own(tmp_path):
+    """Flat voices only the team comparison reveals: shown once judged; before, the records' findings."""
+    out = tmp_path / "o"
+    calls = [make_call(GOOD_DE, call_id=f"t{i}", agent=f"a{i % 4}", voice={"agent": {"monotony": 0.30 + 0.01 * i}}) for i in range(14)]
+    calls.append(make_call(GOOD_DE, call_id="flat", agent="Fritz", voice={"agent": {"monotony": 0.62}}))
+    write_calls(out, calls)
+    s = render_reports(out, config=Config())  # nothing judged yet
+    assert s.unjudged == 15 and not (out / "judgements").exists()
+    assert "Ihre Schwerpunkte" in (out / "agents" / "Fritz.md").read_text(encoding="utf-8")
+    assert "Stimme klingt tonlos" not in (out / "agents" / "Fritz.md").read_text(encoding="utf-8").split("## Was gut lief")[0]
+    s = report(out)
+    assert s.unjudged == 0
+    focus = (out / "agents" / "Fritz.md").read_text(encoding="utf-8").split("## Was gut lief")[0]
+    assert "Stimme klingt tonlos" in focus and "dem Team" in focus  # baseline: the team
 
 
 def test_csv_injection_guard(tmp_path):
     out = tmp_path / "o"
     write_calls(out, [make_call(GOOD_DE, call_id="a", agent="=HYPERLINK(1)")])
-    render_reports(out, config=Config())
-    assert "'=HYPERLINK(1)" in (out / "team.csv").read_text(encoding="utf-8")
+    report(out)
+    assert "'=HYPERLINK(1)" in (out / "team.csv").read_text(encoding="utf-8-sig")
 
 
 def test_index_sections(rendered):
@@ -167,9 +243,13 @@ def test_clips(rendered, tmp_path):
 
 
 def test_cli_functions(rendered, tmp_path, capsys):
-    out, _ = rendered
+    import shutil
+    out = tmp_path / "copy"
+    shutil.copytree(rendered[0], out)  # English pages must not replace the shared German ones
     assert report_command(out, "en") == 0
-    assert "10 calls of 3 agents" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "10 calls of 3 agents" in printed
+    assert "judged 10 calls" in printed and "0 judgements written, 10 unchanged, 0 removed" in printed
     assert report_command(tmp_path / "missing", None) == 2
     assert "no calls/ folder" in capsys.readouterr().err
     assert rules_command(None, "de") == 0
@@ -183,8 +263,13 @@ def test_broken_json_is_skipped_not_fatal(tmp_path):
     out = tmp_path / "o"
     write_calls(out, [make_call(GOOD_DE, call_id="ok")])
     (out / "calls" / "bad.json").write_text("{not json", encoding="utf-8")
-    s = render_reports(out, config=Config())
-    assert s.calls == 1 and len(s.skipped) == 1 and "bad.json" in s.skipped[0]
+    (out / "calls" / "old.json").write_text('{"call_id": "old"}', encoding="utf-8")  # JSON, but not a record
+    s = report(out)
+    assert s.calls == 1 and len(s.skipped) == 2
+    bad, old = s.skipped
+    assert bad.startswith(str(out / "calls" / "bad.json") + ": not readable JSON")
+    assert old.startswith(str(out / "calls" / "old.json") + ": breaks callcheck/schema/call.schema.json (data must contain")
+    assert "\n" not in bad + old
     assert report_command(out, None) == 1
 
 
@@ -201,16 +286,16 @@ def test_unsure_mono_separation_is_flagged_at_its_moments(tmp_path):
     the calls table carry the caveat (both languages); a sure mono call and stereo calls do not."""
     out = tmp_path / "out"
     barge = replace_turn(GOOD_DE, 4, overlap=1.6)
-    calls = [make_call(barge, call_id="unsure", agent="Mona", date="2026-11-02"),
-             make_call(barge, call_id="sure", agent="Mona", date="2026-11-09")]
-    calls[0].update(layout="mono", separation={"method": "test", "confidence": 0.2, "notes": []})
-    calls[1].update(layout="mono", separation={"method": "test", "confidence": 0.9, "notes": []})
+    calls = [make_call(barge, call_id="unsure", agent="Mona", date="2026-11-02", layout="mono",
+                       separation={"method": "test", "confidence": 0.2, "notes": []}),
+             make_call(barge, call_id="sure", agent="Mona", date="2026-11-09", layout="mono",
+                       separation={"method": "test", "confidence": 0.9, "notes": []})]
     write_calls(out, calls)
-    render_reports(out, config=Config())
+    report(out)
     md = (out / "agents" / f"{agent_slug('Mona')}.md").read_text(encoding="utf-8")
     html = (out / "agents" / f"{agent_slug('Mona')}.html").read_text(encoding="utf-8")
     assert md.count("Mono-Aufnahme") == 1 and "(0.20)" in md  # the unsure call's moment only
     assert html.count("Mono-Aufnahme") == 2  # its moment and its row in the calls table
-    render_reports(out, config=Config(), language="en")
+    report(out, language="en")
     md_en = (out / "agents" / f"{agent_slug('Mona')}.md").read_text(encoding="utf-8")
     assert "Mono recording" in md_en

@@ -7,7 +7,6 @@ browser sees it: the injected text is visible as text, the title is untouched, n
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from callcheck.config import Config
+from callcheck.judge import judge_batch
 from callcheck.report import agent_slug, render_reports
-from callfactory import GOOD_DE, make_call, replace_turn
+from callcheck.result import write_record
+from callfactory import GOOD_DE, analysed, make_call, replace_turn
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -39,12 +40,12 @@ def chromium(tmp: Path, url: str, *, screenshot: Path | None = None) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    (out / "calls").mkdir()
     script = replace_turn(replace_turn(GOOD_DE, 4, overlap=1.6), 3, text=f"Da steht Papierstau {EVIL_TEXT} wirklich überall.")
     calls = [make_call(script, call_id=f"c{i}", agent=EVIL_AGENT if i % 2 else "Anna", date=f"2026-11-{1 + i:02d}",
                        voice={"agent": {"monotony": 0.9 if i % 3 == 0 else 0.3}}) for i in range(6)]
     for c in calls:
-        (out / "calls" / f"{c['call_id']}.json").write_text(json.dumps(c), encoding="utf-8")
+        write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
+    judge_batch(out, config=Config())
     render_reports(out, config=Config())
     return out
 

@@ -1,9 +1,10 @@
-"""Coaching reports rendered from the per-call JSONs: per agent, team overview, trainer clips.
+"""Coaching reports rendered from the call records and their judgements: per agent, team overview, clips.
 
-Everything here reads ``OUT/calls/*.json`` (canonical) and nothing else, except the call's audio
-``source`` for snippets when it exists. :func:`render_reports` also re-evaluates the rules with the
-team's and each agent's baselines and rewrites each call's ``findings``/``strengths``/``promises``
-atomically when they changed (see :mod:`callcheck.rules`). Pages are self-contained HTML (inline
+Rendering only reads: the measured records ``OUT/calls/*.json`` and the judgements
+``OUT/judgements/*.json`` (through :func:`callcheck.record.load_batch`), plus the call's audio
+``source`` for snippets when it exists; it writes the pages and nothing else. A judged call shows
+its judged findings (team and own-history comparisons, :mod:`callcheck.judge`); a call without a
+current judgement shows the absolute findings of its record. Pages are self-contained HTML (inline
 CSS and SVG, audio as ``data:`` URIs, no scripts) with Jinja2 autoescaping on.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 import time
 import unicodedata
@@ -26,11 +26,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from callcheck.config import Config
 from callcheck.errors import CallcheckError
 from callcheck.fsutil import atomic_write
+from callcheck.record import CallRecord, load_batch
 from callcheck.report import aggregate as agg
 from callcheck.report.audio import AudioCache, cut, data_uri, wav_bytes
-from callcheck.rules import RULE_IDS, build_baselines, evaluate_call
+from callcheck.report.i18n import texts
+from callcheck.rules import RULE_IDS, build_baselines
 
-__all__ = ["ReportError", "ReportSummary", "ClipsSummary", "render_reports", "export_clips", "load_calls", "agent_slug"]
+__all__ = ["ReportError", "ReportSummary", "ClipsSummary", "render_reports", "export_clips", "agent_slug", "team_csv"]
 
 
 class ReportError(CallcheckError):
@@ -44,12 +46,12 @@ class ReportSummary:
     calls: int
     agents: int
     pages: tuple[str, ...]
-    rewritten_calls: int
+    unjudged: int = 0  # calls shown with their record's absolute findings (no current judgement)
     skipped: tuple[str, ...] = ()
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"calls": self.calls, "agents": self.agents, "pages": list(self.pages), "rewritten_calls": self.rewritten_calls,
+        return {"calls": self.calls, "agents": self.agents, "pages": list(self.pages), "unjudged": self.unjudged,
                 "skipped": list(self.skipped), "seconds": round(self.seconds, 3)}
 
 
@@ -66,26 +68,7 @@ class ClipsSummary:
         return {"clips": self.clips, "audio_missing": self.audio_missing, "folders": list(self.folders)}
 
 
-# --- I/O helpers -----------------------------------------------------------------------------------
-
-def load_calls(out_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:
-    """Every readable ``calls/*.json`` of ``out_dir`` and a one-line reason for each unreadable one."""
-    folder = Path(out_dir) / "calls"
-    if not folder.is_dir():
-        raise ReportError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
-    calls, skipped = [], []
-    for p in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            skipped.append(f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})")
-            continue
-        if not isinstance(data, dict):
-            skipped.append(f"{p}: not a call JSON object")
-            continue
-        calls.append((p, data))
-    return calls, skipped
-
+# --- helpers ---------------------------------------------------------------------------------------
 
 def agent_slug(agent: str | None, taken: set[str] | None = None) -> str:
     """A safe file name for an agent (ASCII letters, digits, ``._-``); unique within ``taken``."""
@@ -115,7 +98,7 @@ def _env(markdown: bool = False) -> Environment:
     return env
 
 
-def _lang(requested: str | None, config: Config, calls: Sequence[Mapping[str, Any]]) -> str:
+def _lang(requested: str | None, config: Config, calls: Sequence[CallRecord]) -> str:
     lang = requested or config.report.language
     if lang in ("de", "en"):
         return lang
@@ -124,18 +107,17 @@ def _lang(requested: str | None, config: Config, calls: Sequence[Mapping[str, An
     return agg.call_language(calls)
 
 
-def _dumps(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
 # --- render ----------------------------------------------------------------------------------------
 def render_reports(out_dir: Path, *, config: Config, language: str | None = None) -> ReportSummary:
-    """Re-evaluate every call with baselines and write the agent pages, ``index.html`` and ``team.csv``.
+    """Write the agent pages, ``index.html`` and ``team.csv`` from the records and their judgements.
+
+    Read-only on ``calls/`` and ``judgements/``: run :func:`callcheck.judge.judge_batch` first for
+    the team and own-history comparisons (``callcheck report`` and ``callcheck analyze`` do).
 
     Parameters
     ----------
     out_dir : Path
-        An output folder of ``callcheck analyze`` (reads ``calls/*.json``).
+        An output folder of ``callcheck analyze`` (reads ``calls/*.json`` and ``judgements/*.json``).
     config : Config
         Rules and report settings.
     language : str or None
@@ -148,25 +130,13 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    loaded, skipped = load_calls(out_dir)
-    if not loaded:
+    calls, skipped = load_batch(out_dir)
+    if not calls:
         raise ReportError(f"{out_dir / 'calls'}: no call JSON files to report on")
-    calls = [c for _, c in loaded]
-    baselines = build_baselines(calls, config=config.rules)
-    rewritten = 0
-    for path, call in loaded:
-        res = evaluate_call(call, config=config.rules, baselines=baselines).to_json()
-        agent = call.get("agent")
-        info = {"team_calls": baselines.n_calls,
-                "agent_calls": max(0, baselines.agent_calls(None if agent is None else str(agent)) - 1)}
-        if any(call.get(k) != v for k, v in res.items()) or call.get("rules_baselines") != info:
-            call.update(res)
-            call["rules_baselines"] = info
-            atomic_write(path, _dumps(call))
-            rewritten += 1
-    by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    baselines = build_baselines(calls, config=config.rules)  # the team's distributions shown on the pages
+    by_agent: dict[str, list[CallRecord]] = defaultdict(list)
     for c in calls:
-        by_agent["unknown" if c.get("agent") is None else str(c["agent"])].append(c)
+        by_agent["unknown" if c.agent is None else c.agent].append(c)
     taken: set[str] = set()
     pages = {a: f"agents/{agent_slug(a, taken)}.html" for a in sorted(by_agent)}
     html_env, md_env = _env(), _env(markdown=True)
@@ -174,10 +144,10 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     audio = AudioCache()
     rc = config.report
 
-    def snippet(call: Mapping[str, Any], f: Mapping[str, Any]) -> str | None:
+    def snippet(call: CallRecord, f: Mapping[str, Any]) -> str | None:
         if not rc.embed_audio:
             return None
-        return data_uri(audio.get(call.get("source")), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        return data_uri(audio.get(call.source), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
 
     written = []
     generated = time.strftime("%Y-%m-%d %H:%M")
@@ -194,9 +164,10 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     tctx["generated"] = generated
     tctx["skipped"] = skipped
     atomic_write(out_dir / "index.html", html_env.get_template("index.html.j2").render(tctx))
-    atomic_write(out_dir / "team.csv", _team_csv(tctx["csv_rows"]))
+    atomic_write(out_dir / "team.csv", team_csv(tctx["csv_rows"], lang))
     written += ["index.html", "team.csv"]
-    return ReportSummary(len(calls), len(by_agent), tuple(written), rewritten, tuple(skipped), time.perf_counter() - t0)
+    unjudged = sum(not c.judged for c in calls)
+    return ReportSummary(len(calls), len(by_agent), tuple(written), unjudged, tuple(skipped), time.perf_counter() - t0)
 
 
 def _csv_safe(v: Any) -> Any:
@@ -206,23 +177,48 @@ def _csv_safe(v: Any) -> Any:
     return v
 
 
-def _team_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+#: team.csv columns: (key in the team context's rows, text key of the header). ``{m}``/``{title}``: the mistake.
+TEAM_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("agent", "csv_agent"), ("calls", "csv_calls"),
+    *((f"m{m}_calls", "csv_m_calls") for m in RULE_IDS), *((f"m{m}_share", "csv_m_share") for m in RULE_IDS),
+    ("findings", "csv_findings"), ("findings_per_call", "csv_findings_per_call"), ("weighted_score", "csv_weighted_score"),
+    ("strengths", "csv_strengths"), ("promises", "csv_promises"),
+)
+
+
+def team_csv(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """``team.csv`` for spreadsheets in the report language (docs/reports.md).
+
+    German (``de``): ``;`` between cells and decimal commas, as German Excel reads a CSV;
+    English: ``,`` and decimal points. Both start with a UTF-8 byte-order mark (so Excel reads
+    umlauts right), have readable headers, CRLF line ends, and shares in percent.
+    """
+    t = texts(lang)
+    titles = {m: v["title"] for m, v in agg.mistake_meta(lang).items()}
+    sep, comma = (";", ",") if lang == "de" else (",", ".")
+
+    def header(key: str, text_key: str) -> str:
+        m = int(key[1:key.index("_")]) if key.startswith("m") and key[1:2].isdigit() else None
+        return t[text_key].format(m=m, title=titles.get(m, "")) if m is not None else t[text_key]
+
+    def cell(key: str, v: Any) -> Any:
+        if key.endswith("_share") and isinstance(v, (int, float)):
+            v = round(100.0 * v, 1)
+        if isinstance(v, float):
+            return str(v).replace(".", comma)
+        return _csv_safe(v)
+
     buf = io.StringIO()
-    cols = ["agent", "calls", *[f"m{m}_calls" for m in RULE_IDS], *[f"m{m}_share" for m in RULE_IDS],
-            "findings", "findings_per_call", "weighted_score", "strengths", "promises"]
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    w.writeheader()
+    w = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
+    w.writerow([header(k, tk) for k, tk in TEAM_CSV_COLUMNS])
     for r in rows:
-        w.writerow({k: _csv_safe(r.get(k)) for k in cols})
-    return buf.getvalue()
+        w.writerow([cell(k, r.get(k)) for k, _ in TEAM_CSV_COLUMNS])
+    return "\ufeff" + buf.getvalue()
 
 
 # --- clips -----------------------------------------------------------------------------------------
-def _transcript(call: Mapping[str, Any], start_s: float, end_s: float) -> str:
-    lines = []
-    for t in call.get("turns") or []:
-        if t.get("end_s", 0) >= start_s and t.get("start_s", 0) <= end_s:
-            lines.append(f"[{agg.mmss(t.get('start_s'))}] {t.get('speaker')}: {t.get('text', '')}")
+def _transcript(call: CallRecord, start_s: float, end_s: float) -> str:
+    lines = [f"[{agg.mmss(t.start_s)}] {t.speaker}: {t.text}" for t in call.turns if t.end_s >= start_s and t.start_s <= end_s]
     return "\n".join(lines) + "\n"
 
 
@@ -236,8 +232,7 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
     Good practice (empathy, questions from calls without findings) goes to ``dest/good_practice/``.
     """
     out_dir, dest = Path(out_dir), Path(dest)
-    loaded, _ = load_calls(out_dir)
-    calls = [c for _, c in loaded]
+    calls, _ = load_batch(out_dir)
     if not calls:
         raise ReportError(f"{out_dir / 'calls'}: no call JSON files to take clips from")
     lang = _lang(language, config, calls)
@@ -249,16 +244,16 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
     n_clips = missing = 0
     folders, files = [], []
 
-    def write_clip(folder: Path, k: int, call: Mapping[str, Any], s: float | None, e: float | None) -> dict[str, Any]:
+    def write_clip(folder: Path, k: int, call: CallRecord, s: float | None, e: float | None) -> dict[str, Any]:
         nonlocal n_clips, missing
         s = 0.0 if s is None else float(s)
         e = s if e is None else float(e)
         a = max(0.0, s - rc.snippet_pad_s)
         b = min(a + rc.snippet_max_s, e + rc.snippet_pad_s)
-        stem = f"{k:02d}_{agent_slug(str(call.get('call_id')))}"
+        stem = f"{k:02d}_{agent_slug(call.call_id)}"
         atomic_write(folder / f"{stem}.txt", _transcript(call, a, b))
         files.append(str(folder / f"{stem}.txt"))
-        piece = cut(audio.get(call.get("source")), s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        piece = cut(audio.get(call.source), s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
         wav = None
         if piece is not None:
             atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))
@@ -267,7 +262,7 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
         else:
             missing += 1
         n_clips += 1
-        return {"stem": stem, "wav": wav, "txt": f"{stem}.txt", "time": agg.mmss(s), "call_id": call.get("call_id"),
+        return {"stem": stem, "wav": wav, "txt": f"{stem}.txt", "time": agg.mmss(s), "call_id": call.call_id,
                 "transcript": _transcript(call, a, b).strip()}
 
     share = {m: sum(m in agg.mistakes_in(c) for c in calls) / len(calls) for m in RULE_IDS}
@@ -276,13 +271,13 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
         if not cands:
             continue
         cands.sort(key=lambda cf: (-agg.SEV.index(cf[1].get("severity", "info")) if cf[1].get("severity") in agg.SEV else 0,
-                                   -int((cf[1].get("evidence") or {}).get("signal_count") or 0), str(cf[0].get("call_id"))))
+                                   -int((cf[1].get("evidence") or {}).get("signal_count") or 0), cf[0].call_id))
         folder = dest / f"m{m}_{rule_id}"
         chosen, seen = [], set()
         for c, f in cands:
-            if c.get("call_id") in seen:
+            if c.call_id in seen:
                 continue
-            seen.add(c.get("call_id"))
+            seen.add(c.call_id)
             clip = write_clip(folder, len(chosen) + 1, c, f.get("start_s"), f.get("end_s"))
             clip.update(message=f.get("message", ""), severity=f.get("severity"), evidence=agg.evidence_summary(f.get("evidence") or {}))
             chosen.append(clip)
@@ -291,8 +286,8 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
         atomic_write(folder / "outline.md", md.render(t=t, lang=lang, m=meta[m], clips=chosen, share=f"{share[m]:.0%}", good=False, no_audio=t["no_audio"]))
         folders.append(str(folder))
     good = []
-    for c in sorted(calls, key=lambda c: (len(agg.findings(c)), -len(c.get("strengths") or []), str(c.get("call_id")))):
-        ss = [s for s in c.get("strengths") or [] if s.get("kind") in ("empathy", "questions") and s.get("start_s") is not None]
+    for c in sorted(calls, key=lambda c: (len(agg.findings(c)), -len(c.strengths), c.call_id)):
+        ss = [s for s in c.strengths if s.get("kind") in ("empathy", "questions") and s.get("start_s") is not None]
         if ss:
             good.append((c, ss[0]))
         if len(good) >= per_mistake:

@@ -1,4 +1,8 @@
-"""Pure aggregation of per-call JSONs into what the agent and team pages show (no I/O here)."""
+"""Pure aggregation of call records into what the agent and team pages show (no I/O here).
+
+Calls come as :class:`callcheck.record.CallRecord`; their ``findings``, ``strengths`` and
+``promises`` are the judgement's when the call is judged, else the record's own.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from pathlib import Path
 from collections import Counter, defaultdict
 from typing import Any, Mapping, Sequence
 
+from scipy.stats import percentileofscore
+
 from callcheck.config import Config
+from callcheck.record import CallRecord
 from callcheck.report.i18n import MEASURE_LABELS, texts
 from callcheck.report.svg import bar, histogram, sparkline
 from callcheck.rules import BASELINE_MEASURES, RULE_IDS, Baselines, load_article
-from callcheck.rules.common import percent_rank, percentile
 
 SEV = ("info", "low", "medium", "high")
 
@@ -29,10 +35,9 @@ def mmss(t: float | None) -> str:
     return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
-def call_date(call: Mapping[str, Any]) -> str | None:
-    """The call's date (ISO ``YYYY-MM-DD``): ``date``, else a recorded file date, else None."""
-    for key in ("date", "file_date", "source_mtime"):
-        v = call.get(key)
+def call_date(call: CallRecord) -> str | None:
+    """The call's date (ISO ``YYYY-MM-DD``): ``date``, else the recording file's date, else None."""
+    for v in (call.date, call.file_date):
         if isinstance(v, str) and len(v) >= 10:
             try:
                 return _dt.date.fromisoformat(v[:10]).isoformat()
@@ -48,26 +53,32 @@ def iso_week(date: str | None) -> str | None:
     return f"{y}-W{w:02d}"
 
 
-def sort_calls(calls: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def sort_calls(calls: Sequence[CallRecord]) -> list[CallRecord]:
     """Oldest first: by date (undated last), then call id."""
-    return sorted(calls, key=lambda c: (call_date(c) is None, call_date(c) or "", str(c.get("call_id", ""))))
+    return sorted(calls, key=lambda c: (call_date(c) is None, call_date(c) or "", c.call_id))
 
 
-def call_language(calls: Sequence[Mapping[str, Any]]) -> str:
+def call_language(calls: Sequence[CallRecord]) -> str:
     """The language of most calls, 'de' or 'en' (ties and others: 'en')."""
-    c = Counter(x.get("language") for x in calls if x.get("language") in ("de", "en"))
+    c = Counter(x.language for x in calls if x.language in ("de", "en"))
     return "de" if c.get("de", 0) > c.get("en", 0) else "en"
 
 
-def findings(call: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [f for f in call.get("findings") or [] if isinstance(f, Mapping) and f.get("mistake") in RULE_IDS]
+def findings(call: CallRecord) -> list[Mapping[str, Any]]:
+    """The call's findings of the eight mistakes (judged when a judgement is attached)."""
+    return [f for f in call.findings if f.get("mistake") in RULE_IDS]
 
 
-def mistakes_in(call: Mapping[str, Any]) -> set[int]:
+def mistakes_in(call: CallRecord) -> set[int]:
     return {int(f["mistake"]) for f in findings(call)}
 
 
-def call_score(call: Mapping[str, Any], config: Config) -> float:
+def percent_rank(values: Sequence[float], value: float) -> float:
+    """Share of ``values`` below ``value`` (ties count half), % (``scipy.stats.percentileofscore``, kind 'mean')."""
+    return float(percentileofscore(values, value, kind="mean")) if len(values) else float("nan")
+
+
+def call_score(call: CallRecord, config: Config) -> float:
     return sum(sev_weight(str(f.get("severity")), config) for f in findings(call))
 
 
@@ -92,22 +103,21 @@ def mistake_meta(lang: str) -> dict[int, dict[str, Any]]:
             for k, v in art.items()}
 
 
-def caveat(call: Mapping[str, Any], config: Config, lang: str) -> str:
+def caveat(call: CallRecord, config: Config, lang: str) -> str:
     """A warning for calls whose mono voice separation is unsure (confidence below
     ``separation.min_confidence``): who said what may be mixed up. Empty otherwise."""
-    sep = call.get("separation") or {}
-    conf = sep.get("confidence")
-    if call.get("layout") != "mono" or not isinstance(conf, (int, float)) or conf >= config.separation.min_confidence:
+    conf = call.separation_confidence
+    if call.layout != "mono" or conf is None or conf >= config.separation.min_confidence:
         return ""
     return texts(lang)["caveat_mono"].format(conf=f"{conf:.2f}")
 
 
-def moment(call: Mapping[str, Any], f: Mapping[str, Any], lang: str, snippet: Any = None, note: str = "") -> dict[str, Any]:
+def moment(call: CallRecord, f: Mapping[str, Any], lang: str, snippet: Any = None, note: str = "") -> dict[str, Any]:
     t = texts(lang)
     ev = f.get("evidence") or {}
     return {
-        "caveat": note,
-        "call_id": call.get("call_id"), "date": call_date(call), "start_s": f.get("start_s"), "end_s": f.get("end_s"),
+        "caveat": note, "id": f.get("id", ""),
+        "call_id": call.call_id, "date": call_date(call), "start_s": f.get("start_s"), "end_s": f.get("end_s"),
         "time": mmss(f.get("start_s")), "end_time": mmss(f.get("end_s")), "severity": f.get("severity"),
         "message": f.get("message", ""), "quote": ev.get("quote") or "", "caller_quote": ev.get("caller_quote") or "",
         "baseline": t.get(f"baseline_{ev.get('baseline', 'absolute')}", ev.get("baseline")),
@@ -115,7 +125,7 @@ def moment(call: Mapping[str, Any], f: Mapping[str, Any], lang: str, snippet: An
     }
 
 
-def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Sequence[Mapping[str, Any]], *,
+def agent_context(agent: str, calls: Sequence[CallRecord], all_calls: Sequence[CallRecord], *,
                   baselines: Baselines, config: Config, lang: str, snippet_fn=None) -> dict[str, Any]:
     """Everything the agent page shows. The team appears only as aggregates of ``all_calls``."""
     t = texts(lang)
@@ -125,7 +135,7 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
     rc = config.report
     # focus points: mistakes by weighted count
     score: dict[int, float] = defaultdict(float)
-    by_m: dict[int, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = defaultdict(list)
+    by_m: dict[int, list[tuple[CallRecord, Mapping[str, Any]]]] = defaultdict(list)
     for c in calls:
         for f in findings(c):
             m = int(f["mistake"])
@@ -140,16 +150,16 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
         def _key(cf):
             sev = cf[1].get("severity")
             d = call_date(cf[0])
-            src = cf[0].get("source")
-            has_audio = bool(src) and Path(str(src)).is_file()
+            src = cf[0].source
+            has_audio = bool(src) and Path(src).is_file()
             return (-(SEV.index(sev) if sev in SEV else 0), not has_audio,
-                    -(_dt.date.fromisoformat(d).toordinal() if d else 0), str(cf[0].get("call_id")))
+                    -(_dt.date.fromisoformat(d).toordinal() if d else 0), cf[0].call_id)
         items = sorted(by_m[m], key=_key)
         seen, moments = set(), []
         for c, f in items:
-            if c.get("call_id") in seen:
+            if c.call_id in seen:
                 continue
-            seen.add(c.get("call_id"))
+            seen.add(c.call_id)
             snip = snippet_fn(c, f) if snippet_fn else None
             moments.append(moment(c, f, lang, snip, caveat(c, config, lang)))
             if len(moments) >= 2:
@@ -158,22 +168,22 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
         focus.append(dict(meta[m], n_calls=n_calls, in_calls=t["in_calls"].format(n=n_calls, total=n), moments=moments,
                           share=n_calls / n, team_share=team_share[m]))
     # strengths
-    kinds: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = defaultdict(list)
+    kinds: dict[str, list[tuple[CallRecord, Mapping[str, Any]]]] = defaultdict(list)
     for c in calls:
-        for s in c.get("strengths") or []:
-            if isinstance(s, Mapping) and s.get("kind"):
+        for s in c.strengths:
+            if s.get("kind"):
                 kinds[str(s["kind"])].append((c, s))
     strengths = []
     for k in ("empathy", "questions", "listening", "backchannels"):
         if not kinds.get(k):
             continue
-        ncalls = len({c.get("call_id") for c, _ in kinds[k]})
-        ex = [{"call_id": c.get("call_id"), "time": mmss(s.get("start_s")), "text": s.get("text") or ""}
+        ncalls = len({c.call_id for c, _ in kinds[k]})
+        ex = [{"call_id": c.call_id, "id": s.get("id", ""), "time": mmss(s.get("start_s")), "text": s.get("text") or ""}
               for c, s in kinds[k] if s.get("text")][-2:]
         strengths.append({"kind": k, "label": t.get(f"strength_{k}", k), "in_calls": t["in_calls"].format(n=ncalls, total=n), "examples": ex})
-    promises = [{"call_id": c.get("call_id"), "date": call_date(c) or "", "time": mmss(p.get("start_s")),
+    promises = [{"call_id": c.call_id, "id": p.get("id", ""), "date": call_date(c) or "", "time": mmss(p.get("start_s")),
                  "kind": t.get(f"promise_{p.get('kind')}", str(p.get("kind"))), "text": p.get("text", "")}
-                for c in calls for p in (c.get("promises") or []) if isinstance(p, Mapping)]
+                for c in calls for p in c.promises]
     # trends and own past
     half = max(1, n // 2)
     trend = []
@@ -183,7 +193,7 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
         late_calls = calls[half:] or calls
         late = sum(1 for c in late_calls if m in mistakes_in(c)) / len(late_calls)
         trend.append({"mistake": m, "title": meta[m]["title"], "svg": sparkline(per_call, max_value=max(3, max(per_call)),
-                      labels=[f"{c.get('call_id')}: {v}" for c, v in zip(calls, per_call)]),
+                      labels=[f"{c.call_id}: {v}" for c, v in zip(calls, per_call)]),
                       "early": early, "late": late, "share": sum(1 for v in per_call if v) / n, "team_share": team_share[m],
                       "bar": bar(sum(1 for v in per_call if v) / n), "team_bar": bar(team_share[m], color="#8aa7c4")})
     # measures vs the team (aggregates only)
@@ -195,19 +205,19 @@ def agent_context(agent: str, calls: Sequence[Mapping[str, Any]], all_calls: Seq
             continue
         med = statistics.median(mine)
         compare.append({"label": MEASURE_LABELS[key]["de" if lang == "de" else "en"], "median": f"{med:.3g}",
-                        "p": " / ".join(f"{percentile(team, q):.3g}" for q in (10, 50, 90)),
+                        "p": " / ".join(f"{baselines.team_percentile(key, q):.3g}" for q in (10, 50, 90)),
                         "pct": f"{percent_rank(team, med):.0f}",
-                        "svg": histogram(team, marks=(("50", percentile(team, 50)),), highlight=med)})
+                        "svg": histogram(team, marks=(("50", baselines.team_percentile(key, 50)),), highlight=med)})
     dates = [d for d in (call_date(c) for c in calls) if d]
-    rows = [{"call_id": c.get("call_id"), "date": call_date(c) or "", "duration": mmss(c.get("duration_s")),
+    rows = [{"call_id": c.call_id, "date": call_date(c) or "", "duration": mmss(c.duration_s),
              "findings": ", ".join(f"{k}" for k in sorted(mistakes_in(c))) or t["none"],
-             "promises": len(c.get("promises") or []), "caveat": caveat(c, config, lang)} for c in calls]
+             "promises": len(c.promises), "caveat": caveat(c, config, lang)} for c in calls]
     return {"lang": lang, "t": t, "agent": agent, "n_calls": n, "period": f"{min(dates)} – {max(dates)}" if dates else "",
             "focus": focus, "strengths": strengths, "promises": promises, "trend": trend, "compare": compare, "calls": rows,
             "praise": load_article().get("praise", {}).get(f"quote_{lang}", ""), "team_calls": len(all_calls)}
 
 
-def team_context(by_agent: Mapping[str, Sequence[Mapping[str, Any]]], pages: Mapping[str, str], *, baselines: Baselines,
+def team_context(by_agent: Mapping[str, Sequence[CallRecord]], pages: Mapping[str, str], *, baselines: Baselines,
                  config: Config, lang: str) -> dict[str, Any]:
     """Everything the team overview shows."""
     t = texts(lang)
@@ -233,8 +243,8 @@ def team_context(by_agent: Mapping[str, Sequence[Mapping[str, Any]]], pages: Map
                          **{f"m{m}_share": round(shares[m], 4) for m in RULE_IDS},
                          "findings": nf, "findings_per_call": round(nf / len(cs), 3),
                          "weighted_score": round(sum(call_score(c, config) for c in cs), 2),
-                         "strengths": sum(len(c.get("strengths") or []) for c in cs),
-                         "promises": sum(len(c.get("promises") or []) for c in cs)})
+                         "strengths": sum(len(c.strengths) for c in cs),
+                         "promises": sum(len(c.promises) for c in cs)})
     common = [{"mistake": m, "title": meta[m]["title"], "share": f"{team_share[m]:.0%}", "bar": bar(team_share[m])}
               for m in sorted(RULE_IDS, key=lambda k: -team_share[k])]
     dists = []
@@ -242,10 +252,10 @@ def team_context(by_agent: Mapping[str, Sequence[Mapping[str, Any]]], pages: Map
         vals = baselines.team_values(key)
         if len(vals) < 2:
             continue
-        marks = tuple((f"{q}", percentile(vals, q)) for q in (10, 50, 90))
+        marks = tuple((f"{q}", baselines.team_percentile(key, q)) for q in (10, 50, 90))
         dists.append({"label": MEASURE_LABELS[key]["de" if lang == "de" else "en"], "n": len(vals),
                       "p": " / ".join(f"{v:.3g}" for _, v in marks), "svg": histogram(vals, marks=marks)})
-    weeks: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    weeks: dict[str, list[CallRecord]] = defaultdict(list)
     for c in all_calls:
         w = iso_week(call_date(c))
         if w:
@@ -258,20 +268,20 @@ def team_context(by_agent: Mapping[str, Sequence[Mapping[str, Any]]], pages: Map
             weekly.append({"mistake": m, "title": meta[m]["title"], "svg": sparkline(vals, max_value=1.0, labels=[f"{w}: {v:.0%}" for w, v in zip(week_keys, vals)]),
                            "last": f"{vals[-1]:.0%}", "first": f"{vals[0]:.0%}"})
     agent_of = {id(c): a for a, cs in by_agent.items() for c in cs}
-    ranked = sorted(all_calls, key=lambda c: (-call_score(c, config), str(c.get("call_id"))))
+    ranked = sorted(all_calls, key=lambda c: (-call_score(c, config), c.call_id))
     listen = []
     for c in ranked[: rc.listen_top_n]:
         if call_score(c, config) <= 0:
             break
         fs = sorted(findings(c), key=lambda f: -SEV.index(f.get("severity", "info")) if f.get("severity") in SEV else 0)
-        listen.append({"call_id": c.get("call_id"), "agent": agent_of[id(c)], "page": pages.get(agent_of[id(c)], ""),
+        listen.append({"call_id": c.call_id, "agent": agent_of[id(c)], "page": pages.get(agent_of[id(c)], ""),
                        "date": call_date(c) or "", "score": f"{call_score(c, config):g}",
                        "mistakes": ", ".join(meta[m]["title"] for m in sorted(mistakes_in(c))),
                        "first": mmss(fs[0].get("start_s")) if fs else "", "quote": (fs[0].get("evidence") or {}).get("quote", "") if fs else ""})
     good = [c for c in all_calls if not findings(c)]
-    good.sort(key=lambda c: (-len(c.get("strengths") or []), str(c.get("call_id"))))
-    good_rows = [{"call_id": c.get("call_id"), "agent": agent_of[id(c)], "page": pages.get(agent_of[id(c)], ""), "date": call_date(c) or "",
-                  "strengths": ", ".join(sorted({t.get(f"strength_{s.get('kind')}", str(s.get("kind"))) for s in c.get("strengths") or []}))}
+    good.sort(key=lambda c: (-len(c.strengths), c.call_id))
+    good_rows = [{"call_id": c.call_id, "agent": agent_of[id(c)], "page": pages.get(agent_of[id(c)], ""), "date": call_date(c) or "",
+                  "strengths": ", ".join(sorted({t.get(f"strength_{s.get('kind')}", str(s.get("kind"))) for s in c.strengths}))}
                  for c in good[: rc.listen_top_n]]
     return {"lang": lang, "t": t, "n_calls": len(all_calls), "n_agents": len(by_agent), "mistakes": [meta[m] for m in RULE_IDS],
             "matrix": matrix, "outliers": outliers, "common": common, "dists": dists, "weekly": weekly, "weeks": week_keys,

@@ -27,6 +27,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "strength_backchannels": "Showed listening (short acknowledgements)", "strength_empathy": "Showed empathy",
         "promise_callback": "call back", "promise_send": "send", "promise_deadline": "deadline", "promise_action": "action",
         "praise": "What customers love", "qo": "\u201c", "qc": "\u201d",
+        "csv_agent": "Agent", "csv_calls": "Calls", "csv_m_calls": "M{m} {title}: calls", "csv_m_share": "M{m} {title}: share of calls %",
+        "csv_findings": "Findings", "csv_findings_per_call": "Findings per call", "csv_weighted_score": "Weighted score",
+        "csv_strengths": "Strengths", "csv_promises": "Promises",
     },
     "de": {
         "agent_title": "Coaching-Bericht", "team_title": "Teamübersicht", "calls": "Gespräche", "call": "Gespräch",
@@ -52,6 +55,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "strength_backchannels": "Zuhören gezeigt (kurze Bestätigungen)", "strength_empathy": "Einfühlung gezeigt",
         "promise_callback": "Rückruf", "promise_send": "Zusendung", "promise_deadline": "Termin", "promise_action": "Erledigung",
         "praise": "Was Kunden lieben", "qo": "\u201e", "qc": "\u201c",
+        "csv_agent": "Agent", "csv_calls": "Gespräche", "csv_m_calls": "M{m} {title}: Gespräche", "csv_m_share": "M{m} {title}: Anteil der Gespräche %",
+        "csv_findings": "Befunde", "csv_findings_per_call": "Befunde pro Gespräch", "csv_weighted_score": "Gewichtete Summe",
+        "csv_strengths": "Stärken", "csv_promises": "Zusagen",
     },
 }
 

@@ -1,131 +1,243 @@
 """The eight mistake rules of the source article, the strengths it praises, and the promise ledger.
 
-Rules read the per-call JSON (a ``Mapping`` shaped as in ``contract.md``) only — never audio — and
-return :class:`callcheck.types.Finding` objects whose ``evidence`` carries the measured values, the
-threshold or baseline, which comparison was used (``evidence["baseline"]``: ``"absolute"``,
-``"team"`` or ``"agent"``), the time span and a transcript quote.
+Rules read a call through its read model (:class:`callcheck.record.CallRecord`) only — never
+audio — and return :class:`callcheck.types.Finding` objects whose ``evidence`` carries the measured
+values, the threshold or baseline, which comparison was used (``evidence["baseline"]``:
+``"absolute"``, ``"team"`` or ``"agent"``), the time span and a transcript quote.
 
-How baseline-relative findings reach the canonical JSON: the pipeline calls
-``evaluate_call(call, config=..., baselines=None)`` per call (absolute norms only). At the end of a
-batch, :func:`callcheck.report.render_reports` builds :class:`Baselines` from all calls in the
-output folder, re-evaluates every call with them and rewrites ``findings``, ``strengths`` and
-``promises`` of each ``calls/<call_id>.json`` atomically when they changed, adding
-``rules_baselines`` (how many team / own calls the comparison had). So the JSON always holds the
-most informed verdict, and ``callcheck report DIR`` reproduces it without re-analysing.
+Two uses: ``callcheck analyze`` evaluates each call alone (``baselines=None``, absolute norms) and
+writes the result into the measured record ``calls/<call_id>.json``; the judgement step
+(:func:`callcheck.judge.judge_batch`) evaluates every call again with :class:`Baselines` built
+from the whole batch and writes ``judgements/<call_id>.json``. Either way :meth:`RulesResult.to_json`
+gives every finding, strength and promise its stable id (:func:`moment_id`).
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+from scipy.stats import median_abs_deviation
 
 from callcheck.config import RulesConfig
+from callcheck.record import CallRecord
 from callcheck.rules import (
     m1_toneless, m2_indifferent, m3_impatient, m4_greeting, m5_rushed, m6_unclear, m7_too_fast, m8_know_it_all,
 )
-from callcheck.rules.common import RuleContext, load_phrases, num, r3, speaker
-from callcheck.rules.m2_indifferent import reply_latency_median
+from callcheck.rules.common import RuleContext, load_phrases, r3, reply_latency_median
 from callcheck.rules.strengths import Promise, Strength, find_promises, find_strengths
 from callcheck.types import Finding
 
 __all__ = [
-    "RULES", "RULE_IDS", "Baselines", "RuleInfo", "RulesResult", "build_baselines", "evaluate_call",
-    "finding_to_json", "list_rules", "load_article", "BASELINE_MEASURES",
+    "RULES", "RULE_IDS", "Baselines", "History", "RuleInfo", "RulesResult", "baseline_values", "baselines_from_values",
+    "build_baselines", "evaluate_call", "finding_to_json", "list_rules", "load_article", "moment_id", "BASELINE_MEASURES",
 ]
 
 RULES = (m1_toneless, m2_indifferent, m3_impatient, m4_greeting, m5_rushed, m6_unclear, m7_too_fast, m8_know_it_all)
 RULE_IDS: dict[int, str] = {m.MISTAKE: m.RULE_ID for m in RULES}
 
 #: Per-call values kept for the team's distribution and each agent's own history.
-BASELINE_MEASURES: dict[str, Callable[[Mapping[str, Any]], float | None]] = {
-    "agent.monotony": lambda c: num(speaker(c, "agent").get("monotony")),
-    "agent.f0_variation_st": lambda c: num(speaker(c, "agent").get("f0_variation_st")),
-    "agent.loudness_dbfs": lambda c: num(speaker(c, "agent").get("loudness_dbfs")),
-    "agent.articulation_rate_sps": lambda c: num(speaker(c, "agent").get("articulation_rate_sps")),
-    "agent.speech_rate_wpm": lambda c: num(speaker(c, "agent").get("speech_rate_wpm")),
-    "agent.pause_share": lambda c: num(speaker(c, "agent").get("pause_share")),
-    "agent.talk_share": lambda c: num(speaker(c, "agent").get("talk_share")),
-    "agent.word_confidence_mean": lambda c: num(speaker(c, "agent").get("word_confidence_mean")),
+BASELINE_MEASURES: dict[str, Callable[[CallRecord], float | None]] = {
+    "agent.monotony": lambda c: c.speaker("agent").monotony,
+    "agent.f0_variation_st": lambda c: c.speaker("agent").f0_variation_st,
+    "agent.loudness_dbfs": lambda c: c.speaker("agent").loudness_dbfs,
+    "agent.articulation_rate_sps": lambda c: c.speaker("agent").articulation_rate_sps,
+    "agent.speech_rate_wpm": lambda c: c.speaker("agent").speech_rate_wpm,
+    "agent.pause_share": lambda c: c.speaker("agent").pause_share,
+    "agent.talk_share": lambda c: c.speaker("agent").talk_share,
+    "agent.word_confidence_mean": lambda c: c.speaker("agent").word_confidence_mean,
     "agent.reply_latency_median_s": reply_latency_median,
 }
 
 
+# --- stable ids ------------------------------------------------------------------------------------
+def moment_id(call_id: str, key: str, start_s: float | None) -> str:
+    """``<call_id>.<key>.<t>``: ``t`` is the start in whole ms (of ``start_s`` rounded to 3 decimals,
+    as written in the JSON) or ``call`` when the moment has no start. ``key`` is a rule id
+    (``M3_IMPATIENT``), ``strength-<kind>`` or ``promise-<kind>``. Repeats get ``-2``, ``-3``, ...
+    (:func:`assign_ids`). Same inputs and settings give the same id: reviews are keyed by it.
+    """
+    t = "call" if start_s is None else str(int(round(round(float(start_s), 3) * 1000)))
+    return f"{call_id}.{key}.{t}"
+
+
+def assign_ids(call_id: str, items: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Put ``"id"`` first into each ``(key, item)`` in order; a repeated id gets ``-2``, ``-3``, ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for key, item in items:
+        base = moment_id(call_id, key, item.get("start_s"))
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        out.append({"id": base if n == 1 else f"{base}-{n}", **item})
+    return out
+
+
 def finding_to_json(f: Finding) -> dict[str, Any]:
-    """A finding as the contract's plain dict."""
+    """A finding as the contract's plain dict (without its id: :meth:`RulesResult.to_json` adds it)."""
     return {"mistake": f.mistake, "rule_id": f.rule_id, "severity": f.severity, "start_s": r3(f.start_s),
             "end_s": r3(f.end_s), "evidence": dict(f.evidence), "message": f.message}
 
 
 @dataclass(frozen=True)
 class RulesResult:
-    """Findings of the eight rules, strengths and promises of one call."""
+    """Findings of the eight rules, strengths and promises of one call (``call_id`` names their ids)."""
 
     findings: tuple[Finding, ...]
     strengths: tuple[Strength, ...] = ()
     promises: tuple[Promise, ...] = ()
+    call_id: str = "call"
 
     def to_json(self) -> dict[str, Any]:
-        return {"findings": [finding_to_json(f) for f in self.findings],
-                "strengths": [s.to_json() for s in self.strengths],
-                "promises": [p.to_json() for p in self.promises]}
+        """``{findings, strengths, promises}`` as written to the record and the judgement, each with ``id``."""
+        return {"findings": assign_ids(self.call_id, ((f.rule_id, finding_to_json(f)) for f in self.findings)),
+                "strengths": assign_ids(self.call_id, ((f"strength-{s.kind}", s.to_json()) for s in self.strengths)),
+                "promises": assign_ids(self.call_id, ((f"promise-{p.kind}", p.to_json()) for p in self.promises))}
+
+
+# --- baselines -------------------------------------------------------------------------------------
+#: Leave-one-out statistics are computed in blocks of at most this many values (memory bound).
+_LOO_BLOCK_VALUES = 2_000_000
+
+
+@dataclass(frozen=True)
+class History:
+    """One agent's values of one measure, in call order, with the calls they come from."""
+
+    call_ids: tuple[str, ...]
+    values: np.ndarray
+
+    @cached_property
+    def _positions(self) -> dict[str, list[int]]:
+        pos: dict[str, list[int]] = {}
+        for i, cid in enumerate(self.call_ids):
+            pos.setdefault(cid, []).append(i)
+        return pos
+
+    def without(self, call_id: str | None) -> np.ndarray:
+        """The values without ``call_id``'s (the call is never part of its own baseline)."""
+        drop = self._positions.get(call_id) if call_id is not None else None
+        return self.values if not drop else np.delete(self.values, drop)
+
+    @cached_property
+    def _leave_one_out(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per position: median and scaled MAD of all *other* values (for every call at once:
+        ``numpy.median`` and ``scipy.stats.median_abs_deviation`` along rows, block by block)."""
+        k = len(self.values)
+        med, mad = np.full(k, np.nan), np.full(k, np.nan)
+        if k < 2:
+            return med, mad
+        rows = max(1, _LOO_BLOCK_VALUES // k)
+        for r0 in range(0, k, rows):
+            r1 = min(k, r0 + rows)
+            keep = np.ones((r1 - r0, k), dtype=bool)
+            keep[np.arange(r1 - r0), np.arange(r0, r1)] = False
+            others = np.broadcast_to(self.values, (r1 - r0, k))[keep].reshape(r1 - r0, k - 1)
+            med[r0:r1] = np.median(others, axis=1)
+            mad[r0:r1] = median_abs_deviation(others, axis=1, scale="normal")
+        return med, mad
+
+    def stats_without(self, call_id: str | None) -> tuple[int, float, float]:
+        """``(n, median, scaled MAD)`` of the values without ``call_id``'s (n may be 0: NaNs then)."""
+        drop = self._positions.get(call_id) if call_id is not None else None
+        if drop is not None and len(drop) == 1:
+            med, mad = self._leave_one_out
+            return len(self.values) - 1, float(med[drop[0]]), float(mad[drop[0]])
+        vals = self.without(call_id)
+        if not len(vals):
+            return 0, float("nan"), float("nan")
+        return len(vals), float(np.median(vals)), float(median_abs_deviation(vals, scale="normal"))
 
 
 @dataclass(frozen=True)
 class Baselines:
     """Team distributions and each agent's own history, per measure (see :data:`BASELINE_MEASURES`).
 
-    ``team[measure]`` is the sorted tuple of all calls' values; ``agents[agent][measure]`` the
-    ``(call_id, value)`` pairs of that agent's calls.
+    ``team[measure]`` is the sorted array of all calls' values; ``agents[agent][measure]`` that
+    agent's :class:`History`. Team percentiles are computed once per measure and percentile, so
+    judging n calls costs O(n · own history), not O(n²).
     """
 
-    team: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
-    agents: Mapping[str, Mapping[str, tuple[tuple[str, float], ...]]] = field(default_factory=dict)
+    team: Mapping[str, np.ndarray] = field(default_factory=dict)
+    agents: Mapping[str, Mapping[str, History]] = field(default_factory=dict)
     n_calls: int = 0
+    _percentiles: dict[tuple[str, float], float] = field(default_factory=dict, repr=False, compare=False)
 
     def team_values(self, measure: str) -> tuple[float, ...]:
-        return self.team.get(measure, ())
+        """All calls' values of ``measure``, sorted."""
+        return tuple(float(v) for v in self.team.get(measure, ()))
 
-    def agent_values(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> list[float]:
-        if agent is None:
-            return []
-        return [v for cid, v in self.agents.get(agent, {}).get(measure, ()) if cid != exclude_call]
+    def team_count(self, measure: str) -> int:
+        return len(self.team.get(measure, ()))
+
+    def team_percentile(self, measure: str, q: float) -> float:
+        """Linear-interpolated percentile ``q`` (0..100) of the team's values (``numpy.percentile``)."""
+        key = (measure, float(q))
+        if key not in self._percentiles:
+            self._percentiles[key] = float(np.percentile(self.team[measure], q))
+        return self._percentiles[key]
+
+    def agent_values(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> np.ndarray:
+        """The agent's values of ``measure`` in call order, without ``exclude_call``'s."""
+        h = self.agents.get(agent, {}).get(measure) if agent is not None else None
+        return np.empty(0) if h is None else h.without(exclude_call)
+
+    def agent_stats(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> tuple[int, float, float]:
+        """``(n, median, scaled MAD)`` of the agent's other calls' values of ``measure`` (n = 0: none)."""
+        h = self.agents.get(agent, {}).get(measure) if agent is not None else None
+        return (0, float("nan"), float("nan")) if h is None else h.stats_without(exclude_call)
 
     def agent_calls(self, agent: str | None) -> int:
         if agent is None or agent not in self.agents:
             return 0
-        return max((len(v) for v in self.agents[agent].values()), default=0)
+        return max((len(h.call_ids) for h in self.agents[agent].values()), default=0)
 
 
-def build_baselines(calls: Sequence[Mapping[str, Any]], *, config: RulesConfig) -> Baselines:
-    """Collect every call's baseline measures into team distributions and per-agent histories."""
+def baseline_values(rec: CallRecord) -> dict[str, float | None]:
+    """The call's values of :data:`BASELINE_MEASURES` (None where not measured)."""
+    return {name: get(rec) for name, get in BASELINE_MEASURES.items()}
+
+
+def baselines_from_values(rows: Iterable[tuple[str, str | None, Mapping[str, float | None]]]) -> Baselines:
+    """:class:`Baselines` from ``(call_id, agent, baseline_values)`` per call, in one pass."""
     team: dict[str, list[float]] = {m: [] for m in BASELINE_MEASURES}
-    agents: dict[str, dict[str, list[tuple[str, float]]]] = {}
-    for i, call in enumerate(calls):
-        cid = str(call.get("call_id") or f"#{i}")
-        agent = call.get("agent")
-        for name, get in BASELINE_MEASURES.items():
-            v = get(call)
+    agents: dict[str, dict[str, tuple[list[str], list[float]]]] = {}
+    n = 0
+    for cid, agent, values in rows:
+        n += 1
+        for name in BASELINE_MEASURES:
+            v = values.get(name)
             if v is None:
                 continue
             team[name].append(v)
             if agent is not None:
-                agents.setdefault(str(agent), {}).setdefault(name, []).append((cid, v))
+                ids, vals = agents.setdefault(agent, {}).setdefault(name, ([], []))
+                ids.append(cid)
+                vals.append(v)
     return Baselines(
-        team={k: tuple(sorted(v)) for k, v in team.items()},
-        agents={a: {k: tuple(v) for k, v in d.items()} for a, d in agents.items()},
-        n_calls=len(calls),
+        team={k: np.sort(np.asarray(v, dtype=float)) for k, v in team.items()},
+        agents={a: {k: History(tuple(ids), np.asarray(vals, dtype=float)) for k, (ids, vals) in d.items()} for a, d in agents.items()},
+        n_calls=n,
     )
 
 
-def evaluate_call(call: Mapping[str, Any], *, config: RulesConfig, baselines: Baselines | None = None) -> RulesResult:
-    """Check one call (its per-call JSON) against the eight mistakes; strengths and promises too.
+def build_baselines(calls: Sequence[CallRecord | Mapping[str, Any]], *, config: RulesConfig) -> Baselines:
+    """Collect every call's baseline measures into team distributions and per-agent histories (one pass)."""
+    recs = [c if isinstance(c, CallRecord) else CallRecord(c) for c in calls]
+    return baselines_from_values((str(r.raw.get("call_id") or f"#{i}"), r.agent, baseline_values(r)) for i, r in enumerate(recs))
+
+
+def evaluate_call(call: CallRecord | Mapping[str, Any], *, config: RulesConfig, baselines: Baselines | None = None) -> RulesResult:
+    """Check one call against the eight mistakes; strengths and promises too.
 
     Parameters
     ----------
-    call : Mapping
-        The per-call JSON (contract.md). Optional keys may be absent or null.
+    call : CallRecord or Mapping
+        The call's read model, or its per-call JSON (wrapped without validation).
     config : RulesConfig
         Thresholds and weights.
     baselines : Baselines or None
@@ -136,15 +248,15 @@ def evaluate_call(call: Mapping[str, Any], *, config: RulesConfig, baselines: Ba
     RulesResult
         Findings sorted by time (then mistake), strengths and promises.
     """
-    lang = call.get("language") if isinstance(call.get("language"), str) else None
-    ctx = RuleContext(config=config, phrases=load_phrases(lang), baselines=baselines,
-                      agent=None if call.get("agent") is None else str(call.get("agent")),
-                      call_id=None if call.get("call_id") is None else str(call.get("call_id")), language=lang)
+    rec = call if isinstance(call, CallRecord) else CallRecord(call)
+    lang = rec.language
+    ctx = RuleContext(config=config, phrases=load_phrases(lang), baselines=baselines, agent=rec.agent,
+                      call_id=None if rec.raw.get("call_id") is None else rec.call_id, language=lang)
     findings: list[Finding] = []
     for rule in RULES:
-        findings.extend(rule.check(call, ctx))
+        findings.extend(rule.check(rec, ctx))
     findings.sort(key=lambda f: (f.start_s if f.start_s is not None else float("inf"), f.mistake))
-    return RulesResult(tuple(findings), tuple(find_strengths(call, ctx)), tuple(find_promises(call, ctx)))
+    return RulesResult(tuple(findings), tuple(find_strengths(rec, ctx)), tuple(find_promises(rec, ctx)), rec.call_id)
 
 
 # --- rule listing --------------------------------------------------------------------------------

@@ -1,25 +1,28 @@
-"""Shared helpers of the mistake rules: reading the per-call JSON, phrase matching, quotes, baselines.
+"""Shared helpers of the mistake rules: phrase matching, quotes, turns, baselines.
 
-Rules read the per-call JSON (a ``Mapping``) only, never audio (conventions.md, 9). Every key other
-than the contract's may be absent or null; helpers here return ``None`` then and rules stay silent.
+Rules read the call through its read model (:class:`callcheck.record.CallRecord`) only, never
+audio (conventions.md, 9). A measure may be null; the record's accessors return ``None`` then and
+rules stay silent.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import statistics
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from callcheck.config import RulesConfig
 from callcheck.errors import ConfigError
+from callcheck.record import CallRecord
 from callcheck.text import normalise_text
+from callcheck.types import Overlap, Turn, Word
 
-SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
 PHRASE_KINDS: tuple[str, ...] = (
     "empathy", "contradiction", "you_messages", "i_messages", "impatience",
     "repair_requests", "slow_down_requests", "stock_formulas",
@@ -89,47 +92,51 @@ class PhraseHit:
     turn_end_s: float
 
 
-def _turns(call: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [t for t in (call.get("turns") or []) if isinstance(t, Mapping)]
+#: Words belong to a turn when they start within this margin of it, s (word and turn times are
+#: rounded separately).
+WORD_MARGIN_S = 0.05
 
 
-def turns_of(call: Mapping[str, Any], speaker: str) -> list[Mapping[str, Any]]:
-    return [t for t in _turns(call) if t.get("speaker") == speaker]
+def turn_words(rec: CallRecord, turn: Turn) -> tuple[Word, ...]:
+    """The words of ``turn``'s speaker starting inside it (± :data:`WORD_MARGIN_S`)."""
+    return rec.words_between(turn.speaker, turn.start_s - WORD_MARGIN_S, turn.end_s + WORD_MARGIN_S)
 
 
-def _words_in(call: Mapping[str, Any], speaker: str, start_s: float, end_s: float) -> list[Mapping[str, Any]]:
-    return [
-        w for w in (call.get("words") or [])
-        if w.get("speaker") == speaker and w.get("start_s") is not None
-        and w["start_s"] >= start_s - 0.05 and w["start_s"] < end_s + 0.05
-    ]
+def _matchable(rec: CallRecord, turn: Turn) -> tuple[tuple[Word, ...], str, list[tuple[int, int, int]]]:
+    """A turn's words, its normalised text and each word's ``(start, end, index)`` in that text."""
+    words = turn_words(rec, turn)
+    if not words:
+        return words, normalise(turn.text), []
+    pieces, offsets, pos = [], [], 0
+    for i, w in enumerate(words):
+        nw = normalise(w.text)
+        if not nw:
+            continue
+        offsets.append((pos, pos + len(nw), i))
+        pieces.append(nw)
+        pos += len(nw) + 1
+    return words, " ".join(pieces), offsets
 
 
-def find_phrases(call: Mapping[str, Any], speaker: str, kind: str, patterns: Sequence[re.Pattern[str]]) -> list[PhraseHit]:
+def find_phrases(rec: CallRecord, speaker: str, kind: str, patterns: Sequence[re.Pattern[str]],
+                 cache: dict[Any, Any] | None = None) -> list[PhraseHit]:
     """Every match of ``patterns`` in ``speaker``'s turns, timed by the words when they are present.
 
     A turn's normalised text is matched; a match is timed from the call's ``words`` of that turn
     (word-level), or by the turn itself when words are absent. Overlapping matches of several
-    patterns at the same place count once.
+    patterns at the same place count once. ``cache`` (one per call) keeps the normalised turns
+    between phrase kinds.
     """
     hits: list[PhraseHit] = []
     if not patterns:
         return hits
-    for turn in turns_of(call, speaker):
-        t_start, t_end = float(turn.get("start_s", 0.0)), float(turn.get("end_s", 0.0))
-        words = _words_in(call, speaker, t_start, t_end)
-        if words:
-            norm_words = [normalise(str(w.get("text", ""))) for w in words]
-            pieces, offsets, pos = [], [], 0
-            for i, nw in enumerate(norm_words):
-                if not nw:
-                    continue
-                offsets.append((pos, pos + len(nw), i))
-                pieces.append(nw)
-                pos += len(nw) + 1
-            text = " ".join(pieces)
-        else:
-            text, offsets = normalise(str(turn.get("text", ""))), []
+    cache = {} if cache is None else cache
+    for n, turn in enumerate(rec.turns_of(speaker)):
+        key = ("turn-text", speaker, n)
+        if key not in cache:
+            cache[key] = _matchable(rec, turn)
+        words, text, offsets = cache[key]
+        t_start, t_end = turn.start_s, turn.end_s
         taken: list[tuple[int, int]] = []
         for pat in patterns:
             for m in pat.finditer(text):
@@ -139,11 +146,10 @@ def find_phrases(call: Mapping[str, Any], speaker: str, kind: str, patterns: Seq
                 taken.append((a, b))
                 if offsets:
                     idx = [i for (x, y, i) in offsets if x < b and a < y]
-                    s_s = float(words[idx[0]]["start_s"])
-                    e_s = float(words[idx[-1]].get("end_s", s_s))
+                    s_s, e_s = words[idx[0]].start_s, words[idx[-1]].end_s
                 else:
                     s_s, e_s = t_start, t_end
-                hits.append(PhraseHit(speaker, kind, m.group(0), s_s, e_s, str(turn.get("text", "")), t_start, t_end))
+                hits.append(PhraseHit(speaker, kind, m.group(0), s_s, e_s, turn.text, t_start, t_end))
     hits.sort(key=lambda h: h.start_s)
     return hits
 
@@ -164,63 +170,72 @@ def quote(text: str, *, max_words: int, around: str | None = None) -> str:
     return ("… " if start > 0 else "") + out + (" …" if start + max_words < len(words) else "")
 
 
-def turn_at(call: Mapping[str, Any], speaker: str, start_s: float, end_s: float) -> Mapping[str, Any] | None:
+def turn_quote(turn: Turn | None, *, max_words: int) -> str:
+    """The quote of ``turn`` ('' when there is no turn)."""
+    return quote(turn.text, max_words=max_words) if turn is not None else ""
+
+
+def span(turn: Turn | None) -> tuple[float | None, float | None]:
+    """``(start_s, end_s)`` of ``turn``, or ``(None, None)``."""
+    return (turn.start_s, turn.end_s) if turn is not None else (None, None)
+
+
+def turn_at(rec: CallRecord, speaker: str, start_s: float, end_s: float) -> Turn | None:
     """The ``speaker`` turn overlapping ``[start_s, end_s]`` most (or the nearest one)."""
     best, best_ov = None, -math.inf
-    for t in turns_of(call, speaker):
-        ov = min(end_s, t["end_s"]) - max(start_s, t["start_s"])
+    for t in rec.turns_of(speaker):
+        ov = min(end_s, t.end_s) - max(start_s, t.start_s)
         if ov > best_ov:
             best, best_ov = t, ov
     return best
 
 
-def prev_turn(call: Mapping[str, Any], before_s: float, speaker: str) -> Mapping[str, Any] | None:
+def prev_turn(rec: CallRecord, before_s: float, speaker: str) -> Turn | None:
     """The last ``speaker`` turn starting before ``before_s``."""
-    cands = [t for t in turns_of(call, speaker) if t["start_s"] < before_s]
+    cands = [t for t in rec.turns_of(speaker) if t.start_s < before_s]
     return cands[-1] if cands else None
 
 
-def num(value: Any) -> float | None:
-    """A finite float, or None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+def longest_turn(rec: CallRecord, party: str) -> Turn | None:
+    ts = rec.turns_of(party)
+    return max(ts, key=lambda t: t.end_s - t.start_s) if ts else None
 
 
-def speaker(call: Mapping[str, Any], party: str) -> Mapping[str, Any]:
-    sp = (call.get("speakers") or {}).get(party)
-    return sp if isinstance(sp, Mapping) else {}
+def talk_time(rec: CallRecord, party: str) -> float:
+    """``speakers.<party>.talk_time_s`` (0 when the party is absent)."""
+    return rec.speaker(party).talk_time_s or 0.0
 
 
-def conversation(call: Mapping[str, Any]) -> Mapping[str, Any]:
-    c = call.get("conversation")
-    return c if isinstance(c, Mapping) else {}
-
-
-def agent_span(call: Mapping[str, Any]) -> tuple[float | None, float | None]:
-    ts = turns_of(call, "agent")
-    if not ts:
-        return None, None
-    return float(ts[0]["start_s"]), float(ts[-1]["end_s"])
-
-
-def longest_turn(call: Mapping[str, Any], party: str) -> Mapping[str, Any] | None:
-    ts = turns_of(call, party)
-    return max(ts, key=lambda t: t["end_s"] - t["start_s"]) if ts else None
-
-
-def reply_gaps(call: Mapping[str, Any], party: str = "agent") -> list[tuple[float, Mapping[str, Any], Mapping[str, Any]]]:
+def reply_gaps(rec: CallRecord, party: str = "agent") -> list[tuple[float, Turn, Turn]]:
     """(gap_s, previous other-party turn, this party's reply) for each change of speaker to ``party``."""
     out = []
-    ts = sorted(_turns(call), key=lambda t: t["start_s"])
+    ts = sorted(rec.turns, key=lambda t: t.start_s)
     for a, b in zip(ts, ts[1:]):
-        if b.get("speaker") == party and a.get("speaker") != party:
-            out.append((float(b["start_s"]) - float(a["end_s"]), a, b))
+        if b.speaker == party and a.speaker != party:
+            out.append((b.start_s - a.end_s, a, b))
     return out
+
+
+def agent_interruptions(rec: CallRecord, min_s: float) -> list[Overlap]:
+    """The agent's interruptions (``overlaps[]``) lasting at least ``min_s``."""
+    return [o for o in rec.overlaps if o.interrupter == "agent" and o.kind == "interruption" and o.end_s - o.start_s >= min_s]
+
+
+def agent_backchannels(rec: CallRecord) -> int:
+    """``speakers.agent.backchannels``; counted from ``overlaps[]`` when null (overlaps not reliable)."""
+    v = rec.speaker("agent").backchannels
+    if v is not None:
+        return v
+    return sum(1 for o in rec.overlaps if o.interrupter == "agent" and o.kind == "backchannel")
+
+
+def reply_latency_median(rec: CallRecord) -> float | None:
+    """``speakers.agent.reply_latency_median_s``; from the turns when null."""
+    v = rec.speaker("agent").reply_latency_median_s
+    if v is not None:
+        return v
+    gaps = [g for g, _, _ in reply_gaps(rec, "agent")]
+    return float(np.median(gaps)) if gaps else None
 
 
 def r3(x: float | None) -> float | None:
@@ -247,25 +262,11 @@ class Comparison:
         return d
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile ``q`` (0..100) of already sorted values."""
-    n = len(sorted_values)
-    if n == 1:
-        return float(sorted_values[0])
-    pos = (n - 1) * q / 100.0
-    lo = int(math.floor(pos))
-    hi = min(lo + 1, n - 1)
-    return float(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
-
-
-def percent_rank(sorted_values: Sequence[float], value: float) -> float:
-    """Share of values below ``value`` (ties half), in %."""
-    if not sorted_values:
-        return float("nan")
-    import bisect
-    lo = bisect.bisect_left(sorted_values, value)
-    hi = bisect.bisect_right(sorted_values, value)
-    return 100.0 * (lo + 0.5 * (hi - lo)) / len(sorted_values)
+def own_threshold(med: float, mad: float, *, sign: float, config: RulesConfig) -> float:
+    """The own-history threshold: median ± max(k · MAD, frac · |median|), ``mad`` scaled to the SD of
+    a normal distribution (``scipy.stats.median_abs_deviation(scale="normal")``, factor 1.4826)."""
+    delta = max(config.agent_mad_k * mad, config.agent_min_delta_frac * abs(med), 1e-9)
+    return med + sign * delta
 
 
 def compare(
@@ -285,18 +286,15 @@ def compare(
     bl = ctx.baselines
     if bl is None:
         return out
-    team = bl.team_values(measure)
-    if len(team) >= cfg.team_min_calls:
+    n_team = bl.team_count(measure)
+    if n_team >= cfg.team_min_calls:
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
-        thr = percentile(team, q)
-        out.append(Comparison("team", thr, sign * (value - thr) > 0, n=len(team), reference=thr))
-    own = bl.agent_values(ctx.agent, measure, exclude_call=ctx.call_id)
-    if len(own) >= cfg.agent_min_calls:
-        med = statistics.median(own)
-        mad = 1.4826 * statistics.median(abs(v - med) for v in own)
-        delta = max(cfg.agent_mad_k * mad, cfg.agent_min_delta_frac * abs(med), 1e-9)
-        thr = med + sign * delta
-        out.append(Comparison("agent", thr, sign * (value - thr) > 0, n=len(own), reference=med))
+        thr = bl.team_percentile(measure, q)
+        out.append(Comparison("team", thr, sign * (value - thr) > 0, n=n_team, reference=thr))
+    n_own, med, mad = bl.agent_stats(ctx.agent, measure, exclude_call=ctx.call_id)
+    if n_own >= cfg.agent_min_calls:
+        thr = own_threshold(med, mad, sign=sign, config=cfg)
+        out.append(Comparison("agent", thr, sign * (value - thr) > 0, n=n_own, reference=med))
     return out
 
 
@@ -321,10 +319,10 @@ class RuleContext:
     language: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
-    def hits(self, call: Mapping[str, Any], speaker: str, kind: str) -> list[PhraseHit]:
+    def hits(self, rec: CallRecord, speaker: str, kind: str) -> list[PhraseHit]:
         key = f"{speaker}:{kind}"
         if key not in self.cache:
-            self.cache[key] = find_phrases(call, speaker, kind, self.phrases.get(kind))
+            self.cache[key] = find_phrases(rec, speaker, kind, self.phrases.get(kind), self.cache)
         return self.cache[key]
 
 

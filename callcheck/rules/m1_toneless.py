@@ -10,9 +10,9 @@ backstop fires only when monotony and F0 SD both cross their bars.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
 
-from callcheck.rules.common import RuleContext, compare, longest_turn, num, primary, quote, r3, speaker
+from callcheck.record import CallRecord
+from callcheck.rules.common import RuleContext, compare, longest_turn, primary, r3, span, talk_time, turn_quote
 from callcheck.types import Finding
 
 MISTAKE = 1
@@ -21,21 +21,14 @@ THRESHOLDS = ("m1_monotony_min", "m1_f0_variation_st_max", "m1_min_talk_s", "tea
 SIGNALS = "monotony (0..1) vs absolute/team/own; F0 SD in semitones"
 
 
-def talk_time(call: Mapping[str, Any], party: str) -> float:
-    t = num(speaker(call, party).get("talk_time_s"))
-    if t is not None:
-        return t
-    return sum(float(x["end_s"]) - float(x["start_s"]) for x in (call.get("turns") or []) if x.get("speaker") == party)
-
-
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    ag = speaker(call, "agent")
-    talk_s = talk_time(call, "agent")
+    ag = rec.speaker("agent")
+    talk_s = talk_time(rec, "agent")
     if talk_s < cfg.m1_min_talk_s:
         return []
-    mono = num(ag.get("monotony"))
-    f0sd = num(ag.get("f0_variation_st"))
+    mono = ag.monotony
+    f0sd = ag.f0_variation_st
     comps_m = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m1_monotony_min, ctx=ctx) if mono is not None else []
     comps_f = compare(f0sd, measure="agent.f0_variation_st", higher_is_worse=False, absolute=cfg.m1_f0_variation_st_max, ctx=ctx) if f0sd is not None else []
     if comps_m and comps_f:  # the absolute backstop needs both flat measures to agree
@@ -46,15 +39,15 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         return []
     fired = sum(c.fired for c in comps_m) + sum(c.fired for c in comps_f)
     severity = "high" if fired >= 3 else "medium" if fired == 2 or main != "team" else "low"
-    turn = longest_turn(call, "agent")
-    start_s, end_s = (float(turn["start_s"]), float(turn["end_s"])) if turn else (None, None)
+    turn = longest_turn(rec, "agent")
+    start_s, end_s = span(turn)
     evidence = {
         "baseline": main,
-        "measures": {"monotony": r3(mono), "f0_variation_st": r3(f0sd), "f0_range_st": r3(num(ag.get("f0_range_st"))),
-                     "loudness_variation_db": r3(num(ag.get("loudness_variation_db"))), "talk_time_s": r3(talk_s)},
+        "measures": {"monotony": r3(mono), "f0_variation_st": r3(f0sd), "f0_range_st": r3(ag.f0_range_st),
+                     "loudness_variation_db": r3(ag.loudness_variation_db), "talk_time_s": r3(talk_s)},
         "comparisons": {"monotony": [c.to_json() for c in comps_m], "f0_variation_st": [c.to_json() for c in comps_f]},
         "span": "agent's longest turn (the measures cover all of the agent's speech)",
-        "quote": quote(str(turn.get("text", "")), max_words=cfg.quote_max_words) if turn else "",
+        "quote": turn_quote(turn, max_words=cfg.quote_max_words),
     }
     what = f"monotony {mono:.2f}" if mono is not None else f"F0 variation {f0sd:.1f} st"
     msg = f"The agent's voice is flat ({what}; compared with the {main} baseline)."

@@ -9,13 +9,13 @@ article's mistake is about how the voice sounds, not about words alone.
 
 from __future__ import annotations
 
-import statistics
 from typing import Any, Mapping
 
+from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    RuleContext, compare, conversation, longest_turn, num, primary, quote, r3, reply_gaps, speaker,
+    RuleContext, agent_backchannels, compare, longest_turn, primary, quote, r3, reply_gaps, reply_latency_median, span,
+    talk_time, turn_quote,
 )
-from callcheck.rules.m1_toneless import talk_time
 from callcheck.types import Finding
 
 MISTAKE = 2
@@ -25,40 +25,22 @@ THRESHOLDS = ("m2_monotony_min", "m2_quiet_vs_caller_db", "m2_reply_latency_s", 
 SIGNALS = "flat prosody, quiet vs caller/team/own, slow replies, few backchannels, no empathy phrases"
 
 
-def agent_backchannels(call: Mapping[str, Any]) -> int:
-    v = num(speaker(call, "agent").get("backchannels"))
-    if v is not None:
-        return int(v)
-    return sum(1 for o in (call.get("overlaps") or []) if o.get("interrupter") == "agent" and o.get("kind") == "backchannel")
-
-
-def reply_latency_median(call: Mapping[str, Any]) -> float | None:
-    v = num(speaker(call, "agent").get("reply_latency_median_s"))
-    if v is not None:
-        return v
-    gaps = [g for g, _, _ in reply_gaps(call, "agent")]
-    return statistics.median(gaps) if gaps else None
-
-
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    if talk_time(call, "agent") < cfg.m1_min_talk_s or not speaker(call, "caller"):
+    if talk_time(rec, "agent") < cfg.m1_min_talk_s or not rec.speaker("caller").present:
         return []
-    ag = speaker(call, "agent")
+    ag = rec.speaker("agent")
     signals: dict[str, Any] = {}
     comparisons: dict[str, Any] = {}
-    mono = num(ag.get("monotony"))
+    mono = ag.monotony
     if mono is not None:
         cm = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m2_monotony_min, ctx=ctx)
         comparisons["monotony"] = [c.to_json() for c in cm]
         if primary(cm):
             signals["flat_prosody"] = {"monotony": r3(mono), "baseline": primary(cm)}
-    a2c = conversation(call).get("agent_to_caller") or {}
-    rel_db = num(a2c.get("loudness_db"))
-    if rel_db is None:
-        rel_db = num(a2c.get("agent_minus_caller_loudness_db"))
-    loud = num(ag.get("loudness_dbfs"))
-    caller_loud = num(speaker(call, "caller").get("loudness_dbfs"))
+    rel_db = rec.conversation.agent_minus_caller_loudness_db
+    loud = ag.loudness_dbfs
+    caller_loud = rec.speaker("caller").loudness_dbfs
     if rel_db is None and loud is not None and caller_loud is not None:
         rel_db = loud - caller_loud
     quiet_by = None
@@ -71,38 +53,38 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     if quiet_by:
         signals["low_energy"] = {"agent_to_caller_loudness_db": r3(rel_db), "loudness_dbfs": r3(loud),
                                  "threshold_db": cfg.m2_quiet_vs_caller_db, "baseline": quiet_by}
-    lat = reply_latency_median(call)
+    lat = reply_latency_median(rec)
     slowest = None
     if lat is not None and lat > cfg.m2_reply_latency_s:
-        gaps = reply_gaps(call, "agent")
+        gaps = reply_gaps(rec, "agent")
         slowest = max(gaps, key=lambda g: g[0]) if gaps else None
         signals["slow_replies"] = {"reply_latency_median_s": r3(lat), "threshold_s": cfg.m2_reply_latency_s, "baseline": "absolute"}
-    caller_talk = talk_time(call, "caller")
+    caller_talk = talk_time(rec, "caller")
     if caller_talk >= cfg.m2_min_caller_talk_s:
-        bc = agent_backchannels(call)
+        bc = agent_backchannels(rec)
         rate = bc / (caller_talk / 60.0)
         if rate < cfg.m2_backchannels_per_min:
             signals["few_backchannels"] = {"backchannels": bc, "per_min_caller_talk": r3(rate),
                                            "threshold_per_min": cfg.m2_backchannels_per_min, "baseline": "absolute"}
-        if not ctx.hits(call, "agent", "empathy"):
+        if not ctx.hits(rec, "agent", "empathy"):
             signals["no_empathy_phrases"] = {"empathy_phrases": 0, "caller_talk_s": r3(caller_talk)}
     voice = "flat_prosody" in signals or "low_energy" in signals
     if len(signals) < cfg.m2_min_signals or not voice:
         return []
     if slowest is not None:
         gap, before, reply = slowest
-        start_s, end_s = float(before["end_s"]), float(reply["start_s"]) + min(3.0, float(reply["end_s"]) - float(reply["start_s"]))
-        q = f"caller: {quote(before.get('text', ''), max_words=cfg.quote_max_words // 2)} / agent (after {gap:.1f} s): {quote(reply.get('text', ''), max_words=cfg.quote_max_words // 2)}"
-        span = "the slowest agent reply"
+        start_s, end_s = before.end_s, reply.start_s + min(3.0, reply.end_s - reply.start_s)
+        q = f"caller: {quote(before.text, max_words=cfg.quote_max_words // 2)} / agent (after {gap:.1f} s): {quote(reply.text, max_words=cfg.quote_max_words // 2)}"
+        where = "the slowest agent reply"
     else:
-        turn = longest_turn(call, "agent")
-        start_s, end_s = (float(turn["start_s"]), float(turn["end_s"])) if turn else (None, None)
-        q = quote(str(turn.get("text", "")), max_words=cfg.quote_max_words) if turn else ""
-        span = "agent's longest turn"
+        turn = longest_turn(rec, "agent")
+        start_s, end_s = span(turn)
+        q = turn_quote(turn, max_words=cfg.quote_max_words)
+        where = "agent's longest turn"
     baselines = [s.get("baseline") for s in signals.values() if isinstance(s, Mapping) and s.get("baseline")]
     main = next((b for b in ("agent", "team") if b in baselines), "absolute")
     severity = "high" if len(signals) >= cfg.m2_min_signals + 1 else "medium"
     evidence = {"baseline": main, "signals": signals, "signal_count": len(signals), "min_signals": cfg.m2_min_signals,
-                "comparisons": comparisons, "span": span, "quote": q}
+                "comparisons": comparisons, "span": where, "quote": q}
     msg = f"The agent sounds indifferent: {', '.join(k.replace('_', ' ') for k in signals)}."
     return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg)]

@@ -9,10 +9,9 @@ moment: one finding per interruption or phrase, the most severe first, at most
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from callcheck.rules.common import RuleContext, hit_json, prev_turn, quote, r3, turn_at
-from callcheck.types import Finding
+from callcheck.record import CallRecord
+from callcheck.rules.common import PhraseHit, RuleContext, agent_interruptions, hit_json, prev_turn, quote, r3, turn_at, turn_quote
+from callcheck.types import Finding, Overlap, Turn
 
 MISTAKE = 3
 RULE_ID = "M3_IMPATIENT"
@@ -20,37 +19,29 @@ THRESHOLDS = ("m3_min_interruption_s", "m3_high_interruptions", "max_findings_pe
 SIGNALS = "agent interruptions (overlap >= grace window), impatience phrases"
 
 
-def agent_interruptions(call: Mapping[str, Any], min_s: float) -> list[Mapping[str, Any]]:
-    """Agent interruptions from ``overlaps[]`` (contract), else ``conversation.interruptions``."""
-    ov = [o for o in (call.get("overlaps") or []) if o.get("interrupter") == "agent" and o.get("kind") == "interruption"]
-    if not ov and not call.get("overlaps"):
-        ov = [o for o in ((call.get("conversation") or {}).get("interruptions") or []) if o.get("interrupter") == "agent"]
-    return [o for o in ov if float(o["end_s"]) - float(o["start_s"]) >= min_s]
-
-
 BARGE_IN_WINDOW_S = 3.0
 
 
-def _during(h: Any, o: Mapping[str, Any], own: Mapping[str, Any] | None) -> bool:
+def _during(h: PhraseHit, o: Overlap, own: Turn | None) -> bool:
     """The phrase belongs to the barge-in: said in the interrupting turn or within 3 s of the overlap."""
-    if own is not None and own["start_s"] <= h.start_s <= own["end_s"]:
+    if own is not None and own.start_s <= h.start_s <= own.end_s:
         return True
-    return float(o["start_s"]) <= h.start_s <= float(o["end_s"]) + BARGE_IN_WINDOW_S
+    return o.start_s <= h.start_s <= o.end_s + BARGE_IN_WINDOW_S
 
 
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
     qmax = cfg.quote_max_words
-    inter = agent_interruptions(call, cfg.m3_min_interruption_s)
-    phrases = ctx.hits(call, "agent", "impatience")
+    inter = agent_interruptions(rec, cfg.m3_min_interruption_s)
+    phrases = ctx.hits(rec, "agent", "impatience")
     if not inter and not phrases:
         return []
     found: list[tuple[int, float, Finding]] = []
     sev_rank = {"low": 1, "medium": 2, "high": 3}
     for o in inter:
-        s, e = float(o["start_s"]), float(o["end_s"])
-        cut = prev_turn(call, s + 1e-6, "caller") or turn_at(call, "caller", s, e)
-        own = turn_at(call, "agent", s, e)
+        s, e = o.start_s, o.end_s
+        cut = prev_turn(rec, s + 1e-6, "caller") or turn_at(rec, "caller", s, e)
+        own = turn_at(rec, "agent", s, e)
         with_phrase = [h for h in phrases if _during(h, o, own)]
         severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
         evidence = {
@@ -59,13 +50,13 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
             "measures": {"overlap_s": r3(e - s), "agent_interruptions_in_call": len(inter),
                          "impatience_phrases_in_call": len(phrases)},
             "thresholds": {"min_interruption_s": cfg.m3_min_interruption_s, "high_interruptions": cfg.m3_high_interruptions},
-            "caller_quote": quote(str(cut.get("text", "")), max_words=qmax) if cut else "",
-            "quote": quote(str(own.get("text", "")), max_words=qmax) if own else "",
+            "caller_quote": turn_quote(cut, max_words=qmax),
+            "quote": turn_quote(own, max_words=qmax),
             "phrases": [hit_json(h, max_words=qmax) for h in with_phrase],
         }
         msg = f"The agent talked over the caller for {e - s:.1f} s at {s:.1f} s."
         found.append((sev_rank[severity], e - s, Finding(MISTAKE, RULE_ID, severity, s, e, evidence, msg)))
-    inter_turns = [(o, turn_at(call, "agent", float(o["start_s"]), float(o["end_s"]))) for o in inter]
+    inter_turns = [(o, turn_at(rec, "agent", o.start_s, o.end_s)) for o in inter]
     for h in phrases:
         if any(_during(h, o, t) for o, t in inter_turns):
             continue  # already evidence of that interruption

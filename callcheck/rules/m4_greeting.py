@@ -9,9 +9,10 @@ the conversation stage found them). No greeting in the JSON: no finding.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Iterable
 
-from callcheck.rules.common import RuleContext, normalise, num, r3
+from callcheck.record import CallRecord
+from callcheck.rules.common import RuleContext, normalise, r3
 from callcheck.types import Finding
 
 MISTAKE = 4
@@ -20,7 +21,7 @@ THRESHOLDS = ("m4_max_words", "m4_max_duration_s", "m4_min_stock_formulas")
 SIGNALS = "greeting duration (s) and word count, stock formulas, time until the caller can speak"
 
 
-def stock_formulas(text: str, ctx: RuleContext, given: Any = None) -> list[str]:
+def stock_formulas(text: str, ctx: RuleContext, given: Iterable[str] = ()) -> list[str]:
     norm = normalise(text)
     found: list[str] = []
     for pat in ctx.phrases.get("stock_formulas"):
@@ -34,20 +35,13 @@ def stock_formulas(text: str, ctx: RuleContext, given: Any = None) -> list[str]:
     return found
 
 
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    g = call.get("greeting")
-    if not isinstance(g, Mapping):
+    g = rec.greeting
+    if g is None:
         return []
-    text = str(g.get("text") or "")
-    start_s, end_s = num(g.get("start_s")), num(g.get("end_s"))
-    dur = num(g.get("duration_s"))
-    if dur is None and start_s is not None and end_s is not None:
-        dur = end_s - start_s
-    words = num(g.get("word_count"))
-    if words is None:
-        words = float(len(text.split()))
-    formulas = stock_formulas(text, ctx, g.get("stock_formulas"))
+    text, start_s, end_s, dur, words = g.text, g.start_s, g.end_s, g.duration_s, g.word_count
+    formulas = stock_formulas(text, ctx, g.stock_formulas)
     too_many = words > cfg.m4_max_words
     too_long = dur is not None and dur > cfg.m4_max_duration_s
     stock = len(formulas) >= cfg.m4_min_stock_formulas
@@ -62,7 +56,7 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     evidence = {
         "baseline": "absolute",
         "measures": {"duration_s": r3(dur), "word_count": int(words), "stock_formula_count": len(formulas),
-                     "caller_can_speak_s": r3(num(g.get("caller_can_speak_s")))},
+                     "caller_can_speak_s": r3(g.caller_can_speak_s)},
         "thresholds": {"max_words": cfg.m4_max_words, "max_duration_s": cfg.m4_max_duration_s,
                        "min_stock_formulas": cfg.m4_min_stock_formulas},
         "exceeded": [k for k, v in (("word_count", too_many), ("duration_s", too_long), ("stock_formulas", stock)) if v],

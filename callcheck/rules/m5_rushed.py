@@ -17,12 +17,13 @@ with few pauses at a steady pace is not rushed, and a high articulation rate is 
 from __future__ import annotations
 
 import statistics
-from typing import Any, Mapping
+from typing import Any
 
-from callcheck.rules.common import RuleContext, compare, longest_turn, num, primary, quote, r3, reply_gaps, speaker, turn_at
-from callcheck.rules.m1_toneless import talk_time
-from callcheck.rules.m2_indifferent import reply_latency_median
-from callcheck.types import Finding
+from callcheck.record import CallRecord, RateWindow, Speaker
+from callcheck.rules.common import (
+    RuleContext, compare, longest_turn, primary, quote, r3, reply_gaps, reply_latency_median, talk_time, turn_at, turn_quote,
+)
+from callcheck.types import Finding, Turn
 
 MISTAKE = 5
 RULE_ID = "M5_RUSHED"
@@ -31,33 +32,33 @@ THRESHOLDS = ("m5_pause_share_max", "m5_reply_gap_max_s", "m5_min_run", "m5_spee
 SIGNALS = "low pause share, very short reply gaps, speeding up over the call, speech rate (wpm, pauses included)"
 
 
-def _windows(ag: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [w for w in (ag.get("rate_over_time") or []) if isinstance(w, Mapping) and num(w.get("speech_rate_wpm")) is not None]
+def _windows(ag: Speaker) -> list[RateWindow]:
+    return [w for w in ag.rate_over_time if w.speech_rate_wpm is not None]
 
 
-def speedup(ag: Mapping[str, Any]) -> tuple[float | None, Mapping[str, Any] | None]:
+def speedup(ag: Speaker) -> tuple[float | None, RateWindow | None]:
     """Mean speech rate of the last third of the windows / the first third, and the fastest late window."""
     ws = _windows(ag)
     if len(ws) < 3:
         return None, None
     k = max(1, len(ws) // 3)
-    first = statistics.fmean(float(w["speech_rate_wpm"]) for w in ws[:k])
-    last = statistics.fmean(float(w["speech_rate_wpm"]) for w in ws[-k:])
+    first = statistics.fmean(w.speech_rate_wpm for w in ws[:k])
+    last = statistics.fmean(w.speech_rate_wpm for w in ws[-k:])
     if first <= 0:
         return None, None
-    return last / first, max(ws[-k:], key=lambda w: float(w["speech_rate_wpm"]))
+    return last / first, max(ws[-k:], key=lambda w: w.speech_rate_wpm)
 
 
-def turn_wpm(turn: Mapping[str, Any]) -> float | None:
-    d = float(turn["end_s"]) - float(turn["start_s"])
-    n = len(str(turn.get("text", "")).split())
+def turn_wpm(turn: Turn) -> float | None:
+    d = turn.end_s - turn.start_s
+    n = len(turn.text.split())
     return n / (d / 60.0) if d > 0.5 and n >= 3 else None
 
 
-def rushed_runs(call: Mapping[str, Any], max_gap_s: float, min_run: int, min_gap_s: float = 0.0) -> list[list[tuple[float, Mapping[str, Any]]]]:
+def rushed_runs(rec: CallRecord, max_gap_s: float, min_run: int, min_gap_s: float = 0.0) -> list[list[tuple[float, Turn]]]:
     """Maximal runs of consecutive agent replies starting ``min_gap_s < gap < max_gap_s`` after the caller stopped."""
     runs, cur = [], []
-    for gap, _, reply in reply_gaps(call, "agent"):
+    for gap, _, reply in reply_gaps(rec, "agent"):
         if min_gap_s < gap < max_gap_s:
             cur.append((gap, reply))
         else:
@@ -69,13 +70,13 @@ def rushed_runs(call: Mapping[str, Any], max_gap_s: float, min_run: int, min_gap
     return runs
 
 
-def _local(call: Mapping[str, Any], ctx: RuleContext, little_room: dict | None) -> list[Finding]:
+def _local(rec: CallRecord, ctx: RuleContext, little_room: dict | None) -> list[Finding]:
     """Rushed stretches: consecutive very short reply gaps plus speeding up, a high rate or no pauses."""
     cfg = ctx.config
-    lang = call.get("language")
+    lang = rec.language
     limit = cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en if lang == "en" else None
     out = []
-    for run in rushed_runs(call, cfg.m5_reply_gap_max_s, cfg.m5_min_run, -cfg.m3_min_interruption_s):
+    for run in rushed_runs(rec, cfg.m5_reply_gap_max_s, cfg.m5_min_run, -cfg.m3_min_interruption_s):
         turns = [r for _, r in run]
         rates = [turn_wpm(t) for t in turns]
         signals: dict[str, Any] = {"short_reply_gaps": {"gaps_s": [r3(g) for g, _ in run], "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}}
@@ -89,42 +90,42 @@ def _local(call: Mapping[str, Any], ctx: RuleContext, little_room: dict | None) 
             signals["little_breathing_room"] = little_room
         if len(signals) < cfg.m5_min_signals:
             continue
-        start_s, end_s = float(turns[0]["start_s"]), float(turns[-1]["end_s"])
+        start_s, end_s = turns[0].start_s, turns[-1].end_s
         severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium"
         evidence = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
-                    "measures": {"replies_in_stretch": len(turns), "articulation_rate_sps": r3(num(speaker(call, "agent").get("articulation_rate_sps")))},
+                    "measures": {"replies_in_stretch": len(turns), "articulation_rate_sps": r3(rec.speaker("agent").articulation_rate_sps)},
                     "span": "consecutive agent replies with very short gaps",
-                    "quote": quote(" / ".join(str(t.get("text", "")) for t in turns), max_words=cfg.quote_max_words)}
+                    "quote": quote(" / ".join(t.text for t in turns), max_words=cfg.quote_max_words)}
         msg = f"The agent sounds rushed from {start_s:.1f} s to {end_s:.1f} s: {', '.join(k.replace('_', ' ') for k in signals)}."
         out.append(Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg))
     return out[: cfg.max_findings_per_rule]
 
 
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    if talk_time(call, "agent") < cfg.m1_min_talk_s:
+    if talk_time(rec, "agent") < cfg.m1_min_talk_s:
         return []
-    ag = speaker(call, "agent")
+    ag = rec.speaker("agent")
     signals: dict[str, Any] = {}
     comparisons: dict[str, Any] = {}
-    ps = num(ag.get("pause_share"))
+    ps = ag.pause_share
     if ps is not None:
         cp = compare(ps, measure="agent.pause_share", higher_is_worse=False, absolute=cfg.m5_pause_share_max, ctx=ctx)
         comparisons["pause_share"] = [c.to_json() for c in cp]
         if primary(cp):
             signals["little_breathing_room"] = {"pause_share": r3(ps), "baseline": primary(cp)}
-    local = _local(call, ctx, signals.get("little_breathing_room"))
+    local = _local(rec, ctx, signals.get("little_breathing_room"))
     if local:
         return local
-    lat = reply_latency_median(call)
+    lat = reply_latency_median(rec)
     if lat is not None and -cfg.m3_min_interruption_s < lat < cfg.m5_reply_gap_max_s:
         signals["short_reply_gaps"] = {"reply_latency_median_s": r3(lat), "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}
     ratio, late = speedup(ag)
-    late_art = num(late.get("articulation_rate_sps")) if late is not None else None
+    late_art = late.articulation_rate_sps if late is not None else None
     if ratio is not None and ratio >= cfg.m5_speedup_ratio and not (late_art is not None and late_art > cfg.m7_articulation_sps):
         signals["speeding_up"] = {"last_to_first_third_ratio": r3(ratio), "threshold": cfg.m5_speedup_ratio, "baseline": "absolute"}
-    wpm = num(ag.get("speech_rate_wpm"))
-    lang = call.get("language")
+    wpm = ag.speech_rate_wpm
+    lang = rec.language
     if wpm is not None and lang in ("de", "en"):
         limit = cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en
         cw = compare(wpm, measure="agent.speech_rate_wpm", higher_is_worse=True, absolute=limit, ctx=ctx)
@@ -135,23 +136,23 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     if len(signals) < cfg.m5_min_signals or not {"speeding_up", "little_breathing_room"} <= set(signals):
         return []  # over the whole call, rushed = no breathing room *and* speeding up; fast alone is not rushed
     if "speeding_up" in signals and late is not None:
-        start_s, end_s, span = float(late["start_s"]), float(late["end_s"]), "the fastest window of the last third of the call"
+        start_s, end_s, span = late.start_s, late.end_s, "the fastest window of the last third of the call"
     elif _windows(ag):
-        w = max(_windows(ag), key=lambda w: float(w["speech_rate_wpm"]))
-        start_s, end_s, span = float(w["start_s"]), float(w["end_s"]), "the window with the highest speech rate"
+        w = max(_windows(ag), key=lambda w: w.speech_rate_wpm)
+        start_s, end_s, span = w.start_s, w.end_s, "the window with the highest speech rate"
     else:
-        t = longest_turn(call, "agent")
-        start_s, end_s, span = (float(t["start_s"]), float(t["end_s"]), "agent's longest turn") if t else (None, None, "")
-    turn = turn_at(call, "agent", start_s, end_s) if start_s is not None else None
+        t = longest_turn(rec, "agent")
+        start_s, end_s, span = (t.start_s, t.end_s, "agent's longest turn") if t else (None, None, "")
+    turn = turn_at(rec, "agent", start_s, end_s) if start_s is not None else None
     bls = [s["baseline"] for s in signals.values()]
     main = next((b for b in ("agent", "team") if b in bls), "absolute")
     severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium" if len(signals) > cfg.m5_min_signals or main == "absolute" else "low"
     evidence = {
         "baseline": main, "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
         "measures": {"pause_share": r3(ps), "reply_latency_median_s": r3(lat), "speech_rate_wpm": r3(wpm),
-                     "articulation_rate_sps": r3(num(ag.get("articulation_rate_sps"))), "speedup_ratio": r3(ratio)},
+                     "articulation_rate_sps": r3(ag.articulation_rate_sps), "speedup_ratio": r3(ratio)},
         "comparisons": comparisons, "span": span,
-        "quote": quote(str(turn.get("text", "")), max_words=cfg.quote_max_words) if turn else "",
+        "quote": turn_quote(turn, max_words=cfg.quote_max_words),
     }
     msg = f"The agent sounds rushed: {', '.join(k.replace('_', ' ') for k in signals)}."
     return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg)]

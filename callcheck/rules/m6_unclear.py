@@ -10,10 +10,10 @@ evidence, and each one is a moment (the agent turn before it, and the request).
 from __future__ import annotations
 
 import statistics
-from typing import Any, Mapping
 
-from callcheck.rules.common import RuleContext, num, prev_turn, quote, r3, speaker, turns_of
-from callcheck.types import Finding
+from callcheck.record import CallRecord
+from callcheck.rules.common import RuleContext, prev_turn, quote, r3, turn_quote, turn_words
+from callcheck.types import Finding, Turn
 
 MISTAKE = 6
 RULE_ID = "M6_UNCLEAR"
@@ -22,10 +22,11 @@ SIGNALS = "ASR word confidence (mean, low-confidence share), caller repair reque
 LOW_WORD_P = 0.5
 
 
-def confidence(call: Mapping[str, Any]) -> tuple[float | None, float | None]:
-    ag = speaker(call, "agent")
-    mean, share = num(ag.get("word_confidence_mean")), num(ag.get("low_confidence_word_share"))
-    ps = [float(w["probability"]) for w in (call.get("words") or []) if w.get("speaker") == "agent" and num(w.get("probability")) is not None]
+def confidence(rec: CallRecord) -> tuple[float | None, float | None]:
+    """The agent's mean word confidence and low-confidence share (from the words when null)."""
+    ag = rec.speaker("agent")
+    mean, share = ag.word_confidence_mean, ag.low_confidence_word_share
+    ps = [w.probability for w in rec.words_of("agent")]
     if mean is None and ps:
         mean = statistics.fmean(ps)
     if share is None and ps:
@@ -33,24 +34,23 @@ def confidence(call: Mapping[str, Any]) -> tuple[float | None, float | None]:
     return mean, share
 
 
-def _worst_turn(call: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def _worst_turn(rec: CallRecord) -> Turn | None:
     best, best_p = None, 2.0
-    for t in turns_of(call, "agent"):
-        ps = [float(w["probability"]) for w in (call.get("words") or []) if w.get("speaker") == "agent"
-              and num(w.get("probability")) is not None and t["start_s"] - 0.05 <= w["start_s"] < t["end_s"] + 0.05]
+    for t in rec.turns_of("agent"):
+        ps = [w.probability for w in turn_words(rec, t)]
         if len(ps) >= 3 and statistics.fmean(ps) < best_p:
             best, best_p = t, statistics.fmean(ps)
     return best
 
 
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    mean, share = confidence(call)
+    mean, share = confidence(rec)
     low_mean = mean is not None and mean < cfg.m6_confidence_mean_min
     low_share = share is not None and share > cfg.m6_low_confidence_share_max
     low_conf = low_mean or low_share
     repairs: list = []
-    for h in ctx.hits(call, "caller", "repair_requests"):  # one per caller turn
+    for h in ctx.hits(rec, "caller", "repair_requests"):  # one per caller turn
         if not any(r.turn_start_s == h.turn_start_s for r in repairs):
             repairs.append(h)
     n = len(repairs)
@@ -68,16 +68,16 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     if n:
         severity = "high" if low_conf and n >= cfg.m6_min_repairs else "medium"
         for h in repairs[: cfg.max_findings_per_rule]:
-            before = prev_turn(call, h.start_s, "agent")
-            s = float(before["start_s"]) if before else h.start_s
-            ev = dict(base, quote=quote(str(before.get("text", "")), max_words=cfg.quote_max_words) if before else "",
+            before = prev_turn(rec, h.start_s, "agent")
+            s = before.start_s if before else h.start_s
+            ev = dict(base, quote=turn_quote(before, max_words=cfg.quote_max_words),
                       caller_quote=quote(h.turn_text, max_words=cfg.quote_max_words, around=h.matched),
                       repair_request={"phrase": h.matched, "start_s": r3(h.start_s), "end_s": r3(h.end_s)})
             msg = f"The caller asked to repeat (\u201c{h.matched}\u201d at {h.start_s:.1f} s)."
             out.append(Finding(MISTAKE, RULE_ID, severity, s, h.end_s, ev, msg))
         return out
-    t = _worst_turn(call)
-    ev = dict(base, quote=quote(str(t.get("text", "")), max_words=cfg.quote_max_words) if t else "",
+    t = _worst_turn(rec)
+    ev = dict(base, quote=turn_quote(t, max_words=cfg.quote_max_words),
               span="the agent turn with the lowest word confidence")
     msg = f"Many of the agent's words were hard to recognise (mean confidence {mean:.2f}, {share:.0%} low)."
-    return [Finding(MISTAKE, RULE_ID, "low", float(t["start_s"]) if t else None, float(t["end_s"]) if t else None, ev, msg)]
+    return [Finding(MISTAKE, RULE_ID, "low", t.start_s if t else None, t.end_s if t else None, ev, msg)]

@@ -8,10 +8,10 @@ caller asking to slow down ("langsamer bitte") is direct evidence. Pauses and ga
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from callcheck.rules.common import RuleContext, compare, longest_turn, num, prev_turn, primary, quote, r3, speaker, turn_at
-from callcheck.rules.m1_toneless import talk_time
+from callcheck.record import CallRecord
+from callcheck.rules.common import (
+    RuleContext, compare, longest_turn, prev_turn, primary, quote, r3, span as turn_span, talk_time, turn_at, turn_quote,
+)
 from callcheck.types import Finding
 
 MISTAKE = 7
@@ -20,13 +20,13 @@ THRESHOLDS = ("m7_articulation_sps", "m7_caller_ratio", "m1_min_talk_s", "team_p
 SIGNALS = "articulation rate (syll/s) vs norm/team/own and vs the caller; caller asks to slow down"
 
 
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    ag, ca = speaker(call, "agent"), speaker(call, "caller")
-    rate = num(ag.get("articulation_rate_sps"))
-    caller_rate = num(ca.get("articulation_rate_sps"))
-    slow_down = ctx.hits(call, "caller", "slow_down_requests")
-    if talk_time(call, "agent") < cfg.m1_min_talk_s and not slow_down:
+    ag, ca = rec.speaker("agent"), rec.speaker("caller")
+    rate = ag.articulation_rate_sps
+    caller_rate = ca.articulation_rate_sps
+    slow_down = ctx.hits(rec, "caller", "slow_down_requests")
+    if talk_time(rec, "agent") < cfg.m1_min_talk_s and not slow_down:
         return []
     whole_rate = rate
     comps = compare(rate, measure="agent.articulation_rate_sps", higher_is_worse=True, absolute=cfg.m7_articulation_sps, ctx=ctx) if rate is not None else []
@@ -35,13 +35,13 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     above_caller = ratio is None or ratio >= cfg.m7_caller_ratio
     rate_fires = main is not None and above_caller
     # a too-fast stretch: a window of rate_over_time above the norm and above the caller
-    fast_windows = [w for w in (ag.get("rate_over_time") or []) if isinstance(w, Mapping)
-                    and (num(w.get("articulation_rate_sps")) or 0.0) > cfg.m7_articulation_sps
-                    and (not caller_rate or float(w["articulation_rate_sps"]) / caller_rate >= cfg.m7_caller_ratio)]
+    fast_windows = [w for w in ag.rate_over_time
+                    if (w.articulation_rate_sps or 0.0) > cfg.m7_articulation_sps
+                    and (not caller_rate or w.articulation_rate_sps / caller_rate >= cfg.m7_caller_ratio)]
     if not rate_fires and fast_windows:
         rate_fires, main = True, "absolute"
-        fastest = max(fast_windows, key=lambda w: float(w["articulation_rate_sps"]))
-        rate = float(fastest["articulation_rate_sps"])
+        fastest = max(fast_windows, key=lambda w: w.articulation_rate_sps)
+        rate = fastest.articulation_rate_sps
         ratio = rate / caller_rate if caller_rate else None
     if not rate_fires and not slow_down:
         return []
@@ -53,30 +53,30 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
         severity = "medium" if (ratio is not None and ratio > 1.0) else "low"
     if slow_down:
         h = slow_down[0]
-        before = prev_turn(call, h.start_s, "agent")
-        start_s = float(before["start_s"]) if before else h.start_s
+        before = prev_turn(rec, h.start_s, "agent")
+        start_s = before.start_s if before else h.start_s
         end_s, span = h.end_s, "the agent turn before the caller asked to slow down"
         turn = before
     else:
-        ws = fast_windows or [w for w in (ag.get("rate_over_time") or []) if num(w.get("articulation_rate_sps")) is not None]
+        ws = fast_windows or [w for w in ag.rate_over_time if w.articulation_rate_sps is not None]
         if ws:
-            w = max(ws, key=lambda w: float(w["articulation_rate_sps"]))
-            start_s, end_s, span = float(w["start_s"]), float(w["end_s"]), "the window with the highest articulation rate"
-            turn = turn_at(call, "agent", start_s, end_s)
+            w = max(ws, key=lambda w: w.articulation_rate_sps)
+            start_s, end_s, span = w.start_s, w.end_s, "the window with the highest articulation rate"
+            turn = turn_at(rec, "agent", start_s, end_s)
         else:
-            turn = longest_turn(call, "agent")
-            start_s, end_s = (float(turn["start_s"]), float(turn["end_s"])) if turn else (None, None)
+            turn = longest_turn(rec, "agent")
+            start_s, end_s = turn_span(turn)
             span = "agent's longest turn"
     evidence = {
         "baseline": main or "absolute",
         "measures": {"articulation_rate_sps": r3(rate), "call_articulation_rate_sps": r3(whole_rate),
                      "fast_windows": len(fast_windows), "caller_articulation_rate_sps": r3(caller_rate),
-                     "agent_to_caller_ratio": r3(ratio), "speech_rate_wpm": r3(num(ag.get("speech_rate_wpm"))),
+                     "agent_to_caller_ratio": r3(ratio), "speech_rate_wpm": r3(ag.speech_rate_wpm),
                      "slow_down_requests": len(slow_down)},
         "thresholds": {"articulation_sps": cfg.m7_articulation_sps, "caller_ratio": cfg.m7_caller_ratio},
         "comparisons": [c.to_json() for c in comps],
         "span": span,
-        "quote": quote(str(turn.get("text", "")), max_words=cfg.quote_max_words) if turn else "",
+        "quote": turn_quote(turn, max_words=cfg.quote_max_words),
     }
     if slow_down:
         evidence["caller_quote"] = quote(slow_down[0].turn_text, max_words=cfg.quote_max_words, around=slow_down[0].matched)

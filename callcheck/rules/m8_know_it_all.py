@@ -10,11 +10,10 @@ no empathy phrases. It fires with a contradiction phrase plus one more signal, o
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
-from callcheck.rules.common import RuleContext, conversation, hit_json, longest_turn, num, quote, r3, speaker, turns_of
-from callcheck.rules.m1_toneless import talk_time
-from callcheck.rules.m3_impatient import agent_interruptions
+from callcheck.record import CallRecord
+from callcheck.rules.common import RuleContext, agent_interruptions, hit_json, longest_turn, quote, r3, span, talk_time, turn_quote
 from callcheck.types import Finding
 
 MISTAKE = 8
@@ -24,48 +23,44 @@ THRESHOLDS = ("m8_talk_share_max", "m8_monologue_s", "m8_min_questions", "m8_you
 SIGNALS = "talk share, long monologue, few questions, contradiction phrases, you- vs I-messages, interruptions, no empathy"
 
 
-def agent_questions(call: Mapping[str, Any]) -> int:
-    v = num(speaker(call, "agent").get("questions"))
-    if v is not None:
-        return int(v)
-    qs = conversation(call).get("questions")
-    if isinstance(qs, list):
-        return sum(1 for q in qs if isinstance(q, Mapping) and q.get("speaker") == "agent")
-    return sum(str(t.get("text", "")).count("?") for t in turns_of(call, "agent"))
+def agent_questions(rec: CallRecord) -> int:
+    """``speakers.agent.questions``, else the agent's entries of ``conversation.questions``."""
+    v = rec.speaker("agent").questions
+    return v if v is not None else len(rec.conversation.questions_of("agent"))
 
 
-def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
+def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
-    if not speaker(call, "caller") and not any(t.get("speaker") == "caller" for t in call.get("turns") or []):
+    if not rec.has_party("caller"):
         return []
     qmax = cfg.quote_max_words
     signals: dict[str, Any] = {}
-    share = num(speaker(call, "agent").get("talk_share"))
+    share = rec.speaker("agent").talk_share
     if share is None:
-        a, c = talk_time(call, "agent"), talk_time(call, "caller")
+        a, c = talk_time(rec, "agent"), talk_time(rec, "caller")
         share = a / (a + c) if a + c > 0 else None
     if share is not None and share > cfg.m8_talk_share_max:
         signals["talk_dominance"] = {"talk_share": r3(share), "threshold": cfg.m8_talk_share_max}
-    mono = num(conversation(call).get("longest_agent_monologue_s"))
-    lt = longest_turn(call, "agent")
+    mono = rec.conversation.longest_agent_monologue_s
+    lt = longest_turn(rec, "agent")
     if mono is None and lt is not None:
-        mono = float(lt["end_s"]) - float(lt["start_s"])
+        mono = lt.end_s - lt.start_s
     if mono is not None and mono > cfg.m8_monologue_s:
         signals["long_monologue"] = {"longest_agent_monologue_s": r3(mono), "threshold_s": cfg.m8_monologue_s}
-    nq = agent_questions(call)
+    nq = agent_questions(rec)
     if nq < cfg.m8_min_questions:
         signals["few_questions"] = {"questions": nq, "threshold": cfg.m8_min_questions}
-    contra = ctx.hits(call, "agent", "contradiction")
+    contra = ctx.hits(rec, "agent", "contradiction")
     if contra:
         signals["contradiction_phrases"] = {"count": len(contra)}
-    you, me = ctx.hits(call, "agent", "you_messages"), ctx.hits(call, "agent", "i_messages")
+    you, me = ctx.hits(rec, "agent", "you_messages"), ctx.hits(rec, "agent", "i_messages")
     if len(you) >= 2 and len(you) >= cfg.m8_you_i_ratio * max(len(me), 0.5):
         signals["you_messages"] = {"you_messages": len(you), "i_messages": len(me), "ratio_threshold": cfg.m8_you_i_ratio,
                                    "examples": [hit_json(h, max_words=qmax) for h in you[:2]]}
-    inter = agent_interruptions(call, cfg.m3_min_interruption_s)
+    inter = agent_interruptions(rec, cfg.m3_min_interruption_s)
     if len(inter) >= 2:
         signals["interruptions"] = {"agent_interruptions": len(inter)}
-    if talk_time(call, "caller") >= cfg.m2_min_caller_talk_s and not ctx.hits(call, "agent", "empathy"):
+    if talk_time(rec, "caller") >= cfg.m2_min_caller_talk_s and not ctx.hits(rec, "agent", "empathy"):
         signals["no_empathy_phrases"] = {"empathy_phrases": 0}
     others = len(signals) - (1 if contra else 0)
     if not ((contra and others >= 1) or len(signals) >= cfg.m8_min_signals):
@@ -74,22 +69,23 @@ def check(call: Mapping[str, Any], ctx: RuleContext) -> list[Finding]:
     base = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m8_min_signals}
     # moments: agent turns with a contradiction phrase or at least two you-messages, most loaded first
     moments = []
-    for turn in turns_of(call, "agent"):
-        inside = lambda hs: [h for h in hs if turn["start_s"] <= h.start_s <= turn["end_s"]]  # noqa: E731
+    for turn in rec.turns_of("agent"):
+        inside = lambda hs: [h for h in hs if turn.start_s <= h.start_s <= turn.end_s]  # noqa: E731
         c_in, y_in = inside(contra), inside(you)
         if c_in or len(y_in) >= 2:
             moments.append((len(c_in) * 2 + len(y_in), turn, c_in, y_in))
     if moments:
-        moments.sort(key=lambda m: (-m[0], m[1]["start_s"]))
+        moments.sort(key=lambda m: (-m[0], m[1].start_s))
         out = []
-        for _, turn, c_in, y_in in sorted(moments[: cfg.max_findings_per_rule], key=lambda m: m[1]["start_s"]):
+        for _, turn, c_in, y_in in sorted(moments[: cfg.max_findings_per_rule], key=lambda m: m[1].start_s):
             first = (c_in or y_in)[0]
             ev = dict(base, phrases=[h.matched for h in c_in + y_in], phrase=first.matched,
-                      quote=quote(str(turn.get("text", "")), max_words=qmax, around=first.matched))
+                      quote=quote(turn.text, max_words=qmax, around=first.matched))
             what = "contradicts the caller" if c_in else "talks in you-messages"
-            out.append(Finding(MISTAKE, RULE_ID, severity, float(turn["start_s"]), float(turn["end_s"]), ev,
+            out.append(Finding(MISTAKE, RULE_ID, severity, turn.start_s, turn.end_s, ev,
                                f"The agent {what} (\u201c{first.matched}\u201d) — {', '.join(k.replace('_', ' ') for k in signals)}."))
         return out
-    ev = dict(base, span="agent's longest turn", quote=quote(str(lt.get("text", "")), max_words=qmax) if lt else "")
+    ev = dict(base, span="agent's longest turn", quote=turn_quote(lt, max_words=qmax))
     msg = f"The agent dominates the conversation: {', '.join(k.replace('_', ' ') for k in signals)}."
-    return [Finding(MISTAKE, RULE_ID, severity, float(lt["start_s"]) if lt else None, float(lt["end_s"]) if lt else None, ev, msg)]
+    start_s, end_s = span(lt)
+    return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, ev, msg)]

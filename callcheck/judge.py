@@ -1,0 +1,185 @@
+"""The judgement step: every call of an output folder compared with the team and the agent's own calls.
+
+``callcheck analyze`` writes each measured record ``OUT/calls/<call_id>.json`` once, with the
+findings of that call alone (absolute norms). :func:`judge_batch` then builds the baselines from
+all records of the folder — per measure of :data:`callcheck.rules.BASELINE_MEASURES` the team's
+distribution and each agent's own history — evaluates every call again with them and writes
+``OUT/judgements/<call_id>.json`` (``callcheck/schema/judgement.schema.json``):
+
+``{schema_version, call_id, record_sha256, baseline_set_sha256, baselines: {team_calls,
+agent_calls}, findings, strengths, promises}``
+
+* ``record_sha256``: SHA-256 of the record file's bytes — the judgement belongs to exactly that
+  record (a re-analysed call has a new hash, and its old judgement is not used).
+* ``baseline_set_sha256``: SHA-256 of the comparison inputs — every call's id, agent and baseline
+  measures, and the ``[rules]`` settings. It changes only when they change.
+* Findings, strengths and promises carry the same stable ids as the record's
+  (``<call_id>.<rule_id>.<start in ms>``): a moment found by both keeps its id.
+
+A judgement file is rewritten only when its content changes (byte-identical otherwise), with the
+one serializer :func:`callcheck.result.dumps`, atomically, after validation against its schema;
+judgements of calls no longer in ``calls/`` are removed. Records are read in two streaming passes
+(baseline values first, then each call is judged and dropped), so memory stays flat in the number
+of calls and the work is linear in it (plus each agent's own history per call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from callcheck import SCHEMA_VERSION
+from callcheck.config import Config, RulesConfig, config_to_dict
+from callcheck.fsutil import atomic_write
+from callcheck.record import (
+    JUDGEMENTS_DIR, CallRecord, RecordError, duplicate_reason, judgement_path, load_record, record_paths,
+)
+from callcheck.result import SchemaError, dumps, schema_problem
+from callcheck.rules import BASELINE_MEASURES, Baselines, baseline_values, baselines_from_values, evaluate_call
+
+__all__ = ["JudgeSummary", "baseline_set_sha256", "judge_batch", "judge_record", "validate_judgement"]
+
+
+@dataclass(frozen=True)
+class JudgeSummary:
+    """What :func:`judge_batch` did."""
+
+    calls: int                 # records judged
+    written: int               # judgement files written (new or changed)
+    unchanged: int             # judgement files already up to date (not touched)
+    removed: int               # judgements of calls no longer in calls/ (or no longer readable)
+    skipped: tuple[str, ...]   # one line per record that could not be read
+    baseline_set_sha256: str
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"calls": self.calls, "written": self.written, "unchanged": self.unchanged, "removed": self.removed,
+                "skipped": list(self.skipped), "baseline_set_sha256": self.baseline_set_sha256,
+                "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    call_id: str
+    agent: str | None
+    sha256: str
+    values: Mapping[str, float | None]
+
+
+def baseline_set_sha256(rows: Iterable[tuple[str, str | None, Mapping[str, float | None]]], *, config: RulesConfig) -> str:
+    """SHA-256 of the comparison inputs: ``(call_id, agent, baseline values)`` of every call (sorted by
+    call id) and the rules settings. Equal inputs give the same hash whatever the file order."""
+    calls = sorted(([cid, agent, [values.get(m) for m in BASELINE_MEASURES]] for cid, agent, values in rows),
+                   key=lambda r: r[0])
+    blob = json.dumps({"measures": list(BASELINE_MEASURES), "rules": config_to_dict(config), "calls": calls},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig, baseline_set_sha256: str) -> dict[str, Any]:
+    """The judgement of one call (a dict of ``judgement.schema.json``)."""
+    res = evaluate_call(rec, config=config, baselines=baselines).to_json()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "call_id": rec.call_id,
+        "record_sha256": rec.sha256 or hashlib.sha256(dumps(rec.raw).encode("utf-8")).hexdigest(),
+        "baseline_set_sha256": baseline_set_sha256,
+        "baselines": {"team_calls": baselines.n_calls, "agent_calls": max(0, baselines.agent_calls(rec.agent) - 1)},
+        **res,
+    }
+
+
+def validate_judgement(data: Mapping[str, Any]) -> None:
+    """Raise :class:`callcheck.result.SchemaError` when ``data`` breaks the judgement schema."""
+    problem = schema_problem(data, "judgement")
+    if problem is not None:
+        raise SchemaError(f"judgement of call {data.get('call_id')!r} breaks callcheck/schema/judgement.schema.json: {problem}")
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
+    """Judge every call of ``out_dir`` against the team's and the agent's own calls.
+
+    Parameters
+    ----------
+    out_dir : Path
+        An output folder of ``callcheck analyze`` (reads ``calls/*.json``, writes ``judgements/``).
+    config : Config
+        ``config.rules`` holds the thresholds and the baseline settings.
+
+    Returns
+    -------
+    JudgeSummary
+
+    Raises
+    ------
+    callcheck.record.RecordError
+        ``out_dir`` has no ``calls/`` folder.
+    """
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    rules = config.rules
+    # pass 1: validate each record once, keep only what the baselines need
+    entries: list[_Entry] = []
+    skipped: list[str] = []
+    seen: dict[str, Path] = {}
+    for p in record_paths(out_dir):
+        try:
+            rec = load_record(p)
+        except RecordError as exc:
+            skipped.append(str(exc))
+            continue
+        if rec.call_id in seen:
+            skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
+            continue
+        seen[rec.call_id] = p
+        entries.append(_Entry(p, rec.call_id, rec.agent, rec.sha256 or "", baseline_values(rec)))
+    rows = [(e.call_id, e.agent, e.values) for e in entries]
+    baselines = baselines_from_values(rows)
+    set_hash = baseline_set_sha256(rows, config=rules)
+    # pass 2: judge each call, write what changed
+    written = unchanged = 0
+    judged: set[str] = set()
+    for e in entries:
+        try:
+            raw = e.path.read_bytes()
+            if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
+                rec = CallRecord(json.loads(raw.decode("utf-8")), None, e.path, e.sha256)
+            else:  # re-analysed in between: read it again (its own values, the batch's baselines)
+                rec = load_record(e.path)
+        except (OSError, RecordError) as exc:  # removed or broken while judging
+            skipped.append(str(exc) if isinstance(exc, RecordError) else f"{e.path}: gone while judging; run `callcheck report` again")
+            continue
+        judged.add(e.call_id)
+        judgement = judge_record(rec, baselines, config=rules, baseline_set_sha256=set_hash)
+        validate_judgement(judgement)
+        text = dumps(judgement)
+        path = judgement_path(out_dir, e.call_id)
+        if _read_text(path) == text:
+            unchanged += 1
+            continue
+        atomic_write(path, text)
+        written += 1
+    # judgements of calls that are gone (or unreadable now), and leftovers of killed writes
+    removed = 0
+    folder = out_dir / JUDGEMENTS_DIR
+    if folder.is_dir():
+        keep = judged
+        for p in folder.iterdir():
+            if p.name.startswith(".") and p.name.endswith(".tmp"):
+                p.unlink(missing_ok=True)
+            elif p.suffix == ".json" and p.stem not in keep:
+                p.unlink(missing_ok=True)
+                removed += 1
+    return JudgeSummary(len(judged), written, unchanged, removed, tuple(skipped), set_hash, time.perf_counter() - t0)

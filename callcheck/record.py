@@ -1,0 +1,477 @@
+"""The one read model of callcheck's per-call JSON: :class:`CallRecord`.
+
+A call has two artefacts in an output folder:
+
+* the **measured record** ``OUT/calls/<call_id>.json`` (``callcheck/schema/call.schema.json``),
+  written once by ``callcheck analyze`` and never rewritten; its ``findings`` are the absolute-norm
+  findings of that call alone;
+* the **judgement** ``OUT/judgements/<call_id>.json`` (``judgement.schema.json``, made by
+  :func:`callcheck.judge.judge_batch`): the findings, strengths and promises after comparing the
+  call with the team's calls and the agent's own history.
+
+Rules, reports, the web app and tests read calls through this module: :func:`load_record` and
+:func:`load_batch` validate against the schema, and a :class:`CallRecord` gives typed access to
+what they read (times in s, rates in their units, ``None`` where a measure is null or absent).
+Words, turns and overlaps are the pipeline's own frozen types (:mod:`callcheck.types`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+from callcheck.errors import CallcheckError
+from callcheck.result import schema_problem
+from callcheck.types import Overlap, Turn, Word
+
+__all__ = [
+    "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "Speaker",
+    "attach_judgement", "count", "judgement_path", "load_batch", "load_call", "load_judgement", "load_record", "num",
+    "parse_record", "record_paths",
+]
+
+CALLS_DIR = "calls"
+JUDGEMENTS_DIR = "judgements"
+
+
+class RecordError(CallcheckError):
+    """A call record or judgement cannot be read (missing, not JSON, breaks its schema)."""
+
+
+def num(value: Any) -> float | None:
+    """A finite float, or None (None, booleans, text, NaN and infinities are not measures)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def count(value: Any) -> int | None:
+    """A count (int), or None."""
+    v = num(value)
+    return None if v is None else int(v)
+
+
+def _measure(key: str, doc: str) -> property:
+    return property(lambda self: num(self.raw.get(key)), doc=doc)
+
+
+def _count(key: str, doc: str) -> property:
+    return property(lambda self: count(self.raw.get(key)), doc=doc)
+
+
+@dataclass(frozen=True, slots=True)
+class RateWindow:
+    """One window of ``speakers.<party>.rate_over_time`` (s, words/min, syllables/s)."""
+
+    start_s: float
+    end_s: float
+    speech_rate_wpm: float | None
+    articulation_rate_sps: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question of ``conversation.questions``: who, when (s), the sentence, open or closed."""
+
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Greeting:
+    """The agent's opening turn (``greeting``): times in s, words, stock formulas found."""
+
+    start_s: float
+    end_s: float
+    duration_s: float
+    word_count: int
+    text: str
+    stock_formulas: tuple[str, ...] = ()
+    caller_can_speak_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """``speakers.<party>`` of a record: typed measures (None when null or absent), ``raw`` for the rest."""
+
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def present(self) -> bool:
+        """The record has measures of this party (False: agent-only recording, or no such key)."""
+        return bool(self.raw)
+
+    def num(self, key: str) -> float | None:
+        """Any numeric measure by its JSON key, None when null or absent."""
+        return num(self.raw.get(key))
+
+    talk_time_s = _measure("talk_time_s", "Seconds in which the party speaks.")
+    talk_share = _measure("talk_share", "Share of both parties' talk time, 0..1.")
+    speech_rate_wpm = _measure("speech_rate_wpm", "Words per minute of talk time (pauses inside turns included).")
+    articulation_rate_sps = _measure("articulation_rate_sps", "Syllables per second, pauses removed.")
+    f0_median_hz = _measure("f0_median_hz", "Median F0, Hz.")
+    f0_variation_st = _measure("f0_variation_st", "F0 SD around the median, semitones.")
+    f0_range_st = _measure("f0_range_st", "F0 P90 - P10, semitones.")
+    monotony = _measure("monotony", "Flatness 0..1 (1 = flat).")
+    loudness_dbfs = _measure("loudness_dbfs", "Speech level, dBFS.")
+    loudness_variation_db = _measure("loudness_variation_db", "SD of speech-frame levels, dB.")
+    pause_share = _measure("pause_share", "Share of speaking time spent in pauses, 0..1.")
+    word_confidence_mean = _measure("word_confidence_mean", "Mean ASR word probability, 0..1.")
+    low_confidence_word_share = _measure("low_confidence_word_share", "Share of words with probability < 0.5.")
+    reply_latency_median_s = _measure("reply_latency_median_s", "Median reply latency, s (negative = early).")
+    backchannels = _count("backchannels", "Backchannels started by the party (None: overlaps not reliable).")
+    interruptions = _count("interruptions", "Interruptions started by the party (None: overlaps not reliable).")
+    questions = _count("questions", "Questions the party asked.")
+
+    @property
+    def quality(self) -> tuple[str, ...]:
+        """Why a measure is null or shaky."""
+        return tuple(str(q) for q in self.raw.get("quality") or ())
+
+    @cached_property
+    def rate_over_time(self) -> tuple[RateWindow, ...]:
+        """Speech and articulation rate per window, in time order."""
+        return tuple(RateWindow(float(w["start_s"]), float(w["end_s"]), num(w.get("speech_rate_wpm")),
+                                num(w.get("articulation_rate_sps")))
+                     for w in self.raw.get("rate_over_time") or () if isinstance(w, Mapping))
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The record's ``conversation`` summary: typed parts the rules read, ``raw`` for the rest."""
+
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question of both parties, in time order."""
+        return tuple(Question(str(q["speaker"]), float(q["start_s"]), float(q["end_s"]), str(q.get("text", "")), q.get("kind"))
+                     for q in self.raw.get("questions") or () if isinstance(q, Mapping))
+
+    def questions_of(self, party: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.speaker == party)
+
+    @property
+    def agent_to_caller(self) -> Mapping[str, Any]:
+        """Agent-versus-caller comparisons (``agent_minus_caller_loudness_db``, ratios, ...)."""
+        a = self.raw.get("agent_to_caller")
+        return a if isinstance(a, Mapping) else {}
+
+    @property
+    def agent_minus_caller_loudness_db(self) -> float | None:
+        return num(self.agent_to_caller.get("agent_minus_caller_loudness_db"))
+
+    @property
+    def longest_agent_monologue_s(self) -> float | None:
+        return num(self.raw.get("longest_agent_monologue_s"))
+
+
+@dataclass(frozen=True, eq=False)
+class CallRecord:
+    """One call: the measured record (``raw``, a schema-valid dict) and, when judged, its judgement.
+
+    Build one with :func:`load_record` / :func:`load_batch` (validated) or :func:`parse_record`;
+    ``CallRecord(data)`` wraps a dict without validating it (tests of partial records). Treat
+    ``raw`` and ``judgement`` as read-only.
+    """
+
+    raw: Mapping[str, Any]
+    judgement: Mapping[str, Any] | None = None
+    path: Path | None = None
+    sha256: str | None = None  # of the record file's bytes, when read from a file
+
+    # --- identity -------------------------------------------------------------------------------
+    @property
+    def call_id(self) -> str:
+        return str(self.raw.get("call_id") or "call")
+
+    @property
+    def agent(self) -> str | None:
+        a = self.raw.get("agent")
+        return None if a is None else str(a)
+
+    @property
+    def language(self) -> str | None:
+        lang = self.raw.get("language")
+        return lang if isinstance(lang, str) else None
+
+    @property
+    def layout(self) -> str | None:
+        return self.raw.get("layout")
+
+    @property
+    def duration_s(self) -> float | None:
+        return num(self.raw.get("duration_s"))
+
+    @property
+    def source(self) -> str | None:
+        s = self.raw.get("source")
+        return str(s) if s else None
+
+    @property
+    def date(self) -> str | None:
+        """The call's date from the manifest (ISO text), else None."""
+        d = self.raw.get("date")
+        return d if isinstance(d, str) else None
+
+    @property
+    def file_date(self) -> str | None:
+        """The recording file's modification date (ISO), a stand-in for ``date``."""
+        d = self.raw.get("file_date")
+        return d if isinstance(d, str) else None
+
+    @property
+    def separation_confidence(self) -> float | None:
+        """Mono: how sure the voice separation is (0..1); None for stereo."""
+        sep = self.raw.get("separation")
+        return num(sep.get("confidence")) if isinstance(sep, Mapping) else None
+
+    # --- measures ----------------------------------------------------------------------------------
+    def speaker(self, party: str) -> Speaker:
+        """``speakers.<party>`` (empty when the party is absent)."""
+        sp = (self.raw.get("speakers") or {}).get(party)
+        return Speaker(sp if isinstance(sp, Mapping) else {})
+
+    def has_party(self, party: str) -> bool:
+        """The party has measures or turns in this call."""
+        return self.speaker(party).present or bool(self.turns_of(party))
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        c = self.raw.get("conversation")
+        return Conversation(c if isinstance(c, Mapping) else {})
+
+    @cached_property
+    def greeting(self) -> Greeting | None:
+        g = self.raw.get("greeting")
+        if not isinstance(g, Mapping):
+            return None
+        start_s, end_s = float(g["start_s"]), float(g["end_s"])
+        dur = num(g.get("duration_s"))
+        words = count(g.get("word_count"))
+        text = str(g.get("text") or "")
+        return Greeting(start_s, end_s, end_s - start_s if dur is None else dur, len(text.split()) if words is None else words,
+                        text, tuple(str(x) for x in g.get("stock_formulas") or ()), num(g.get("caller_can_speak_s")))
+
+    # --- transcript and turn-taking ----------------------------------------------------------------
+    @cached_property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(Word(w["speaker"], str(w["text"]), float(w["start_s"]), float(w["end_s"]), float(w["probability"]))
+                     for w in self.raw.get("words") or ())
+
+    @cached_property
+    def turns(self) -> tuple[Turn, ...]:
+        return tuple(Turn(t["speaker"], float(t["start_s"]), float(t["end_s"]), str(t.get("text", "")))
+                     for t in self.raw.get("turns") or () if isinstance(t, Mapping))
+
+    @cached_property
+    def overlaps(self) -> tuple[Overlap, ...]:
+        return tuple(Overlap(float(o["start_s"]), float(o["end_s"]), o["interrupter"], o["kind"])
+                     for o in self.raw.get("overlaps") or ())
+
+    def turns_of(self, party: str) -> tuple[Turn, ...]:
+        """The party's turns, in record order."""
+        return self._turns_by_party.get(party, ())
+
+    def words_of(self, party: str) -> tuple[Word, ...]:
+        """The party's words, sorted by start (stable)."""
+        return self._words_by_party.get(party, ((), ()))[0]
+
+    def words_between(self, party: str, start_s: float, end_s: float) -> tuple[Word, ...]:
+        """The party's words starting in ``[start_s, end_s)``, in time order (binary search)."""
+        words, starts = self._words_by_party.get(party, ((), ()))
+        return words[bisect.bisect_left(starts, start_s):bisect.bisect_left(starts, end_s)]
+
+    @cached_property
+    def _turns_by_party(self) -> dict[str, tuple[Turn, ...]]:
+        out: dict[str, list[Turn]] = {}
+        for t in self.turns:
+            out.setdefault(t.speaker, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _words_by_party(self) -> dict[str, tuple[tuple[Word, ...], tuple[float, ...]]]:
+        out: dict[str, list[Word]] = {}
+        for w in self.words:
+            out.setdefault(w.speaker, []).append(w)
+        res = {}
+        for k, ws in out.items():
+            ws.sort(key=lambda w: w.start_s)
+            res[k] = (tuple(ws), tuple(w.start_s for w in ws))
+        return res
+
+    # --- verdicts ----------------------------------------------------------------------------------
+    @property
+    def judged(self) -> bool:
+        """A judgement (team/own comparison) is attached."""
+        return self.judgement is not None
+
+    def _verdicts(self, key: str) -> tuple[Mapping[str, Any], ...]:
+        src = self.judgement if self.judgement is not None else self.raw
+        return tuple(x for x in src.get(key) or () if isinstance(x, Mapping))
+
+    @property
+    def findings(self) -> tuple[Mapping[str, Any], ...]:
+        """The judgement's findings when judged, else the record's absolute-norm findings."""
+        return self._verdicts("findings")
+
+    @property
+    def strengths(self) -> tuple[Mapping[str, Any], ...]:
+        return self._verdicts("strengths")
+
+    @property
+    def promises(self) -> tuple[Mapping[str, Any], ...]:
+        return self._verdicts("promises")
+
+    @property
+    def record_findings(self) -> tuple[Mapping[str, Any], ...]:
+        """The measured record's own findings (absolute norms, this call alone)."""
+        return tuple(x for x in self.raw.get("findings") or () if isinstance(x, Mapping))
+
+    def with_judgement(self, judgement: Mapping[str, Any] | None) -> "CallRecord":
+        return CallRecord(self.raw, judgement, self.path, self.sha256)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+def _read_json(path: Path, what: str) -> tuple[bytes, Any]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RecordError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise RecordError(f"{path}: {what} cannot be read ({exc.strerror})") from None
+    try:
+        return data, json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RecordError(f"{path}: not readable JSON ({str(exc).splitlines()[0][:120]})") from None
+
+
+def parse_record(data: Any, *, path: Path | None = None, sha256: str | None = None) -> CallRecord:
+    """A validated :class:`CallRecord` from a decoded record; :class:`RecordError` names the problem."""
+    where = str(path) if path is not None else f"call {data.get('call_id') if isinstance(data, Mapping) else '?'}"
+    if not isinstance(data, dict):
+        raise RecordError(f"{where}: not a call record (a JSON object is expected)")
+    problem = schema_problem(data, "call")
+    if problem is not None:
+        raise RecordError(f"{where}: breaks callcheck/schema/call.schema.json ({problem}); "
+                          "re-analyse the call with `callcheck analyze`")
+    return CallRecord(data, None, path, sha256)
+
+
+def load_record(path: Path) -> CallRecord:
+    """Read and validate ``calls/<call_id>.json``.
+
+    Raises
+    ------
+    RecordError
+        One line naming the file and the reason (not found, not JSON, the schema rule it breaks).
+    """
+    path = Path(path)
+    raw, data = _read_json(path, "call record")
+    return parse_record(data, path=path, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_judgement(path: Path) -> dict[str, Any]:
+    """Read and validate ``judgements/<call_id>.json``; :class:`RecordError` when it cannot be used."""
+    path = Path(path)
+    _, data = _read_json(path, "judgement")
+    problem = schema_problem(data, "judgement")
+    if problem is not None:
+        raise RecordError(f"{path}: breaks callcheck/schema/judgement.schema.json ({problem}); "
+                          "run `callcheck report` to judge the calls again")
+    return data
+
+
+def record_paths(out_dir: Path) -> list[Path]:
+    """``out_dir/calls/*.json`` sorted by name (temporary files of killed writes are not records).
+
+    Raises
+    ------
+    RecordError
+        ``out_dir`` has no ``calls/`` folder.
+    """
+    out_dir = Path(out_dir)
+    folder = out_dir / CALLS_DIR
+    if not folder.is_dir():
+        raise RecordError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+
+
+def duplicate_reason(path: Path, call_id: str, first: Path) -> str:
+    """The one-line reason a second record with the same call id is skipped."""
+    return (f"{path}: call_id {call_id!r} is already used by {Path(first).name}; "
+            "give each call its own id (the manifest's call_id column)")
+
+
+def judgement_path(out_dir: Path, call_id: str) -> Path:
+    return Path(out_dir) / JUDGEMENTS_DIR / f"{call_id}.json"
+
+
+def load_batch(out_dir: Path, *, judgements: bool = True) -> tuple[list[CallRecord], list[str]]:
+    """Every valid record of ``out_dir/calls/`` (sorted by file name) and one line per file skipped.
+
+    With ``judgements``, each record carries ``judgements/<call_id>.json`` when that file is valid
+    and was made from exactly this record (its ``record_sha256``); a stale, invalid or missing
+    judgement leaves the record unjudged (its own absolute findings count).
+
+    Raises
+    ------
+    RecordError
+        ``out_dir`` has no ``calls/`` folder.
+    """
+    records: list[CallRecord] = []
+    skipped: list[str] = []
+    seen: dict[str, Path] = {}
+    for p in record_paths(out_dir):
+        try:
+            rec = load_record(p)
+        except RecordError as exc:
+            skipped.append(str(exc))
+            continue
+        if rec.call_id in seen:
+            skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
+            continue
+        seen[rec.call_id] = p
+        records.append(attach_judgement(out_dir, rec) if judgements else rec)
+    return records, skipped
+
+
+def attach_judgement(out_dir: Path, rec: CallRecord) -> CallRecord:
+    """``rec`` with ``judgements/<call_id>.json`` attached when that file is valid and was made from
+    exactly this record (its ``record_sha256``); else ``rec`` unchanged (unjudged)."""
+    jp = judgement_path(out_dir, rec.call_id)
+    if not jp.is_file():
+        return rec
+    try:
+        j = load_judgement(jp)
+    except RecordError:
+        return rec
+    if j.get("record_sha256") == rec.sha256 and j.get("call_id") == rec.call_id:
+        return rec.with_judgement(j)
+    return rec
+
+
+def load_call(out_dir: Path, call_id: str) -> CallRecord:
+    """One call of ``out_dir`` by id: its validated record with its current judgement, if any.
+
+    Raises
+    ------
+    RecordError
+        No such call (or an id that is not ``[A-Za-z0-9._-]+``), or the record is unreadable.
+    """
+    if not call_id or not all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in call_id) or call_id in (".", ".."):
+        raise RecordError(f"{call_id!r}: not a call id (letters, digits, . _ - only)")
+    return attach_judgement(out_dir, load_record(Path(out_dir) / CALLS_DIR / f"{call_id}.json"))

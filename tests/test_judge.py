@@ -1,0 +1,173 @@
+"""The judgement step: judgements/<call_id>.json next to the immutable records, schema-valid, rewritten
+only when their content changes, stable finding ids, and a baseline-set hash that follows the inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from callcheck.config import Config, RulesConfig, load_config
+from callcheck.judge import baseline_set_sha256, judge_batch
+from callcheck.record import load_batch, load_judgement, load_record
+from callcheck.result import schema_problem, write_record
+from callcheck.rules import baseline_values
+from callfactory import GOOD_DE, analysed, make_call, replace_turn
+
+from conftest import SAMPLES, ScriptedTranscriber, truth_of
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.json"))}
+
+
+def team(out: Path, n: int = 14, **extra) -> list[dict]:
+    """n calls of 4 agents with spread-out voices, one barge-in, one flat voice only the team reveals."""
+    calls = [make_call(GOOD_DE, call_id=f"t{i:02d}", agent=f"a{i % 4}", voice={"agent": {"monotony": 0.30 + 0.01 * i}})
+             for i in range(n)]
+    calls.append(make_call(replace_turn(GOOD_DE, 4, overlap=1.6), call_id="barge", agent="a0"))
+    calls.append(make_call(GOOD_DE, call_id="flat", agent="Fritz", voice={"agent": {"monotony": 0.62}}, **extra))
+    for c in calls:
+        write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
+    return calls
+
+
+def test_judgements_are_schema_valid_and_records_stay_untouched(tmp_path):
+    team(tmp_path)
+    before = digests(tmp_path / "calls")
+    s = judge_batch(tmp_path, config=Config())
+    assert (s.calls, s.written, s.unchanged, s.removed, s.skipped) == (16, 16, 0, 0, ())
+    assert digests(tmp_path / "calls") == before
+    for p in sorted((tmp_path / "judgements").glob("*.json")):
+        j = json.loads(p.read_text(encoding="utf-8"))
+        assert schema_problem(j, "judgement") is None, p
+        assert j["call_id"] == p.stem and j["record_sha256"] == before[p.name]
+        assert j["baseline_set_sha256"] == s.baseline_set_sha256
+        assert p.read_text(encoding="utf-8") == json.dumps(j, ensure_ascii=False, indent=1) + "\n"  # the one serializer
+    flat = load_judgement(tmp_path / "judgements" / "flat.json")
+    assert flat["baselines"] == {"team_calls": 16, "agent_calls": 0}
+    (f,) = flat["findings"]  # the team comparison finds what the record alone could not
+    assert f["rule_id"] == "M1_TONELESS" and f["evidence"]["baseline"] == "team"
+    assert load_record(tmp_path / "calls" / "flat.json").record_findings == ()
+    # the barge-in: the same moment, the same id in the record and in the judgement
+    rec = load_record(tmp_path / "calls" / "barge.json")
+    judged = load_judgement(tmp_path / "judgements" / "barge.json")
+    assert [x["id"] for x in rec.record_findings] == [x["id"] for x in judged["findings"]] == [f"barge.M3_IMPATIENT.{round(rec.record_findings[0]['start_s'] * 1000)}"]
+    # a tampered judgement fails its schema (the check can fail)
+    bad = dict(judged, findings=[{k: v for k, v in judged["findings"][0].items() if k != "id"}])
+    assert "must contain ['id']" in schema_problem(bad, "judgement")
+
+
+def test_rewritten_only_when_content_changes_and_stale_ones_removed(tmp_path):
+    team(tmp_path)
+    first = judge_batch(tmp_path, config=Config())
+    jdir = tmp_path / "judgements"
+    stamps = {p.name: p.stat().st_mtime_ns for p in jdir.glob("*.json")}
+    again = judge_batch(tmp_path, config=Config())
+    assert (again.written, again.unchanged) == (0, 16) and again.baseline_set_sha256 == first.baseline_set_sha256
+    assert {p.name: p.stat().st_mtime_ns for p in jdir.glob("*.json")} == stamps  # not even rewritten
+    # a call is removed: its judgement goes, the others are judged against the new team
+    (tmp_path / "calls" / "t03.json").unlink()
+    (jdir / ".t00.json.123.tmp").write_text("half", encoding="utf-8")  # left by a killed write
+    third = judge_batch(tmp_path, config=Config())
+    assert third.removed == 1 and not (jdir / "t03.json").exists() and not list(jdir.glob(".*.tmp"))
+    assert third.baseline_set_sha256 != first.baseline_set_sha256 and third.written == 15
+    # a record that cannot be read any more: one line, and its judgement is removed too
+    (tmp_path / "calls" / "t04.json").write_text("{broken", encoding="utf-8")
+    fourth = judge_batch(tmp_path, config=Config())
+    assert len(fourth.skipped) == 1 and fourth.skipped[0].startswith(f"{tmp_path / 'calls' / 't04.json'}: not readable JSON")
+    assert fourth.removed == 1 and not (jdir / "t04.json").exists()
+
+
+def test_baseline_set_hash_follows_the_comparison_inputs_only(tmp_path):
+    calls = team(tmp_path)
+    recs = [load_record(tmp_path / "calls" / f"{c['call_id']}.json") for c in calls]
+    rows = [(r.call_id, r.agent, baseline_values(r)) for r in recs]
+    h = baseline_set_sha256(rows, config=RulesConfig())
+    assert h == baseline_set_sha256(list(reversed(rows)), config=RulesConfig())  # order of the files does not matter
+    assert h != baseline_set_sha256(rows[:-1], config=RulesConfig())  # a call less
+    assert h != baseline_set_sha256(rows, config=RulesConfig(team_percentile=85.0))  # another setting
+    moved = [(cid, "someone" if cid == "t00" else agent, v) for cid, agent, v in rows]
+    assert h != baseline_set_sha256(moved, config=RulesConfig())  # a call of another agent
+    # a transcript change that leaves every baseline measure as it was: same hash; only that
+    # call's judgement is rewritten (its record hash changed)
+    first = judge_batch(tmp_path, config=Config())
+    c = json.loads((tmp_path / "calls" / "t05.json").read_text(encoding="utf-8"))
+    c["turns"][-1]["text"] = "Gern geschehen, auf Wiederhören."
+    write_record(tmp_path / "calls" / "t05.json", c)
+    second = judge_batch(tmp_path, config=Config())
+    assert second.baseline_set_sha256 == first.baseline_set_sha256
+    assert (second.written, second.unchanged) == (1, 15)
+    # another rules setting: every judgement carries the new hash
+    cfg_file = tmp_path / "callcheck.toml"
+    cfg_file.write_text("[rules]\nteam_percentile = 80.0\n", encoding="utf-8")
+    third = judge_batch(tmp_path, config=load_config(cfg_file))
+    assert third.baseline_set_sha256 != first.baseline_set_sha256 and third.written == 16
+
+
+def test_load_batch_attaches_only_current_judgements(tmp_path):
+    team(tmp_path)
+    judge_batch(tmp_path, config=Config())
+    recs, skipped = load_batch(tmp_path)
+    assert not skipped and all(r.judged for r in recs)
+    flat = next(r for r in recs if r.call_id == "flat")
+    assert [f["rule_id"] for f in flat.findings] == ["M1_TONELESS"] and flat.record_findings == ()
+    # re-analysed (another record): the old judgement no longer belongs to it
+    c = json.loads((tmp_path / "calls" / "flat.json").read_text(encoding="utf-8"))
+    c["analysed_at"] = "2026-12-01T08:00:00+00:00"
+    write_record(tmp_path / "calls" / "flat.json", c)
+    recs, _ = load_batch(tmp_path)
+    flat = next(r for r in recs if r.call_id == "flat")
+    assert not flat.judged and flat.findings == ()
+    from callcheck.record import RecordError, load_call
+    assert load_call(tmp_path, "barge").judged and not load_call(tmp_path, "flat").judged
+    with pytest.raises(RecordError, match=r"^'\.\./x': not a call id"):
+        load_call(tmp_path, "../x")
+    with pytest.raises(RecordError, match=r"nope\.json: call record not found$"):
+        load_call(tmp_path, "nope")
+    # a second record with the same call id is skipped, named
+    shutil.copy(tmp_path / "calls" / "flat.json", tmp_path / "calls" / "zz-copy.json")
+    recs, skipped = load_batch(tmp_path)
+    assert len(recs) == 16 and skipped == [f"{tmp_path / 'calls' / 'zz-copy.json'}: call_id 'flat' is already used by flat.json; "
+                                           "give each call its own id (the manifest's call_id column)"]
+
+
+@pytest.mark.skipif(not list(SAMPLES.glob("*/*.wav")), reason="samples/ not generated")
+def test_finding_ids_are_stable_across_two_analyses(tmp_path):
+    """The samples analysed twice, into two folders, with the scripted transcriber, then judged:
+    the same finding, strength and promise ids (reviews are keyed by them), the same judgements."""
+    from callcheck.batch import analyse_and_write, discover
+    from callcheck.transcribe.models import ModelSpec
+
+    spec = ModelSpec(name="scripted", path_or_name="-", download_root=None, source="test")
+    wavs = sorted(SAMPLES.glob("*/*.wav"))[:3]  # en03 (barge-ins), en04, de01 (strengths, a promise)
+    ids = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        for wav in wavs:
+            calls, _ = discover([wav], manifest=None, config=Config())
+            o = analyse_and_write(calls[0], out, config=Config(), spec=spec, transcriber=ScriptedTranscriber(truth_of(wav)))
+            assert o.status == "done", o.reason
+        s = judge_batch(out, config=Config())
+        assert s.calls == len(wavs) and not s.skipped
+        got = {}
+        for p in sorted((out / "judgements").glob("*.json")):
+            j = load_judgement(p)
+            rec = load_record(out / "calls" / p.name)
+            got[p.stem] = ([x["id"] for k in ("findings", "strengths", "promises") for x in j[k]],
+                           [x["id"] for x in rec.record_findings], s.baseline_set_sha256)
+        ids.append(got)
+    assert ids[0] == ids[1]
+    all_ids = [i for judged, own, _ in ids[0].values() for i in judged + own]
+    assert any(".M3_IMPATIENT." in i for i in all_ids) and any(".strength-" in i for i in all_ids)
+    assert len({i for judged, _, _ in ids[0].values() for i in judged}) == sum(len(j) for j, _, _ in ids[0].values())
+
+
+def test_no_calls_folder_is_one_line(tmp_path):
+    from callcheck.record import RecordError
+
+    with pytest.raises(RecordError, match=r"^.*: no calls/ folder; run `callcheck analyze \.\.\. --out .*` first$"):
+        judge_batch(tmp_path / "nothing", config=Config())
