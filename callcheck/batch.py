@@ -317,6 +317,9 @@ def assign_ids(entries: Sequence[_Entry], known: Sequence[KnownRecord]) -> Batch
         mine = [k for k in by_source.get(str(e.path), []) if k.call_id not in claimed]
         if not mine:
             continue
+        # several records of one file (made by older versions): keep the one named after the file
+        names = {_id_at_depth(e.path, d).casefold() for d in range(len(_folders(e.path)) + 1)}
+        mine.sort(key=lambda k: (k.call_id.casefold() not in names, k.call_id))
         if i not in ids:
             free = [k for k in mine if k.call_id.casefold() not in explicit]
             if not free:

@@ -134,3 +134,19 @@ def test_unknown_model_stops_the_batch_with_one_line(tmp_path):
     lines = [line for line in r.output.splitlines() if line.startswith("error: ")]
     assert len(lines) == 1 and lines[0].startswith("error: model 'no-such-model-xyz' is not in ")
     assert "omit --model to use the embedded offline model" in lines[0]
+
+
+def test_readme_documents_the_python_api_as_it_is():
+    import inspect
+
+    import callcheck
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    api = readme[readme.index("### Python API"):]
+    assert "from callcheck import analyze_call, analyze_batch" in api
+    flat = " ".join(api.split())
+    for fn in (callcheck.analyze_call, callcheck.analyze_batch):
+        m = re.search(rf"`{fn.__name__}\(([^`]*)\)`", flat)
+        assert m, f"README: document the signature of {fn.__name__}"
+        documented = [p.split("=")[0].strip() for p in m.group(1).split(",") if p.strip() not in ("*", "")]
+        assert documented == list(inspect.signature(fn).parameters), fn.__name__
