@@ -25,6 +25,7 @@ from callcheck.batch import (
     Failure,
     Outcome,
     TranscriberFactory,
+    TranscriptCache,
     WhisperFactory,
     agent_from_path,
     analyse,
@@ -116,22 +117,20 @@ def analyze_call(
     if not p.is_file():
         raise AudioError(f"{p}: file not found")
     out = Path(out_dir) if out_dir is not None else None
-    if out is not None and call_id is None:
-        info = discover([p], manifest=None, config=cfg, layout=lay, language=lang, out_dir=out).calls[0]
+    if call_id is not None:
+        cid = safe_id(call_id)
+    elif out is not None:  # the stable id in that results folder, as a batch would give it
+        cid = discover([p], manifest=None, config=cfg, layout=lay, language=lang, out_dir=out).calls[0].call_id
     else:
-        info = CallInfo(path=str(p), call_id=safe_id(call_id or p.stem), agent=None, layout=lay.value, language=lang)
-    info = replace(info, call_id=safe_id(call_id) if call_id else info.call_id, date=day,
-                   agent=agent if agent is not None else agent_from_path(p, cfg.batch.agent_pattern))
+        cid = safe_id(p.stem)
+    info = CallInfo(path=str(p), call_id=cid, agent=agent if agent is not None else agent_from_path(p, cfg.batch.agent_pattern),
+                    date=day, layout=lay.value, language=lang)
     tr = transcriber if transcriber is not None else _default_transcriber(model, cfg.transcribe)
     try:
         sha = file_sha256(p)
     except OSError as exc:
         raise AudioError(f"{p}: cannot be read ({exc.strerror})") from None
-    cache = None
-    if out is not None:
-        from callcheck.batch import TranscriptCache
-
-        cache = TranscriptCache(out / ".cache" / "transcripts", sha, info.layout)
+    cache = TranscriptCache(out / ".cache" / "transcripts", sha, info.layout) if out is not None else None
     data = analyse(info, config=cfg, transcriber=tr, input_sha256=sha, cache=cache, out_dir=out)
     if out is not None:
         from callcheck.result import dumps
