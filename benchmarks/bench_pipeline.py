@@ -23,7 +23,6 @@ voice models, the segmentation model).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from callcheck.audio.activity import to_16k  # noqa: E402
 from callcheck.audio.io import load_audio  # noqa: E402
-from callcheck.batch import analyse_and_write, discover  # noqa: E402
+from callcheck import analyze_call  # noqa: E402
 from callcheck.config import Config  # noqa: E402
 from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
@@ -114,12 +113,10 @@ def main() -> None:
         for r in range(args.repeats):
             plain.append(plain_faster_whisper(tr.model, call, cfg.transcribe))
             out = tmpd / f"out{r}"
-            info = discover([call], manifest=None, config=cfg, language="auto")[0][0]
             t0 = time.perf_counter()
-            o = analyse_and_write(info, out, config=cfg, spec=spec, transcriber=tr)
+            record = analyze_call(call, config=cfg, transcriber=tr, out_dir=out)  # writes out/calls/<id>.json, as analyze does
             ours.append(time.perf_counter() - t0)
-            assert o.status == "done", o.reason
-            steps = json.loads((out / "calls" / f"{info.call_id}.json").read_text())["timings_s"]
+            steps = record["timings_s"]
         p, c = min(plain), min(ours)
         print(f"call: {duration / 60:.1f} min {'mono' if args.mono else 'stereo'}, 16 kHz, built from real speech ({args.data.name}); model {spec.name}; {args.threads} threads")
         print(f"plain faster-whisper, {'the channel' if args.mono else 'both channels':13s} : {p:7.1f} s  ({duration / p:5.1f}x real time)  runs: {', '.join(f'{x:.1f}' for x in plain)}")

@@ -1,41 +1,71 @@
-"""Batches: find the calls, analyse each (in parallel if asked), write results atomically, resume.
+"""Batches: find the calls, give each a stable id, analyse them (in parallel if asked), write results
+atomically, resume, stop cleanly on Ctrl-C.
 
 * Inputs are files, folders (searched recursively) and/or a manifest CSV (``path,agent`` and
-  optionally ``call_id,date,layout,language``; paths relative to the manifest's folder).
+  optionally ``call_id,date,layout,language``; paths relative to the manifest's folder; ``,``, ``;``
+  or tab as delimiter; dates ``YYYY-MM-DD`` or ``DD.MM.YYYY``). Everything is checked before the
+  first call is analysed: a missing input, a folder without audio or a bad manifest row stops with
+  one line (:class:`ConfigError`, exit 2).
 * Without a manifest the agent comes from ``batch.agent_pattern`` (a regex with a group ``agent``
   applied to the file name) or else the parent folder's name.
+* **Call ids are stable** (:func:`assign_ids`): a recording that already has a record in
+  ``OUT/calls`` keeps that record's id (found by its path, or by its content when the audio was
+  moved); a new recording gets its file name (``a001``), or, when another recording of the batch
+  or of ``OUT/calls`` already has that name, its folder and file name (``markus__a001``). Adding
+  files therefore never renames a call that was analysed before.
 * ``OUT/calls/<call_id>.json`` is written to a temporary file and moved into place, so a killed run
   never leaves half a JSON. A call whose JSON exists with the same input hash and settings is
   skipped, so a re-run resumes where the last one stopped. Transcripts are cached in
   ``OUT/.cache/transcripts`` (keyed by audio content, party activity, model and decoding settings).
 * One bad file never stops the batch: its reason goes to stderr (one line) and ``OUT/failures.csv``.
+* Ctrl-C: the first stops after the calls being analysed ("stopping after the current calls
+  (Ctrl-C again to abort)"), the second ends the worker processes at once. Workers ignore Ctrl-C
+  themselves and die with the batch process, even when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as _dt
 import hashlib
 import json
 import os
 import re
+import signal
+import sys
+import threading
+import time
 import traceback
+import unicodedata
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from callcheck import __version__
-from callcheck.config import Config, config_to_dict
+from callcheck.config import Config, TranscribeConfig, config_to_dict
 from callcheck.errors import CallcheckError, ConfigError, ModelError
-from callcheck.fsutil import atomic_write
-from callcheck.types import LAYOUTS, CallInfo, PartySignal, Word
+from callcheck.fsutil import atomic_write, relative_path
+from callcheck.record import locate_source  # noqa: F401  (re-exported: batch callers find audio the same way)
+from callcheck.languages import normalize_language
+from callcheck.types import CallInfo, Layout, PartySignal, Word
+
+#: longest call id; longer names keep their first ``_ID_KEEP`` characters and a hash of the whole
+MAX_ID_LENGTH = 100
+_ID_KEEP = 80
+#: bytes read from the start of a record to find its id, source and input hash (full parse if absent)
+_HEAD_BYTES = 16384
 
 
-# ------------------------------------------------------------------------------------- discovery
+# ----------------------------------------------------------------------------------- outcomes
 
 
 @dataclass(frozen=True)
 class Failure:
+    """An input that could not be analysed, with its one-line reason."""
+
     path: str
     reason: str
     call_id: str | None = None
@@ -45,22 +75,155 @@ class Failure:
         return self.reason if self.reason.startswith(self.path) else f"{self.path}: {self.reason}"
 
 
-def _safe_id(text: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
-    return s or "call"
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one call: ``done`` (analysed and written), ``cached`` (its record was
+    already there, unchanged) or ``failed`` (``reason`` says why)."""
+
+    info: CallInfo
+    status: str
+    duration_s: float = 0.0
+    reason: str = ""
+    input_sha256: str | None = None
+
+
+# ------------------------------------------------------------------------------------ options
+
+
+def parse_layout(value: str | Layout, *, what: str = "layout") -> Layout:
+    """The :class:`Layout` named by ``value`` (case ignored), or a :class:`ConfigError` naming the valid ones."""
+    if isinstance(value, Layout):
+        return value
+    try:
+        return Layout(str(value).strip().lower())
+    except ValueError:
+        raise ConfigError(f"{what} {value!r} is not one of: {', '.join(v.value for v in Layout)}") from None
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def parse_date(value: str | None, *, what: str = "date") -> str | None:
+    """An ISO date (``YYYY-MM-DD``) from ``YYYY-MM-DD`` or ``DD.MM.YYYY`` (a time after it is
+    ignored); ``None``/empty stay None. Anything else (``3/11/26``: which is the month?) is an error."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    m = _ISO_DATE.fullmatch(text)
+    ymd = (m.group(1), m.group(2), m.group(3)) if m else None
+    if ymd is None and (g := _GERMAN_DATE.fullmatch(text)):
+        ymd = (g.group(3), g.group(2), g.group(1))
+    if ymd is not None:
+        try:
+            return _dt.date(int(ymd[0]), int(ymd[1]), int(ymd[2])).isoformat()
+        except ValueError:
+            pass
+    raise ConfigError(f"{what} {text!r} is not a date; use YYYY-MM-DD or DD.MM.YYYY")
+
+
+def safe_id(text: str) -> str:
+    """A call id from any text: ASCII letters, digits and ``._-`` (accents dropped, others -> ``_``),
+    at most :data:`MAX_ID_LENGTH` characters (longer: the first 80, ``-`` and 10 hex digits of the
+    SHA-256 of the whole)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_text).strip("._-") or "call"
+    if len(s) > MAX_ID_LENGTH:
+        s = f"{s[:_ID_KEEP]}-{hashlib.sha256(s.encode()).hexdigest()[:10]}"
+    return s
 
 
 def agent_from_path(path: Path, pattern: str) -> str | None:
+    """The agent named by the file: ``pattern``'s group ``agent`` on the file name, else (no pattern)
+    the parent folder's name."""
     if pattern:
-        try:
-            m = re.search(pattern, path.name)
-        except re.error as exc:
-            raise ConfigError(f"batch.agent_pattern {pattern!r} is not a valid regular expression ({exc})") from None
-        if m and "agent" in m.groupdict() and m.group("agent"):
+        m = re.search(pattern, path.name)  # checked when the config was built
+        if m and m.group("agent"):
             return m.group("agent")
         return None
-    parent = path.parent.name
-    return parent or None
+    return path.parent.name or None
+
+
+# -------------------------------------------------------------------------------- existing records
+
+
+@dataclass(frozen=True)
+class KnownRecord:
+    """A record already in ``OUT/calls``: its id (the file name), where its audio was, its content hash."""
+
+    call_id: str
+    file: Path
+    sources: tuple[str, ...]  # the recorded absolute source and the source relative to OUT, resolved
+    input_sha256: str | None
+
+    def source_exists(self) -> bool:
+        return any(Path(s).is_file() for s in self.sources)
+
+
+_KEY_RX = {k: re.compile(rf'"{k}":\s*("(?:[^"\\]|\\.)*"|null)') for k in ("source", "source_relative", "input_sha256")}
+
+
+def _record_keys(path: Path) -> dict[str, Any] | None:
+    """``source``, ``source_relative`` and ``input_sha256`` of a record, read from its first bytes
+    (they come before the large arrays); the whole file is parsed only when they are not there."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD_BYTES).decode("utf-8", "ignore")
+    except OSError:
+        return None
+    found = {k: rx.search(head) for k, rx in _KEY_RX.items()}
+    if found["input_sha256"] and found["source"]:
+        return {k: (json.loads(m.group(1)) if m else None) for k, m in found.items()}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def known_records(out_dir: Path | None) -> list[KnownRecord]:
+    """Every record in ``OUT/calls`` (unreadable ones are left out: the report step names them)."""
+    if out_dir is None or not (Path(out_dir) / "calls").is_dir():
+        return []
+    out = []
+    for f in sorted((Path(out_dir) / "calls").glob("*.json")):
+        keys = _record_keys(f)
+        if keys is None:
+            continue
+        sources = []
+        if isinstance(keys.get("source"), str):
+            sources.append(str(Path(keys["source"])))
+        if isinstance(keys.get("source_relative"), str):
+            sources.append(str((Path(out_dir) / keys["source_relative"]).resolve()))
+        sha = keys.get("input_sha256")
+        out.append(KnownRecord(f.stem, f, tuple(dict.fromkeys(sources)), sha if isinstance(sha, str) else None))
+    return out
+
+
+# ----------------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A call found in the inputs, before it has its id."""
+
+    path: Path  # absolute, resolved
+    given: str  # as the user gave it (messages, CallInfo.path)
+    agent: str | None
+    date: str | None
+    layout: Layout
+    language: str
+    call_id: str | None = None  # from the manifest
+    where: str = ""  # manifest row, for messages
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """The calls of a batch with their ids, and the records that are older copies of them
+    (``superseded[old_id] = new_id``: the same recording under another id; removed after the batch)."""
+
+    calls: tuple[CallInfo, ...]
+    superseded: Mapping[str, str] = field(default_factory=dict)
 
 
 def discover(
@@ -68,88 +231,251 @@ def discover(
     *,
     manifest: str | Path | None,
     config: Config,
-    layout: str = "auto",
+    layout: str | Layout = Layout.AUTO,
     language: str = "auto",
-) -> tuple[list[CallInfo], list[Failure]]:
-    """The calls to analyse (in a stable order) and the inputs that cannot even be listed."""
-    if layout not in LAYOUTS:
-        raise ConfigError(f"--layout {layout!r} is not valid; use one of: {', '.join(LAYOUTS)}")
+    out_dir: str | Path | None = None,
+) -> BatchPlan:
+    """The calls to analyse, in a stable order, each with its stable id.
+
+    Raises
+    ------
+    ConfigError
+        Before any work, for an input that does not exist, a folder without audio, a manifest that
+        cannot be read or a bad row in it, or no input at all.
+    """
+    lay = parse_layout(layout, what="--layout")
+    lang = normalize_language(language, what="--language")
     exts = {e.lower() for e in config.batch.audio_extensions}
-    failures: list[Failure] = []
-    entries: list[CallInfo] = []
+    out_resolved = Path(out_dir).resolve() if out_dir is not None else None
+    entries: list[_Entry] = []
     if manifest is not None:
-        entries.extend(read_manifest(manifest, layout=layout, language=language, failures=failures))
-    listed = {Path(e.path).resolve() for e in entries}
+        entries.extend(read_manifest(manifest, layout=lay, language=lang))
+    listed = {e.path for e in entries}
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in exts and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files = sorted(
+                f for f in p.rglob("*")
+                if f.suffix.lower() in exts and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and not (out_resolved is not None and f.resolve().is_relative_to(out_resolved))
+            )
             if not files:
-                failures.append(Failure(str(p), f"{p}: folder holds no audio files ({', '.join(sorted(exts))})"))
+                raise ConfigError(f"{p}: folder holds no audio files ({', '.join(sorted(exts))}); "
+                                  "give the folder with the recordings, or set batch.audio_extensions")
         elif p.exists():
             files = [p]
         else:
-            failures.append(Failure(str(p), f"{p}: file not found"))
-            continue
+            raise ConfigError(f"{p}: no such file or folder; give audio files or folders that exist")
         for f in files:
-            if f.resolve() in listed:
+            r = f.resolve()
+            if r in listed:
                 continue
-            listed.add(f.resolve())
-            entries.append(
-                CallInfo(path=str(f), call_id=_safe_id(f.stem), agent=agent_from_path(f, config.batch.agent_pattern),
-                         layout=layout, language=language)
-            )
-    return _unique_ids(entries), failures
+            listed.add(r)
+            entries.append(_Entry(r, str(f), agent_from_path(f, config.batch.agent_pattern), None, lay, lang))
+    if not entries:
+        raise ConfigError("no input: give audio files, folders or --manifest CSV")
+    return assign_ids(entries, known_records(out_dir))
 
 
-def _unique_ids(entries: list[CallInfo]) -> list[CallInfo]:
-    counts: dict[str, int] = {}
-    for e in entries:
-        counts[e.call_id] = counts.get(e.call_id, 0) + 1
-    out = []
-    for e in entries:
-        if counts[e.call_id] > 1:
-            tag = hashlib.sha1(str(Path(e.path).resolve()).encode()).hexdigest()[:6]
-            e = replace(e, call_id=f"{e.call_id}-{tag}")
-        out.append(e)
-    return out
+def assign_ids(entries: Sequence[_Entry], known: Sequence[KnownRecord]) -> BatchPlan:
+    """Give every entry its stable call id (rules in the module docstring and the README).
+
+    In this order: the manifest's ``call_id``; the id of the existing record made from the same file
+    (its recorded path); the id of an existing record whose audio is gone but had the same content
+    (the folder was moved or the file renamed); else a new id: the file name, or, when that is taken
+    by another recording (of this batch or of ``OUT/calls``; case ignored), the parent folder and
+    the file name (``markus__a001``), then more folders. Other records of the same recording are
+    listed as superseded.
+    """
+    by_source: dict[str, list[KnownRecord]] = {}
+    for k in known:
+        for s in k.sources:
+            by_source.setdefault(s, []).append(k)
+    taken = {k.call_id.casefold() for k in known}
+    explicit = {e.call_id.casefold() for e in entries if e.call_id}
+    ids: dict[int, str] = {}
+    claimed: set[str] = set()  # known ids reused by an entry
+    superseded: dict[str, str] = {}
+
+    for i, e in enumerate(entries):
+        if e.call_id:
+            ids[i] = e.call_id
+    # 1. the record made from the same file keeps its id
+    for i, e in enumerate(entries):
+        mine = [k for k in by_source.get(str(e.path), []) if k.call_id not in claimed]
+        if not mine:
+            continue
+        # several records of one file (made by older versions): keep the one named after the file
+        names = {_id_at_depth(e.path, d).casefold() for d in range(len(_folders(e.path)) + 1)}
+        mine.sort(key=lambda k: (k.call_id.casefold() not in names, k.call_id))
+        if i not in ids:
+            free = [k for k in mine if k.call_id.casefold() not in explicit]
+            if not free:
+                continue
+            ids[i] = free[0].call_id
+        for k in mine:
+            if k.call_id != ids[i]:
+                superseded[k.call_id] = ids[i]
+            claimed.add(k.call_id)
+    # 2. a moved file: the record whose audio is gone and had the same content
+    orphans = [k for k in known if k.call_id not in claimed and k.input_sha256 and not k.source_exists()]
+    if orphans:
+        by_sha: dict[str, list[KnownRecord]] = {}
+        for k in orphans:
+            by_sha.setdefault(k.input_sha256, []).append(k)  # type: ignore[arg-type]
+        for i, e in enumerate(entries):
+            if i in ids and e.call_id is None:
+                continue
+            try:
+                sha = file_sha256(e.path)
+            except OSError:
+                continue
+            mine = [k for k in by_sha.get(sha, []) if k.call_id not in claimed]
+            if not mine:
+                continue
+            if i not in ids:
+                if mine[0].call_id.casefold() in explicit:
+                    continue
+                ids[i] = mine[0].call_id
+            for k in mine:
+                if k.call_id != ids[i]:
+                    superseded[k.call_id] = ids[i]
+                claimed.add(k.call_id)
+    # 3. new recordings: the file name, qualified by folders while it is taken or shared
+    taken |= {v.casefold() for v in ids.values()}
+    pending = sorted((i for i in range(len(entries)) if i not in ids), key=lambda i: str(entries[i].path))
+    depth = 0
+    while pending:
+        cand = {i: _id_at_depth(entries[i].path, depth) for i in pending}
+        counts = Counter(c.casefold() for c in cand.values())
+        later = []
+        for i in pending:
+            c = cand[i]
+            if counts[c.casefold()] == 1 and c.casefold() not in taken:
+                ids[i] = c
+            elif depth >= len(_folders(entries[i].path)):  # no folder left to tell them apart
+                ids[i] = safe_id(f"{c}-{hashlib.sha256(str(entries[i].path).encode()).hexdigest()[:8]}")
+            else:
+                later.append(i)
+                continue
+            taken.add(ids[i].casefold())
+        pending = later
+        depth += 1
+    calls = tuple(
+        CallInfo(path=e.given, call_id=ids[i], agent=e.agent, date=e.date, layout=e.layout.value, language=e.language)
+        for i, e in enumerate(entries)
+    )
+    return BatchPlan(calls, {old: new for old, new in superseded.items() if old not in {c.call_id for c in calls}})
 
 
-def read_manifest(path: str | Path, *, layout: str, language: str, failures: list[Failure]) -> list[CallInfo]:
+def _folders(path: Path) -> tuple[str, ...]:
+    """The names of the folders above a file, outermost first (without the root)."""
+    parts = path.parent.parts
+    return parts[1:] if path.parent.anchor else parts
+
+
+def _id_at_depth(path: Path, depth: int) -> str:
+    """The file name with ``depth`` of its folders in front, joined by ``__``: ``anna__a001``."""
+    folders = _folders(path)
+    names = [safe_id(f) for f in folders[len(folders) - depth:]] if depth else []
+    return safe_id("__".join([*names, safe_id(path.stem)]))
+
+
+# ------------------------------------------------------------------------------------ manifest
+
+_COLUMNS = ("path", "agent", "call_id", "date", "layout", "language")
+
+
+def _decode(raw: bytes, p: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")  # what Excel writes for "CSV (Trennzeichen-getrennt)" on Windows
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: manifest is neither UTF-8 nor Windows-1252 text; save it as 'CSV UTF-8'") from None
+
+
+def _header(line: str, delimiter: str) -> list[str]:
+    return [h.strip().lower() for h in next(csv.reader([line], delimiter=delimiter), [])]
+
+
+def read_manifest(path: str | Path, *, layout: Layout, language: str) -> list[_Entry]:
+    """The rows of a manifest CSV (``,``, ``;`` or tab as delimiter, found from the header).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and row: no header with ``path,agent``, an empty path, an unknown layout or
+        language, a date that is neither ``YYYY-MM-DD`` nor ``DD.MM.YYYY``, a repeated path or call_id.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = _decode(p.read_bytes(), p)
     except FileNotFoundError:
         raise ConfigError(f"{p}: manifest not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: manifest is not UTF-8 text") from None
-    rows = list(csv.DictReader(text.splitlines()))
-    if not rows:
-        raise ConfigError(f"{p}: manifest has no rows (expected a header 'path,agent' and one row per call)")
-    header = set(rows[0].keys())
-    if not {"path", "agent"} <= header:
-        raise ConfigError(f"{p}: manifest needs the columns path,agent (optional: call_id,date,layout,language); found: {', '.join(sorted(h for h in header if h))}")
-    out = []
-    for n, row in enumerate(rows, start=2):
-        raw = (row.get("path") or "").strip()
-        if not raw:
-            failures.append(Failure(f"{p}:{n}", f"{p}:{n}: empty path"))
-            continue
-        f = (p.parent / raw) if not Path(raw).is_absolute() else Path(raw)
-        row_layout = (row.get("layout") or "").strip() or layout
-        if row_layout not in LAYOUTS:
-            failures.append(Failure(str(f), f"{p}:{n}: layout {row_layout!r} is not valid; use one of: {', '.join(LAYOUTS)}"))
-            continue
-        out.append(
-            CallInfo(
-                path=str(f),
-                call_id=_safe_id((row.get("call_id") or "").strip() or f.stem),
-                agent=(row.get("agent") or "").strip() or None,
-                date=(row.get("date") or "").strip() or None,
-                layout=row_layout,
-                language=(row.get("language") or "").strip() or language,
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: manifest is a folder; give the CSV file") from None
+    lines = text.splitlines()
+    start = next((k for k, line in enumerate(lines) if line.strip()), len(lines))
+    forced = None
+    if start < len(lines) and lines[start].strip().lower().startswith("sep="):  # Excel's delimiter hint line
+        forced = lines[start].strip()[4:5] or None
+        start = next((k for k in range(start + 1, len(lines)) if lines[k].strip()), len(lines))
+    first = lines[start] if start < len(lines) else ""
+    delimiter = forced or next((d for d in (",", ";", "\t") if {"path", "agent"} <= set(_header(first, d))), None)
+    if delimiter is None or not {"path", "agent"} <= set(_header(first, delimiter)):
+        found = max((_header(first, d) for d in (",", ";", "\t")), key=len)
+        raise ConfigError(f"{p}: manifest needs a header with the columns path,agent (optional: call_id,date,layout,language; "
+                          f"delimiter , ; or tab); found: {', '.join(h for h in found if h) or 'nothing'}")
+    reader = csv.reader(lines[start:], delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    col = {name: header.index(name) for name in _COLUMNS if name in header}
+    out: list[_Entry] = []
+    problems: list[str] = []
+    paths: dict[Path, int] = {}
+    ids: dict[str, int] = {}
+    for row in reader:
+        n = start + reader.line_num  # the line number in the file (1 = the first line)
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines and Excel's trailing ';;;;' rows
+        cell = {name: (row[i].strip() if i < len(row) else "") for name, i in col.items()}
+        where = f"{p}:{n}"
+        try:
+            if not cell["path"]:
+                raise ConfigError(f"{where}: empty path")
+            f = Path(cell["path"])
+            f = f if f.is_absolute() else p.parent / f
+            r = f.resolve()
+            if r in paths:
+                raise ConfigError(f"{where}: {cell['path']} is already listed in row {paths[r]}")
+            call_id = None
+            if cell.get("call_id"):
+                call_id = safe_id(cell["call_id"])
+                if call_id.casefold() in ids:
+                    raise ConfigError(f"{where}: call_id {cell['call_id']!r} is also used in row {ids[call_id.casefold()]}; call ids must be unique")
+                ids[call_id.casefold()] = n
+            entry = _Entry(
+                path=r,
+                given=str(f),
+                agent=cell.get("agent") or None,
+                date=parse_date(cell.get("date"), what=f"{where}: date"),
+                layout=parse_layout(cell["layout"], what=f"{where}: layout") if cell.get("layout") else layout,
+                language=normalize_language(cell["language"], what=f"{where}: language") if cell.get("language") else language,
+                call_id=call_id,
+                where=where,
             )
-        )
+            paths[r] = n
+            out.append(entry)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = f" (and {len(problems) - 1} more row{'s' if len(problems) > 2 else ''} with problems)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
+    if not out:
+        raise ConfigError(f"{p}: manifest has no rows (expected a header 'path,agent' and one row per call)")
     return out
 
 
@@ -209,7 +535,10 @@ def finished_result(out_dir: Path, info: CallInfo, input_sha256: str, s_hash: st
         data = json.loads(f.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return None
-    if data.get("input_sha256") == input_sha256 and data.get("settings_hash") == s_hash:
+    from callcheck.result import schema_problem
+
+    # a record of an older schema (e.g. findings without ids) is analysed again, never reused
+    if data.get("input_sha256") == input_sha256 and data.get("settings_hash") == s_hash and schema_problem(data) is None:
         return data
     return None
 
@@ -217,38 +546,41 @@ def finished_result(out_dir: Path, info: CallInfo, input_sha256: str, s_hash: st
 # ----------------------------------------------------------------------------------- one call
 
 
-@dataclass(frozen=True)
-class Outcome:
-    info: CallInfo
-    status: str  # "done" | "cached" | "failed"
-    duration_s: float = 0.0
-    reason: str = ""
+def model_info(transcriber: Any) -> dict[str, str]:
+    """The ``model`` object of a record: name, where it came from, and the transcriber's identity."""
+    spec = getattr(transcriber, "spec", None)
+    if spec is not None:
+        return {"name": spec.name, "source": spec.source, "identity": transcriber.identity}
+    return {"name": transcriber.identity, "source": "custom", "identity": transcriber.identity}
 
 
-_WORKER: dict[str, object] = {}
-
-
-def _make_transcriber(model: str | None, config: Config, cpu_threads: int):
-    from callcheck.transcribe.models import resolve_model
-    from callcheck.transcribe.whisper import make_transcriber
-
-    spec = resolve_model(model)
-    return spec, make_transcriber(spec, config.transcribe, cpu_threads=cpu_threads)
-
-
-def _init_worker(model: str | None, config: Config, cpu_threads: int) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    spec, tr = _make_transcriber(model, config, cpu_threads)
-    _WORKER.update(spec=spec, transcriber=tr, config=config)
-
-
-def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, spec, transcriber) -> Outcome:
-    """Analyse one call and write its JSON atomically; every error becomes a one-line reason."""
+def analyse(info: CallInfo, *, config: Config, transcriber: Any, input_sha256: str, cache: TranscriptCache | None = None,
+            out_dir: Path | None = None) -> dict[str, Any]:
+    """The schema-valid record of one call with its absolute-norm findings (nothing written)."""
     from callcheck.pipeline import Context, run_steps
-    from callcheck.result import build_call_json, dumps
+    from callcheck.result import build_call_json
     from callcheck.rules import evaluate_call
+
+    state = run_steps(info, config=config, context=Context(transcriber=transcriber, cache=cache))
+    data = build_call_json(state, model=model_info(transcriber), input_sha256=input_sha256,
+                           settings_hash=settings_hash(config, transcriber.identity, info), out_dir=out_dir)
+    data.update(evaluate_call(data, config=config.rules).to_json())
+    return data
+
+
+def _update_source(record: dict[str, Any], info: CallInfo, out_dir: Path) -> None:
+    """A cached record whose audio was moved: store where it is now (the measures are unchanged)."""
+    from callcheck.result import write_record
+
+    now = {"source": str(Path(info.path).resolve()), "source_relative": relative_path(info.path, out_dir)}
+    if any(record.get(k) != v for k, v in now.items()):
+        record.update(now)
+        write_record(out_dir / "calls" / f"{info.call_id}.json", record)
+
+
+def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, transcriber: Any) -> Outcome:
+    """Analyse one call and write its JSON atomically; every error becomes a one-line reason."""
+    from callcheck.result import write_record
 
     try:
         sha = file_sha256(info.path)
@@ -258,18 +590,15 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, spec, tr
         return Outcome(info, "failed", reason=f"{info.path}: is a folder, not an audio file")
     except OSError as exc:
         return Outcome(info, "failed", reason=f"{info.path}: cannot be read ({exc.strerror})")
-    s_hash = settings_hash(config, transcriber.identity, info)
-    previous = finished_result(out_dir, info, sha, s_hash)
+    previous = finished_result(out_dir, info, sha, settings_hash(config, transcriber.identity, info))
     if previous is not None:
-        return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0))
+        _update_source(previous, info, out_dir)
+        return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0), input_sha256=sha)
     try:
         cache = TranscriptCache(out_dir / ".cache" / "transcripts", sha, info.layout)
-        state = run_steps(info, config=config, context=Context(transcriber=transcriber, cache=cache))
-        model = {"name": spec.name, "source": spec.source, "identity": transcriber.identity}
-        data = build_call_json(state, model=model, input_sha256=sha, settings_hash=s_hash)
-        data.update(evaluate_call(data, config=config.rules).to_json())
-        atomic_write(out_dir / "calls" / f"{info.call_id}.json", dumps(data))
-        return Outcome(info, "done", duration_s=float(data["duration_s"]))
+        data = analyse(info, config=config, transcriber=transcriber, input_sha256=sha, cache=cache, out_dir=out_dir)
+        write_record(out_dir / "calls" / f"{info.call_id}.json", data)
+        return Outcome(info, "done", duration_s=float(data["duration_s"]), input_sha256=sha)
     except ModelError:
         raise  # not this file's fault: the whole batch stops with the model's message (exit 2)
     except CallcheckError as exc:
@@ -284,29 +613,149 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, spec, tr
         return Outcome(info, "failed", reason=f"{info.path}: internal error {type(exc).__name__}: {first[:200]} (set CALLCHECK_DEBUG=1 for details)")
 
 
+# ------------------------------------------------------------------------------- transcribers
+
+#: makes the transcriber of a worker: ``factory(cpu_threads) -> Transcriber``; must pickle (workers)
+TranscriberFactory = Callable[[int], Any]
+
+
+@dataclass(frozen=True)
+class WhisperFactory:
+    """The default :data:`TranscriberFactory`: faster-whisper with a resolved model."""
+
+    spec: Any  # callcheck.transcribe.models.ModelSpec
+    config: TranscribeConfig
+
+    @classmethod
+    def resolve(cls, model: str | None, config: TranscribeConfig) -> "WhisperFactory":
+        """Resolve (and, for the embedded model, assemble) the model now: a bad ``--model`` stops
+        the batch before any call is analysed."""
+        from callcheck.transcribe.models import resolve_model
+
+        return cls(resolve_model(model), config)
+
+    def __call__(self, cpu_threads: int):
+        from callcheck.transcribe.whisper import make_transcriber
+
+        return make_transcriber(self.spec, self.config, cpu_threads=cpu_threads)
+
+
+# ------------------------------------------------------------------------------------ workers
+
+_WORKER: dict[str, Any] = {}
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the batch process ends, even by SIGKILL: the kernel's parent-death
+    signal on Linux, a watchdog thread that polls the parent id elsewhere (and as a backstop)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="callcheck-parent-watch", daemon=True).start()
+
+
+def _init_worker(factory: TranscriberFactory, config: Config, cpu_threads: int, parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process handles Ctrl-C
+    _die_with_parent(parent_pid)
+    _WORKER.update(transcriber=factory(cpu_threads), config=config)
+
+
 def _worker_analyse(info: CallInfo, out_dir: str) -> Outcome:
-    return analyse_and_write(info, Path(out_dir), config=_WORKER["config"], spec=_WORKER["spec"], transcriber=_WORKER["transcriber"])
+    return analyse_and_write(info, Path(out_dir), config=_WORKER["config"], transcriber=_WORKER["transcriber"])
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    """SIGINT held back while worker processes are started: they inherit the blocked signal (a
+    terminal's Ctrl-C reaches the whole process group), the batch process gets it right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _end_workers(pool: ProcessPoolExecutor, grace_s: float = 1.0) -> None:
+    """Terminate the pool's processes (SIGTERM, SIGKILL after ``grace_s``) and drop the pool."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + grace_s
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        with contextlib.suppress(Exception):
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -------------------------------------------------------------------------------------- batch
 
-
-@dataclass
-class BatchSummary:
-    outcomes: list[Outcome] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    interrupted: bool = False
-
-    @property
-    def done(self) -> int:
-        return sum(o.status == "done" for o in self.outcomes)
-
-    @property
-    def cached(self) -> int:
-        return sum(o.status == "cached" for o in self.outcomes)
+STOP_MESSAGE = "stopping after the current calls (Ctrl-C again to abort)"
 
 
-ProgressHook = Callable[[Outcome], None]
+class _CtrlC:
+    """Ctrl-C while a batch runs: the first sets ``stop`` and says so at once, the second raises
+    KeyboardInterrupt (abort), further ones are ignored while aborting. Installed only in the main
+    thread and only when SIGINT is not ignored (``nohup``, background jobs)."""
+
+    def __init__(self, notice: Callable[[str], None]) -> None:
+        self.stop = False
+        self.aborting = False
+        self._notice = notice
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> "_CtrlC":
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if not self.stop:
+            self.stop = True
+            self._notice(STOP_MESSAGE)
+        elif not self.aborting:
+            self.aborting = True
+            raise KeyboardInterrupt
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """What :func:`run_batch` did: an outcome per call it got to, and whether Ctrl-C cut it short."""
+
+    outcomes: tuple[Outcome, ...]
+    interrupted: bool
+
+
+def _stderr_notice(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def run_batch(
@@ -314,81 +763,105 @@ def run_batch(
     out_dir: Path,
     *,
     config: Config,
-    model: str | None,
+    factory: TranscriberFactory,
     workers: int = 1,
-    on_outcome: ProgressHook | None = None,
-) -> BatchSummary:
-    """Analyse ``calls`` into ``out_dir``; returns what happened to each. Ctrl-C stops cleanly."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "calls").mkdir(exist_ok=True)
-    for stale in (out_dir / "calls").glob(".*.tmp"):  # left by a killed run; never a result
-        stale.unlink(missing_ok=True)
-    summary = BatchSummary()
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> BatchRun:
+    """Analyse ``calls`` into ``out_dir`` (``workers`` processes when > 1); Ctrl-C stops cleanly.
+
+    A :class:`ModelError` stops the batch (raised, after the workers are ended).
+    """
+    out_dir = Path(out_dir)
+    (out_dir / "calls").mkdir(parents=True, exist_ok=True)
+    for folder in (out_dir / "calls", out_dir / ".cache" / "transcripts"):
+        for stale in folder.glob(".*.tmp"):  # left by a killed run; never a result
+            stale.unlink(missing_ok=True)
+    outcomes: list[Outcome] = []
     cores = os.cpu_count() or 1
     workers = max(1, min(workers, len(calls) or 1))
     threads = max(1, cores // workers)
 
     def record(o: Outcome) -> None:
-        summary.outcomes.append(o)
-        if o.status == "failed":
-            summary.failures.append(Failure(o.info.path, o.reason, o.info.call_id))
+        outcomes.append(o)
         if on_outcome is not None:
             on_outcome(o)
 
-    try:
-        if workers == 1:
-            spec, tr = _make_transcriber(model, config, threads)
-            for info in calls:
-                record(analyse_and_write(info, out_dir, config=config, spec=spec, transcriber=tr))
-        else:
-            # resolve (and assemble) the model once before the workers start
-            from callcheck.transcribe.models import resolve_model
+    interrupted = False
+    with _CtrlC(on_notice or _stderr_notice) as ctrl:
+        try:
+            if workers == 1:
+                tr = factory(threads)
+                for info in calls:
+                    if ctrl.stop:
+                        break
+                    record(analyse_and_write(info, out_dir, config=config, transcriber=tr))
+            else:
+                todo = list(calls)
+                while todo and not ctrl.stop:  # a new pool only if a worker process died (killed for memory, crashed)
+                    todo = _run_pool(todo, out_dir, factory=factory, config=config, workers=workers, threads=threads,
+                                     record=record, ctrl=ctrl)
+                    workers = 1  # after a break, one call at a time: the next break names its call exactly
+        except KeyboardInterrupt:
+            interrupted = True
+        interrupted = interrupted or ctrl.stop
+    return BatchRun(tuple(outcomes), interrupted)
 
-            resolve_model(model)
-            todo = list(calls)
-            while todo:  # a new pool only if a worker process died (killed for memory, crashed)
-                todo = _run_pool(todo, out_dir, model=model, config=config, workers=workers, threads=threads, record=record)
-                workers = 1  # after a break, one call at a time: the next break names its call exactly
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    return summary
 
-
-def _run_pool(calls: Sequence[CallInfo], out_dir: Path, *, model, config: Config, workers: int, threads: int,
-              record: Callable[[Outcome], None]) -> list[CallInfo]:
+def _run_pool(calls: Sequence[CallInfo], out_dir: Path, *, factory: TranscriberFactory, config: Config, workers: int,
+              threads: int, record: Callable[[Outcome], None], ctrl: _CtrlC) -> list[CallInfo]:
     """Analyse ``calls`` in a process pool; returns the calls still to do if the pool broke.
 
     When a worker process dies in a pool of several, every unfinished call is handed back and the
     caller retries them one at a time; a death in a one-worker pool fails exactly that call (one
     line, like any bad file). Each break either switches to one at a time or costs one call, so
-    this ends.
+    this ends. After a first Ctrl-C no new call starts; on the second (KeyboardInterrupt) or any
+    error the workers are ended before it propagates.
     """
+    import multiprocessing
     from concurrent.futures.process import BrokenProcessPool
 
     queue = list(calls)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model, config, threads)) as pool:
-        pending: dict = {}
-        try:
-            while queue or pending:
-                while queue and len(pending) < workers:  # never more in flight than workers
-                    info = queue.pop(0)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(factory, config, threads, os.getpid()))
+    pending: dict = {}
+    try:
+        while pending or (queue and not ctrl.stop):
+            while queue and not ctrl.stop and len(pending) < workers:  # never more in flight than workers
+                info = queue.pop(0)
+                with _sigint_blocked():  # may start a worker process
                     pending[pool.submit(_worker_analyse, info, str(out_dir))] = info
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    info = pending.pop(fut)
-                    try:
-                        record(fut.result())
-                    except BrokenProcessPool:
-                        if workers == 1:  # only this call was running: it is the one that died
-                            record(Outcome(info, "failed", reason=f"{info.path}: the worker process analysing it died (out of memory?); the other calls go on"))
-                            return [*pending.values(), *queue]
-                        # several were running: retry the unfinished ones, one at a time
-                        return [info, *pending.values(), *queue]
-        except KeyboardInterrupt:
-            for fut in pending:
-                fut.cancel()
-            raise
+            finished, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                info = pending.pop(fut)
+                try:
+                    record(fut.result())
+                except BrokenProcessPool:
+                    _end_workers(pool)
+                    if workers == 1:  # only this call was running: it is the one that died
+                        record(Outcome(info, "failed", reason=f"{info.path}: the worker process analysing it died (out of memory?); the other calls go on"))
+                        return [*pending.values(), *queue]
+                    # several were running: retry the unfinished ones, one at a time
+                    return [info, *pending.values(), *queue]
+    except BaseException:
+        _end_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return []
+
+
+def remove_superseded(out_dir: Path, superseded: Mapping[str, str], outcomes: Iterable[Outcome]) -> list[str]:
+    """Delete records that are older copies of a call of this batch (same recording, other id),
+    with their judgement, once that call's own record is there; one note per removed record."""
+    written = {o.info.call_id for o in outcomes if o.status in ("done", "cached")}
+    notes = []
+    for old, new in sorted(superseded.items()):
+        if new not in written:
+            continue
+        for folder in ("calls", "judgements"):
+            (Path(out_dir) / folder / f"{old}.json").unlink(missing_ok=True)
+        notes.append(f"note: removed {Path(out_dir) / 'calls' / (old + '.json')}: the same recording is {new}.json")
+    return notes
 
 
 def write_failures(out_dir: Path, failures: Iterable[Failure]) -> Path:
@@ -400,6 +873,6 @@ def write_failures(out_dir: Path, failures: Iterable[Failure]) -> Path:
     writer.writerow(["path", "call_id", "reason"])
     for f in failures:
         writer.writerow([f.path, f.call_id or "", f.line])
-    path = out_dir / "failures.csv"
+    path = Path(out_dir) / "failures.csv"
     atomic_write(path, buf.getvalue())
     return path

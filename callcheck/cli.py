@@ -15,6 +15,7 @@ import typer
 
 from callcheck import __version__
 from callcheck.errors import CallcheckError
+from callcheck.types import Layout
 
 app = typer.Typer(
     name="callcheck",
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and one-line usage errors ('Error: Invalid value for ...')
 )
 
 
@@ -35,89 +37,88 @@ def _err(message: str) -> None:
 def analyze(
     inputs: List[Path] = typer.Argument(None, help="Audio files and/or folders (searched recursively).", show_default=False),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder: calls/<call_id>.json, reports, cache."),
-    layout: str = typer.Option("auto", help="Who is where: auto | agent-left | agent-right | mono | agent-only. auto: stereo → agent-left, mono → mono."),
-    language: str = typer.Option("auto", help="auto (detected per call) or an ISO 639-1 code: de, en, …"),
+    layout: Layout = typer.Option(Layout.AUTO.value, case_sensitive=False, help="Who is where. auto: stereo → agent-left, mono → mono."),
+    language: str = typer.Option("auto", help="auto (detected per call) or a language code: de, en, … (case and region ignored: DE, de-DE → de)."),
     model: Optional[str] = typer.Option(None, help="A CTranslate2 model folder, or a faster-whisper model name (e.g. small; downloaded into models/). Default: the embedded multilingual base model, offline."),
-    manifest: Optional[Path] = typer.Option(None, help="CSV with columns path,agent (optional call_id,date,layout,language); paths relative to the CSV."),
+    manifest: Optional[Path] = typer.Option(None, help="CSV with columns path,agent (optional call_id,date,layout,language; delimiter , ; or tab; dates YYYY-MM-DD or DD.MM.YYYY); paths relative to the CSV."),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml with settings (see `callcheck config`)."),
-    workers: int = typer.Option(1, min=1, help="Calls analysed in parallel; CPU threads are divided among them."),
+    workers: int = typer.Option(1, min=1, help="Calls analysed in parallel; CPU threads are divided among them. Ctrl-C: the first stops after the current calls, the second at once."),
     report: bool = typer.Option(True, "--report/--no-report", help="Render agent and team reports after the analysis."),
 ) -> None:
-    """Analyse recorded calls: one JSON per call in OUT/calls/, then the reports."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    """Analyse recorded calls: one JSON per call in OUT/calls/, then the reports.
 
-    from callcheck.audio.io import probe_duration_s
-    from callcheck.batch import Failure, discover, run_batch, write_failures
-    from callcheck.config import load_config
+    Inputs, options, config and manifest are checked before the first call is analysed.
+    Exit codes: 0 all calls analysed; 1 some failed (listed in OUT/failures.csv); 2 bad usage, config or model (nothing done); 130 interrupted (the same command resumes).
+    """
+    from callcheck.api import analyze_batch
 
+    progress = _BatchProgress()
     try:
-        cfg = load_config(config)
-        calls, listing_failures = discover(inputs or [], manifest=manifest, config=cfg, layout=layout, language=language)
+        summary = analyze_batch(
+            inputs or [], out, config=config, manifest=manifest, layout=layout, language=language, model=model,
+            workers=workers, report=report, on_start=progress.start, on_outcome=progress.outcome, on_notice=progress.say,
+        )
     except CallcheckError as exc:
+        progress.stop()
         _err(str(exc))
         raise typer.Exit(2)
-    if not calls and not listing_failures:
-        _err("no input: give audio files, folders or --manifest CSV")
-        raise typer.Exit(2)
-
-    console = Console(stderr=True)
-    for f in listing_failures:
-        console.print(f"error: {f.line}", markup=False, highlight=False, soft_wrap=True)
-    durations = {c.call_id: (probe_duration_s(c.path) or 0.0) for c in calls}
-    total_audio = sum(durations.values()) or 1.0
-    failures = list(listing_failures)
-    counts = {"done": 0, "cached": 0, "failed": 0}
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("calls"),
-        TextColumn("{task.fields[audio]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("analysing", total=len(calls), audio=f"0.00/{total_audio / 3600:.2f} h audio")
-        audio_done = [0.0]
-
-        def on_outcome(o) -> None:
-            counts[o.status] += 1
-            audio_done[0] += durations.get(o.info.call_id, 0.0)
-            if o.status == "failed":
-                progress.console.print(f"error: {o.reason}", markup=False, highlight=False, soft_wrap=True)
-            progress.update(task, advance=1, audio=f"{audio_done[0] / 3600:.2f}/{total_audio / 3600:.2f} h audio")
-
-        try:
-            summary = run_batch(calls, out, config=cfg, model=model, workers=workers, on_outcome=on_outcome)
-        except CallcheckError as exc:  # e.g. the model cannot be found or loaded
-            progress.stop()
-            _err(str(exc))
-            raise typer.Exit(2)
-    failures.extend(summary.failures)
-    out.mkdir(parents=True, exist_ok=True)
-    write_failures(out, failures)
+    progress.stop()
+    calls = out / "calls"
     if summary.interrupted:
-        _err(f"interrupted after {counts['done'] + counts['cached']} of {len(calls)} calls; run the same command again to resume")
+        _err(f"interrupted: {summary.analysed + summary.unchanged} of {len(summary.calls)} calls are in {calls} "
+             f"({summary.analysed} analysed now, {summary.unchanged} unchanged); run the same command again to resume")
         raise typer.Exit(130)
-    report_note = ""
-    if report and any((out / "calls").glob("*.json")):
-        from callcheck.report import render_reports
-
-        try:
-            render_reports(out, config=cfg)
-            report_note = f"; reports in {out / 'index.html'}"
-        except Exception as exc:  # the analysis results stand; say in one line why the pages did not
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            _err(f"{out}: reports could not be rendered ({first}); the call results are complete")
-            failures.append(Failure(str(out), f"reports could not be rendered ({first})"))
+    if summary.report_error:
+        _err(summary.report_error)
+    report_note = f"; reports in {out / 'index.html'}" if summary.report is not None else ""
     typer.echo(
-        f"{counts['done']} analysed, {counts['cached']} unchanged (cached), {len(failures)} failed "
-        f"→ {out / 'calls'}{report_note}"
-        + (f"; failures listed in {out / 'failures.csv'}" if failures else "")
+        f"{summary.analysed} analysed, {summary.unchanged} unchanged (cached), {len(summary.failures)} failed "
+        f"→ {calls}{report_note}" + (f"; failures listed in {out / 'failures.csv'}" if summary.failures else "")
     )
-    raise typer.Exit(1 if failures else 0)
+    raise typer.Exit(summary.exit_code)
+
+
+class _BatchProgress:
+    """The progress bar of ``analyze`` (calls done, audio hours, ETA) on stderr, and its messages."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.progress = None
+        self.durations: dict[str, float] = {}
+        self.done_s = 0.0
+
+    def start(self, calls, durations_s) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.durations = dict(durations_s)
+        self.total_s = sum(self.durations.values()) or 1.0
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("calls"),
+            TextColumn("{task.fields[audio]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=self.console, transient=False,
+        )
+        self.task = self.progress.add_task("analysing", total=len(calls), audio=self._audio())
+        self.progress.start()
+
+    def _audio(self) -> str:
+        return f"{self.done_s / 3600:.2f}/{self.total_s / 3600:.2f} h audio"
+
+    def outcome(self, o) -> None:
+        self.done_s += self.durations.get(o.info.call_id, 0.0)
+        if o.status == "failed":
+            self.say(f"error: {o.reason}")
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, audio=self._audio())
+
+    def say(self, line: str) -> None:
+        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
 @app.command()
@@ -161,7 +162,7 @@ def show_config(
     config: Optional[Path] = typer.Option(None, help="callcheck.toml to check and show merged with the defaults."),
 ) -> None:
     """Show every setting with its value and where its default comes from (TOML-ready)."""
-    from callcheck.config import iter_documented, load_config
+    from callcheck.config import allowed, iter_documented, load_config
 
     try:
         cfg = load_config(config)
@@ -175,6 +176,8 @@ def show_config(
             typer.echo(f"\n[{sec}]")
             section = sec
         typer.echo(f"# {doc}")
+        if allowed(key):
+            typer.echo(f"# allowed: {allowed(key)}")
         typer.echo(f"{name} = {_toml_value(value)}")
 
 

@@ -3,139 +3,178 @@
 Every field carries ``metadata["doc"]``: what it means, its unit, and where its default comes from.
 ``callcheck config`` prints the tree; unknown keys in a file are an error that lists the valid ones.
 Each section is owned by one stage of the pipeline; add fields freely, keep names stable.
+
+Every value is checked when a section is built (from a file, from code or as a default), so a bad
+setting stops the program at start with one line, never deep inside the analysis of each call:
+
+* choices are ``Literal[...]`` annotations (``separation.cluster``);
+* every number declares its range in the field metadata (``ge``/``gt``/``le``/``lt``; floats must also
+  be finite: ``nan`` and ``inf`` are rejected), odd counts say ``odd=True``;
+* lists declare their item type in the annotation and, where it matters, ``length`` and
+  ``ascending``; free text says ``free_text=True``;
+* relations between fields of one section (``voice.f0_min_hz`` < ``voice.f0_max_hz``) are listed
+  in ``_RELATIONS``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import re
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from callcheck.errors import ConfigError
 
+_CONSTRAINTS = ("ge", "gt", "le", "lt", "odd", "length", "min_length", "ascending", "free_text", "regex_group", "item_pattern")
 
-def _f(default: Any, doc: str) -> Any:
-    """A config field with its documentation."""
+
+def _f(default: Any, doc: str, **constraints: Any) -> Any:
+    """A config field with its documentation and the constraints its value must meet.
+
+    Parameters
+    ----------
+    default
+        The default value (immutable: tuples, not lists).
+    doc : str
+        What the setting means, its unit and where the default comes from.
+    **constraints
+        ``ge``, ``gt``, ``le``, ``lt`` (numbers; for lists: each item), ``odd`` (whole numbers),
+        ``length``, ``min_length`` and ``ascending`` (lists), ``free_text`` (strings without choices),
+        ``regex_group`` (the string is a regular expression that must have this named group),
+        ``item_pattern`` (each string of a list must match this regular expression).
+    """
     if isinstance(default, (list, dict, set)):
         raise TypeError("use tuples for config defaults")
-    return field(default=default, metadata={"doc": doc})
+    unknown = set(constraints) - set(_CONSTRAINTS)
+    if unknown:
+        raise TypeError(f"unknown config constraint(s): {', '.join(sorted(unknown))}")
+    return field(default=default, metadata={"doc": doc, **constraints})
+
+
+class _Section:
+    """Base of every config section: checks (and normalises) its values when it is built."""
+
+    def __post_init__(self) -> None:
+        _check_section(self)
 
 
 @dataclass(frozen=True)
-class ActivityConfig:
+class ActivityConfig(_Section):
     """Speech activity per party (Silero VAD) and crosstalk suppression."""
 
-    vad_threshold: float = _f(0.5, "Silero speech probability threshold (faster-whisper default 0.5).")
-    min_speech_s: float = _f(0.12, "Shortest speech stretch kept, s. Short enough for 'ja'/'mhm' backchannels.")
-    min_silence_s: float = _f(0.25, "Shorter silences inside speech are bridged, s (pauses below ~250 ms are not perceived as pauses, Goldman-Eisler).")
-    speech_pad_s: float = _f(0.05, "Padding added to each side of a speech stretch, s.")
-    crosstalk_margin_db: float = _f(8.0, "A stereo frame counts as this party's own speech only if its energy exceeds the leak expected from the other channel by this many dB.")
-    frame_s: float = _f(0.02, "Frame length for the crosstalk energy comparison, s.")
+    vad_threshold: float = _f(0.5, "Silero speech probability threshold (faster-whisper default 0.5).", gt=0, lt=1)
+    min_speech_s: float = _f(0.12, "Shortest speech stretch kept, s. Short enough for 'ja'/'mhm' backchannels.", ge=0)
+    min_silence_s: float = _f(0.25, "Shorter silences inside speech are bridged, s (pauses below ~250 ms are not perceived as pauses, Goldman-Eisler).", ge=0)
+    speech_pad_s: float = _f(0.05, "Padding added to each side of a speech stretch, s.", ge=0)
+    crosstalk_margin_db: float = _f(8.0, "A stereo frame counts as this party's own speech only if its energy exceeds the leak expected from the other channel by this many dB.", ge=0)
 
 
 @dataclass(frozen=True)
-class TranscribeConfig:
+class TranscribeConfig(_Section):
     """faster-whisper decoding settings (chosen by measuring WER and speed together, see README)."""
 
-    beam_size: int = _f(1, "1 = greedy. Greedy was as accurate as beam 5 on our German/English checks and ~1.6x faster (README, 'Decoding settings').")
-    temperature: float = _f(0.0, "Single temperature, no fallback: the fallback made tiny.en run at 0.75x real time on repetitive audio (DEVELOPERS.md).")
+    beam_size: int = _f(1, "1 = greedy. Greedy was as accurate as beam 5 on our German/English checks and ~1.6x faster (README, 'Decoding settings').", ge=1)
+    temperature: float = _f(0.0, "Single temperature, no fallback: the fallback made tiny.en run at 0.75x real time on repetitive audio (DEVELOPERS.md).", ge=0, le=1)
     condition_on_previous_text: bool = _f(False, "Off: avoids repetition loops on long calls at no measured WER cost.")
-    compute_type: str = _f("int8", "CTranslate2 compute type on CPU.")
-    chunk_pad_s: float = _f(0.2, "Audio kept on each side of a speech stretch when it is handed to the model, s.")
-    language_detect_s: float = _f(30.0, "Seconds of speech used to detect the language when --language auto.")
-    initial_prompt: str = _f("", "Optional prompt, e.g. company and product names.")
+    compute_type: Literal["int8", "int8_float32", "float32", "auto"] = _f("int8", "CTranslate2 compute type on CPU: the types every CPU build supports (float16/int16 need a GPU or particular CPUs); auto = the fastest the machine supports.")
+    chunk_pad_s: float = _f(0.2, "Audio kept on each side of a speech stretch when it is handed to the model, s.", ge=0)
+    language_detect_s: float = _f(30.0, "Seconds of speech used to detect the language when --language auto.", ge=1, le=30)
+    initial_prompt: str = _f("", "Optional prompt, e.g. company and product names.", free_text=True)
 
 
 @dataclass(frozen=True)
-class SeparationConfig:
+class SeparationConfig(_Section):
     """Speaker separation for mono recordings (``callcheck.audio.separate``)."""
 
-    agent_is: str = _f("first-speaker", "How the agent voice is chosen in mono: 'first-speaker' (the agent greets; greeting/company words in the transcript override timing), 'most-talk', or 'greeting-words' (only the transcript's greeting phrases decide).")
-    segment_s: float = _f(2.0, "Speech is cut into stretches of about this length (at word gaps when words are known) that are clustered into two voices, s. 2.0 s beat 1.0 s on benchmarks/eval_mono.py (mean two-party DER 10.9 vs 12.7 %); PROVISIONAL (tuned on the evaluation set).")
-    n_mfcc: int = _f(20, "MFCC coefficients per frame (c0, the energy, is dropped); 20 is the librosa default.")
-    pitch_weight: float = _f(2.0, "Weight of a stretch's median F0 (semitones, z-scored) against each z-scored MFCC mean/std column in the clustering (1 = one more column). PROVISIONAL.")
-    cluster: str = _f("best-of", "How the stretches are split into two voices: 'best-of' (each of k-means, Ward, a split by median F0 and, with the segmentation model, a split of its units is re-segmented; the result that agrees best with the model's speakers wins, else the one with the highest likelihood), 'ward' (agglomerative, Ward linkage), 'ward-kmeans' (k-means started from Ward's split) 'pitch' (median F0 only) or 'kmeans' (best of 20 k-means++ starts; prone to splitting off a few outlier stretches). PROVISIONAL.")
-    resegment_iterations: int = _f(2, "Rounds of GMM/Viterbi re-segmentation after clustering (0 = keep the clustering). PROVISIONAL.")
-    gmm_components: int = _f(8, "Diagonal Gaussians per voice in the re-segmentation (fewer when a voice has little speech). PROVISIONAL.")
-    frame_pitch_weight: float = _f(1.0, "Weight of the per-voice F0 Gaussian in the frame log-likelihood of voiced frames (0 = MFCC only). PROVISIONAL.")
-    switch_penalty: float = _f(60.0, "Viterbi log-likelihood cost of one change of voice in the re-segmentation (nats; higher = fewer, longer turns). 60 vs 15/30: mean two-party DER 9.8 vs 10.5/10.9 % on benchmarks/eval_mono.py; PROVISIONAL (tuned on the evaluation set).")
+    agent_is: Literal["first-speaker", "most-talk", "greeting-words"] = _f("first-speaker", "How the agent voice is chosen in mono: 'first-speaker' (the agent greets; greeting/company words in the transcript override timing), 'most-talk', or 'greeting-words' (only the transcript's greeting phrases decide).")
+    segment_s: float = _f(2.0, "Speech is cut into stretches of about this length (at word gaps when words are known) that are clustered into two voices, s. 2.0 s beat 1.0 s on benchmarks/eval_mono.py (mean two-party DER 10.9 vs 12.7 %); PROVISIONAL (tuned on the evaluation set).", gt=0)
+    n_mfcc: int = _f(20, "MFCC coefficients per frame (c0, the energy, is dropped); 20 is the librosa default.", ge=2, le=40)
+    pitch_weight: float = _f(2.0, "Weight of a stretch's median F0 (semitones, z-scored) against each z-scored MFCC mean/std column in the clustering (1 = one more column). PROVISIONAL.", ge=0)
+    cluster: Literal["best-of", "kmeans", "ward", "ward-kmeans", "pitch"] = _f("best-of", "How the stretches are split into two voices: 'best-of' (each of k-means, Ward, a split by median F0 and, with the segmentation model, a split of its units is re-segmented; the result that agrees best with the model's speakers wins, else the one with the highest likelihood), 'ward' (agglomerative, Ward linkage), 'ward-kmeans' (k-means started from Ward's split) 'pitch' (median F0 only) or 'kmeans' (best of 20 k-means++ starts; prone to splitting off a few outlier stretches). PROVISIONAL.")
+    resegment_iterations: int = _f(2, "Rounds of GMM/Viterbi re-segmentation after clustering (0 = keep the clustering). PROVISIONAL.", ge=0)
+    gmm_components: int = _f(8, "Diagonal Gaussians per voice in the re-segmentation (fewer when a voice has little speech). PROVISIONAL.", ge=1)
+    frame_pitch_weight: float = _f(1.0, "Weight of the per-voice F0 Gaussian in the frame log-likelihood of voiced frames (0 = MFCC only). PROVISIONAL.", ge=0)
+    switch_penalty: float = _f(60.0, "Viterbi log-likelihood cost of one change of voice in the re-segmentation (nats; higher = fewer, longer turns). 60 vs 15/30: mean two-party DER 9.8 vs 10.5/10.9 % on benchmarks/eval_mono.py; PROVISIONAL (tuned on the evaluation set).", ge=0)
     use_word_boundaries: bool = _f(True, "Cut stretches at gaps between transcribed words (a change of speaker rarely falls inside a word).")
-    utterance_iterations: int = _f(3, "Rounds of utterance-level assignment when words are known: each utterance (speech up to a sentence end, a gap between words or a pause of the speech activity) goes whole to the voice with the higher mean clipped frame log-likelihood ratio, then both voice models are re-fitted (0 = frame-wise path only). A change of speaker almost always falls at a sentence end or a pause; short turns ('Hello?') between two of the other voice's are what a 2 s stretch and a switching penalty blur. 1, 2 or 3 rounds gave the same results on benchmarks/eval_mono.py --words.")
-    utterance_gap_s: float = _f(0.2, "A gap between two words longer than this also ends an utterance, s (the typical gap between turns is ~0.2 s, Stivers et al. 2009; 0.1 and 0.5 gave the same results on benchmarks/eval_mono.py --words).")
-    llr_clip: float = _f(3.0, "Frame log-likelihood ratios are clipped to +-this before an utterance's mean is taken, nats: a few atypical frames (overlap, noise) far from both voice models must not outvote the rest (frame-score clipping as in GMM speaker verification; 1.5, 6 and no clipping gave the same two-party results on benchmarks/eval_mono.py --words).")
-    segmentation: str = _f("cues", "'cues': pyannote's segmentation-3.0 model (shipped, run in NumPy; callcheck.audio.segmentation) looks at 10 s windows; its changes of speaker become extra utterance cuts (each piece goes whole to one voice), the speech it hears as two voices at once counts for both parties, its units are a fourth clustering start and the start agreeing best with it wins (mean two-party DER 9.3 -> 7.3 %). 'none': clustering and voice models only (faster; overlaps not seen). On benchmarks/eval_mono.py --words: pyannote-sample DER 3.1 -> 2.0 % (collar) and 17.5 -> 12.2 % (none), mean two-party DER 9.6 -> 9.3 %, no call worse by more than 0.5 points; 89 % of the overlap it reports is real, 88 % of the real overlap is found; linking the model's local speakers to the voices instead ('pyannote-style') was worse on same-sex voices (mean 14.9 %) and was dropped.")
-    segmentation_step_s: float = _f(10.0, "Hop between the model's 10 s windows, s (the last window ends at the end of the audio). 10 (each frame seen once) vs 5: same DER on benchmarks/eval_mono.py --words, less false overlap (5.9 vs 6.6 s hypothesised for 6.0 s real, 5.3 s found either way), half the cost; pyannote uses 1 s.")
-    min_low_band_share: float = _f(0.01, "The segmentation model's overlap detection is used only when at least this share of the speech energy (80-3400 Hz) lies below 250 Hz. Band-passed (analogue, 300-3400 Hz) telephone audio keeps < 0.3 %, other speech 5-45 % on benchmarks/eval_mono.py; on band-passed audio 39 % of the overlap it reported was real (89 % otherwise), so there mono overlaps are not reported.")
-    min_segment_s: float = _f(0.5, "Speaker runs shorter than this are merged into their neighbours, s (about one short word; removes label flicker).")
-    min_confidence: float = _f(0.5, "Below this separation confidence the pipeline and the reports say the parties may be mixed up. With the segmentation model the confidence is its agreement with the two voices, reduced when the likelihood-best clustering start disagrees (docs/conversation.md): on benchmarks/eval_mono.py --words, below 0.5 were 6 of the 7 two-party calls with DER > 10 % and 3 of the other 19 (chosen on that set; the seventh, an upset caller split by emotion, scored 1.0). Without the model (segmentation = 'none') it is the clustering silhouette, which misses splits by emotion.")
+    utterance_iterations: int = _f(3, "Rounds of utterance-level assignment when words are known: each utterance (speech up to a sentence end, a gap between words or a pause of the speech activity) goes whole to the voice with the higher mean clipped frame log-likelihood ratio, then both voice models are re-fitted (0 = frame-wise path only). A change of speaker almost always falls at a sentence end or a pause; short turns ('Hello?') between two of the other voice's are what a 2 s stretch and a switching penalty blur. 1, 2 or 3 rounds gave the same results on benchmarks/eval_mono.py --words.", ge=0)
+    utterance_gap_s: float = _f(0.2, "A gap between two words longer than this also ends an utterance, s (the typical gap between turns is ~0.2 s, Stivers et al. 2009; 0.1 and 0.5 gave the same results on benchmarks/eval_mono.py --words).", ge=0)
+    llr_clip: float = _f(3.0, "Frame log-likelihood ratios are clipped to +-this before an utterance's mean is taken, nats: a few atypical frames (overlap, noise) far from both voice models must not outvote the rest (frame-score clipping as in GMM speaker verification; 1.5, 6 and no clipping gave the same two-party results on benchmarks/eval_mono.py --words).", gt=0)
+    segmentation: Literal["cues", "none"] = _f("cues", "'cues': pyannote's segmentation-3.0 model (shipped, run in NumPy; callcheck.audio.segmentation) looks at 10 s windows; its changes of speaker become extra utterance cuts (each piece goes whole to one voice), the speech it hears as two voices at once counts for both parties, its units are a fourth clustering start and the start agreeing best with it wins (mean two-party DER 9.3 -> 7.3 %). 'none': clustering and voice models only (faster; overlaps not seen). On benchmarks/eval_mono.py --words: pyannote-sample DER 3.1 -> 2.0 % (collar) and 17.5 -> 12.2 % (none), mean two-party DER 9.6 -> 9.3 %, no call worse by more than 0.5 points; 89 % of the overlap it reports is real, 88 % of the real overlap is found; linking the model's local speakers to the voices instead ('pyannote-style') was worse on same-sex voices (mean 14.9 %) and was dropped.")
+    segmentation_step_s: float = _f(10.0, "Hop between the model's 10 s windows, s (the last window ends at the end of the audio). 10 (each frame seen once) vs 5: same DER on benchmarks/eval_mono.py --words, less false overlap (5.9 vs 6.6 s hypothesised for 6.0 s real, 5.3 s found either way), half the cost; pyannote uses 1 s.", gt=0, le=10)
+    min_low_band_share: float = _f(0.01, "The segmentation model's overlap detection is used only when at least this share of the speech energy (80-3400 Hz) lies below 250 Hz. Band-passed (analogue, 300-3400 Hz) telephone audio keeps < 0.3 %, other speech 5-45 % on benchmarks/eval_mono.py; on band-passed audio 39 % of the overlap it reported was real (89 % otherwise), so there mono overlaps are not reported.", ge=0, le=1)
+    min_segment_s: float = _f(0.5, "Speaker runs shorter than this are merged into their neighbours, s (about one short word; removes label flicker).", ge=0)
+    min_confidence: float = _f(0.5, "Below this separation confidence the pipeline and the reports say the parties may be mixed up. With the segmentation model the confidence is its agreement with the two voices, reduced when the likelihood-best clustering start disagrees (docs/conversation.md): on benchmarks/eval_mono.py --words, below 0.5 were 6 of the 7 two-party calls with DER > 10 % and 3 of the other 19 (chosen on that set; the seventh, an upset caller split by emotion, scored 1.0). Without the model (segmentation = 'none') it is the clustering silhouette, which misses splits by emotion.", ge=0, le=1)
 
 
 @dataclass(frozen=True)
-class TurnsConfig:
+class TurnsConfig(_Section):
     """Turn-taking, overlaps, talk share, dead air, questions and greeting (``callcheck.measures``)."""
 
-    max_pause_in_turn_s: float = _f(1.0, "A party keeps the floor across pauses up to this long, s (Gong/AWS-style turn merging; Stivers et al. 2009 put the typical gap between turns at ~0.2 s, so 1 s is clearly a pause, not a hand-over).")
-    interruption_grace_s: float = _f(0.5, "An overlap is an interruption only if both talk together longer than this window, s (call-ai-metrics default, norms.md).")
-    backchannel_max_s: float = _f(1.0, "A vocalisation this short inside the other's speech is a backchannel, s (MiiTel counts overlaps only from 1 s, norms.md).")
-    min_overlap_s: float = _f(0.1, "Overlaps shorter than this are ignored, s (two VAD paddings of 0.05 s each can make adjacent turns touch).")
-    dead_air_min_s: float = _f(3.0, "Both silent at least this long counts as dead air, s (MiiTel counts silences >= 3 s, norms.md). Silence before the first and after the last speech is not counted.")
-    company_names: tuple[str, ...] = _f((), "Company names looked for in the greeting (case-insensitive); empty: only phrases such as 'willkommen bei', 'thank you for calling' show the company.")
+    max_pause_in_turn_s: float = _f(1.0, "A party keeps the floor across pauses up to this long, s (Gong/AWS-style turn merging; Stivers et al. 2009 put the typical gap between turns at ~0.2 s, so 1 s is clearly a pause, not a hand-over).", ge=0)
+    interruption_grace_s: float = _f(0.5, "An overlap is an interruption only if both talk together longer than this window, s (call-ai-metrics default, norms.md).", ge=0)
+    backchannel_max_s: float = _f(1.0, "A vocalisation this short inside the other's speech is a backchannel, s (MiiTel counts overlaps only from 1 s, norms.md).", ge=0)
+    min_overlap_s: float = _f(0.1, "Overlaps shorter than this are ignored, s (two VAD paddings of 0.05 s each can make adjacent turns touch).", ge=0)
+    dead_air_min_s: float = _f(3.0, "Both silent at least this long counts as dead air, s (MiiTel counts silences >= 3 s, norms.md). Silence before the first and after the last speech is not counted.", gt=0)
+    company_names: tuple[str, ...] = _f((), "Company names looked for in the greeting (case-insensitive); empty: only phrases such as 'willkommen bei', 'thank you for calling' show the company.", free_text=True)
 
 
 @dataclass(frozen=True)
-class VoiceConfig:
+class VoiceConfig(_Section):
     """Voice measures per party (speech rate, pauses, pitch, monotony, loudness, clarity)."""
 
-    hop_s: float = _f(0.01, "Frame hop of every frame-wise voice measure, s (Praat/eGeMAPS use 10 ms).")
-    level_frame_s: float = _f(0.04, "Window of the frame level (intensity), s (de Jong & Wempe's intensity window for a ~80 Hz pitch floor).")
-    silence_below_peak_db: float = _f(25.0, "A frame is silence when its level is this far below the party's 95th-percentile level, dB (de Jong & Wempe 2009 use 25 dB below the 99th; the 95th resists clicks and coughs).")
-    silence_above_noise_db: float = _f(6.0, "...but the silence threshold stays at least this far above the noise floor (median level outside the activity; 5th percentile inside it for mono), dB.")
-    f0_min_hz: float = _f(60.0, "Lowest F0 searched, Hz (low male voices; Praat's default floor is 75).")
-    f0_max_hz: float = _f(500.0, "Highest F0 searched, Hz (high female voices in excitement).")
-    pitch_window_s: float = _f(0.03, "YIN integration window, s (covers two periods at 67 Hz).")
-    pitch_threshold: float = _f(0.15, "YIN absolute threshold on the normalised difference (de Cheveigne & Kawahara 2002: 0.1-0.15).")
-    pitch_relative_margin: float = _f(0.05, "The YIN threshold is lowered to the frame's deepest dip + this margin (skips shallow non-period dips of band-limited audio).")
-    pitch_rate_hz: int = _f(8000, "Pitch is tracked on audio resampled to this rate, Hz (the telephone band; speed).")
-    pitch_nonlinear_weight: float = _f(0.5, "Weight of the squared (nonlinear) signal's normalised difference, averaged with the signal's own; restores a fundamental removed by the telephone band (YAAPT, Zahorian & Hu 2008). 0 = plain YIN. Chosen on 244 real utterances band-passed 300-3400 Hz (docs/measures.md).")
-    pitch_continuity_weight: float = _f(1.0, "F0 candidate choice: cost of one octave's distance from the local F0 contour, in units of YIN's normalised difference (0 = YIN's own choice only). Chosen among 0.5/1/2 on the band-passed utterances (docs/measures.md).")
-    pitch_context_frames: int = _f(30, "Half-width of the running median giving the local F0 contour for the candidate choice, frames (30 = +-0.3 s; 10 was worse on the band-passed utterances).")
-    pitch_continuity_iterations: int = _f(4, "Rounds of local-contour estimate and candidate re-choice.")
-    voicing_max_aperiodicity: float = _f(0.5, "A frame is voiced when YIN's normalised difference at the period is below this (0 = periodic). 0.5 rather than 0.3: with the continuity-guided candidate choice the weaker frames (falling, creaky ends; low voices behind a telephone band-pass) add little error and their loss biased the median up (docs/measures.md).")
-    octave_deviation_st: float = _f(9.0, "A frame this many semitones away from the speaker's median is checked for an octave error, st.")
-    pitch_outlier_st: float = _f(12.0, "Frames still this far (one octave) from the speaker's median after correction are dropped, st.")
-    min_voiced_run_frames: int = _f(3, "Voiced runs shorter than this are dropped, frames.")
-    min_voiced_s: float = _f(0.5, "Less voiced time than this: pitch values and monotony are null, s.")
-    movement_smooth_frames: int = _f(5, "Median filter over the semitone contour before pitch movement is measured, frames (odd).")
-    movement_max_step_st: float = _f(1.5, "Frame-to-frame changes larger than this are treated as tracking errors, st per frame.")
-    f0_range_low_pct: float = _f(10.0, "Lower percentile of the F0 range, %.")
-    f0_range_high_pct: float = _f(90.0, "Upper percentile of the F0 range, %.")
-    monotony_movement_flat_st_per_s: float = _f(12.0, "Pitch movement at which the monotony movement term is fully flat, st/s (chosen on Emo-DB speakers 03/08 only, docs/measures.md).")
-    monotony_movement_lively_st_per_s: float = _f(30.0, "Pitch movement at which the movement term is fully lively, st/s (chosen on Emo-DB speakers 03/08 only).")
-    monotony_loudness_flat_db: float = _f(4.0, "Loudness variation (SD of frame levels) at which the loudness term is fully flat, dB (Emo-DB speakers 03/08).")
-    monotony_loudness_lively_db: float = _f(8.0, "Loudness variation at which the loudness term is fully lively, dB (Emo-DB speakers 03/08).")
-    monotony_movement_weight: float = _f(0.75, "Weight of pitch movement in the monotony score (loudness variation gets the rest); movement separated flat from lively in 83 % of Emo-DB pairs, loudness variation in 70 %.")
-    min_pause_s: float = _f(0.25, "Shortest silence counted as a pause, s (Goldman-Eisler: shorter silences are articulatory).")
-    max_pause_s: float = _f(1.0, "Longest silence counted as a pause inside a turn, s (= turns.max_pause_in_turn_s: longer silences end the turn).")
-    min_segment_s: float = _f(0.05, "Speech bursts shorter than this are ignored, s (clicks).")
-    pause_max_other_share: float = _f(0.3, "A silence in which the other party speaks more than this share is a hand-over, not a pause.")
-    min_speaking_s: float = _f(5.0, "Less speaking time than this: speech rate is null, s.")
-    min_phonation_s: float = _f(3.0, "Less phonation time than this: articulation rate is null, s.")
-    nuclei_min_dip_db: float = _f(2.0, "Dip between two intensity peaks needed for two syllable nuclei, dB (de Jong & Wempe 2009).")
-    nuclei_min_gap_s: float = _f(0.08, "Nuclei closer than this are one, s (12.5 syll/s is beyond any articulation rate).")
-    rate_window_s: float = _f(60.0, "Window of the rate-over-time series, s.")
-    rate_window_min_phonation_s: float = _f(10.0, "A window needs this much phonation to get a rate, s (short stretches read slow, Yuan et al. 2006).")
-    syllable_mismatch_ratio: float = _f(1.5, "Text and acoustic syllable counts differing by more than this factor are flagged in quality.")
-    low_confidence: float = _f(0.5, "A word with ASR probability below this is low-confidence.")
-    min_words: int = _f(5, "Fewer words than this: word-confidence values are null.")
-    min_snr_db: float = _f(15.0, "Speech-to-noise below this is flagged in quality, dB.")
-    max_clipping_share: float = _f(0.001, "A share of clipped samples above this is flagged in quality (0.1 %).")
-    clipping_level: float = _f(0.999, "Sample magnitude counted as clipped (full scale = 1).")
+    hop_s: float = _f(0.01, "Frame hop of every frame-wise voice measure, s (Praat/eGeMAPS use 10 ms).", gt=0)
+    level_frame_s: float = _f(0.04, "Window of the frame level (intensity), s (de Jong & Wempe's intensity window for a ~80 Hz pitch floor).", gt=0)
+    silence_below_peak_db: float = _f(25.0, "A frame is silence when its level is this far below the party's 95th-percentile level, dB (de Jong & Wempe 2009 use 25 dB below the 99th; the 95th resists clicks and coughs).", ge=0)
+    silence_above_noise_db: float = _f(6.0, "...but the silence threshold stays at least this far above the noise floor (median level outside the activity; 5th percentile inside it for mono), dB.", ge=0)
+    f0_min_hz: float = _f(60.0, "Lowest F0 searched, Hz (low male voices; Praat's default floor is 75).", gt=0)
+    f0_max_hz: float = _f(500.0, "Highest F0 searched, Hz (high female voices in excitement).", gt=0)
+    pitch_window_s: float = _f(0.03, "YIN integration window, s (covers two periods at 67 Hz).", gt=0)
+    pitch_threshold: float = _f(0.15, "YIN absolute threshold on the normalised difference (de Cheveigne & Kawahara 2002: 0.1-0.15).", gt=0, lt=1)
+    pitch_relative_margin: float = _f(0.05, "The YIN threshold is lowered to the frame's deepest dip + this margin (skips shallow non-period dips of band-limited audio).", ge=0)
+    pitch_rate_hz: int = _f(8000, "Pitch is tracked on audio resampled to this rate, Hz (the telephone band; speed).", ge=1000)
+    pitch_nonlinear_weight: float = _f(0.5, "Weight of the squared (nonlinear) signal's normalised difference, averaged with the signal's own; restores a fundamental removed by the telephone band (YAAPT, Zahorian & Hu 2008). 0 = plain YIN. Chosen on 244 real utterances band-passed 300-3400 Hz (docs/measures.md).", ge=0, le=1)
+    pitch_continuity_weight: float = _f(1.0, "F0 candidate choice: cost of one octave's distance from the local F0 contour, in units of YIN's normalised difference (0 = YIN's own choice only). Chosen among 0.5/1/2 on the band-passed utterances (docs/measures.md).", ge=0)
+    pitch_context_frames: int = _f(30, "Half-width of the running median giving the local F0 contour for the candidate choice, frames (30 = +-0.3 s; 10 was worse on the band-passed utterances).", ge=1)
+    pitch_continuity_iterations: int = _f(4, "Rounds of local-contour estimate and candidate re-choice.", ge=0)
+    voicing_max_aperiodicity: float = _f(0.5, "A frame is voiced when YIN's normalised difference at the period is below this (0 = periodic). 0.5 rather than 0.3: with the continuity-guided candidate choice the weaker frames (falling, creaky ends; low voices behind a telephone band-pass) add little error and their loss biased the median up (docs/measures.md).", gt=0, le=1)
+    octave_deviation_st: float = _f(9.0, "A frame this many semitones away from the speaker's median is checked for an octave error, st.", gt=0)
+    pitch_outlier_st: float = _f(12.0, "Frames still this far (one octave) from the speaker's median after correction are dropped, st.", gt=0)
+    min_voiced_run_frames: int = _f(3, "Voiced runs shorter than this are dropped, frames.", ge=1)
+    min_voiced_s: float = _f(0.5, "Less voiced time than this: pitch values and monotony are null, s.", ge=0)
+    movement_smooth_frames: int = _f(5, "Median filter over the semitone contour before pitch movement is measured, frames (odd).", ge=1, odd=True)
+    movement_max_step_st: float = _f(1.5, "Frame-to-frame changes larger than this are treated as tracking errors, st per frame.", gt=0)
+    f0_range_low_pct: float = _f(10.0, "Lower percentile of the F0 range, %.", ge=0, le=100)
+    f0_range_high_pct: float = _f(90.0, "Upper percentile of the F0 range, %.", ge=0, le=100)
+    monotony_movement_flat_st_per_s: float = _f(12.0, "Pitch movement at which the monotony movement term is fully flat, st/s (chosen on Emo-DB speakers 03/08 only, docs/measures.md).", ge=0)
+    monotony_movement_lively_st_per_s: float = _f(30.0, "Pitch movement at which the movement term is fully lively, st/s (chosen on Emo-DB speakers 03/08 only).", ge=0)
+    monotony_loudness_flat_db: float = _f(4.0, "Loudness variation (SD of frame levels) at which the loudness term is fully flat, dB (Emo-DB speakers 03/08).", ge=0)
+    monotony_loudness_lively_db: float = _f(8.0, "Loudness variation at which the loudness term is fully lively, dB (Emo-DB speakers 03/08).", ge=0)
+    monotony_movement_weight: float = _f(0.75, "Weight of pitch movement in the monotony score (loudness variation gets the rest); movement separated flat from lively in 83 % of Emo-DB pairs, loudness variation in 70 %.", ge=0, le=1)
+    min_pause_s: float = _f(0.25, "Shortest silence counted as a pause, s (Goldman-Eisler: shorter silences are articulatory).", ge=0)
+    max_pause_s: float = _f(1.0, "Longest silence counted as a pause inside a turn, s (= turns.max_pause_in_turn_s: longer silences end the turn).", gt=0)
+    min_segment_s: float = _f(0.05, "Speech bursts shorter than this are ignored, s (clicks).", ge=0)
+    pause_max_other_share: float = _f(0.3, "A silence in which the other party speaks more than this share is a hand-over, not a pause.", ge=0, le=1)
+    min_speaking_s: float = _f(5.0, "Less speaking time than this: speech rate is null, s.", ge=0)
+    min_phonation_s: float = _f(3.0, "Less phonation time than this: articulation rate is null, s.", ge=0)
+    nuclei_min_dip_db: float = _f(2.0, "Dip between two intensity peaks needed for two syllable nuclei, dB (de Jong & Wempe 2009).", ge=0)
+    nuclei_min_gap_s: float = _f(0.08, "Nuclei closer than this are one, s (12.5 syll/s is beyond any articulation rate).", ge=0)
+    rate_window_s: float = _f(60.0, "Window of the rate-over-time series, s.", gt=0)
+    rate_window_min_phonation_s: float = _f(10.0, "A window needs this much phonation to get a rate, s (short stretches read slow, Yuan et al. 2006).", ge=0)
+    syllable_mismatch_ratio: float = _f(1.5, "Text and acoustic syllable counts differing by more than this factor are flagged in quality.", ge=1)
+    low_confidence: float = _f(0.5, "A word with ASR probability below this is low-confidence.", ge=0, le=1)
+    min_words: int = _f(5, "Fewer words than this: word-confidence values are null.", ge=1)
+    min_snr_db: float = _f(15.0, "Speech-to-noise below this is flagged in quality, dB.", ge=0)
+    max_clipping_share: float = _f(0.001, "A share of clipped samples above this is flagged in quality (0.1 %).", ge=0, le=1)
+    clipping_level: float = _f(0.999, "Sample magnitude counted as clipped (full scale = 1).", gt=0, le=1)
 
 
 @dataclass(frozen=True)
-class RulesConfig:
+class RulesConfig(_Section):
     """Thresholds and weights of the eight mistake rules (see ``docs/rules.md``).
 
     Voice measures have no sourced absolute cut-offs (norms.md): the absolute values below are
@@ -145,81 +184,81 @@ class RulesConfig:
     """
 
     # --- baselines -------------------------------------------------------------------------
-    team_percentile: float = _f(90.0, "A call is unusual for the team when its value lies beyond this percentile of all team calls (in the 'worse' direction), %. norms.md: compare with the team's spread (percentiles).")
-    team_min_calls: int = _f(10, "Fewest team calls before the team comparison is used (fewer: too noisy for a 90th percentile).")
-    agent_min_calls: int = _f(5, "Fewest other calls of the same agent before the own-history comparison is used (the call itself is left out of its own baseline).")
-    agent_mad_k: float = _f(2.0, "Own-history comparison: flagged when the value is this many scaled MADs (1.4826*MAD, ~SD) beyond the agent's own median (robust z > 2, about the outer 2.5 %).")
-    agent_min_delta_frac: float = _f(0.10, "Own-history comparison also needs a change of at least this fraction of the own median, so a very steady agent is not flagged for noise.")
-    max_findings_per_rule: int = _f(3, "Per call, at most this many moment findings per rule (the most severe first); the evidence still counts all.")
-    quote_max_words: int = _f(30, "Longest transcript quote in a finding's evidence, words.")
+    team_percentile: float = _f(90.0, "A call is unusual for the team when its value lies beyond this percentile of all team calls (in the 'worse' direction), %. norms.md: compare with the team's spread (percentiles).", ge=50, le=100)
+    team_min_calls: int = _f(10, "Fewest team calls before the team comparison is used (fewer: too noisy for a 90th percentile).", ge=2)
+    agent_min_calls: int = _f(5, "Fewest other calls of the same agent before the own-history comparison is used (the call itself is left out of its own baseline).", ge=2)
+    agent_mad_k: float = _f(2.0, "Own-history comparison: flagged when the value is this many scaled MADs (1.4826*MAD, ~SD) beyond the agent's own median (robust z > 2, about the outer 2.5 %).", gt=0)
+    agent_min_delta_frac: float = _f(0.10, "Own-history comparison also needs a change of at least this fraction of the own median, so a very steady agent is not flagged for noise.", ge=0)
+    max_findings_per_rule: int = _f(3, "Per call, at most this many moment findings per rule (the most severe first); the evidence still counts all.", ge=1)
+    quote_max_words: int = _f(30, "Longest transcript quote in a finding's evidence, words.", ge=1)
     # --- 1 toneless ----------------------------------------------------------------------------
-    m1_monotony_min: float = _f(0.70, "Mistake 1: monotony (0..1, 1 = flat) at or above this is flat in absolute terms. Heuristic backstop: no sourced cut-off exists (norms.md); the team/own comparisons carry the rule.")
-    m1_f0_variation_st_max: float = _f(1.2, "Mistake 1: F0 SD below this many semitones supports 'toneless'. The absolute comparison fires only when monotony and F0 SD both cross their bars. Heuristic: lively conversational speech is typically 2-4 st (Traunmüller & Eriksson; norms.md gives no cut-off); on the project samples the flat call measured 0.36 st, the normal ones 1.65-2.0 st.")
-    m1_min_talk_s: float = _f(10.0, "Mistakes 1/2/5/7: the agent must speak at least this long, s, for a voice verdict (pitch and rate statistics over less speech are noise).")
+    m1_monotony_min: float = _f(0.70, "Mistake 1: monotony (0..1, 1 = flat) at or above this is flat in absolute terms. Heuristic backstop: no sourced cut-off exists (norms.md); the team/own comparisons carry the rule.", ge=0, le=1)
+    m1_f0_variation_st_max: float = _f(1.2, "Mistake 1: F0 SD below this many semitones supports 'toneless'. The absolute comparison fires only when monotony and F0 SD both cross their bars. Heuristic: lively conversational speech is typically 2-4 st (Traunmüller & Eriksson; norms.md gives no cut-off); on the project samples the flat call measured 0.36 st, the normal ones 1.65-2.0 st.", ge=0)
+    m1_min_talk_s: float = _f(10.0, "Mistakes 1/2/5/7: the agent must speak at least this long, s, for a voice verdict (pitch and rate statistics over less speech are noise).", ge=0)
     # --- 2 indifferent -------------------------------------------------------------------------
-    m2_monotony_min: float = _f(0.60, "Mistake 2: monotony at or above this counts as flat prosody (a weaker bar than mistake 1; heuristic).")
-    m2_quiet_vs_caller_db: float = _f(-6.0, "Mistake 2: agent this many dB quieter than the caller (conversation.agent_to_caller.loudness_db) counts as low energy (heuristic: 6 dB = half the amplitude).")
-    m2_reply_latency_s: float = _f(1.2, "Mistake 2: median agent reply latency above this, s, counts as slow responses (typical gap ~0.2 s, Stivers et al. 2009; 1.2 s is six times that).")
-    m2_backchannels_per_min: float = _f(0.5, "Mistake 2: fewer agent backchannels per minute of caller talk than this counts as few acknowledgements (heuristic).")
-    m2_min_caller_talk_s: float = _f(30.0, "Mistake 2: backchannel rate is judged only when the caller talks at least this long, s.")
-    m2_min_signals: int = _f(3, "Mistake 2 fires when at least this many of its signals are present, one of them a voice signal (flat or quiet).")
+    m2_monotony_min: float = _f(0.60, "Mistake 2: monotony at or above this counts as flat prosody (a weaker bar than mistake 1; heuristic).", ge=0, le=1)
+    m2_quiet_vs_caller_db: float = _f(-6.0, "Mistake 2: agent this many dB quieter than the caller (conversation.agent_to_caller.loudness_db) counts as low energy (heuristic: 6 dB = half the amplitude).", ge=-60, le=0)
+    m2_reply_latency_s: float = _f(1.2, "Mistake 2: median agent reply latency above this, s, counts as slow responses (typical gap ~0.2 s, Stivers et al. 2009; 1.2 s is six times that).", ge=0)
+    m2_backchannels_per_min: float = _f(0.5, "Mistake 2: fewer agent backchannels per minute of caller talk than this counts as few acknowledgements (heuristic).", ge=0)
+    m2_min_caller_talk_s: float = _f(30.0, "Mistake 2: backchannel rate is judged only when the caller talks at least this long, s.", ge=0)
+    m2_min_signals: int = _f(3, "Mistake 2 fires when at least this many of its signals are present, one of them a voice signal (flat or quiet).", ge=1)
     # --- 3 impatience --------------------------------------------------------------------------
-    m3_min_interruption_s: float = _f(0.5, "Mistake 3: an agent interruption counts when the overlap lasts at least this long, s (call-ai-metrics grace window, norms.md).")
-    m3_high_interruptions: int = _f(3, "Mistake 3: this many agent interruptions in one call make the finding 'high'.")
+    m3_min_interruption_s: float = _f(0.5, "Mistake 3: an agent interruption counts when the overlap lasts at least this long, s (call-ai-metrics grace window, norms.md).", ge=0)
+    m3_high_interruptions: int = _f(3, "Mistake 3: this many agent interruptions in one call make the finding 'high'.", ge=1)
     # --- 4 greeting ----------------------------------------------------------------------------
-    m4_max_words: int = _f(12, "Mistake 4: greetings with more words than this are too long. The article's bad example has ~17 words, a short modern greeting 5-7 (norms.md).")
-    m4_max_duration_s: float = _f(5.0, "Mistake 4: greetings longer than this, s, are too long (short greeting ~2-3 s, norms.md; heuristic margin).")
-    m4_min_stock_formulas: int = _f(2, "Mistake 4: this many stock formulas ('herzlich willkommen', 'was kann ich für Sie tun') make even a short greeting antiquated.")
+    m4_max_words: int = _f(12, "Mistake 4: greetings with more words than this are too long. The article's bad example has ~17 words, a short modern greeting 5-7 (norms.md).", ge=1)
+    m4_max_duration_s: float = _f(5.0, "Mistake 4: greetings longer than this, s, are too long (short greeting ~2-3 s, norms.md; heuristic margin).", gt=0)
+    m4_min_stock_formulas: int = _f(2, "Mistake 4: this many stock formulas ('herzlich willkommen', 'was kann ich für Sie tun') make even a short greeting antiquated.", ge=1)
     # --- 5 rushed ------------------------------------------------------------------------------
-    m5_pause_share_max: float = _f(0.08, "Mistake 5: pause share of the agent's talk time below this is little breathing room (heuristic; German moderate tempo incl. pauses 4.2 vs 5.7 syll/s without, stimmste.de, implies ~25 % pauses).")
-    m5_reply_gap_max_s: float = _f(0.15, "Mistake 5: an agent reply starting less than this after the caller stopped (0 or more: negative gaps are interruptions, mistake 3) is a very short gap (typical gap ~0.2 s, Stivers et al. 2009).")
-    m5_min_run: int = _f(3, "Mistake 5: this many consecutive agent replies with very short gaps (a small overlap below the interruption grace window counts as a very short gap) make a rushed stretch, its own moment. Two in a row happen in calm calls too.")
-    m5_speedup_ratio: float = _f(1.15, "Mistake 5: speech rate in the last third of the call / first third at or above this is speeding up (heuristic).")
-    m5_speech_rate_wpm_en: float = _f(160.0, "Mistake 5: English speech rate (pauses included) above this, wpm, is rushed (vitalogy.cx: > 160 rushed).")
-    m5_speech_rate_wpm_de: float = _f(130.0, "Mistake 5: German speech rate above this, wpm, is rushed (German reference 90-120 wpm, de.wikipedia 'Sprechtempo', plus the same ~8 % margin as 160 over 150 in English).")
-    m5_min_signals: int = _f(2, "Mistake 5 fires when at least this many of its signals are present.")
+    m5_pause_share_max: float = _f(0.08, "Mistake 5: pause share of the agent's talk time below this is little breathing room (heuristic; German moderate tempo incl. pauses 4.2 vs 5.7 syll/s without, stimmste.de, implies ~25 % pauses).", ge=0, le=1)
+    m5_reply_gap_max_s: float = _f(0.15, "Mistake 5: an agent reply starting less than this after the caller stopped (0 or more: negative gaps are interruptions, mistake 3) is a very short gap (typical gap ~0.2 s, Stivers et al. 2009).", ge=0)
+    m5_min_run: int = _f(3, "Mistake 5: this many consecutive agent replies with very short gaps (a small overlap below the interruption grace window counts as a very short gap) make a rushed stretch, its own moment. Two in a row happen in calm calls too.", ge=1)
+    m5_speedup_ratio: float = _f(1.15, "Mistake 5: speech rate in the last third of the call / first third at or above this is speeding up (heuristic).", gt=0)
+    m5_speech_rate_wpm_en: float = _f(160.0, "Mistake 5: English speech rate (pauses included) above this, wpm, is rushed (vitalogy.cx: > 160 rushed).", gt=0)
+    m5_speech_rate_wpm_de: float = _f(130.0, "Mistake 5: German speech rate above this, wpm, is rushed (German reference 90-120 wpm, de.wikipedia 'Sprechtempo', plus the same ~8 % margin as 160 over 150 in English).", gt=0)
+    m5_min_signals: int = _f(2, "Mistake 5 fires when at least this many of its signals are present.", ge=1)
     # --- 6 unclear -----------------------------------------------------------------------------
-    m6_confidence_mean_min: float = _f(0.60, "Mistake 6: mean ASR word probability below this supports unclear pronunciation (heuristic; clean speech is typically > 0.8 with Whisper).")
-    m6_low_confidence_share_max: float = _f(0.25, "Mistake 6: share of low-confidence agent words above this supports unclear pronunciation (heuristic).")
-    m6_confidence_alone_mean_max: float = _f(0.50, "Mistake 6 without any repair request: the agent's mean word confidence must be below this (and the share above m6_low_confidence_share_max) for a 'low' finding. ASR confidence also falls with the voice, codec and line (the good-practice sample's agent measured 0.69 at 16 kHz and 0.60 as 8 kHz mu-law), so confidence alone needs a clear margin (heuristic).")
-    m6_min_repairs: int = _f(1, "Mistake 6: caller repair requests ('Wie bitte?') needed before ASR confidence alone is not enough; one repair request plus low confidence, or this many + 1 repairs alone, fire.")
+    m6_confidence_mean_min: float = _f(0.60, "Mistake 6: mean ASR word probability below this supports unclear pronunciation (heuristic; clean speech is typically > 0.8 with Whisper).", ge=0, le=1)
+    m6_low_confidence_share_max: float = _f(0.25, "Mistake 6: share of low-confidence agent words above this supports unclear pronunciation (heuristic).", ge=0, le=1)
+    m6_confidence_alone_mean_max: float = _f(0.50, "Mistake 6 without any repair request: the agent's mean word confidence must be below this (and the share above m6_low_confidence_share_max) for a 'low' finding. ASR confidence also falls with the voice, codec and line (the good-practice sample's agent measured 0.69 at 16 kHz and 0.60 as 8 kHz mu-law), so confidence alone needs a clear margin (heuristic).", ge=0, le=1)
+    m6_min_repairs: int = _f(1, "Mistake 6: caller repair requests ('Wie bitte?') needed before ASR confidence alone is not enough; one repair request plus low confidence, or this many + 1 repairs alone, fire.", ge=0)
     # --- 7 too fast ----------------------------------------------------------------------------
-    m7_articulation_sps: float = _f(6.5, "Mistake 7: articulation rate above this, syllables/s, is too fast (read speech: English 6.19, German 5.97 syll/s, Pellegrino et al. 2011; German spontaneous 5.7, stimmste.de).")
-    m7_caller_ratio: float = _f(1.15, "Mistake 7: the agent's articulation rate must also exceed the caller's by this factor (mission.md: 'above the caller's rate').")
+    m7_articulation_sps: float = _f(6.5, "Mistake 7: articulation rate above this, syllables/s, is too fast (read speech: English 6.19, German 5.97 syll/s, Pellegrino et al. 2011; German spontaneous 5.7, stimmste.de).", gt=0)
+    m7_caller_ratio: float = _f(1.15, "Mistake 7: the agent's articulation rate must also exceed the caller's by this factor (mission.md: 'above the caller's rate').", gt=0)
     # --- 8 know-it-all -------------------------------------------------------------------------
-    m8_talk_share_max: float = _f(0.70, "Mistake 8: agent talk share above this is dominance (call-ai-metrics default 0.7; Gong: results drop above 65 %, norms.md).")
-    m8_monologue_s: float = _f(60.0, "Mistake 8: a single agent turn longer than this, s, is a long monologue (heuristic).")
-    m8_min_questions: int = _f(2, "Mistake 8: fewer agent questions than this counts as 'few questions' (Gong: 11-14 on good discovery calls; support calls need fewer, heuristic).")
-    m8_you_i_ratio: float = _f(2.0, "Mistake 8: you-messages at least this many times the I-messages (and >= 2 of them) count as a signal.")
-    m8_min_signals: int = _f(3, "Mistake 8 fires with a contradiction phrase plus one more signal, or with this many signals.")
+    m8_talk_share_max: float = _f(0.70, "Mistake 8: agent talk share above this is dominance (call-ai-metrics default 0.7; Gong: results drop above 65 %, norms.md).", ge=0, le=1)
+    m8_monologue_s: float = _f(60.0, "Mistake 8: a single agent turn longer than this, s, is a long monologue (heuristic).", gt=0)
+    m8_min_questions: int = _f(2, "Mistake 8: fewer agent questions than this counts as 'few questions' (Gong: 11-14 on good discovery calls; support calls need fewer, heuristic).", ge=0)
+    m8_you_i_ratio: float = _f(2.0, "Mistake 8: you-messages at least this many times the I-messages (and >= 2 of them) count as a signal.", gt=0)
+    m8_min_signals: int = _f(3, "Mistake 8 fires with a contradiction phrase plus one more signal, or with this many signals.", ge=1)
     # --- strengths -----------------------------------------------------------------------------
-    strength_min_questions: int = _f(2, "Strength: at least this many agent questions (the same bar under which mistake 8 counts 'few questions'; Gong's 11-14 are for long sales discovery calls, norms.md).")
-    strength_listening_share: tuple[float, ...] = _f((0.30, 0.60), "Strength: agent talk share inside this range means the agent listened (Gong: 43 % on winning calls, norms.md).")
-    strength_min_backchannels: int = _f(2, "Strength: at least this many agent backchannels (short acknowledgements inside the caller's speech, norms.md).")
+    strength_min_questions: int = _f(2, "Strength: at least this many agent questions (the same bar under which mistake 8 counts 'few questions'; Gong's 11-14 are for long sales discovery calls, norms.md).", ge=1)
+    strength_listening_share: tuple[float, ...] = _f((0.30, 0.60), "Strength: agent talk share inside this range means the agent listened (Gong: 43 % on winning calls, norms.md).", ge=0, le=1, length=2, ascending=True)
+    strength_min_backchannels: int = _f(2, "Strength: at least this many agent backchannels (short acknowledgements inside the caller's speech, norms.md).", ge=1)
     # --- severity weights ----------------------------------------------------------------------
-    severity_weights: tuple[float, ...] = _f((0.0, 1.0, 2.0, 3.0), "Weights of info, low, medium, high when findings are summed (ranking focus points and calls worth listening to).")
+    severity_weights: tuple[float, ...] = _f((0.0, 1.0, 2.0, 3.0), "Weights of info, low, medium, high when findings are summed (ranking focus points and calls worth listening to).", ge=0, length=4, ascending=True)
 
 
 @dataclass(frozen=True)
-class ReportConfig:
+class ReportConfig(_Section):
     """Report rendering (see ``docs/reports.md``)."""
 
-    language: str = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls).")
-    focus_points: int = _f(3, "Most focus points on an agent page (the article-backed mistakes with the highest weighted count; 2-3 per the issue).")
-    snippet_pad_s: float = _f(1.5, "Audio kept before and after a finding's moment in a snippet or clip, s.")
-    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s (keeps pages small: 12 s mono 16 kHz ~ 380 kB).")
+    language: Literal["auto", "de", "en"] = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls).")
+    focus_points: int = _f(3, "Most focus points on an agent page (the article-backed mistakes with the highest weighted count; 2-3 per the issue).", ge=1)
+    snippet_pad_s: float = _f(1.5, "Audio kept before and after a finding's moment in a snippet or clip, s.", ge=0)
+    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s (keeps pages small: 12 s mono 16 kHz ~ 380 kB).", gt=0)
     embed_audio: bool = _f(True, "Embed snippets as data: URIs when the call's source file exists.")
-    outlier_factor: float = _f(2.0, "Team overview: an agent is an outlier for a mistake when their share of calls with it is at least this times the team's share (and at least outlier_min_calls calls).")
-    outlier_min_calls: int = _f(3, "Fewest calls before an agent can be an outlier.")
-    listen_top_n: int = _f(10, "Team overview: how many calls most worth listening to are listed.")
+    outlier_factor: float = _f(2.0, "Team overview: an agent is an outlier for a mistake when their share of calls with it is at least this times the team's share (and at least outlier_min_calls calls).", ge=1)
+    outlier_min_calls: int = _f(3, "Fewest calls before an agent can be an outlier.", ge=1)
+    listen_top_n: int = _f(10, "Team overview: how many calls most worth listening to are listed.", ge=0)
 
 
 @dataclass(frozen=True)
-class BatchConfig:
+class BatchConfig(_Section):
     """Batch processing."""
 
-    agent_pattern: str = _f("", "Regular expression with a group named 'agent' applied to the file name (without folder), e.g. '^(?P<agent>[^_]+)_'. Empty: the parent folder's name is the agent.")
-    audio_extensions: tuple[str, ...] = _f((".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".mp4", ".aac", ".wma", ".webm", ".au", ".aiff", ".aif"), "File endings searched in folders.")
+    agent_pattern: str = _f("", "Regular expression with a group named 'agent' applied to the file name (without folder), e.g. '^(?P<agent>[^_]+)_'. Empty: the parent folder's name is the agent.", regex_group="agent")
+    audio_extensions: tuple[str, ...] = _f((".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".mp4", ".aac", ".wma", ".webm", ".au", ".aiff", ".aif"), "File endings searched in folders (each starts with a dot; compared case-insensitively).", item_pattern=r"^\.[A-Za-z0-9]+$", min_length=1)
 
 
 @dataclass(frozen=True)
@@ -236,51 +275,220 @@ class Config:
     batch: BatchConfig = field(default_factory=BatchConfig)
 
 
-def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
+
+
+#: sections by class, for messages ("voice.hop_s")
+_SECTION_NAMES: dict[type, str] = {f.default_factory: f.name for f in dataclasses.fields(Config)}  # type: ignore[misc]
+
+#: ``(section, lower, upper, factor)``: the value of ``lower`` must be below ``factor`` x ``upper``
+_RELATIONS: tuple[tuple[str, str, str, float], ...] = (
+    ("voice", "f0_min_hz", "f0_max_hz", 1.0),
+    ("voice", "f0_max_hz", "pitch_rate_hz", 0.5),  # below the Nyquist frequency of the pitch tracker's rate
+    ("voice", "f0_range_low_pct", "f0_range_high_pct", 1.0),
+    ("voice", "monotony_movement_flat_st_per_s", "monotony_movement_lively_st_per_s", 1.0),
+    ("voice", "monotony_loudness_flat_db", "monotony_loudness_lively_db", 1.0),
+    ("voice", "min_pause_s", "max_pause_s", 1.0),
+)
+
+
+# ------------------------------------------------------------------------------------- checking
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What one field accepts: its kind (``bool``, ``int``, ``float``, ``str``, ``choice``, ``tuple``), the
+    choices or the item kind of a list, and its constraints."""
+
+    name: str
+    kind: str
+    choices: tuple[Any, ...] = ()
+    item: str = ""
+    constraints: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _kind(tp: Any) -> tuple[str, tuple[Any, ...], str]:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "choice", typing.get_args(tp), ""
+    if origin is tuple:
+        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
+        return "tuple", (), _kind(args[0])[0] if args else "str"
+    for t, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
+        if tp is t:
+            return name, (), ""
+    raise TypeError(f"config fields must be bool, int, float, str, a Literal or a tuple, got {tp!r}")
+
+
+@functools.cache
+def field_specs(cls: type) -> tuple[_Spec, ...]:
+    """The :class:`_Spec` of every field of a config section (cached per class)."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        kind, choices, item = _kind(hints[f.name])
+        out.append(_Spec(f.name, kind, choices, item, {k: v for k, v in f.metadata.items() if k in _CONSTRAINTS}))
+    return tuple(out)
+
+
+def choices(cls: type, name: str) -> tuple[Any, ...]:
+    """The valid values of a choice field, e.g. ``choices(SeparationConfig, "cluster")``."""
+    for spec in field_specs(cls):
+        if spec.name == name:
+            return spec.choices
+    raise KeyError(name)
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it (TOML spelling for booleans and lists)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(value)
+
+
+def _bounds(c: Mapping[str, Any]) -> str:
+    parts = [f"{op} {c[k]:g}" for k, op in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")) if k in c]
+    return " and ".join(parts)
+
+
+def describe(spec: _Spec) -> str:
+    """The allowed values of a field in words ('one of: a, b', '>= 0 and <= 1', ...), '' when any."""
+    c = spec.constraints
+    if spec.kind == "choice":
+        return "one of: " + ", ".join(str(v) for v in spec.choices)
+    if spec.kind in ("int", "float"):
+        text = ("odd whole number " if c.get("odd") else "whole number " if spec.kind == "int" else "number ") + _bounds(c)
+        return text.strip()
+    if spec.kind == "tuple":
+        parts = []
+        if "length" in c:
+            parts.append(f"{c['length']} items")
+        if c.get("ascending"):
+            parts.append("ascending")
+        if _bounds(c):
+            parts.append("each " + _bounds(c))
+        if "item_pattern" in c:
+            parts.append(f"each matching {c['item_pattern']}")
+        return ", ".join(parts)
+    if "regex_group" in c:
+        return f"a regular expression with a group named {c['regex_group']!r}, or empty"
+    return ""
+
+
+def _number_problem(value: Any, kind: str, c: Mapping[str, Any]) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "is not a number" if kind == "float" else "is not a whole number"
+    if kind == "int" and not isinstance(value, int):
+        return "is not a whole number"
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if ("gt" in c and not value > c["gt"]) or ("ge" in c and not value >= c["ge"]) \
+            or ("lt" in c and not value < c["lt"]) or ("le" in c and not value <= c["le"]):
+        return f"must be {_bounds(c)}"
+    if c.get("odd") and value % 2 != 1:
+        return "must be an odd whole number"
+    return None
+
+
+def _problem(spec: _Spec, value: Any) -> str | None:
+    """Why ``value`` is not valid for the field (the end of a one-line message), else None."""
+    c = spec.constraints
+    if spec.kind == "bool":
+        return None if isinstance(value, bool) else "is not true or false"
+    if spec.kind in ("int", "float"):
+        return _number_problem(value, spec.kind, c)
+    if spec.kind == "choice":
+        return None if isinstance(value, str) and value in spec.choices else "is not " + describe(spec)
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            return "is not a string"
+        group = c.get("regex_group")
+        if group and value:
+            try:
+                rx = re.compile(value)
+            except re.error as exc:
+                return f"is not a valid regular expression ({exc})"
+            if group not in rx.groupindex:
+                return f"needs a group named {group!r}, e.g. '^(?P<{group}>[^_]+)_'"
+        return None
+    # tuple
+    if not isinstance(value, (list, tuple)):
+        return "is not a list"
+    if "length" in c and len(value) != c["length"]:
+        return f"must be a list of {c['length']} {'numbers' if spec.item in ('int', 'float') else 'items'}"
+    if "min_length" in c and len(value) < c["min_length"]:
+        return "must not be empty" if c["min_length"] == 1 else f"must hold at least {c['min_length']} items"
+    for v in value:
+        if spec.item in ("int", "float"):
+            why = _number_problem(v, spec.item, c)
+            if why:
+                return f"has an item {_show(v)} that {why}"
+        elif not isinstance(v, str):
+            return f"has an item {_show(v)} that is not a string"
+        elif "item_pattern" in c and not re.match(c["item_pattern"], v):
+            return f"has an item {v!r} that does not match {c['item_pattern']} (e.g. '.wav')"
+    if c.get("ascending") and any(b < a for a, b in zip(value, value[1:])):
+        return "must be in ascending order"
+    return None
+
+
+def _check_section(section: Any) -> None:
+    """Raise :class:`ConfigError` ('voice.hop_s = 0 must be > 0') for the first invalid value; store
+    ints given for float fields as floats and lists as tuples (so equal settings hash equally)."""
+    name = _SECTION_NAMES.get(type(section), type(section).__name__)
+    for spec in field_specs(type(section)):
+        value = getattr(section, spec.name)
+        why = _problem(spec, value)
+        if why:
+            raise ConfigError(f"{name}.{spec.name} = {_show(value)} {why}")
+        if spec.kind == "float" and not isinstance(value, float):
+            object.__setattr__(section, spec.name, float(value))
+        elif spec.kind == "tuple":
+            items = tuple(float(v) if spec.item == "float" else v for v in value)
+            object.__setattr__(section, spec.name, items)
+    for sec, lower, upper, factor in _RELATIONS:
+        if sec == name and not getattr(section, lower) < factor * getattr(section, upper):
+            of = "" if factor == 1.0 else "half of " if factor == 0.5 else f"{factor:g} x "
+            raise ConfigError(f"{name}.{lower} = {_show(getattr(section, lower))} must be below "
+                              f"{of}{name}.{upper} = {_show(getattr(section, upper))}")
+
+
+# -------------------------------------------------------------------------------------- loading
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
+    """A section (or the whole tree) from parsed TOML; every message names the dotted key."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; valid keys are: {', '.join(sorted(fields))}"
-        )
+        if not prefix:
+            raise ConfigError(f"unknown section {unknown[0]}; valid sections: {', '.join(sorted(fields))}")
+        raise ConfigError(f"unknown key {prefix}{unknown[0]}; valid keys in [{prefix[:-1]}]: {', '.join(sorted(fields))}")
+    specs = {} if cls is Config else {s.name: s for s in field_specs(cls)}
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        default = getattr(cls(), name)
-        if dataclasses.is_dataclass(default):
+        if cls is Config:
             if not isinstance(value, Mapping):
-                raise ConfigError(f"{where}.{name} must be a table, got {value!r}")
-            kwargs[name] = _build(type(default), value, f"{where}.{name}")
+                raise ConfigError(f"{name} must be a table ([{name}]), got {_show(value)}")
+            kwargs[name] = _build(fields[name].default_factory, value, f"{name}.")  # type: ignore[misc]
             continue
-        kwargs[name] = _coerce(value, default, f"{where}.{name}")
+        why = _problem(specs[name], value)
+        if why:
+            raise ConfigError(f"{prefix}{name} = {_show(value)} {why}")
+        kwargs[name] = value  # ints for floats and lists for tuples are normalised by the section
     return cls(**kwargs)
 
 
-def _coerce(value: Any, default: Any, where: str) -> Any:
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false, got {value!r}")
-        return value
-    if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where} must be a number, got {value!r}")
-        return float(value)
-    if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be a whole number, got {value!r}")
-        return value
-    if isinstance(default, tuple):
-        if not isinstance(value, list):
-            raise ConfigError(f"{where} must be a list, got {value!r}")
-        return tuple(value)
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string, got {value!r}")
-        return value
-    return value
-
-
 def load_config(path: str | Path | None = None) -> Config:
-    """Defaults, overridden by the TOML file at ``path`` (if given)."""
+    """Defaults, overridden by the TOML file at ``path`` (if given); every value is checked.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file, the key, the value and what is allowed, e.g.
+        ``callcheck.toml: separation.cluster = 'kmean' is not one of: best-of, kmeans, ...``.
+    """
     if path is None:
         return Config()
     p = Path(path)
@@ -288,9 +496,23 @@ def load_config(path: str | Path | None = None) -> Config:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{p}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a folder, not a config file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc})") from None
-    return _build(Config, data, p.name)
+    try:
+        return _build(Config, data, "")
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+
+
+def as_config(config: Config | str | Path | None) -> Config:
+    """A :class:`Config` from a Config, a path to a TOML file, or None (the defaults)."""
+    if isinstance(config, Config):
+        return config
+    if config is None or isinstance(config, (str, Path)):
+        return load_config(config)
+    raise ConfigError(f"config must be a Config, a path to a callcheck.toml or None, got {type(config).__name__}")
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
@@ -308,7 +530,7 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 
 def iter_documented(config: Any = None, prefix: str = ""):
-    """Yield ``(dotted_key, default, doc)`` for every leaf of the tree (docs and ``callcheck config``)."""
+    """Yield ``(dotted_key, value, doc)`` for every leaf of the tree (docs and ``callcheck config``)."""
     config = Config() if config is None else config
     for f in dataclasses.fields(config):
         v = getattr(config, f.name)
@@ -317,3 +539,10 @@ def iter_documented(config: Any = None, prefix: str = ""):
             yield from iter_documented(v, key + ".")
         else:
             yield key, v, f.metadata.get("doc", "")
+
+
+def allowed(key: str) -> str:
+    """What a dotted key accepts, in words (``callcheck config`` prints it next to each setting)."""
+    section, _, name = key.partition(".")
+    cls = next(c for c, n in _SECTION_NAMES.items() if n == section)
+    return describe(next(s for s in field_specs(cls) if s.name == name))

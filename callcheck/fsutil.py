@@ -30,3 +30,12 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def relative_path(path: str | Path, base: str | Path) -> str | None:
+    """``path`` relative to the folder ``base`` with ``/`` separators (``../audio/anna/a001.wav``),
+    None when there is none (another drive)."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
+    except ValueError:
+        return None

@@ -179,6 +179,20 @@ class Conversation:
         return num(self.raw.get("longest_agent_monologue_s"))
 
 
+
+def locate_source(record: Mapping[str, Any], out_dir: str | Path | None) -> Path | None:
+    """The audio file of a record: its ``source``, else ``source_relative`` from the results folder
+    (a results folder moved together with its audio), else None."""
+    for key, base in (("source", None), ("source_relative", out_dir)):
+        value = record.get(key)
+        if not isinstance(value, str) or not value or (key == "source_relative" and base is None):
+            continue
+        p = Path(value) if base is None else Path(base) / value
+        if p.is_file():
+            return p
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class CallRecord:
     """One call: the measured record (``raw``, a schema-valid dict) and, when judged, its judgement.
@@ -218,8 +232,17 @@ class CallRecord:
 
     @property
     def source(self) -> str | None:
+        """The recording as it was analysed (absolute path), or None."""
         s = self.raw.get("source")
         return str(s) if s else None
+
+    @property
+    def audio_path(self) -> str | None:
+        """The recording where it is now: ``source``, else ``source_relative`` from the results
+        folder this record lies in (a results folder moved together with its audio), else None."""
+        out_dir = self.path.parent.parent if self.path is not None else None
+        p = locate_source(self.raw, out_dir)
+        return None if p is None else str(p)
 
     @property
     def date(self) -> str | None:

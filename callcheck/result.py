@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 from callcheck import SCHEMA_VERSION, __version__
 from callcheck.config import config_to_dict
 from callcheck.errors import CallcheckError
-from callcheck.fsutil import atomic_write
+from callcheck.fsutil import atomic_write, relative_path
 from callcheck.types import PARTIES
 
 SCHEMAS: tuple[str, ...] = ("call", "judgement")
@@ -78,8 +78,13 @@ def _file_date(path: str) -> str | None:
     return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).date().isoformat()
 
 
-def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, settings_hash: str) -> dict[str, Any]:
-    """The canonical per-call result (contract keys plus callcheck's own)."""
+def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, settings_hash: str,
+                    out_dir: str | Path | None = None) -> dict[str, Any]:
+    """The canonical per-call result (contract keys plus callcheck's own).
+
+    ``source`` is the recording's absolute path; ``source_relative`` the same path relative to the
+    results folder ``out_dir`` (None without one), so a results folder moved together with its
+    audio still finds it (``callcheck.record.locate_source``)."""
     audio = state.audio
     info = state.info
     transcript = state.transcript
@@ -132,6 +137,7 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         "date": info.date,
         "file_date": _file_date(info.path),
         "source": str(Path(info.path).resolve()),
+        "source_relative": None if out_dir is None else relative_path(info.path, out_dir),
         "input_sha256": input_sha256,
         "settings_hash": settings_hash,
         "analysed_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),

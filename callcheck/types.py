@@ -12,14 +12,26 @@ Conventions (see ``docs/architecture.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, Mapping
 
 import numpy as np
 
 Party = Literal["agent", "caller"]
 PARTIES: tuple[Party, Party] = ("agent", "caller")
-Layout = Literal["agent-left", "agent-right", "mono", "agent-only"]
-LAYOUTS: tuple[str, ...] = ("auto", "agent-left", "agent-right", "mono", "agent-only")
+
+
+class Layout(StrEnum):
+    """Who is where in a recording (``--layout``); a record's ``layout`` is never ``auto``.
+
+    ``AUTO``: stereo -> ``AGENT_LEFT``, mono (or two identical channels) -> ``MONO``.
+    """
+
+    AUTO = "auto"
+    AGENT_LEFT = "agent-left"  # stereo, the agent on the left channel
+    AGENT_RIGHT = "agent-right"  # stereo, the agent on the right channel
+    MONO = "mono"  # both parties in one channel; callcheck separates the voices
+    AGENT_ONLY = "agent-only"  # one voice, the agent's (practice recording)
 
 
 def other_party(party: Party) -> Party:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from typer.testing import CliRunner
 
 from callcheck import __version__
 from callcheck.cli import app
 from callcheck.config import Config, iter_documented, load_config
-from callcheck.errors import ConfigError
 
 from conftest import REPO
 
@@ -35,37 +33,83 @@ def test_every_config_key_is_documented_and_config_output_round_trips(tmp_path):
     assert load_config(f) == Config()
 
 
-def test_unknown_config_key_lists_valid_ones(tmp_path):
+def test_bad_config_exits_2_before_any_audio_is_read(tmp_path):
     f = tmp_path / "callcheck.toml"
-    f.write_text("[turns]\ngrace = 0.3\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as exc:
-        load_config(f)
-    msg = str(exc.value)
-    assert msg.startswith("callcheck.toml.turns: unknown key 'grace'; valid keys are: ")
-    assert "interruption_grace_s" in msg
-    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--config", str(f)])
+    f.write_text('[separation]\ncluster = "kmean"\n', encoding="utf-8")
+    line = f"error: {f}: separation.cluster = 'kmean' is not one of: best-of, kmeans, ward, ward-kmeans, pitch"
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "call.wav").write_bytes(b"RIFF")  # never opened: the config is checked first
+    r = runner.invoke(app, ["analyze", str(inbox), "--out", str(tmp_path / "o"), "--config", str(f)])
+    assert r.exit_code == 2 and r.output.strip() == line
+    assert not (tmp_path / "o").exists()  # nothing done, nothing written
+    r = runner.invoke(app, ["config", "--config", str(f)])
+    assert r.exit_code == 2 and r.output.strip() == line
+
+
+def _error_lines(r) -> list[str]:
+    return [line for line in r.output.splitlines() if line.strip()]
+
+
+def test_usage_errors_exit_2_before_any_work(tmp_path):
+    from conftest import sample_wavs
+
+    out = tmp_path / "o"
+    wav = str(sample_wavs()[0])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not audio")
+    cases = [
+        (["analyze", "--out", str(out)], "error: no input: give audio files, folders or --manifest CSV"),
+        (["analyze", str(tmp_path / "nope.wav"), "--out", str(out)],
+         f"error: {tmp_path / 'nope.wav'}: no such file or folder; give audio files or folders that exist"),
+        (["analyze", str(empty), "--out", str(out)],
+         f"error: {empty}: folder holds no audio files (.aac, .aif, .aiff, .au, .flac, .m4a, .mp3, .mp4, .ogg, .opus, .wav, "
+         ".webm, .wma); give the folder with the recordings, or set batch.audio_extensions"),
+        (["analyze", wav, "--out", str(out), "--language", "german"],
+         "error: --language 'german' is not a language code; did you mean de? (use auto or an ISO 639-1 code such as de or en)"),
+        (["analyze", wav, "--out", str(out), "--language", "xx"],
+         "error: --language 'xx' is not a language Whisper knows; use auto or one of: af, am, ar, "),
+    ]
+    for args, line in cases:
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert len(_error_lines(r)) == 1 and _error_lines(r)[0].startswith(line), (args, r.output)
+        assert not out.exists(), args  # nothing was done
+    r = runner.invoke(app, ["analyze", wav, "--out", str(out), "--layout", "left"])
     assert r.exit_code == 2
+    assert "Error: Invalid value for '--layout': Value error, 'left' is not one of 'auto', 'agent-left', 'agent-right', 'mono', 'agent-only'." in r.output
+    bad = tmp_path / "calls.csv"
+    bad.write_text(f"path;agent;date\n{wav};anna;03.11.2026\n{wav[:-4]}x.wav;anna;3/11/26\n", encoding="utf-8")
+    r = runner.invoke(app, ["analyze", "--manifest", str(bad), "--out", str(out)])
+    assert r.exit_code == 2 and _error_lines(r) == [f"error: {bad}:3: date '3/11/26' is not a date; use YYYY-MM-DD or DD.MM.YYYY"]
+    (tmp_path / "file").write_text("x")
+    r = runner.invoke(app, ["analyze", wav, "--out", str(tmp_path / "file")])
+    assert r.exit_code == 2 and _error_lines(r) == [f"error: --out {tmp_path / 'file'} is a file; give a folder for the results"]
 
 
-def test_wrong_type_in_config(tmp_path):
-    f = tmp_path / "c.toml"
-    f.write_text('[turns]\ninterruption_grace_s = "half a second"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"^c.toml.turns.interruption_grace_s must be a number, got 'half a second'$"):
-        load_config(f)
+def test_readme_and_help_agree():
+    """Every option of `analyze` is in the README's usage block and has help; every command has help."""
+    from typer.main import get_command
 
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    usage = readme[readme.index("## Using it"):readme.index("## What comes out")]
+    group = get_command(app)
+    for name, cmd in group.commands.items():
+        assert (cmd.help or "").strip(), f"command {name} has no help text"
+        for p in cmd.params:
+            if p.param_type_name == "option" and p.name != "help":
+                assert (p.help or "").strip(), f"{name} {p.opts[0]} has no help text"
+    analyze = group.commands["analyze"]
+    for p in analyze.params:
+        if p.param_type_name == "option" and p.name != "help":
+            assert p.opts[0] in usage, f"document {p.opts[0]} in the README's usage"
+    from callcheck.types import Layout
 
-def test_usage_errors_exit_2(tmp_path):
-    r = runner.invoke(app, ["analyze", "--out", str(tmp_path / "o")])
-    assert r.exit_code == 2
-    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--layout", "left"])
-    assert r.exit_code == 2
-
-
-def test_missing_input_is_a_failure_not_a_crash(tmp_path):
-    missing = tmp_path / "nope.wav"
-    r = runner.invoke(app, ["analyze", str(missing), "--out", str(tmp_path / "o"), "--no-report"])
-    assert r.exit_code == 1
-    assert (tmp_path / "o" / "failures.csv").read_text().splitlines()[1].endswith(f"{missing}: file not found")
+    layouts = "|".join(v.value for v in Layout)
+    assert f"--layout {layouts}" in usage
+    for code in ("0", "1", "2", "130"):
+        assert re.search(rf"\b{code}\b", usage[usage.index("Exit codes"):]), code
 
 
 def test_version():
@@ -90,3 +134,19 @@ def test_unknown_model_stops_the_batch_with_one_line(tmp_path):
     lines = [line for line in r.output.splitlines() if line.startswith("error: ")]
     assert len(lines) == 1 and lines[0].startswith("error: model 'no-such-model-xyz' is not in ")
     assert "omit --model to use the embedded offline model" in lines[0]
+
+
+def test_readme_documents_the_python_api_as_it_is():
+    import inspect
+
+    import callcheck
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    api = readme[readme.index("### Python API"):]
+    assert "from callcheck import analyze_call, analyze_batch" in api
+    flat = " ".join(api.split())
+    for fn in (callcheck.analyze_call, callcheck.analyze_batch):
+        m = re.search(rf"`{fn.__name__}\(([^`]*)\)`", flat)
+        assert m, f"README: document the signature of {fn.__name__}"
+        documented = [p.split("=")[0].strip() for p in m.group(1).split(",") if p.strip() not in ("*", "")]
+        assert documented == list(inspect.signature(fn).parameters), fn.__name__

@@ -140,16 +140,14 @@ def test_finding_ids_are_stable_across_two_analyses(tmp_path):
     """The samples analysed twice, into two folders, with the scripted transcriber, then judged:
     the same finding, strength and promise ids (reviews are keyed by them), the same judgements."""
     from callcheck.batch import analyse_and_write, discover
-    from callcheck.transcribe.models import ModelSpec
 
-    spec = ModelSpec(name="scripted", path_or_name="-", download_root=None, source="test")
     wavs = sorted(SAMPLES.glob("*/*.wav"))[:3]  # en03 (barge-ins), en04, de01 (strengths, a promise)
     ids = []
     for run in ("a", "b"):
         out = tmp_path / run
         for wav in wavs:
-            calls, _ = discover([wav], manifest=None, config=Config())
-            o = analyse_and_write(calls[0], out, config=Config(), spec=spec, transcriber=ScriptedTranscriber(truth_of(wav)))
+            calls = discover([wav], manifest=None, config=Config()).calls
+            o = analyse_and_write(calls[0], out, config=Config(), transcriber=ScriptedTranscriber(truth_of(wav)))
             assert o.status == "done", o.reason
         s = judge_batch(out, config=Config())
         assert s.calls == len(wavs) and not s.skipped

@@ -19,12 +19,10 @@ from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
 from callcheck.pipeline import resolve_layout
 from callcheck.result import validate_call_json
-from callcheck.transcribe.models import ModelSpec
 from callcheck.types import CallAudio, Interval
 
 from conftest import ScriptedTranscriber, sample_wavs, truth_of
 
-SPEC = ModelSpec(name="scripted", path_or_name="-", download_root=None, source="test")
 CONTRACT_SPEAKER_KEYS = {
     "talk_time_s", "talk_share", "speech_rate_wpm", "articulation_rate_sps", "f0_median_hz",
     "f0_variation_st", "word_confidence_mean", "monotony",
@@ -89,10 +87,9 @@ def test_activity_matches_truth_and_ignores_crosstalk(wav):
 
 def _analyse(wav: Path, out: Path, **info_kw):
     truth = truth_of(wav)
-    calls, failures = discover([wav], manifest=None, config=Config(), **info_kw)
-    assert not failures
+    calls = discover([wav], manifest=None, config=Config(), out_dir=out, **info_kw).calls
     tr = ScriptedTranscriber(truth)
-    outcome = analyse_and_write(calls[0], out, config=Config(), spec=SPEC, transcriber=tr)
+    outcome = analyse_and_write(calls[0], out, config=Config(), transcriber=tr)
     return outcome, tr
 
 
@@ -159,8 +156,8 @@ def test_agent_right_swaps_parties(tmp_path):
     sf.write(swapped, audio.samples[::-1].T, audio.sample_rate, subtype="PCM_16")
     truth = dict(truth_of(wav))
     tr = ScriptedTranscriber(truth)
-    calls, _ = discover([swapped], manifest=None, config=Config(), layout="agent-right")
-    analyse_and_write(calls[0], tmp_path / "out", config=Config(), spec=SPEC, transcriber=tr)
+    calls = discover([swapped], manifest=None, config=Config(), layout="agent-right").calls
+    analyse_and_write(calls[0], tmp_path / "out", config=Config(), transcriber=tr)
     right = json.loads((tmp_path / "out" / "calls" / "swapped.json").read_text())
     _analyse(wav, tmp_path / "ref")
     ref = json.loads((tmp_path / "ref" / "calls" / f"{wav.stem}.json").read_text())
@@ -177,28 +174,26 @@ def test_discovery_manifest_agent_pattern_and_ids(tmp_path):
     shutil.copy(src, a / "call1.wav")
     shutil.copy(src, b / "call1.wav")
     (a / "notes.txt").write_text("not audio, not listed")
-    calls, failures = discover([tmp_path / "team"], manifest=None, config=Config())
-    assert not failures
+    calls = discover([tmp_path / "team"], manifest=None, config=Config()).calls
     assert sorted(c.agent for c in calls) == ["anna", "bert"]
-    ids = [c.call_id for c in calls]
-    assert len(set(ids)) == 2 and all(i.startswith("call1-") for i in ids)
+    assert [c.call_id for c in calls] == ["anna__call1", "bert__call1"]  # the same file name: folder + name
 
     import dataclasses
 
     cfg = dataclasses.replace(Config(), batch=dataclasses.replace(Config().batch, agent_pattern=r"^(?P<agent>[a-z]+)_"))
     shutil.copy(src, a / "carla_0042.wav")
-    calls, _ = discover([a / "carla_0042.wav"], manifest=None, config=cfg)
+    calls = discover([a / "carla_0042.wav"], manifest=None, config=cfg).calls
     assert calls[0].agent == "carla" and calls[0].call_id == "carla_0042"
 
     m = tmp_path / "manifest.csv"
     m.write_text("path,agent,call_id,date,layout,language\nteam/anna/call1.wav,Anna M.,c-001,2026-11-02,agent-left,de\nteam/none.wav,X,,,,\n")
-    calls, failures = discover([], manifest=m, config=Config())
+    calls = discover([], manifest=m, config=Config()).calls
     assert [(c.call_id, c.agent, c.date, c.layout, c.language) for c in calls][0] == ("c-001", "Anna M.", "2026-11-02", "agent-left", "de")
     assert len(calls) == 2  # the missing file fails later, at analysis, with its own line
 
     bad = tmp_path / "bad.csv"
     bad.write_text("file,who\nx.wav,y\n")
-    with pytest.raises(ConfigError, match="manifest needs the columns path,agent"):
+    with pytest.raises(ConfigError, match="manifest needs a header with the columns path,agent"):
         discover([], manifest=bad, config=Config())
 
 
@@ -209,9 +204,9 @@ def test_batch_goes_on_after_bad_files_and_lists_them(tmp_path):
     empty.write_bytes(b"")
     junk = tmp_path / "in" / "junk.mp3"
     junk.write_text("junk\n" * 50)
-    calls, _ = discover([empty, good, junk], manifest=None, config=Config())
+    calls = discover([empty, good, junk], manifest=None, config=Config()).calls
     tr = ScriptedTranscriber(truth_of(good))
-    outcomes = [analyse_and_write(c, tmp_path / "out", config=Config(), spec=SPEC, transcriber=tr) for c in calls]
+    outcomes = [analyse_and_write(c, tmp_path / "out", config=Config(), transcriber=tr) for c in calls]
     assert [o.status for o in outcomes] == ["failed", "done", "failed"]
     assert outcomes[0].reason == f"{empty}: empty file (0 bytes)"
     assert outcomes[2].reason == f"{junk}: not a readable audio file (format not recognised or data corrupt)"
@@ -233,9 +228,9 @@ def test_rerun_uses_cached_result_and_transcripts(tmp_path):
     import dataclasses
 
     cfg = dataclasses.replace(Config(), turns=dataclasses.replace(Config().turns, dead_air_min_s=5.0))
-    calls, _ = discover([wav], manifest=None, config=cfg)
+    calls = discover([wav], manifest=None, config=cfg, out_dir=tmp_path).calls
     tr3 = ScriptedTranscriber(truth_of(wav))
-    o3 = analyse_and_write(calls[0], tmp_path, config=cfg, spec=SPEC, transcriber=tr3)
+    o3 = analyse_and_write(calls[0], tmp_path, config=cfg, transcriber=tr3)
     assert o3.status == "done" and tr3.calls == []
     assert list((tmp_path / ".cache" / "transcripts").glob("*.json"))
     assert not list((tmp_path / "calls").glob(".*"))  # no temporary files left behind
@@ -256,7 +251,7 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
     from callcheck.pipeline import STEPS, Context, run_steps
 
     wav = sample_wavs()[0]
-    calls, _ = discover([wav], manifest=None, config=Config())
+    calls = discover([wav], manifest=None, config=Config()).calls
     seen = []
     state = run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
                       hook=lambda name, st: seen.append((name, st.layout)))
@@ -275,17 +270,20 @@ def _crashing_worker(info, out_dir):
     return Outcome(info, "done", duration_s=1.0)
 
 
+def _no_transcriber(cpu_threads):
+    return None
+
+
 def test_a_dying_worker_fails_one_call_and_the_batch_goes_on(tmp_path, monkeypatch):
     import callcheck.batch as batch
 
-    monkeypatch.setenv("CALLCHECK_MODELS_DIR", str(tmp_path.parent / "models-e2e"))
-    monkeypatch.setattr(batch, "_worker_analyse", _crashing_worker)
+    monkeypatch.setattr(batch, "_worker_analyse", _crashing_worker)  # pickled by reference: the workers run it too
     calls = [batch.CallInfo(path=f"/x/{name}.wav", call_id=name) for name in ("a", "crash", "b", "c", "d")]
-    summary = batch.run_batch(calls, tmp_path / "out", config=Config(), model=None, workers=2)
-    status = {o.info.call_id: o.status for o in summary.outcomes}
-    assert status["crash"] == "failed" and sorted(status) == ["a", "b", "c", "crash", "d"]
+    run = batch.run_batch(calls, tmp_path / "out", config=Config(), factory=_no_transcriber, workers=2)
+    status = {o.info.call_id: o.status for o in run.outcomes}
+    assert status["crash"] == "failed" and sorted(status) == ["a", "b", "c", "crash", "d"] and not run.interrupted
     assert [k for k, v in status.items() if v == "failed"] == ["crash"]  # no innocent call is blamed
-    assert [f.line for f in summary.failures if f.call_id == "crash"] == [
+    assert [o.reason for o in run.outcomes if o.info.call_id == "crash"] == [
         "/x/crash.wav: the worker process analysing it died (out of memory?); the other calls go on"]
 
 

@@ -324,10 +324,8 @@ def test_factory_writes_only_keys_the_pipeline_writes(tmp_path):
     pipeline writes (the samples through analyse_and_write with the scripted transcriber)."""
     from callcheck.batch import analyse_and_write, discover
     from callcheck.config import Config
-    from callcheck.transcribe.models import ModelSpec
     from conftest import ScriptedTranscriber, truth_of
 
-    spec = ModelSpec(name="scripted", path_or_name="-", download_root=None, source="test")
 
     def paths(x, prefix=""):
         if isinstance(x, dict):
@@ -345,8 +343,8 @@ def test_factory_writes_only_keys_the_pipeline_writes(tmp_path):
     real: set[str] = set()
     for truth_path in SAMPLE_TRUTHS[:2]:
         wav = truth_path.with_name(truth_path.name.replace(".truth.json", ".wav"))
-        calls, _ = discover([wav], manifest=None, config=Config())
-        o = analyse_and_write(calls[0], tmp_path, config=Config(), spec=spec, transcriber=ScriptedTranscriber(truth_of(wav)))
+        calls = discover([wav], manifest=None, config=Config()).calls
+        o = analyse_and_write(calls[0], tmp_path, config=Config(), transcriber=ScriptedTranscriber(truth_of(wav)))
         assert o.status == "done", o.reason
         real |= paths(json.loads((tmp_path / "calls" / f"{calls[0].call_id}.json").read_text(encoding="utf-8")))
     made = [f() for f in FACTORY_CALLS.values()] + [truth_to_call(json.loads(p.read_text(encoding="utf-8"))) for p in SAMPLE_TRUTHS]

@@ -147,7 +147,7 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     def snippet(call: CallRecord, f: Mapping[str, Any]) -> str | None:
         if not rc.embed_audio:
             return None
-        return data_uri(audio.get(call.source), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        return data_uri(audio.get(call.audio_path), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
 
     written = []
     generated = time.strftime("%Y-%m-%d %H:%M")
@@ -253,7 +253,7 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
         stem = f"{k:02d}_{agent_slug(call.call_id)}"
         atomic_write(folder / f"{stem}.txt", _transcript(call, a, b))
         files.append(str(folder / f"{stem}.txt"))
-        piece = cut(audio.get(call.source), s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        piece = cut(audio.get(call.audio_path), s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
         wav = None
         if piece is not None:
             atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))

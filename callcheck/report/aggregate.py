@@ -150,7 +150,7 @@ def agent_context(agent: str, calls: Sequence[CallRecord], all_calls: Sequence[C
         def _key(cf):
             sev = cf[1].get("severity")
             d = call_date(cf[0])
-            src = cf[0].source
+            src = cf[0].audio_path
             has_audio = bool(src) and Path(src).is_file()
             return (-(SEV.index(sev) if sev in SEV else 0), not has_audio,
                     -(_dt.date.fromisoformat(d).toordinal() if d else 0), cf[0].call_id)

@@ -1,0 +1,311 @@
+"""callcheck's public Python API: analyse one call, or a batch into a results folder.
+
+>>> import callcheck
+>>> record = callcheck.analyze_call("samples/sonja/de01_good_practice.wav")   # doctest: +SKIP
+>>> record["speakers"]["agent"]["speech_rate_wpm"], [f["rule_id"] for f in record["findings"]]   # doctest: +SKIP
+
+>>> summary = callcheck.analyze_batch(["samples"], "reports", workers=2)   # doctest: +SKIP
+>>> summary.analysed, summary.unchanged, len(summary.failures), summary.exit_code   # doctest: +SKIP
+
+The command line (``callcheck analyze``) is a thin layer over :func:`analyze_batch`. Every usage
+problem (a bad layout, language, config value, input path or manifest row, an unknown model) raises a
+:class:`~callcheck.errors.CallcheckError` subclass with one line naming the value and the fix before
+any call is analysed.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from callcheck.batch import (
+    BatchPlan,
+    Failure,
+    Outcome,
+    TranscriberFactory,
+    TranscriptCache,
+    WhisperFactory,
+    agent_from_path,
+    analyse,
+    discover,
+    file_sha256,
+    parse_date,
+    parse_layout,
+    remove_superseded,
+    run_batch,
+    safe_id,
+    write_failures,
+)
+from callcheck.config import Config, TranscribeConfig, as_config
+from callcheck.errors import AudioError, ConfigError
+from callcheck.fsutil import atomic_write
+from callcheck.languages import normalize_language
+from callcheck.types import CallInfo, Layout
+
+__all__ = ["analyze_call", "analyze_batch", "BatchSummary", "Outcome", "Failure", "TranscriberFactory"]
+
+
+@functools.lru_cache(maxsize=2)
+def _default_transcriber(model: str | None, config: TranscribeConfig):
+    """The faster-whisper transcriber for ``model`` (kept, so a loop over calls loads it once)."""
+    return WhisperFactory.resolve(model, config)(0)
+
+
+def analyze_call(
+    path: str | Path,
+    *,
+    config: Config | str | Path | None = None,
+    layout: str | Layout = Layout.AUTO,
+    language: str = "auto",
+    model: str | None = None,
+    agent: str | None = None,
+    call_id: str | None = None,
+    date: str | None = None,
+    transcriber: Any = None,
+    out_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Analyse one recorded call and return its record (the per-call JSON as a dict).
+
+    Parameters
+    ----------
+    path : str or Path
+        The recording (any format FFmpeg reads).
+    config : Config, str, Path or None
+        Settings: a :class:`~callcheck.config.Config`, a path to a ``callcheck.toml``, or None for
+        the defaults.
+    layout : str or Layout
+        Who is where: ``auto``, ``agent-left``, ``agent-right``, ``mono``, ``agent-only``.
+    language : str
+        ``auto`` (detected) or a Whisper language code (``de``, ``EN``, ``de-DE`` are accepted).
+    model : str or None
+        A CTranslate2 model folder or a faster-whisper model name; None: the embedded base model.
+    agent, call_id, date : str or None
+        The agent (default: from ``batch.agent_pattern`` or the parent folder's name), the call id
+        (default: the file name, or the stable id in ``out_dir``), the call's date (``YYYY-MM-DD``
+        or ``DD.MM.YYYY``).
+    transcriber : Transcriber or None
+        Any object with ``identity``, ``detect_language`` and ``transcribe`` (see
+        :class:`callcheck.transcribe.whisper.Transcriber`); None: faster-whisper with ``model``.
+    out_dir : str, Path or None
+        None (default): nothing is written. A results folder: the record is also written to
+        ``out_dir/calls/<call_id>.json`` and transcripts are cached there, as ``analyze`` does.
+
+    Returns
+    -------
+    dict
+        The schema-valid record (``callcheck/schema/call.schema.json``) with the findings of the
+        absolute norms (the team and own-history comparison happens after a batch).
+
+    Raises
+    ------
+    ConfigError
+        A bad layout, language, date or config value.
+    AudioError
+        The file is missing or cannot be decoded, or does not fit the layout.
+    ModelError
+        The model cannot be found or loaded.
+    """
+    cfg = as_config(config)
+    lay = parse_layout(layout)
+    lang = normalize_language(language)
+    day = parse_date(date)
+    p = Path(path)
+    if p.is_dir():
+        raise AudioError(f"{p}: is a folder; analyze_call takes one recording (analyze_batch takes folders)")
+    if not p.is_file():
+        raise AudioError(f"{p}: file not found")
+    out = Path(out_dir) if out_dir is not None else None
+    if call_id is not None:
+        cid = safe_id(call_id)
+    elif out is not None:  # the stable id in that results folder, as a batch would give it
+        cid = discover([p], manifest=None, config=cfg, layout=lay, language=lang, out_dir=out).calls[0].call_id
+    else:
+        cid = safe_id(p.stem)
+    info = CallInfo(path=str(p), call_id=cid, agent=agent if agent is not None else agent_from_path(p, cfg.batch.agent_pattern),
+                    date=day, layout=lay.value, language=lang)
+    tr = transcriber if transcriber is not None else _default_transcriber(model, cfg.transcribe)
+    try:
+        sha = file_sha256(p)
+    except OSError as exc:
+        raise AudioError(f"{p}: cannot be read ({exc.strerror})") from None
+    cache = TranscriptCache(out / ".cache" / "transcripts", sha, info.layout) if out is not None else None
+    data = analyse(info, config=cfg, transcriber=tr, input_sha256=sha, cache=cache, out_dir=out)
+    if out is not None:
+        from callcheck.result import dumps
+
+        atomic_write(out / "calls" / f"{info.call_id}.json", dumps(data))
+    return data
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What :func:`analyze_batch` did.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The results folder.
+    calls : tuple of CallInfo
+        Every call of the batch, with its stable id.
+    outcomes : tuple of Outcome
+        One per call the batch got to (fewer than ``calls`` when interrupted).
+    interrupted : bool
+        Ctrl-C stopped it (the calls written so far stand; the same command resumes).
+    removed : tuple of str
+        A note per record removed because it was an older copy of a call of this batch.
+    report_error : str or None
+        Why the reports could not be rendered (the call records are complete), else None.
+    report : object or None
+        What the report step returned (``callcheck.report.ReportSummary``), None without reports.
+    """
+
+    out_dir: Path
+    calls: tuple[CallInfo, ...]
+    outcomes: tuple[Outcome, ...]
+    interrupted: bool = False
+    removed: tuple[str, ...] = ()
+    report_error: str | None = None
+    report: Any = None
+
+    @property
+    def analysed(self) -> int:
+        """Calls analysed and written in this run."""
+        return sum(o.status == "done" for o in self.outcomes)
+
+    @property
+    def unchanged(self) -> int:
+        """Calls whose record was already there, from the same audio and settings."""
+        return sum(o.status == "cached" for o in self.outcomes)
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        """Every call that failed, and the report step if it did (also in ``OUT/failures.csv``)."""
+        calls = tuple(Failure(o.info.path, o.reason, o.info.call_id) for o in self.outcomes if o.status == "failed")
+        return calls + ((Failure(str(self.out_dir), self.report_error),) if self.report_error else ())
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit code: 130 interrupted, 1 some failed, 0 all fine."""
+        return 130 if self.interrupted else 1 if self.failures else 0
+
+
+def analyze_batch(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    config: Config | str | Path | None = None,
+    manifest: str | Path | None = None,
+    layout: str | Layout = Layout.AUTO,
+    language: str = "auto",
+    model: str | None = None,
+    workers: int = 1,
+    report: bool = True,
+    on_start: Callable[[Sequence[CallInfo], Mapping[str, float]], None] | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    transcriber_factory: TranscriberFactory | None = None,
+) -> BatchSummary:
+    """Analyse recordings into a results folder, then render the reports.
+
+    Writes ``out_dir/calls/<call_id>.json`` per call (atomically; calls unchanged since the last
+    run are reused), ``out_dir/failures.csv``, and with ``report`` the agent pages, ``index.html``
+    and ``team.csv``. Call ids are stable (see the README, "Call ids").
+
+    Parameters
+    ----------
+    inputs : sequence of str or Path
+        Audio files and folders (searched recursively).
+    out_dir : str or Path
+        The results folder (created).
+    config, layout, language, model
+        As for :func:`analyze_call`; a manifest row's layout/language override them.
+    manifest : str, Path or None
+        CSV with ``path,agent`` and optional ``call_id,date,layout,language``.
+    workers : int
+        Calls analysed in parallel (processes); the CPU threads are divided among them.
+    report : bool
+        Render the reports after the calls (not after an interrupted batch).
+    on_start : callable or None
+        ``on_start(calls, durations_s)`` once the calls are known (durations by call id, 0 when
+        unknown): for a progress display.
+    on_outcome : callable or None
+        ``on_outcome(outcome)`` after each call (in the calling process).
+    on_notice : callable or None
+        ``on_notice(line)`` for what the user should see at once (Ctrl-C, removed records);
+        default: stderr.
+    transcriber_factory : callable or None
+        ``factory(cpu_threads) -> Transcriber``, called once per worker; must pickle when
+        ``workers > 1``. None: faster-whisper with ``model``.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    CallcheckError
+        Before any call is analysed: a bad option, config, input, manifest or model
+        (:class:`ConfigError`, :class:`ModelError`). A model that fails to load later also stops
+        the batch (:class:`ModelError`).
+    """
+    cfg = as_config(config)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"--workers {workers!r} must be a whole number >= 1")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a folder for the results")
+    plan: BatchPlan = discover(inputs, manifest=manifest, config=cfg, layout=layout, language=language, out_dir=out)
+    factory = transcriber_factory or WhisperFactory.resolve(model, cfg.transcribe)
+    if on_start is not None:
+        from callcheck.audio.io import probe_duration_s
+
+        on_start(plan.calls, {c.call_id: probe_duration_s(c.path) or 0.0 for c in plan.calls})
+    run = run_batch(plan.calls, out, config=cfg, factory=factory, workers=workers, on_outcome=on_outcome, on_notice=on_notice)
+    summary = BatchSummary(out, plan.calls, run.outcomes, interrupted=run.interrupted)
+    if not run.interrupted:
+        removed = tuple(remove_superseded(out, plan.superseded, run.outcomes))
+        for note in removed:
+            (on_notice or _stderr)(note)
+        report_error, rendered = None, None
+        if report and any((out / "calls").glob("*.json")):
+            try:
+                rendered = _judge_and_render(out, cfg)
+            except Exception as exc:  # the analysis results stand; say in one line why the pages did not
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                report_error = f"{out}: reports could not be rendered ({first}); the call results are complete"
+        summary = replace(summary, removed=removed, report_error=report_error, report=rendered)
+    write_failures(out, summary.failures)
+    return summary
+
+
+def _stderr(line: str) -> None:
+    import sys
+
+    sys.stderr.write(line + "\n")
+
+
+def _judge_and_render(out_dir: Path, config: Config):
+    """The step after a batch: judge the calls against the team and their own history, render the
+    pages, and remove the pages of agents that have no call left."""
+    from callcheck.judge import judge_batch
+    from callcheck.report import render_reports
+
+    judge_batch(out_dir, config=config)
+    summary = render_reports(out_dir, config=config)
+    _remove_orphan_pages(out_dir, summary.pages)
+    return summary
+
+
+def _remove_orphan_pages(out_dir: Path, pages: Sequence[str]) -> None:
+    """Delete ``agents/*.html|.md`` that this render did not write (agents without calls now).
+    Only when the render named pages in ``agents/`` (a safeguard should its summary change)."""
+    folder = Path(out_dir) / "agents"
+    written = {(Path(out_dir) / p).resolve() for p in pages}
+    current = [f for f in folder.glob("*") if f.suffix in (".html", ".md") and f.is_file()] if folder.is_dir() else []
+    if not any(f.resolve() in written for f in current):
+        return
+    for f in current:
+        if f.resolve() not in written:
+            f.unlink(missing_ok=True)
