@@ -20,6 +20,9 @@ from callcheck.rules import evaluate_call
 from callfactory import GOOD_DE, GOOD_EN, insert_turns, make_call, replace_turn, T
 
 REPO = Path(__file__).resolve().parents[1]
+# cheaper Argon2 parameters for the many test logins (see callcheck.serve.auth._hasher); the
+# production parameters are tested in test_serve_db.test_production_hash_parameters
+os.environ["CALLCHECK_TEST_FAST_HASH"] = "1"
 EVIL_AGENT = '<img src=x onerror="document.title=\'PWNED\'">'
 EVIL_TEXT = "<script>document.title='PWNED'</script>"
 EVIL_CALL = "c9<img src=x onerror=alert(1)>'\"&"

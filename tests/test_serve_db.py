@@ -315,6 +315,16 @@ def test_users_commands(results):
     assert r.returncode == 2 and "no user 'lea'" in r.stderr
 
 
+def test_production_hash_parameters(monkeypatch):
+    monkeypatch.delenv("CALLCHECK_TEST_FAST_HASH", raising=False)
+    h = auth._hasher().hash("long-password-1")
+    assert h.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setenv("CALLCHECK_TEST_FAST_HASH", "1")
+    weak = auth._hasher().hash("long-password-1")
+    monkeypatch.delenv("CALLCHECK_TEST_FAST_HASH")
+    assert auth._hasher().check_needs_rehash(weak)  # a test-made hash is upgraded at the next login
+
+
 def test_export_and_agreement_commands(results, tmp_path):
     out, calls = results
     r = run_cli("export", str(out), "--what", "findings", "--format", "csv")
