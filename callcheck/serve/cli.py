@@ -38,10 +38,8 @@ def _results_dir(d: Path) -> Path:
 
 
 def _engine(d: Path):
-    try:
-        from callcheck.serve.db import open_engine
-    except ImportError:
-        raise CallcheckError(_MISSING_DEPS) from None
+    from callcheck.serve.db import open_engine
+
     return open_engine(_results_dir(d))
 
 
@@ -63,12 +61,15 @@ def users_add(
     dir: Path = typer.Option(Path("."), "--dir", help="The results folder served (as for `callcheck serve DIR`)."),
 ) -> None:
     """Add a user (the password comes from standard input, never from the command line)."""
-    from callcheck.serve.auth import add_user
-
     try:
+        from callcheck.serve.auth import add_user
+
         if not password_stdin:
             raise CallcheckError("give --password-stdin and pipe the password in (passwords are never command-line arguments)")
         u = add_user(_engine(dir), name, role=role, password=_password_from_stdin(), agent=agent, language=language)
+    except ImportError:
+        _err(_MISSING_DEPS)
+        raise typer.Exit(2)
     except CallcheckError as exc:
         _err(str(exc))
         raise typer.Exit(2)
@@ -78,10 +79,13 @@ def users_add(
 @users_app.command("list")
 def users_list(dir: Path = typer.Option(Path("."), "--dir", help="The results folder served.")) -> None:
     """List the users: name, role, agent, language, last login."""
-    from callcheck.serve.auth import list_users
-
     try:
+        from callcheck.serve.auth import list_users
+
         us = list_users(_engine(dir))
+    except ImportError:
+        _err(_MISSING_DEPS)
+        raise typer.Exit(2)
     except CallcheckError as exc:
         _err(str(exc))
         raise typer.Exit(2)
@@ -92,10 +96,13 @@ def users_list(dir: Path = typer.Option(Path("."), "--dir", help="The results fo
 @users_app.command("remove")
 def users_remove(name: str = typer.Argument(...), dir: Path = typer.Option(Path("."), "--dir", help="The results folder served.")) -> None:
     """Remove a user and end their sessions (their reviews stay, under their name)."""
-    from callcheck.serve.auth import remove_user
-
     try:
+        from callcheck.serve.auth import remove_user
+
         remove_user(_engine(dir), name)
+    except ImportError:
+        _err(_MISSING_DEPS)
+        raise typer.Exit(2)
     except CallcheckError as exc:
         _err(str(exc))
         raise typer.Exit(2)
@@ -109,12 +116,15 @@ def users_reset(
     dir: Path = typer.Option(Path("."), "--dir", help="The results folder served."),
 ) -> None:
     """Set a new password (from standard input) and end the user's sessions."""
-    from callcheck.serve.auth import reset_password
-
     try:
+        from callcheck.serve.auth import reset_password
+
         if not password_stdin:
             raise CallcheckError("give --password-stdin and pipe the new password in")
         reset_password(_engine(dir), name, _password_from_stdin())
+    except ImportError:
+        _err(_MISSING_DEPS)
+        raise typer.Exit(2)
     except CallcheckError as exc:
         _err(str(exc))
         raise typer.Exit(2)
