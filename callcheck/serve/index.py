@@ -74,7 +74,18 @@ def turn_rows(call_id: str, data: Mapping[str, Any]) -> list[dict[str, Any]]:
     a turn are the turn's tokens (the usual case) their starts are used, else the start of the
     nearest word at or before the token's proportional position (so a hit can still jump close).
     """
-    words = [w for w in data.get("words") or [] if isinstance(w, Mapping) and w.get("start_s") is not None]
+    import bisect
+
+    by_spk: dict[str, tuple[list[float], list[float]]] = {}
+    for w in data.get("words") or []:
+        if isinstance(w, Mapping) and w.get("start_s") is not None:
+            st = float(w["start_s"])
+            mid = 0.5 * (st + float(w.get("end_s") if w.get("end_s") is not None else st))
+            by_spk.setdefault(str(w.get("speaker") or ""), ([], []))[0].append(mid)
+            by_spk[str(w.get("speaker") or "")][1].append(st)
+    for k, (mids, starts_) in by_spk.items():
+        order = sorted(range(len(mids)), key=mids.__getitem__)
+        by_spk[k] = ([mids[i] for i in order], [starts_[i] for i in order])
     rows = []
     for i, t in enumerate(data.get("turns") or []):
         if not isinstance(t, Mapping) or t.get("start_s") is None or t.get("end_s") is None:
@@ -82,8 +93,8 @@ def turn_rows(call_id: str, data: Mapping[str, Any]) -> list[dict[str, Any]]:
         s, e, spk = float(t["start_s"]), float(t["end_s"]), str(t.get("speaker") or "")
         text = str(t.get("text") or "")
         toks = _TOKEN.findall(text)
-        ws = [float(w["start_s"]) for w in words if w.get("speaker") == spk
-              and s - 0.05 <= 0.5 * (float(w["start_s"]) + float(w.get("end_s") or w["start_s"])) <= e + 0.05]
+        mids, wstarts = by_spk.get(spk, ([], []))
+        ws = wstarts[bisect.bisect_left(mids, s - 0.05):bisect.bisect_right(mids, e + 0.05)]
         if len(ws) == len(toks):
             starts = ws
         elif ws:
