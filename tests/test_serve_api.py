@@ -162,6 +162,19 @@ def test_form_review_without_javascript_redirects_back(site):
     assert r.status_code == 303 and r.headers["location"] == f"/calls/a3#f-{q(fid)}"
 
 
+def test_call_list_filters(site):
+    sup, anna = site["c"]["sup"], site["c"]["anna"]
+    ids = lambda r: {c["call_id"] for c in r.json()["calls"]}
+    assert "a1" in ids(sup.get("/api/calls", params={"reviewed": "disputed"}))  # disputed in test_review_permissions
+    assert "a1" not in ids(sup.get("/api/calls", params={"reviewed": "unreviewed"}))
+    m3 = sup.get("/api/calls", params={"mistake": "3"}).json()["calls"]
+    assert m3 and all(3 in c["mistakes"] for c in m3) and "a2" not in {c["call_id"] for c in m3}
+    assert ids(sup.get("/api/calls", params={"date_from": "2026-11-09", "date_to": "2026-11-10"})) == {"a2", "b2"}
+    assert ids(anna.get("/api/calls", params={"agent": "ben"})) == set()
+    assert sup.get("/api/calls", params={"reviewed": "x'; drop table calls; --"}).status_code == 200  # unknown state ignored
+    assert sup.get("/api/calls").json()["total"] == len(site["calls"])
+
+
 def test_csrf_missing_or_wrong_is_403(site):
     sup = site["c"]["sup"]
     fid = _first_finding(site["calls"]["a1"])

@@ -281,9 +281,9 @@ class App:
         if params.get("reviewed") in REVIEW_STATES:
             from sqlalchemy import text as sqltext
 
-            from callcheck.serve.search import _review_clause
+            from callcheck.serve.search import review_clause
 
-            q = q.where(sqltext(_review_clause(params["reviewed"]).replace("c.call_id", "calls.call_id").replace("c.n_findings", "calls.n_findings")))
+            q = q.where(sqltext(review_clause(params["reviewed"], "calls")))
         limit = max(1, min(500, int(params.get("limit") or 100))) if str(params.get("limit") or "100").isdigit() else 100
         offset = int(params.get("offset")) if str(params.get("offset") or "").isdigit() else 0
         with self.s.engine.connect() as conn:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from callcheck.serve.access import JUDGE_VERDICTS
 
-__all__ = ["Query", "parse_query", "search", "REVIEW_STATES", "norm"]
+__all__ = ["Query", "parse_query", "search", "review_clause", "REVIEW_STATES", "norm"]
 
 REVIEW_STATES = ("unreviewed", "judged", "confirmed", "rejected", "unsure", "disputed", "acknowledged", "stale")
 _MARK_ON, _MARK_OFF = "\x02", "\x03"
@@ -98,24 +98,25 @@ def _snippet(s: str) -> list[dict[str, Any]]:
     return out
 
 
-def _review_clause(state: str) -> str:
-    """SQL (on alias c) for calls having a finding in ``state`` (current reviews only)."""
+def review_clause(state: str, calls: str = "c") -> str:
+    """SQL for "the call (table or alias ``calls``) has a finding in review ``state``" (current
+    reviews only; ``stale``: a review whose finding changed or is gone). ``state`` must be one of
+    :data:`REVIEW_STATES` (checked: nothing from the request reaches the SQL text)."""
+    if state not in REVIEW_STATES or not calls.isidentifier():
+        raise ValueError(state)
     cur = ("SELECT 1 FROM findings f JOIN reviews r ON r.finding_id = f.finding_id AND r.fingerprint = f.fingerprint "
-           "WHERE f.call_id = c.call_id")
+           f"WHERE f.call_id = {calls}.call_id")
     judge = "(" + ",".join(f"'{v}'" for v in JUDGE_VERDICTS) + ")"
     if state == "unreviewed":
-        return f"(c.n_findings > 0 AND NOT EXISTS ({cur}))"
+        return f"({calls}.n_findings > 0 AND NOT EXISTS ({cur}))"
     if state == "judged":
         return f"EXISTS ({cur} AND r.verdict IN {judge})"
-    if state in ("confirmed", "rejected", "disputed", "acknowledged"):
-        v = {"confirmed": "confirm", "rejected": "reject", "disputed": "dispute", "acknowledged": "acknowledge"}[state]
-        return f"EXISTS ({cur} AND r.verdict = '{v}')"
-    if state == "unsure":
-        return f"EXISTS ({cur} AND r.verdict = 'unsure')"
     if state == "stale":
         return ("EXISTS (SELECT 1 FROM reviews r LEFT JOIN findings f ON f.finding_id = r.finding_id "
-                "WHERE r.call_id = c.call_id AND (f.finding_id IS NULL OR f.fingerprint != r.fingerprint))")
-    raise ValueError(state)
+                f"WHERE r.call_id = {calls}.call_id AND (f.finding_id IS NULL OR f.fingerprint != r.fingerprint))")
+    v = {"confirmed": "confirm", "rejected": "reject", "unsure": "unsure", "disputed": "dispute",
+         "acknowledged": "acknowledge"}[state]
+    return f"EXISTS ({cur} AND r.verdict = '{v}')"
 
 
 def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: str | None = None,
@@ -152,7 +153,7 @@ def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: st
         where.append("c.date <= :dt")
         params["dt"] = date_to
     if reviewed:
-        where.append(_review_clause(reviewed))
+        where.append(review_clause(reviewed))
     query = parse_query(q)
     with engine.connect() as conn:
         if query is None:
