@@ -210,3 +210,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- callcheck serve (issue 12): serve, users, export — defined in callcheck/serve/cli.py -----------
+from callcheck.serve.cli import register as _register_serve  # noqa: E402
+
+_register_serve(app)
