@@ -137,11 +137,17 @@ def report(
 def rules(
     language: str = typer.Option("en", help="de or en"),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml"),
+    dir: Optional[Path] = typer.Option(None, "--dir", help="A results folder served by `callcheck serve`: also print each rule's agreement (confirmed / judged reviews, 90 % interval) from its database."),
 ) -> None:
     """List the rules (one per mistake) with their thresholds and the article text they come from."""
     from callcheck.cli_report import rules_command
 
-    raise typer.Exit(rules_command(config, language))
+    code = rules_command(config, language)
+    if code == 0 and dir is not None:
+        from callcheck.serve.cli import print_agreement
+
+        code = print_agreement(dir, language)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -199,6 +205,12 @@ def version() -> None:
     typer.echo(f"callcheck {__version__}")
 
 
+# serve, users, export: defined in callcheck/serve/cli.py (its web dependencies load lazily)
+from callcheck.serve.cli import register as _register_serve  # noqa: E402
+
+_register_serve(app)
+
+
 def main() -> None:
     os.environ.setdefault("KMP_WARNINGS", "0")
     try:
@@ -211,8 +223,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-
-# --- callcheck serve (issue 12): serve, users, export — defined in callcheck/serve/cli.py -----------
-from callcheck.serve.cli import register as _register_serve  # noqa: E402
-
-_register_serve(app)

@@ -25,7 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 os.environ["CALLCHECK_TEST_FAST_HASH"] = "1"
 EVIL_AGENT = '<img src=x onerror="document.title=\'PWNED\'">'
 EVIL_TEXT = "<script>document.title='PWNED'</script>"
-EVIL_CALL = "c9<img src=x onerror=alert(1)>'\"&"
+EVIL_CALL = "c9"  # the call of the agent with HTML in the name
+# a forged record with HTML in its call id: the schema allows only [A-Za-z0-9._-], so the read model
+# refuses it and the server must never show it
+EVIL_ID = "c9<img src=x onerror=alert(1)>'\"&"
 PASSWORDS = {"sup": "sup-password-1", "tom": "trainer-pass-1", "anna": "anna-password1", "ben": "ben-password-1",
              "evil": "evil-password-1"}
 
@@ -80,6 +83,8 @@ def build_results(out: Path, *, audio: bool = True) -> dict[str, dict[str, Any]]
             stereo_wav(wav, c)
         (out / "calls" / f"{cid}.json").write_text(json.dumps(c, ensure_ascii=False), encoding="utf-8")
         calls[cid] = c
+    forged = dict(calls[EVIL_CALL], call_id=EVIL_ID)
+    (out / "calls" / "forged.json").write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
     return calls
 
 

@@ -17,7 +17,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from serve_support import EVIL_AGENT, EVIL_CALL, EVIL_TEXT, PASSWORDS, Client, Server, add_users, build_results
+from serve_support import EVIL_AGENT, EVIL_CALL, EVIL_ID, EVIL_TEXT, PASSWORDS, Client, Server, add_users, build_results
 
 ROLES = ("sup", "tom", "anna", "ben", "evil")
 AGENT_OF = {"anna": "anna", "ben": "ben", "evil": EVIL_AGENT}
@@ -239,7 +239,7 @@ def test_html_from_names_ids_and_transcripts_is_escaped_everywhere(site):
     sup, evil = site["c"]["sup"], site["c"]["evil"]
     pages = ["/calls", "/search?q=paper", "/search?q=printer", "/team", "/rules", "/audit", "/sessions",
              f"/agents/{q(EVIL_AGENT)}", *[f"/calls/{q(cid)}" for cid in site["calls"]], f"/search?mistake=3"]
-    raw = ["<img src=x onerror", "<script>document.title", EVIL_CALL]
+    raw = ["<img src=x onerror", "<script>document.title", EVIL_ID]
     for p in pages:
         r = sup.get(p)
         assert r.status_code == 200, p
@@ -247,7 +247,8 @@ def test_html_from_names_ids_and_transcripts_is_escaped_everywhere(site):
             assert bad not in r.text, (p, bad)
     call_page = sup.get("/calls/b2").text
     assert "&lt;script&gt;document.title" in call_page
-    assert "c9&lt;img src=x onerror=alert(1)&gt;" in sup.get("/calls").text
+    assert "alert(1)" not in sup.get("/calls").text  # the forged record is refused, not shown
+    assert sup.get(f"/calls/{q(EVIL_ID)}").status_code == 404 and sup.get(f"/api/calls/{q(EVIL_ID)}").status_code == 404
     assert "&lt;img src=x onerror=" in sup.get(f"/calls/{q(EVIL_CALL)}").text
     r = evil.get(f"/calls/{q(EVIL_CALL)}")
     assert r.status_code == 200 and "<img src=x" not in r.text

@@ -22,7 +22,8 @@ from sqlalchemy import insert, select, text
 from callcheck.serve import auth, coaching, db, export, reviews
 from callcheck.serve.index import sync
 from callcheck.serve.search import parse_query, search
-from callcheck.serve.source import assign_finding_ids, finding_id, fingerprint
+from callcheck.rules import moment_id
+from callcheck.serve.source import assign_finding_ids, fingerprint
 from serve_support import EVIL_AGENT, REPO, build_results, impatient, with_rules
 from callfactory import GOOD_DE, make_call, replace_turn
 
@@ -42,7 +43,7 @@ def test_finding_ids_follow_the_agreed_form():
           {"rule_id": "M4_GREETING", "start_s": None}, {"rule_id": "M1_TONELESS", "id": "given.id"}]
     ids = [f["id"] for f in assign_finding_ids("c-1", fs)]
     assert ids == ["c-1.M3_IMPATIENT.7854", "c-1.M3_IMPATIENT.7854-2", "c-1.M4_GREETING.call", "given.id"]
-    assert finding_id("x", {"rule_id": "R", "start_s": 0.0005}) == "x.R.1"
+    assert moment_id("x", "R", 0.0005) == "x.R.1"
     a = {"rule_id": "R", "start_s": 1.0, "evidence": {"v": 1}}
     assert fingerprint(a) == fingerprint(dict(a)) and fingerprint(a) != fingerprint(dict(a, evidence={"v": 2}))
 
@@ -78,6 +79,7 @@ def test_sync_adds_updates_and_removes(results):
     eng = db.open_engine(out)
     s = sync(eng, out)
     assert (s.calls, s.added, s.updated, s.removed) == (len(calls), len(calls), 0, 0)
+    assert len(s.skipped) == 1 and "forged.json" in s.skipped[0]  # HTML in its call id: refused
     assert sync(eng, out).added == 0  # nothing changed, nothing re-read
     with eng.connect() as conn:
         n_f = conn.execute(text("select count(*) from findings")).scalar()
@@ -85,14 +87,23 @@ def test_sync_adds_updates_and_removes(results):
     (out / "calls" / "a2.json").unlink()
     (out / "calls" / "bad.json").write_text("{not json", encoding="utf-8")
     s = sync(eng, out)
-    assert s.removed == 1 and len(s.skipped) == 1 and "bad.json" in s.skipped[0]
+    assert s.removed == 1 and len(s.skipped) == 2 and any("bad.json" in x for x in s.skipped)
 
 
 def test_judgement_findings_are_preferred(results):
     out, calls = results
+    import hashlib
+
+    from callcheck.judge import validate_judgement
+
     (out / "judgements").mkdir()
-    j = {"schema_version": "1", "call_id": "a2", "findings": [{"mistake": 1, "rule_id": "M1_TONELESS", "severity": "medium",
-         "start_s": 1.0, "end_s": 5.0, "evidence": {"baseline": "team"}, "message": "flat"}], "strengths": [], "promises": []}
+    j = {"schema_version": "1.0", "call_id": "a2",
+         "record_sha256": hashlib.sha256((out / "calls" / "a2.json").read_bytes()).hexdigest(),
+         "baseline_set_sha256": "0" * 64, "baselines": {"team_calls": 6, "agent_calls": 2},
+         "findings": [{"id": "a2.M1_TONELESS.1000", "mistake": 1, "rule_id": "M1_TONELESS", "severity": "medium",
+                       "start_s": 1.0, "end_s": 5.0, "evidence": {"baseline": "team"}, "message": "flat"}],
+         "strengths": [], "promises": []}
+    validate_judgement(j)
     (out / "judgements" / "a2.json").write_text(json.dumps(j), encoding="utf-8")
     eng = db.open_engine(out)
     sync(eng, out)
@@ -328,7 +339,7 @@ def test_production_hash_parameters(monkeypatch):
 def test_export_and_agreement_commands(results, tmp_path):
     out, calls = results
     r = run_cli("export", str(out), "--what", "findings", "--format", "csv")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1 and "forged.json" in r.stderr, r.stderr  # the refused record is named; the rest exported
     n = sum(len(c["findings"]) for c in calls.values())
     assert r.stdout.strip() == f"{n} rows → {out / 'exports' / 'findings.csv'}"
     assert len(list(csv.DictReader(open(out / "exports" / "findings.csv", encoding="utf-8")))) == n

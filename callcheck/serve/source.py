@@ -1,11 +1,11 @@
 """The one place where ``callcheck serve`` reads analysis results (read-only).
 
-Today it reads ``OUT/calls/<call_id>.json`` and, when present, ``OUT/judgements/<call_id>.json``
-(the baseline-aware findings; preferred over the record's own). At merge this module switches to
-:func:`callcheck.record.load_batch`; nothing else in :mod:`callcheck.serve` opens result files.
-It never writes ``calls/`` or ``judgements/``.
+It reads ``OUT/calls/<call_id>.json`` through the read model :mod:`callcheck.record` and, when
+present and made from exactly that record, ``OUT/judgements/<call_id>.json`` (the baseline-aware
+findings; preferred over the record's own); nothing else in :mod:`callcheck.serve` opens result
+files. It never writes ``calls/`` or ``judgements/``.
 
-Findings that lack an ``id`` get the agreed stable one (see :func:`finding_id`). Each finding also
+Findings carry their stable ``id`` (:func:`callcheck.rules.moment_id`). Each finding also
 gets a ``fingerprint``: a hash of what it says (rule, severity, span, evidence, message), so a
 review can tell when a re-analysis changed the finding it judged.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-__all__ = ["CallSource", "SourceFile", "finding_id", "assign_finding_ids", "fingerprint", "list_sources",
+__all__ = ["CallSource", "SourceFile", "assign_finding_ids", "fingerprint", "list_sources",
            "load_call", "call_date", "stat_key", "source_for", "iter_calls"]
 
 
@@ -62,29 +62,14 @@ def _r3(x: Any) -> float | None:
         return None
 
 
-def finding_id(call_id: str, finding: Mapping[str, Any]) -> str:
-    """The agreed base id ``f"{call_id}.{rule_id}.{t}"``, ``t`` = start in ms or ``"call"``."""
-    start = _r3(finding.get("start_s"))
-    t = "call" if start is None else str(int(round(start * 1000)))
-    return f"{call_id}.{finding.get('rule_id')}.{t}"
-
-
 def assign_finding_ids(call_id: str, findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Copies of ``findings`` with ``id`` (kept when present; else the base id, then ``-2``, ``-3``, ...)."""
-    out, seen = [], set()
-    for f in findings:
-        g = dict(f)
-        fid = g.get("id")
-        if not isinstance(fid, str) or not fid:
-            base = finding_id(call_id, g)
-            fid, k = base, 1
-            while fid in seen:
-                k += 1
-                fid = f"{base}-{k}"
-        seen.add(fid)
-        g["id"] = fid
-        out.append(g)
-    return out
+    """Copies of ``findings`` with ``id`` (kept when present; else the agreed stable one of
+    :func:`callcheck.rules.moment_id`, repeats ``-2``, ``-3``, ...)."""
+    from callcheck.rules import assign_ids
+
+    have = [dict(f) for f in findings]
+    made = assign_ids(call_id, [(str(f.get("rule_id")), {k: v for k, v in f.items() if k != "id"}) for f in have])
+    return [f if isinstance(f.get("id"), str) and f["id"] else m for f, m in zip(have, made)]
 
 
 def fingerprint(finding: Mapping[str, Any]) -> str:
@@ -123,28 +108,25 @@ def list_sources(out_dir: Path) -> list[SourceFile]:
     return out
 
 
-def _read(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    return data
-
-
 def load_call(src: SourceFile) -> CallSource:
-    """Read one call (record + judgement). Raises ``OSError``/``ValueError`` when unreadable."""
-    data = _read(src.record)
-    call_id = str(data.get("call_id") or src.call_id)
-    if src.judgement is not None:
-        try:
-            j = _read(src.judgement)
-        except (OSError, ValueError):
-            j = None
-        if j is not None and str(j.get("call_id", call_id)) == call_id:
-            for k in ("findings", "strengths", "promises"):
-                if isinstance(j.get(k), list):
-                    data[k] = j[k]
-            data["judgement"] = {k: j.get(k) for k in ("record_sha256", "baseline_set_sha256", "baselines")}
-    findings = assign_finding_ids(call_id, [f for f in data.get("findings") or [] if isinstance(f, Mapping)])
+    """Read one call through the read model (:mod:`callcheck.record`: schema-checked record, its
+    judgement attached when it was made from exactly this record). ``data["source"]`` is where the
+    recording is now (a moved results folder still finds it). Raises ``OSError``/``ValueError``
+    when unreadable or invalid."""
+    from callcheck.record import RecordError, attach_judgement, load_record
+
+    try:
+        rec = attach_judgement(src.record.parent.parent, load_record(src.record))
+    except RecordError as exc:
+        raise ValueError(str(exc)) from None
+    data = dict(rec.raw)
+    call_id = rec.call_id
+    for k in ("strengths", "promises"):
+        data[k] = [dict(x) for x in getattr(rec, k)]
+    if rec.judgement is not None:
+        data["judgement"] = {k: rec.judgement.get(k) for k in ("record_sha256", "baseline_set_sha256", "baselines")}
+    data["source"] = rec.audio_path or rec.source
+    findings = assign_finding_ids(call_id, list(rec.findings))
     for f in findings:
         f["fingerprint"] = fingerprint(f)
     data["findings"] = findings
