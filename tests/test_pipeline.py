@@ -260,6 +260,7 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
     seen = []
     state = run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
                       hook=lambda name, st: seen.append((name, st.layout)))
+    assert [n for n, _ in STEPS] == ["load", "activity", "language", "transcribe", "separate", "agent", "conversation", "voice"]
     assert [n for n, _ in seen] == [n for n, _ in STEPS]
     assert seen[0][1] is None and seen[1][1] == "agent-left"  # the layout is known from the activity step on
     assert set(state.timings_s) == {n for n, _ in STEPS}
@@ -287,15 +288,3 @@ def test_a_dying_worker_fails_one_call_and_the_batch_goes_on(tmp_path, monkeypat
     assert [k for k, v in status.items() if v == "failed"] == ["crash"]  # no innocent call is blamed
     assert [f.line for f in summary.failures if f.call_id == "crash"] == [
         "/x/crash.wav: the worker process analysing it died (out of memory?); the other calls go on"]
-
-
-def test_subtract_intervals():
-    from callcheck.pipeline import subtract_intervals
-    from callcheck.types import Interval as I
-
-    a = [I(0.0, 2.0), I(3.0, 4.0)]
-    b = [I(0.5, 1.0), I(1.98, 3.5)]
-    assert subtract_intervals(a, b) == (I(0.0, 0.5), I(1.0, 1.98), I(3.5, 4.0))
-    assert subtract_intervals(a, [I(1.97, 2.5)]) == (I(0.0, 1.97), I(3.0, 4.0))
-    assert subtract_intervals(a, [I(0.0, 1.99)]) == (I(3.0, 4.0),)  # a 0.01 s crumb is dropped
-    assert subtract_intervals(a, []) == tuple(a)

@@ -72,7 +72,7 @@ def test_window_starts_cover_the_audio():
 
 
 def test_silence_has_no_speaker_and_bad_input_is_refused():
-    starts, act = seg.local_activity(np.zeros(3 * seg.RATE, np.float32))
+    starts, act = seg.local_activity(np.zeros(3 * seg.RATE, np.float32), step_s=10.0)
     assert act.shape == (1, seg.N_FRAMES, 3) and not act.any()
     with pytest.raises(ValueError, match="windows must have shape"):
         seg.forward(np.zeros((1, 1000), np.float32))
@@ -98,7 +98,7 @@ def test_two_real_voices_with_a_known_overlap():
     x = np.zeros(b0 + len(yb) + int(0.5 * seg.RATE), np.float32)
     x[a0:a0 + len(ya)] += ya
     x[b0:b0 + len(yb)] += yb
-    starts, act = seg.local_activity(x)
+    starts, act = seg.local_activity(x, step_s=10.0)
     assert len(x) / seg.RATE < 10.0 and len(starts) == 1  # one window sees it all
     t = seg.frame_centres_s()
     a_end, b_start, b_end = (a0 + len(ya)) / seg.RATE, b0 / seg.RATE, (b0 + len(yb)) / seg.RATE

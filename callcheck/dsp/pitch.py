@@ -1,4 +1,4 @@
-"""Fundamental frequency (F0): a fast YIN tracker for telephone speech, and F0 statistics.
+"""Fundamental frequency (F0): a fast YIN tracker for telephone speech and its octave correction.
 
 The tracker follows de Cheveigné & Kawahara (2002): cumulative-mean-normalised difference
 function, absolute threshold, parabolic interpolation. It runs on the audio resampled to 8 kHz
@@ -22,8 +22,10 @@ make the tracker hold up there:
   the local contour being a running median of the voiced frames around it (iterated). This is a
   cheap, vectorised stand-in for the path search of Praat's and YAAPT's trackers.
 
-Statistics are in semitones relative to the speaker's median (the field's vocabulary: eGeMAPS,
-DisVoice), which makes men's and women's ranges comparable (Traunmüller & Eriksson).
+This is the signal-processing core shared by the voice separation (F0 as a speaker cue,
+:mod:`callcheck.audio.speaker_features`) and the voice measures (:mod:`callcheck.measures.pitch`
+computes the F0 statistics from its output). Every setting is a required argument: each caller
+passes its own (``VoiceConfig`` for the measures, named constants for the separation).
 
 References
 ----------
@@ -31,23 +33,21 @@ de Cheveigné, A. & Kawahara, H. (2002). YIN, a fundamental frequency estimator 
 music. JASA 111(4), 1917-1930.
 Zahorian, S. A. & Hu, H. (2008). A spectral/temporal method for robust fundamental frequency
 tracking. JASA 123(6), 4559-4571.
-Eyben, F. et al. (2016). The Geneva Minimalistic Acoustic Parameter Set (eGeMAPS). IEEE TAC 7(2).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import gcd
-from typing import Sequence
 
 import numpy as np
 import scipy.fft
 import scipy.ndimage
 import scipy.signal
 
-from callcheck.types import Interval
+from callcheck.dsp.resample import resample
+from callcheck.dsp.timebase import FrameSet
 
-__all__ = ["PitchTrack", "PitchStats", "track_pitch", "correct_octaves", "pitch_stats", "semitones"]
+__all__ = ["PitchTrack", "track_pitch", "correct_octaves", "semitones"]
 
 _CHUNK_FRAMES = 2048
 _MULTIPLES = (2, 3, 4)  # period multiples checked for octave (and formant-periodicity) errors
@@ -85,13 +85,6 @@ class PitchTrack:
     @property
     def times_s(self) -> np.ndarray:
         return self.frame_index * self.hop_s
-
-
-def _resample(x: np.ndarray, sr: int, target: int) -> np.ndarray:
-    if sr == target:
-        return x.astype(np.float32, copy=False)
-    g = gcd(int(sr), int(target))
-    return scipy.signal.resample_poly(x, target // g, sr // g).astype(np.float32, copy=False)
 
 
 def _nonlinear(seg: np.ndarray, sr: int) -> np.ndarray:
@@ -200,18 +193,17 @@ def track_pitch(
     samples: np.ndarray,
     *,
     sample_rate: int,
-    intervals: Sequence[Interval],
-    hop_s: float = 0.01,
-    f0_min_hz: float = 60.0,
-    f0_max_hz: float = 500.0,
-    window_s: float = 0.03,
-    threshold: float = 0.15,
-    relative_margin: float = 0.05,
-    analysis_rate_hz: int = 8000,
-    nonlinear_weight: float = 0.0,
+    frames: FrameSet,
+    f0_min_hz: float,
+    f0_max_hz: float,
+    window_s: float,
+    threshold: float,
+    relative_margin: float,
+    analysis_rate_hz: int,
+    nonlinear_weight: float,
     candidates: int = 5,
 ) -> PitchTrack:
-    """Track F0 frame-wise inside ``intervals`` (YIN, de Cheveigné & Kawahara 2002).
+    """Track F0 on the grid frames ``frames`` (YIN, de Cheveigné & Kawahara 2002).
 
     Parameters
     ----------
@@ -219,10 +211,10 @@ def track_pitch(
         1-D audio, float in [-1, 1], at ``sample_rate``.
     sample_rate : int
         Hz (8000 to 48000).
-    intervals : sequence of Interval
-        Where to analyse, s. Frames centred in an interval are computed.
-    hop_s : float
-        Frame hop, s; frame ``k`` is centred at ``k * hop_s``.
+    frames : FrameSet
+        Where to analyse: the grid frames centred inside the intervals
+        (:func:`callcheck.dsp.timebase.frames_inside`); frame ``k`` is centred at
+        ``k * frames.hop_s``. The track's ``frame_index`` is ``frames.index``.
     f0_min_hz, f0_max_hz : float
         Search range, Hz.
     window_s : float
@@ -235,8 +227,7 @@ def track_pitch(
         The audio is resampled to this rate first (8000: the telephone band).
     nonlinear_weight : float
         Weight (0..1) of the squared signal's normalised difference, averaged with the signal's
-        own (see the module notes; 0 = plain YIN, the default for callers other than the voice
-        measures).
+        own (see the module notes; 0 = plain YIN).
     candidates : int
         Period candidates kept per frame for :func:`correct_octaves`.
 
@@ -254,16 +245,13 @@ def track_pitch(
     half = length / (2.0 * sr_a)
     out_idx, out_f0, out_ap, out_ap2, out_aph, out_cf, out_cv = [], [], [], [], [], [], []
     n_total = len(samples)
-    for iv in intervals:
-        k0 = int(np.ceil(iv.start_s / hop_s))
-        k1 = int(np.floor((iv.end_s - 1e-9) / hop_s))
-        if k1 < k0:
-            continue
+    hop_s = frames.hop_s
+    for k0, k1 in frames.spans:
         seg_start_s = max(0.0, k0 * hop_s - half - 0.01)
         seg_end_s = k1 * hop_s + half + 0.01
         a = int(seg_start_s * sample_rate)
         b = min(n_total, int(np.ceil(seg_end_s * sample_rate)))
-        seg = _resample(np.asarray(samples[a:b], dtype=np.float32), sample_rate, sr_a)
+        seg = resample(samples[a:b], sample_rate, sr_a)
         need = int(np.ceil((seg_end_s - a / sample_rate) * sr_a)) + 1
         if len(seg) < need:
             seg = np.pad(seg, (0, need - len(seg)))
@@ -305,13 +293,13 @@ def correct_octaves(
     track: PitchTrack,
     *,
     voiced: np.ndarray,
-    max_deviation_st: float = 9.0,
-    outlier_st: float = 12.0,
+    max_deviation_st: float,
+    outlier_st: float,
+    min_run_frames: int,
+    continuity_weight: float,
+    context_frames: int,
+    iterations: int,
     accept_aperiodicity: float = 0.35,
-    min_run_frames: int = 3,
-    continuity_weight: float = 1.0,
-    context_frames: int = 30,
-    iterations: int = 4,
 ) -> np.ndarray:
     """Voicing-gated, octave-corrected F0 in Hz (NaN = unvoiced).
 
@@ -331,7 +319,8 @@ def correct_octaves(
     the current F0 over +-``context_frames`` (blended towards the speaker median where few voiced
     frames are near), repeated ``iterations`` times. Measured on 244 real utterances band-passed
     300-3400 Hz at 8 kHz, this (with the nonlinear channel) lifted median F0 within 5 % of Praat
-    from 54 % to ~77 % (docs/measures.md).
+    from 54 % to 75 % (docs/measures.md).
+
     Parameters
     ----------
     track : PitchTrack
@@ -431,91 +420,3 @@ def _continuity_choice(track: PitchTrack, f0_hz: np.ndarray, voiced: np.ndarray,
         found = np.isfinite(np.take_along_axis(cost, j[:, None], axis=1)[:, 0])
         cur = np.where(voiced & found, best, np.nan)
     return cur
-
-
-@dataclass(frozen=True)
-class PitchStats:
-    """Pitch statistics of one party. Semitone values are relative to ``f0_median_hz``."""
-
-    f0_median_hz: float | None
-    f0_variation_st: float | None
-    f0_range_st: float | None
-    f0_movement_st_per_s: float | None
-    voiced_s: float
-
-
-def pitch_stats(
-    *,
-    frame_index: np.ndarray,
-    f0_hz: np.ndarray,
-    hop_s: float,
-    min_voiced_s: float = 1.0,
-    smooth_frames: int = 5,
-    max_step_st: float = 1.5,
-    range_percentiles: tuple[float, float] = (10.0, 90.0),
-) -> PitchStats:
-    """F0 median (Hz), variation and range (semitones), and pitch movement (semitones/s).
-
-    * ``f0_median_hz``: median of voiced frames, Hz.
-    * ``f0_variation_st``: standard deviation of ``12*log2(f0/median)`` over voiced frames, st
-      (contract name; DisVoice "variability of F0 in semitones").
-    * ``f0_range_st``: 90th minus 10th percentile of the same, st (eGeMAPS uses 20-80).
-    * ``f0_movement_st_per_s``: mean absolute rate of change of the semitone contour inside
-      voiced runs, st/s: each run is median-filtered over ``smooth_frames`` frames (removes
-      jitter and single-frame errors), steps larger than ``max_step_st`` per frame (residual
-      octave jumps) are excluded. It captures intonation movement (rises, falls, accents) that a
-      global SD mixes with slow declination.
-
-    Parameters
-    ----------
-    frame_index : ndarray of int
-        Frame numbers on the global grid (``time = index * hop_s``).
-    f0_hz : ndarray
-        F0 per frame, Hz, NaN = unvoiced (output of :func:`correct_octaves`).
-    hop_s : float
-        Frame hop, s.
-    min_voiced_s : float
-        Below this much voiced time all values are None.
-    smooth_frames : int
-        Median-filter length for the movement measure, frames (odd).
-    max_step_st : float
-        Largest plausible change between adjacent frames, st.
-    range_percentiles : tuple of float
-        Percentiles for the range, %.
-    """
-    ok = np.isfinite(f0_hz)
-    voiced_s = float(ok.sum() * hop_s)
-    if voiced_s < min_voiced_s:
-        return PitchStats(None, None, None, None, voiced_s)
-    f = f0_hz[ok]
-    med = float(np.median(f))
-    st = semitones(f, med)
-    lo, hi = np.percentile(st, range_percentiles)
-    # movement inside contiguous voiced runs
-    idx = frame_index
-    brk = np.r_[True, (np.diff(idx) != 1) | (ok[1:] != ok[:-1])]
-    run_id = np.cumsum(brk) - 1
-    st_all = np.where(ok, semitones(np.where(ok, f0_hz, med), med), np.nan)
-    steps = []
-    bounds = np.flatnonzero(np.r_[brk, True])
-    for r0, r1 in zip(bounds[:-1], bounds[1:]):
-        if not ok[r0] or r1 - r0 < smooth_frames + 1:
-            continue
-        seg = st_all[r0:r1]
-        if smooth_frames > 1:
-            seg = scipy.signal.medfilt(seg, smooth_frames)[smooth_frames // 2 : -(smooth_frames // 2) or None]
-        dif = np.abs(np.diff(seg))
-        steps.append(dif[dif <= max_step_st])
-    del run_id
-    movement = None
-    if steps:
-        allsteps = np.concatenate(steps)
-        if len(allsteps) >= 10:
-            movement = float(allsteps.mean() / hop_s)
-    return PitchStats(
-        f0_median_hz=med,
-        f0_variation_st=float(np.std(st)),
-        f0_range_st=float(hi - lo),
-        f0_movement_st_per_s=movement,
-        voiced_s=voiced_s,
-    )

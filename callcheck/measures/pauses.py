@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from callcheck.intervals import intersect, merge, total_s
 from callcheck.types import Interval
 
 __all__ = ["speech_segments", "PauseStats", "find_pauses", "pause_stats"]
@@ -30,8 +31,8 @@ def speech_segments(
     frame_index: np.ndarray,
     speech: np.ndarray,
     hop_s: float,
-    min_pause_s: float = 0.25,
-    min_segment_s: float = 0.05,
+    min_pause_s: float,
+    min_segment_s: float,
 ) -> tuple[Interval, ...]:
     """Stretches of speech (s) from a frame-wise speech decision.
 
@@ -66,10 +67,10 @@ def speech_segments(
 def find_pauses(
     segments: Sequence[Interval],
     *,
-    min_pause_s: float = 0.25,
-    max_pause_s: float = 1.0,
+    min_pause_s: float,
+    max_pause_s: float,
+    max_other_share: float,
     other_activity: Sequence[Interval] = (),
-    max_other_share: float = 0.3,
 ) -> tuple[Interval, ...]:
     """Pauses between consecutive speech segments.
 
@@ -77,12 +78,12 @@ def find_pauses(
     ``max_other_share`` of it.
     """
     out = []
-    other = sorted(other_activity, key=lambda i: i.start_s)
+    other = merge(other_activity)
     for a, b in zip(segments[:-1], segments[1:]):
         gap = Interval(a.end_s, b.start_s)
         if not (min_pause_s <= gap.duration_s <= max_pause_s):
             continue
-        if other and sum(gap.overlap_s(o) for o in other) > max_other_share * gap.duration_s:
+        if other and total_s(intersect((gap,), other)) > max_other_share * gap.duration_s:
             continue
         out.append(gap)
     return tuple(out)
