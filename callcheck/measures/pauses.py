@@ -1,7 +1,9 @@
 """Pauses inside a party's speech: where the voice stops and starts again within a turn.
 
-Method: frames above the party's silence threshold (de Jong & Wempe 2009: 25 dB below the 99th
-percentile of the party's intensity) are speech; silences shorter than ``min_pause_s`` are
+Method: frames above the party's silence threshold are speech. The threshold
+(:func:`callcheck.measures.voice.analyse_levels`) is de Jong & Wempe's (2009) 25 dB below the
+party's peak level — here the 95th percentile of the frame levels (they use the 99th; the 95th
+resists clicks and coughs) — raised to 6 dB above the noise floor; silences shorter than ``min_pause_s`` are
 bridged (Goldman-Eisler: silences below ~250 ms are articulatory, not pauses) and speech bursts
 shorter than ``min_segment_s`` are dropped. A pause is a silence between two speech segments that
 lasts ``min_pause_s`` to ``max_pause_s``; longer silences end the turn (``turns.max_pause_in_turn_s``

@@ -5,7 +5,7 @@ pauses removed), for the whole call and per window of the call.
 (few, short pauses) and speeding up during the call, hence the rate per window and its trend.
 Compare languages in syllables per second (German words are longer): read speech runs at about
 6.0 syll/s in German and 6.2 in English (Pellegrino et al. 2011), German spontaneous speech at
-~5.7 syll/s with pauses removed (see docs/norms).
+~5.7 syll/s with pauses removed (stimmste.de; the sources of ``rules.m7_articulation_sps``).
 
 References
 ----------
