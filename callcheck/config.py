@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from callcheck.dsp.timebase import HOP_S
 from callcheck.errors import ConfigError
 
 
@@ -88,7 +89,7 @@ class TurnsConfig:
 class VoiceConfig:
     """Voice measures per party (speech rate, pauses, pitch, monotony, loudness, clarity)."""
 
-    hop_s: float = _f(0.01, "Frame hop of every frame-wise voice measure, s (Praat/eGeMAPS use 10 ms).")
+    hop_s: float = _f(HOP_S, "Frame hop of every frame-wise voice measure, s (the frame grid of callcheck.dsp.timebase: 10 ms, as Praat/eGeMAPS).")
     level_frame_s: float = _f(0.04, "Window of the frame level (intensity), s (de Jong & Wempe's intensity window for a ~80 Hz pitch floor).")
     silence_below_peak_db: float = _f(25.0, "A frame is silence when its level is this far below the party's 95th-percentile level, dB (de Jong & Wempe 2009 use 25 dB below the 99th; the 95th resists clicks and coughs).")
     silence_above_noise_db: float = _f(6.0, "...but the silence threshold stays at least this far above the noise floor (median level outside the activity; 5th percentile inside it for mono), dB.")
