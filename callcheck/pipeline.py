@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from callcheck.types import (
     Transcript,
     Word,
 )
+
+if TYPE_CHECKING:
+    from callcheck.audio.separate import TwoVoices
 
 Hook = Callable[[str, "State"], None]
 
@@ -58,7 +61,7 @@ class State:
     language: str | None = None
     language_probability: float | None = None
     transcript: Transcript | None = None
-    voices: object | None = None  # mono: callcheck.audio.separate.TwoVoices, before the agent step names them
+    voices: TwoVoices | None = None  # mono: the two anonymous voices, until the agent step names them
     separation: Separation | None = None
     conversation: object | None = None
     voice: Mapping[Party, object] = field(default_factory=dict)
