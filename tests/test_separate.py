@@ -201,7 +201,9 @@ def test_utterances_recover_a_short_turn_inside_the_other_voice():
 
 def test_too_little_speech_gives_zero_confidence():
     act, sep = separate_speakers(np.zeros(16000), 16000, speech=(I(0.1, 0.5),), words=(), config=CFG)
-    assert sep.confidence == 0.0 and act["caller"] == ()
+    assert sep.confidence == 0.0 and act["caller"] == () and act["agent"] == (I(0.1, 0.5),)
+    assert sep.notes == ("too little speech to separate two voices: all speech is one voice",
+                         "a single voice: all speech given to the agent")
 
 
 def test_assign_speakers_by_activity():

@@ -122,7 +122,7 @@ class TwoVoices:
         The one voice of every 10 ms frame before overlap was added (-1: no speech). What the
         agent choice looks up for a word's time.
     separation : Separation
-        Method, confidence (0..1) and notes; the agent choice adds its note in front.
+        Method, confidence (0..1) and notes; the agent step adds its note (none of these name the agent).
     single : bool
         True when no split was attempted (too little speech): all speech is voice 0.
     """
@@ -806,13 +806,13 @@ def separate_voices(
     method = _method(config)
     n_total = n_frames(len(x), sample_rate)
     if to_mask(speech, n_total).sum() < int(2 * config.segment_s / HOP_S):
-        return _one_voice(speech, n_total, method, "too little speech to separate two voices; all speech given to the agent")
+        return _one_voice(speech, n_total, method, "too little speech to separate two voices: all speech is one voice")
     vf = voice_features(x, sample_rate, speech, config)
     n = vf.frames.n_frames
     ws = sorted(words, key=lambda w: w.start_s) if config.use_word_boundaries else []
     st = speech_stretches(vf, speech, ws, config)
     if len(st.spans) < MIN_STRETCHES:
-        return _one_voice(speech, n, method, "too few speech stretches; all speech given to the agent")
+        return _one_voice(speech, n, method, "too few speech stretches to separate two voices: all speech is one voice")
     cues = model_cues(x, sample_rate, n, config.segmentation_step_s) if config.segmentation == "cues" else None
     start = best_start(vf, st, cues, config)
     utt = assign_utterances(vf, start.frame_labels, ws, cues, config)

@@ -46,12 +46,16 @@ MIN_CONTAINED_WORDS = 3
 __all__ = ["AGENT_CHOICES", "AgentChoice", "PartyAssignment", "choose_agent", "assign_parties", "assign_speakers"]
 
 
+#: the note when the separation found a single voice
+SINGLE_VOICE_NOTE = "a single voice: all speech given to the agent"
+
+
 @dataclass(frozen=True)
 class AgentChoice:
-    """The agent's voice (0 or 1) and the note saying how it was chosen (empty for a single voice)."""
+    """The agent's voice (0 or 1) and the note saying how it was chosen."""
 
     agent_voice: int
-    note: str | None
+    note: str
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ def choose_agent(voices: TwoVoices, words: Sequence[Word], *, agent_is: str) -> 
     if agent_is not in AGENT_CHOICES:
         raise CallcheckError(f"separation.agent_is is {agent_is!r}; use one of {', '.join(AGENT_CHOICES)}")
     if voices.single:
-        return AgentChoice(0, None)
+        return AgentChoice(0, SINGLE_VOICE_NOTE)
     talk = np.array([total_s(voices.activity[k]) for k in (0, 1)])
     first = np.array([min((i.start_s for i in voices.activity[k]), default=np.inf) for k in (0, 1)])
     gv = greeting_votes(words, voices)
@@ -115,14 +119,14 @@ def choose_agent(voices: TwoVoices, words: Sequence[Word], *, agent_is: str) -> 
 
 
 def assign_parties(voices: TwoVoices, words: Sequence[Word], *, agent_is: str) -> PartyAssignment:
-    """Name the two voices: ``{"agent": ..., "caller": ...}`` and the separation with the choice's note first."""
+    """Name the two voices: ``{"agent": ..., "caller": ...}`` and the separation with the choice's
+    note first (after the separation's own note when it found a single voice)."""
     choice = choose_agent(voices, words, agent_is=agent_is)
     k = choice.agent_voice
     activity = {"agent": tuple(voices.activity[k]), "caller": tuple(voices.activity[1 - k])}
     sep = voices.separation
-    if choice.note is not None:
-        sep = dataclasses.replace(sep, notes=(choice.note,) + tuple(sep.notes))
-    return PartyAssignment(activity, sep, k)
+    notes = tuple(sep.notes) + (choice.note,) if voices.single else (choice.note,) + tuple(sep.notes)
+    return PartyAssignment(activity, dataclasses.replace(sep, notes=notes), k)
 
 
 def assign_speakers(words: Sequence[Word], activity: Mapping[Party, Sequence[Interval]]) -> tuple[Word, ...]:
