@@ -326,3 +326,30 @@ def test_digits_and_abbreviations():
     assert count_syllables("USB", language="en") == 3
     assert count_syllables("Ihre Nummer ist 7, danke!", language="de") == 2 + 2 + 1 + 2 + 2
     assert count_syllables("...", language="de") == 0
+
+
+def test_levels_and_pitch_share_the_frames_they_are_given():
+    """One frame set feeds both tracks (no second frame definition that could drift)."""
+    sr = 8000
+    x = harmonic(np.full(3 * sr, 150.0), sr)
+    frames = frames_inside([Interval(0.004, 0.731), Interval(0.731, 0.75), Interval(1.2049, 2.5)], CFG.hop_s)
+    lv = frame_levels(x, sample_rate=sr, frames=frames, frame_s=CFG.level_frame_s)
+    tr = track_pitch(x, sample_rate=sr, frames=frames, **PLAIN_YIN)
+    np.testing.assert_array_equal(lv.frame_index, frames.index)
+    np.testing.assert_array_equal(tr.frame_index, frames.index)
+    assert frames.index[0] == 1 and frames.index[-1] == 249 and len(frames) == len(frames.index)
+    assert 73 in frames.index and 74 in frames.index and 120 not in frames.index and 121 in frames.index
+
+
+def test_the_one_resampler():
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    from callcheck.dsp.resample import resample, to_16k
+
+    x = RNG.normal(0, 0.1, 4410).astype(np.float32)
+    g = gcd(44100, 16000)
+    np.testing.assert_array_equal(to_16k(x, 44100), resample_poly(x, 16000 // g, 44100 // g).astype(np.float32))
+    assert resample(x, 8000, 8000) is x and to_16k(x, 16000).dtype == np.float32
+    assert len(resample(x, 44100, 8000)) == 800
