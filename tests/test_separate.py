@@ -134,7 +134,7 @@ def test_words_move_a_stretch_cut_to_a_word_gap():
 
 
 def test_utterances_cut_at_sentence_ends_word_gaps_and_pauses():
-    from callcheck.audio.separate import _utterance_frames
+    from callcheck.audio.voice_models import utterance_frames as _utterance_frames
 
     sp = np.zeros(500, dtype=bool)
     sp[10:300] = True  # 0.1-3.0 s
