@@ -126,8 +126,14 @@ class TwoVoices:
     single: bool = False
 
     def voice_at(self, t_s: float) -> int:
-        """The voice of the frame nearest to ``t_s`` (s): 0, 1, or -1 (no speech, outside the call)."""
-        i = frame_of(t_s)
+        """The voice at ``t_s`` (s): 0, 1, or -1 (no speech, outside the call).
+
+        Looks up frame ``floor(t_s / HOP_S)`` — the frame at or before ``t_s``, not the nearest
+        one (``frame_of``): the agent choice was evaluated this way, and at a boundary between
+        speech and silence the nearest frame can differ (on one of the 26 calls of
+        ``benchmarks/eval_mono.py --words`` that flipped a greeting-phrase vote).
+        """
+        i = int(t_s / HOP_S)
         return int(self.frame_voice[i]) if 0 <= i < len(self.frame_voice) else -1
 
 
