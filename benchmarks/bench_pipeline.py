@@ -33,7 +33,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from callcheck.audio.activity import to_16k  # noqa: E402
+from callcheck.dsp.resample import to_16k  # noqa: E402
 from callcheck.audio.io import load_audio  # noqa: E402
 from callcheck import analyze_call  # noqa: E402
 from callcheck.config import Config  # noqa: E402

@@ -43,11 +43,14 @@ import numpy as np
 import soundfile as sf
 
 from callcheck.audio.activity import speech_intervals
-from callcheck.audio.separate import separate_speakers
+from callcheck.audio.separate import separate_voices
 from callcheck.config import ActivityConfig, SeparationConfig
+from callcheck.measures.agent_voice import assign_parties
+from callcheck.dsp.timebase import HOP_S
+from callcheck.intervals import to_mask
 from callcheck.types import Interval
 
-STEP = 0.01
+STEP = HOP_S  # the scoring grid: callcheck's 10 ms frames
 SR = 16000
 # Emo-DB speakers (Emo-DB documentation, erklaerung.txt): 03, 10, 11 male; 08, 09 female
 EMODB_PAIRS = (("03", "08", "m/f"), ("03", "09", "m/f"), ("10", "08", "m/f"), ("10", "09", "m/f"),
@@ -66,10 +69,7 @@ def read_rttm(path: Path, file_id: str | None = None) -> dict[str, list[Interval
 
 
 def _grid(ivs, n):
-    m = np.zeros(n, dtype=bool)
-    for i in ivs:
-        m[int(round(i.start_s / STEP)):int(round(i.end_s / STEP))] = True
-    return m
+    return to_mask(ivs, n, STEP)
 
 
 def der(ref: dict[str, list[Interval]], hyp: dict[str, list[Interval]], duration_s: float, collar_s: float) -> dict:
@@ -152,7 +152,8 @@ def evaluate_signal(name: str, x: np.ndarray, sr: int, ref: dict[str, list[Inter
     t0 = time.perf_counter()
     speech = speech_intervals(x, sr, config=ActivityConfig())
     t1 = time.perf_counter()
-    act, sep = separate_speakers(x, sr, speech=speech, words=words, config=config)
+    named = assign_parties(separate_voices(x, sr, speech=speech, words=words, config=config), words, agent_is=config.agent_is)
+    act, sep = named.activity, named.separation
     took = time.perf_counter() - t1
     hyp = {"agent": list(act["agent"]), "caller": list(act["caller"])}
     res = der(ref, hyp, dur, collar_s)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
+from callcheck.dsp.timebase import HOP_S
 from callcheck.errors import ConfigError
 
 _CONSTRAINTS = ("ge", "gt", "le", "lt", "odd", "length", "min_length", "ascending", "free_text", "regex_group", "item_pattern")
@@ -127,7 +128,7 @@ class TurnsConfig(_Section):
 class VoiceConfig(_Section):
     """Voice measures per party (speech rate, pauses, pitch, monotony, loudness, clarity)."""
 
-    hop_s: float = _f(0.01, "Frame hop of every frame-wise voice measure, s (Praat/eGeMAPS use 10 ms).", gt=0)
+    hop_s: float = _f(HOP_S, "Frame hop of every frame-wise voice measure, s (Praat/eGeMAPS use 10 ms; the one grid of callcheck.dsp.timebase).", gt=0)
     level_frame_s: float = _f(0.04, "Window of the frame level (intensity), s (de Jong & Wempe's intensity window for a ~80 Hz pitch floor).", gt=0)
     silence_below_peak_db: float = _f(25.0, "A frame is silence when its level is this far below the party's 95th-percentile level, dB (de Jong & Wempe 2009 use 25 dB below the 99th; the 95th resists clicks and coughs).", ge=0)
     silence_above_noise_db: float = _f(6.0, "...but the silence threshold stays at least this far above the noise floor (median level outside the activity; 5th percentile inside it for mono), dB.", ge=0)

@@ -1,6 +1,11 @@
 """Analysing one call: a short list of named steps, with a hook after each.
 
-    load → activity → language → transcribe → separate (mono) → conversation → voice
+    load → activity → language → transcribe → separate (mono) → agent (mono) → conversation → voice
+
+``separate`` splits a mono recording into two anonymous voices (:mod:`callcheck.audio.separate`);
+``agent`` names them — which voice is the agent, from greeting phrases, first speaker or most talk
+(:mod:`callcheck.measures.agent_voice`) — and gives every word its speaker. On stereo both are
+no-ops: the layout says who is where.
 
 Each step takes the frozen :class:`State` and returns a new one (``dataclasses.replace``); nothing
 is mutated. ``hook(step_name, state)`` is called after every step (tests use it to look inside; the
@@ -15,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -23,16 +28,19 @@ from callcheck.audio.activity import speech_intervals, stereo_activity
 from callcheck.audio.io import load_audio
 from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
+from callcheck.intervals import subtract
 from callcheck.types import (
     CallAudio,
     CallInfo,
-    Interval,
     Party,
     PartySignal,
     Separation,
     Transcript,
     Word,
 )
+
+if TYPE_CHECKING:
+    from callcheck.audio.separate import TwoVoices
 
 Hook = Callable[[str, "State"], None]
 
@@ -53,6 +61,7 @@ class State:
     language: str | None = None
     language_probability: float | None = None
     transcript: Transcript | None = None
+    voices: TwoVoices | None = None  # mono: the two anonymous voices, until the agent step names them
     separation: Separation | None = None
     conversation: object | None = None
     voice: Mapping[Party, object] = field(default_factory=dict)
@@ -140,26 +149,37 @@ def step_transcribe(state: State, ctx: "Context") -> State:
 
 
 def step_separate(state: State, ctx: "Context") -> State:
-    """Mono only: split the one speech track into agent and caller, and give each word its speaker."""
+    """Mono only: split the one speech track into two anonymous voices."""
     if state.layout != "mono":
         return state
-    from callcheck.audio.separate import assign_speakers, separate_speakers
+    from callcheck.audio.separate import separate_voices
 
     sig = state.parties["agent"]
     assert state.transcript is not None
     cfg = state.config.separation
-    activity, separation = separate_speakers(
-        sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=cfg
-    )
-    parties = {
-        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(activity.get(p, ())), exclusive=False) for p in ("agent", "caller")
-    }
-    transcript = dataclasses.replace(state.transcript, words=assign_speakers(state.transcript.words, activity))
+    voices = separate_voices(sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=cfg)
     notes = state.notes
-    if separation.confidence is not None and separation.confidence < cfg.min_confidence:
-        notes += (f"mono speaker separation is unsure (confidence {separation.confidence:.2f} < {cfg.min_confidence}); "
+    conf = voices.separation.confidence
+    if conf is not None and conf < cfg.min_confidence:
+        notes += (f"mono speaker separation is unsure (confidence {conf:.2f} < {cfg.min_confidence}); "
                   "who-said-what and the per-party measures may be mixed up",)
-    return dataclasses.replace(state, parties=parties, transcript=transcript, separation=separation, notes=notes)
+    return dataclasses.replace(state, voices=voices, notes=notes)
+
+
+def step_agent(state: State, ctx: "Context") -> State:
+    """Mono only: which voice is the agent (``separation.agent_is``); every word gets its speaker."""
+    if state.voices is None:
+        return state
+    from callcheck.measures.agent_voice import assign_parties, assign_speakers
+
+    sig = state.parties["agent"]
+    assert state.transcript is not None
+    named = assign_parties(state.voices, state.transcript.words, agent_is=state.config.separation.agent_is)
+    parties = {
+        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(named.activity.get(p, ())), exclusive=False) for p in ("agent", "caller")
+    }
+    transcript = dataclasses.replace(state.transcript, words=assign_speakers(state.transcript.words, named.activity))
+    return dataclasses.replace(state, parties=parties, transcript=transcript, separation=named.separation)
 
 
 def step_conversation(state: State, ctx: "Context") -> State:
@@ -178,21 +198,9 @@ def step_conversation(state: State, ctx: "Context") -> State:
     return dataclasses.replace(state, conversation=conv)
 
 
-def subtract_intervals(a: Sequence[Interval], b: Sequence[Interval], min_s: float = 0.05) -> tuple[Interval, ...]:
-    """The parts of ``a`` not covered by ``b`` (pieces shorter than ``min_s`` dropped)."""
-    out = []
-    bs = sorted(b, key=lambda i: i.start_s)
-    for iv in sorted(a, key=lambda i: i.start_s):
-        start = iv.start_s
-        for o in bs:
-            if o.end_s <= start or o.start_s >= iv.end_s:
-                continue
-            if o.start_s - start >= min_s:
-                out.append(Interval(start, o.start_s))
-            start = max(start, o.end_s)
-        if iv.end_s - start >= min_s:
-            out.append(Interval(start, iv.end_s))
-    return tuple(out)
+#: pieces of a party's solo speech shorter than this are not measured (a 10 ms-grid crumb left
+#: between two overlaps carries no voice), s
+MIN_SOLO_PIECE_S = 0.05
 
 
 def step_voice(state: State, ctx: "Context") -> State:
@@ -208,7 +216,7 @@ def step_voice(state: State, ctx: "Context") -> State:
         # loudness and pauses are measured on the party's solo speech (talk time keeps the overlap)
         if sig.exclusive or not other_activity(p):
             return sig
-        return dataclasses.replace(sig, activity=subtract_intervals(sig.activity, other_activity(p)))
+        return dataclasses.replace(sig, activity=subtract(sig.activity, other_activity(p), min_s=MIN_SOLO_PIECE_S))
 
     voice = {
         p: measure_voice(
@@ -226,6 +234,7 @@ STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
     ("language", step_language),
     ("transcribe", step_transcribe),
     ("separate", step_separate),
+    ("agent", step_agent),
     ("conversation", step_conversation),
     ("voice", step_voice),
 )

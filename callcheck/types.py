@@ -1,6 +1,6 @@
 """The one immutable data model shared by every layer of callcheck.
 
-Conventions (see ``docs/architecture.md``):
+Conventions (see ``docs/architecture.md``; sets of intervals are handled by :mod:`callcheck.intervals`):
 
 * time is always float seconds from the start of the recording, the unit is in the name
   (``start_s``); sample indices never leave :mod:`callcheck.audio`;
@@ -52,9 +52,6 @@ class Interval:
 
     def overlap_s(self, other: "Interval") -> float:
         return max(0.0, min(self.end_s, other.end_s) - max(self.start_s, other.start_s))
-
-    def contains(self, t_s: float) -> bool:
-        return self.start_s <= t_s < self.end_s
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from callcheck.config import VoiceConfig
+from callcheck.dsp.pitch import correct_octaves, track_pitch
+from callcheck.dsp.timebase import frames_inside
 from callcheck.measures.loudness import frame_levels, loudness_stats
 from callcheck.measures.monotony import monotony_score
-from callcheck.measures.pitch import correct_octaves, pitch_stats, track_pitch
+from callcheck.measures.pitch import pitch_stats
 from callcheck.measures.syllables import count_syllables
 from callcheck.measures.voice import VoiceMeasures, compare_parties, measure_voice
 from callcheck.types import Interval, PartySignal, Word
@@ -24,9 +26,19 @@ def harmonic(f0_hz, sr, *, first=1, last=10, amp=0.3):
     return (amp * x / np.max(np.abs(x))).astype(np.float32)
 
 
+#: the tracker alone: plain YIN (no squared-signal channel), the classic 0.3 voicing bar
+PLAIN_YIN = dict(f0_min_hz=60.0, f0_max_hz=500.0, window_s=0.03, threshold=0.15, relative_margin=0.05,
+                 analysis_rate_hz=8000, nonlinear_weight=0.0)
+OCTAVES = dict(max_deviation_st=CFG.octave_deviation_st, outlier_st=CFG.pitch_outlier_st,
+               min_run_frames=CFG.min_voiced_run_frames, continuity_weight=CFG.pitch_continuity_weight,
+               context_frames=CFG.pitch_context_frames, iterations=CFG.pitch_continuity_iterations)
+STATS = dict(min_voiced_s=1.0, smooth_frames=CFG.movement_smooth_frames, max_step_st=CFG.movement_max_step_st,
+             range_percentiles=(CFG.f0_range_low_pct, CFG.f0_range_high_pct))
+
+
 def f0_of(x, sr, **kw):
-    tr = track_pitch(x, sample_rate=sr, intervals=[Interval(0.0, len(x) / sr)], **kw)
-    f0 = correct_octaves(tr, voiced=tr.aperiodicity < 0.3)
+    tr = track_pitch(x, sample_rate=sr, frames=frames_inside([Interval(0.0, len(x) / sr)], 0.01), **{**PLAIN_YIN, **kw})
+    f0 = correct_octaves(tr, voiced=tr.aperiodicity < 0.3, **OCTAVES)
     return tr, f0
 
 
@@ -104,7 +116,7 @@ def test_glide_tracks_contour_and_movement():
     ok = np.isfinite(est) & (t > 0.05) & (t < 1.95)
     assert ok.mean() > 0.85
     assert np.max(np.abs(est[ok] / truth[ok] - 1)) < 0.03
-    st = pitch_stats(frame_index=tr.frame_index, f0_hz=est, hop_s=0.01)
+    st = pitch_stats(frame_index=tr.frame_index, f0_hz=est, hop_s=0.01, **STATS)
     assert st.f0_movement_st_per_s == pytest.approx(6.0, rel=0.15)
     # a uniform glide over 12 st: SD = 12/sqrt(12) st, 10-90 range = 0.8 * 12 st
     assert st.f0_variation_st == pytest.approx(12 / np.sqrt(12), rel=0.1)
@@ -117,7 +129,7 @@ def test_vibrato_sd_in_semitones():
     a_st = 2.0
     f = 200 * 2 ** (a_st * np.sin(2 * np.pi * 2.0 * t) / 12)  # 6 whole cycles
     tr, est = f0_of(harmonic(f, sr), sr)
-    st = pitch_stats(frame_index=tr.frame_index, f0_hz=est, hop_s=0.01)
+    st = pitch_stats(frame_index=tr.frame_index, f0_hz=est, hop_s=0.01, **STATS)
     assert st.f0_median_hz == pytest.approx(200, rel=0.02)
     assert st.f0_variation_st == pytest.approx(a_st / np.sqrt(2), rel=0.1)
     # mean |d/dt| of A sin(2 pi f t) = 4 A f st/s
@@ -217,7 +229,7 @@ def test_loudness_of_sine_in_dbfs():
     sr = 16000
     t = np.arange(2 * sr) / sr
     x = (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    lv = frame_levels(x, sample_rate=sr, intervals=[Interval(0, 2)])
+    lv = frame_levels(x, sample_rate=sr, frames=frames_inside([Interval(0, 2)], 0.01), frame_s=0.04)
     st = loudness_stats(level_dbfs=lv.level_dbfs, speech=np.ones(len(lv.level_dbfs), bool))
     assert st.loudness_dbfs == pytest.approx(20 * np.log10(0.1 / np.sqrt(2)), abs=0.1)
     assert st.loudness_variation_db < 0.2
@@ -235,7 +247,8 @@ def test_monotony_ranks_flat_above_lively():
     assert vf.monotony > 0.9
     assert vl.monotony < 0.3
     assert monotony_score(f0_movement_st_per_s=None, loudness_variation_db=3, movement_flat_st_per_s=12,
-                          movement_lively_st_per_s=30, loudness_flat_db=4, loudness_lively_db=8) is None
+                          movement_lively_st_per_s=30, loudness_flat_db=4, loudness_lively_db=8,
+                          movement_weight=0.75) is None
 
 
 def test_activity_limits_the_analysis_in_a_mono_mix():
@@ -313,3 +326,30 @@ def test_digits_and_abbreviations():
     assert count_syllables("USB", language="en") == 3
     assert count_syllables("Ihre Nummer ist 7, danke!", language="de") == 2 + 2 + 1 + 2 + 2
     assert count_syllables("...", language="de") == 0
+
+
+def test_levels_and_pitch_share_the_frames_they_are_given():
+    """One frame set feeds both tracks (no second frame definition that could drift)."""
+    sr = 8000
+    x = harmonic(np.full(3 * sr, 150.0), sr)
+    frames = frames_inside([Interval(0.004, 0.731), Interval(0.731, 0.75), Interval(1.2049, 2.5)], CFG.hop_s)
+    lv = frame_levels(x, sample_rate=sr, frames=frames, frame_s=CFG.level_frame_s)
+    tr = track_pitch(x, sample_rate=sr, frames=frames, **PLAIN_YIN)
+    np.testing.assert_array_equal(lv.frame_index, frames.index)
+    np.testing.assert_array_equal(tr.frame_index, frames.index)
+    assert frames.index[0] == 1 and frames.index[-1] == 249 and len(frames) == len(frames.index)
+    assert 73 in frames.index and 74 in frames.index and 120 not in frames.index and 121 in frames.index
+
+
+def test_the_one_resampler():
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    from callcheck.dsp.resample import resample, to_16k
+
+    x = RNG.normal(0, 0.1, 4410).astype(np.float32)
+    g = gcd(44100, 16000)
+    np.testing.assert_array_equal(to_16k(x, 44100), resample_poly(x, 16000 // g, 44100 // g).astype(np.float32))
+    assert resample(x, 8000, 8000) is x and to_16k(x, 16000).dtype == np.float32
+    assert len(resample(x, 44100, 8000)) == 800

@@ -255,6 +255,7 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
     seen = []
     state = run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
                       hook=lambda name, st: seen.append((name, st.layout)))
+    assert [n for n, _ in STEPS] == ["load", "activity", "language", "transcribe", "separate", "agent", "conversation", "voice"]
     assert [n for n, _ in seen] == [n for n, _ in STEPS]
     assert seen[0][1] is None and seen[1][1] == "agent-left"  # the layout is known from the activity step on
     assert set(state.timings_s) == {n for n, _ in STEPS}
@@ -287,13 +288,32 @@ def test_a_dying_worker_fails_one_call_and_the_batch_goes_on(tmp_path, monkeypat
         "/x/crash.wav: the worker process analysing it died (out of memory?); the other calls go on"]
 
 
-def test_subtract_intervals():
-    from callcheck.pipeline import subtract_intervals
-    from callcheck.types import Interval as I
+def test_mono_separate_gives_two_voices_and_the_agent_step_names_them(tmp_path):
+    from callcheck.audio.separate import TwoVoices
+    from callcheck.pipeline import Context, run_steps
+    from callcheck.types import CallInfo
 
-    a = [I(0.0, 2.0), I(3.0, 4.0)]
-    b = [I(0.5, 1.0), I(1.98, 3.5)]
-    assert subtract_intervals(a, b) == (I(0.0, 0.5), I(1.0, 1.98), I(3.5, 4.0))
-    assert subtract_intervals(a, [I(1.97, 2.5)]) == (I(0.0, 1.97), I(3.0, 4.0))
-    assert subtract_intervals(a, [I(0.0, 1.99)]) == (I(3.0, 4.0),)  # a 0.01 s crumb is dropped
-    assert subtract_intervals(a, []) == tuple(a)
+    wav = next(w for w in sample_wavs() if w.stem.startswith("de01"))
+    audio = load_audio(wav)
+    mono = tmp_path / "de01_mono.wav"
+    sf.write(mono, audio.samples.mean(axis=0), audio.sample_rate)
+    truth = dict(truth_of(wav), layout="mono")  # the scripted transcriber then hears both parties in the mix
+    seen = {}
+    run_steps(CallInfo(path=str(mono), call_id="m", layout="mono"), config=Config(),
+              context=Context(transcriber=ScriptedTranscriber(truth)), hook=lambda name, st: seen.__setitem__(name, st))
+    sep, named = seen["separate"], seen["agent"]
+    assert isinstance(sep.voices, TwoVoices) and sep.separation is None and set(sep.parties) == {"agent"}
+    assert set(named.parties) == {"agent", "caller"} and named.separation.notes[0].startswith("agent = ")
+    assert {w.speaker for w in named.transcript.words} == {"agent", "caller"}
+
+    def hit(party, who):
+        segs = [Interval(s["start_s"], s["end_s"]) for s in truth["segments"] if s["speaker"] == who]
+        return sum(a.overlap_s(b) for a in named.parties[party].activity for b in segs)
+
+    assert hit("agent", "agent") > 3 * hit("agent", "caller")  # the agent greets: the right voice is named
+    # stereo: nothing to separate or name
+    stereo = {}
+    calls = discover([wav], manifest=None, config=Config()).calls
+    run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
+              hook=lambda name, st: stereo.__setitem__(name, st))
+    assert stereo["agent"].voices is None and stereo["agent"].parties == stereo["transcribe"].parties

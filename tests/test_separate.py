@@ -1,4 +1,5 @@
-"""Mono speaker separation: constructed two-voice calls, then the real pyannote phone call."""
+"""Mono speaker separation (two anonymous voices) and the agent choice that names them:
+constructed two-voice calls, then the real pyannote phone call."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callcheck.audio.separate import assign_speakers, separate_speakers
+from callcheck.audio.separate import separate_voices
 from callcheck.config import SeparationConfig
 from callcheck.errors import CallcheckError
+from callcheck.measures.agent_voice import assign_parties, assign_speakers
 from callcheck.types import Interval as I
 from callcheck.types import Word
 
@@ -24,9 +26,16 @@ def _overlap_s(a, b):
     return sum(max(0.0, min(x.end_s, y.end_s) - max(x.start_s, y.start_s)) for x in a for y in b)
 
 
+def separate_speakers(x, sr, *, speech, words, config):
+    """The pipeline's steps ``separate`` + ``agent``: two voices, then named agent and caller."""
+    named = assign_parties(separate_voices(x, sr, speech=speech, words=words, config=config), words,
+                           agent_is=config.agent_is)
+    return dict(named.activity), named.separation
+
+
 def test_errors_are_one_clear_line():
     with pytest.raises(CallcheckError, match="1-D"):
-        separate_speakers(np.zeros((2, 100)), 16000, speech=(), words=(), config=CFG)
+        separate_voices(np.zeros((2, 100)), 16000, speech=(), words=(), config=CFG)
     with pytest.raises(CallcheckError, match="agent_is"):
         separate_speakers(np.zeros(100), 16000, speech=(), words=(), config=SeparationConfig(agent_is="loudest"))
 
@@ -125,7 +134,7 @@ def test_words_move_a_stretch_cut_to_a_word_gap():
 
 
 def test_utterances_cut_at_sentence_ends_word_gaps_and_pauses():
-    from callcheck.audio.separate import _utterance_frames
+    from callcheck.audio.voice_models import utterance_frames as _utterance_frames
 
     sp = np.zeros(500, dtype=bool)
     sp[10:300] = True  # 0.1-3.0 s
@@ -192,7 +201,9 @@ def test_utterances_recover_a_short_turn_inside_the_other_voice():
 
 def test_too_little_speech_gives_zero_confidence():
     act, sep = separate_speakers(np.zeros(16000), 16000, speech=(I(0.1, 0.5),), words=(), config=CFG)
-    assert sep.confidence == 0.0 and act["caller"] == ()
+    assert sep.confidence == 0.0 and act["caller"] == () and act["agent"] == (I(0.1, 0.5),)
+    assert sep.notes == ("too little speech to separate two voices: all speech is one voice",
+                         "a single voice: all speech given to the agent")
 
 
 def test_assign_speakers_by_activity():
@@ -428,7 +439,7 @@ def test_model_start_links_local_speakers_across_windows():
 
     x, sr, truth = _synthetic_two_voices()
     speech = sorted(truth["A"] + truth["B"], key=lambda i: i.start_s)
-    ff = frame_features(x, sr, speech=speech)
+    ff = frame_features(x, sr, speech=speech, n_mfcc=CFG.n_mfcc)
     mf = (ff.mfcc - ff.mfcc[ff.speech].mean(0)) / (ff.mfcc[ff.speech].std(0) + 1e-9)
     n = ff.n_frames
     grid = []
@@ -462,3 +473,55 @@ def test_chunked_mfcc_equals_librosa_on_the_whole_signal():
     got = mfcc_frames(x, sr, n_mfcc=20, chunk_s=3.3)  # chunk edges inside speech
     assert got.shape == ref.shape
     np.testing.assert_allclose(got, ref, atol=1e-3)
+
+
+def _silhouette_by_hand(x, lab):
+    """The mean silhouette written out (Rousseeuw 1987): s = (b - a) / max(a, b), 0 for singletons."""
+    s = np.zeros(len(x))
+    for i in range(len(x)):
+        d = np.sqrt(((x - x[i]) ** 2).sum(-1))
+        own = lab == lab[i]
+        if own.sum() == 1:
+            continue
+        a, b = d[own].sum() / (own.sum() - 1), d[~own].mean()
+        s[i] = (b - a) / max(a, b)
+    return float(s.mean())
+
+
+def test_silhouette_and_kmeans_from_a_start_equal_the_textbook_definitions():
+    from callcheck.audio.separate import _kmeans_from, _silhouette
+
+    rng = np.random.default_rng(5)
+    for trial in range(5):
+        x = np.concatenate([rng.normal(0, 1, (40, 6)), rng.normal(1.5, 1, (30, 6))])
+        lab = (rng.random(len(x)) < 0.5).astype(int)
+        lab[0], lab[-1] = 0, 1
+        assert _silhouette(x, lab) == pytest.approx(_silhouette_by_hand(x, lab), abs=1e-9)
+        # Lloyd iterations from the start's centroids, written out
+        ref = lab.copy()
+        for _ in range(20):
+            c = np.stack([x[ref == k].mean(0) for k in (0, 1)])
+            new = ((x[:, None, :] - c[None]) ** 2).sum(-1).argmin(1)
+            if (new == ref).all():
+                break
+            ref = new
+        np.testing.assert_array_equal(_kmeans_from(x, lab), ref)
+    assert _silhouette(x, np.zeros(len(x), int)) == 0.0
+
+
+def test_voices_are_anonymous_and_the_agent_step_names_them():
+    from callcheck.measures.agent_voice import choose_agent
+
+    x, sr, truth = _synthetic_two_voices()
+    speech = sorted(truth["A"] + truth["B"], key=lambda i: i.start_s)
+    voices = separate_voices(x, sr, speech=speech, words=(), config=CFG)
+    assert not any("agent" in n for n in voices.separation.notes)  # the separation does not name the voices
+    k = int(np.argmax([_overlap_s(voices.activity[v], truth["A"]) for v in (0, 1)]))
+    assert voices.voice_at(1.0) == k and voices.voice_at(5.0) == 1 - k and voices.voice_at(3.8) == -1
+    assert choose_agent(voices, (), agent_is="first-speaker").agent_voice == k  # A speaks first
+    # greeting phrases said inside B's first turn make B the agent
+    words = [Word("agent", t, 4.2 + 0.3 * j, 4.4 + 0.3 * j, 0.9) for j, t in enumerate("thank you for calling".split())]
+    got = choose_agent(voices, words, agent_is="first-speaker")
+    assert got.agent_voice == 1 - k and "greeting" in got.note
+    named = assign_parties(voices, words, agent_is="first-speaker")
+    assert named.activity["agent"] == voices.activity[1 - k] and named.separation.notes[1:] == voices.separation.notes

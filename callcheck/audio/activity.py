@@ -8,34 +8,23 @@ speaks. A frame is the party's own speech only if the VAD says speech *and* its 
 expected leak by ``crosstalk_margin_db``. Real double talk passes (both parties at their own
 levels); a leak at -20 dB does not.
 
-The Silero model wants 16 kHz: resampling to 16 kHz happens here, privately, for the VAD only.
+The Silero model wants 16 kHz: each channel is resampled to 16 kHz for the VAD
+(:func:`callcheck.dsp.resample.to_16k`, the one resampler; the transcriber and the segmentation
+model resample the same way).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 
 from callcheck.config import ActivityConfig
+from callcheck.dsp.resample import RATE_16K, to_16k
+from callcheck.intervals import from_mask, merge
 from callcheck.types import Interval, Party
 
-VAD_RATE = 16000
+VAD_RATE = RATE_16K
 FRAME = 512  # samples at 16 kHz = 32 ms, Silero's window
 FRAME_S = FRAME / VAD_RATE
-
-
-def to_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Resample a 1-D signal to 16 kHz (polyphase, anti-aliased). Used by the VAD and the transcriber only."""
-    x = np.asarray(samples, dtype=np.float32)
-    if sample_rate == VAD_RATE:
-        return x
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(int(sample_rate), VAD_RATE)
-    return resample_poly(x, VAD_RATE // g, int(sample_rate) // g).astype(np.float32)
 
 
 def speech_probabilities(samples_16k: np.ndarray) -> np.ndarray:
@@ -76,31 +65,16 @@ def _hysteresis(probs: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def mask_to_intervals(mask: np.ndarray, *, config: ActivityConfig, duration_s: float) -> tuple[Interval, ...]:
-    """Frame mask (32 ms frames) to speech intervals: bridge short silences, drop short bursts, pad."""
+    """Frame mask (32 ms frames) to speech intervals (s): silences shorter than ``min_silence_s``
+    bridged, bursts shorter than ``min_speech_s`` dropped, ``speech_pad_s`` added on both sides
+    (padded stretches that meet are joined), clipped to the recording, rounded to 1 ms."""
     if not mask.any():
         return ()
-    m = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    d = np.diff(m)
-    starts = np.flatnonzero(d == 1)
-    ends = np.flatnonzero(d == -1)
-    segs = [[float(s) * FRAME_S, float(e) * FRAME_S] for s, e in zip(starts, ends)]
-    merged: list[list[float]] = []
-    for s, e in segs:
-        if merged and s - merged[-1][1] < config.min_silence_s:
-            merged[-1][1] = e
-        else:
-            merged.append([s, e])
-    out: list[Interval] = []
-    for s, e in merged:
-        if e - s < config.min_speech_s:
-            continue
-        s = max(0.0, s - config.speech_pad_s)
-        e = min(float(duration_s), e + config.speech_pad_s)
-        if out and s <= out[-1].end_s:
-            out[-1] = Interval(out[-1].start_s, e)
-        else:
-            out.append(Interval(round(s, 3), round(e, 3)))
-    return tuple(Interval(round(i.start_s, 3), round(i.end_s, 3)) for i in out)
+    bridged = merge(from_mask(mask, frame_s=FRAME_S), max_gap_s=config.min_silence_s)
+    kept = [iv for iv in bridged if iv.end_s - iv.start_s >= config.min_speech_s]
+    padded = merge(Interval(max(0.0, iv.start_s - config.speech_pad_s), min(float(duration_s), iv.end_s + config.speech_pad_s))
+                   for iv in kept)
+    return tuple(Interval(round(i.start_s, 3), round(i.end_s, 3)) for i in padded)
 
 
 def speech_intervals(samples: np.ndarray, sample_rate: int, *, config: ActivityConfig) -> tuple[Interval, ...]:
@@ -180,19 +154,3 @@ def _own_speech(active: np.ndarray, own_db: np.ndarray, other_db: np.ndarray, ot
     # smooth the energy decision over 3 frames so word-internal dips do not chop speech
     own = np.convolve(own.astype(np.float32), np.ones(3, dtype=np.float32) / 3, mode="same") > 0.34
     return active & own
-
-
-def restrict(intervals: Sequence[Interval], to: Sequence[Interval]) -> tuple[Interval, ...]:
-    """The parts of ``intervals`` that fall inside ``to`` (both sorted, non-overlapping)."""
-    out: list[Interval] = []
-    j = 0
-    for iv in intervals:
-        while j < len(to) and to[j].end_s <= iv.start_s:
-            j += 1
-        k = j
-        while k < len(to) and to[k].start_s < iv.end_s:
-            s, e = max(iv.start_s, to[k].start_s), min(iv.end_s, to[k].end_s)
-            if e > s:
-                out.append(Interval(s, e))
-            k += 1
-    return tuple(out)

@@ -158,8 +158,9 @@ def window_starts(duration_s: float, step_s: float) -> np.ndarray:
     return np.array(starts)
 
 
-def local_activity(samples_16k: np.ndarray, *, step_s: float = 5.0, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Local speaker activity of sliding 10 s windows.
+def local_activity(samples_16k: np.ndarray, *, step_s: float, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Local speaker activity of sliding 10 s windows, one every ``step_s`` seconds
+    (``separation.segmentation_step_s``), ``batch`` windows per forward pass.
 
     Returns
     -------

@@ -1,11 +1,15 @@
 """Frame-wise voice features for telling two speakers apart in a mono recording.
 
-Every frame is 10 ms (frame ``k`` centred at ``k * 0.01`` s), the grid of the rest of callcheck.
+Every frame is 10 ms (frame ``k`` centred at ``k * HOP_S`` s), the grid of the rest of callcheck
+(:mod:`callcheck.dsp.timebase`).
 
 - MFCC c1..c(n-1) (c0, the energy, dropped: loudness is a property of the line, not of the voice),
   40 mel bands limited to the telephone band 100-3800 Hz, 25 ms window (librosa).
-- F0 in semitones re 100 Hz from callcheck's YIN tracker (:func:`callcheck.measures.pitch.track_pitch`,
-  8 kHz analysis), NaN where the frame is unvoiced (YIN aperiodicity above ``voicing_max_aperiodicity``).
+- F0 in semitones re 100 Hz from callcheck's YIN tracker (:func:`callcheck.dsp.pitch.track_pitch`,
+  8 kHz analysis, plain YIN: the settings below), NaN where the frame is unvoiced (YIN
+  aperiodicity at or above ``VOICING_MAX_APERIODICITY``). These are not the voice measures'
+  settings (``VoiceConfig``): the separation was built and evaluated with plain YIN and this
+  voicing bar, and the speaker cue needs only a stretch's median F0.
   The median F0 of a stretch is the strongest single cue between a male and a female voice
   (typical medians ~110 vs ~200 Hz, i.e. ~10 semitones apart); it helps less between two
   voices of the same sex.
@@ -20,9 +24,34 @@ from typing import Sequence
 
 import numpy as np
 
+from callcheck.dsp.timebase import HOP_S, hop_samples, n_frames
+from callcheck.intervals import to_mask
 from callcheck.types import Interval
 
-HOP_S = 0.01
+# F0 as a speaker cue (plain YIN; benchmarks/eval_mono.py was run with exactly these)
+#: F0 search range, Hz (conversational voices; 400 Hz rather than the measures' 500 keeps high
+#: harmonics of low voices from being taken for a period)
+F0_MIN_HZ = 60.0
+F0_MAX_HZ = 400.0
+#: YIN integration window, s; absolute threshold; margin above the frame's deepest dip
+#: (de Cheveigné & Kawahara 2002, as the voice measures' defaults)
+YIN_WINDOW_S = 0.03
+YIN_THRESHOLD = 0.15
+YIN_RELATIVE_MARGIN = 0.05
+#: the audio is resampled to this rate for pitch, Hz (the telephone band)
+PITCH_RATE_HZ = 8000
+#: a frame is voiced below this YIN aperiodicity (the tracker's classic bar; the voice measures
+#: use 0.5 with their continuity-guided candidate choice, which the separation does not run)
+VOICING_MAX_APERIODICITY = 0.3
+#: mel bands, their range (Hz; the telephone band) and the analysis window (s) of the MFCCs
+N_MELS = 40
+MEL_MIN_HZ = 100.0
+MEL_MAX_HZ = 3800.0
+MFCC_WINDOW_S = 0.025
+#: band-energy check of :func:`low_band_share`: the low band and the whole band, Hz; frame, s
+LOW_BAND_HZ = (80.0, 250.0)
+SPEECH_BAND_HZ = (80.0, 3400.0)
+WELCH_FRAME_S = 0.032
 
 
 @dataclass(frozen=True)
@@ -48,7 +77,7 @@ class FrameFeatures:
         return len(self.speech)
 
 
-def mfcc_frames(samples: np.ndarray, sample_rate: int, *, n_mfcc: int = 20, chunk_s: float = 60.0) -> np.ndarray:
+def mfcc_frames(samples: np.ndarray, sample_rate: int, *, n_mfcc: int, chunk_s: float = 60.0) -> np.ndarray:
     """MFCC c1..c(n_mfcc-1) per 10 ms frame (telephone band 100-3800 Hz, 40 mel bands, 25 ms window).
 
     The same numbers as ``librosa.feature.mfcc(y=..., center=True)``, computed in chunks of
@@ -59,31 +88,24 @@ def mfcc_frames(samples: np.ndarray, sample_rate: int, *, n_mfcc: int = 20, chun
     import librosa
 
     x = np.asarray(samples, dtype=np.float32)
-    hop = int(round(HOP_S * sample_rate))
-    n_fft = int(2 ** np.ceil(np.log2(0.025 * sample_rate)))
-    n_frames = 1 + len(x) // hop
+    hop = hop_samples(sample_rate)
+    n_fft = int(2 ** np.ceil(np.log2(MFCC_WINDOW_S * sample_rate)))
+    n = n_frames(len(x), sample_rate)
     padded = np.pad(x, (n_fft // 2, n_fft // 2))  # librosa's center=True padding (zeros)
-    mel_kw = dict(sr=sample_rate, n_fft=n_fft, hop_length=hop, n_mels=40, fmin=100.0, fmax=min(3800.0, sample_rate / 2.0))
+    mel_kw = dict(sr=sample_rate, n_fft=n_fft, hop_length=hop, n_mels=N_MELS, fmin=MEL_MIN_HZ,
+                  fmax=min(MEL_MAX_HZ, sample_rate / 2.0))
     step = max(1, int(chunk_s / HOP_S))
     parts = []
-    for k0 in range(0, n_frames, step):
-        k1 = min(n_frames, k0 + step)
+    for k0 in range(0, n, step):
+        k1 = min(n, k0 + step)
         seg = padded[k0 * hop:(k1 - 1) * hop + n_fft]
         parts.append(librosa.feature.melspectrogram(y=seg, center=False, **mel_kw))
     mel_db = librosa.power_to_db(np.concatenate(parts, axis=1))
     return librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc)[1:].T
 
 
-def speech_mask(intervals: Sequence[Interval], n_frames: int) -> np.ndarray:
-    """Boolean frame mask (10 ms grid) of ``intervals``."""
-    mask = np.zeros(n_frames, dtype=bool)
-    for iv in intervals:
-        mask[max(0, int(round(iv.start_s / HOP_S))):max(0, int(round(iv.end_s / HOP_S)))] = True
-    return mask
-
-
-def frame_features(samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], n_mfcc: int = 20,
-                   use_pitch: bool = True, voicing_max_aperiodicity: float = 0.3) -> FrameFeatures:
+def frame_features(samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], n_mfcc: int,
+                   use_pitch: bool = True) -> FrameFeatures:
     """MFCC and F0 (semitones re 100 Hz) per 10 ms frame, with the speech mask.
 
     Parameters
@@ -95,20 +117,22 @@ def frame_features(samples: np.ndarray, sample_rate: int, *, speech: Sequence[In
     n_mfcc : int
         MFCCs computed (c0 dropped, so ``n_mfcc - 1`` columns).
     use_pitch : bool
-        Track F0 (YIN, callcheck.measures.pitch); False leaves ``f0_st`` all NaN.
-    voicing_max_aperiodicity : float
-        A frame is voiced when YIN's normalised difference at the period is below this.
+        Track F0 (YIN, :mod:`callcheck.dsp.pitch`, the settings of this module); False leaves
+        ``f0_st`` all NaN.
     """
     x = np.asarray(samples, dtype=np.float32)
     mf = mfcc_frames(x, sample_rate, n_mfcc=n_mfcc)
     n = len(mf)
-    mask = speech_mask(speech, n)
+    mask = to_mask(speech, n)
     f0 = np.full(n, np.nan)
     if use_pitch and mask.any():
-        from callcheck.measures.pitch import track_pitch
+        from callcheck.dsp.pitch import track_pitch
+        from callcheck.dsp.timebase import frames_inside
 
-        tr = track_pitch(x, sample_rate=sample_rate, intervals=tuple(speech), hop_s=HOP_S, f0_min_hz=60.0, f0_max_hz=400.0)
-        ok = (tr.frame_index < n) & (tr.aperiodicity < voicing_max_aperiodicity) & np.isfinite(tr.f0_hz) & (tr.f0_hz > 0)
+        tr = track_pitch(x, sample_rate=sample_rate, frames=frames_inside(speech, HOP_S), f0_min_hz=F0_MIN_HZ,
+                         f0_max_hz=F0_MAX_HZ, window_s=YIN_WINDOW_S, threshold=YIN_THRESHOLD,
+                         relative_margin=YIN_RELATIVE_MARGIN, analysis_rate_hz=PITCH_RATE_HZ, nonlinear_weight=0.0)
+        ok = (tr.frame_index < n) & (tr.aperiodicity < VOICING_MAX_APERIODICITY) & np.isfinite(tr.f0_hz) & (tr.f0_hz > 0)
         f0[tr.frame_index[ok]] = 12.0 * np.log2(tr.f0_hz[ok] / 100.0)
     return FrameFeatures(mf, f0, mask)
 
@@ -123,16 +147,17 @@ def low_band_share(samples: np.ndarray, sample_rate: int, speech: Sequence[Inter
     from scipy.signal import welch
 
     x = np.asarray(samples, dtype=np.float32)
-    n = int(round(0.032 * sample_rate))
+    n = int(round(WELCH_FRAME_S * sample_rate))
     total = None
     for iv in speech:
         seg = x[max(0, int(iv.start_s * sample_rate)):int(iv.end_s * sample_rate)]
         if len(seg) < n:
             continue
-        f, p = welch(seg, fs=sample_rate, nperseg=n, noverlap=n - int(round(HOP_S * sample_rate)))
+        f, p = welch(seg, fs=sample_rate, nperseg=n, noverlap=n - hop_samples(sample_rate))
         p = p * len(seg)  # weight each interval by its length
         total = p if total is None else total + p
     if total is None:
         return None
-    band = total[(f >= 80) & (f < 3400)].sum()
-    return float(total[(f >= 80) & (f < 250)].sum() / band) if band > 0 else None
+    band = total[(f >= SPEECH_BAND_HZ[0]) & (f < SPEECH_BAND_HZ[1])].sum()
+    low = total[(f >= LOW_BAND_HZ[0]) & (f < LOW_BAND_HZ[1])].sum()
+    return float(low / band) if band > 0 else None

@@ -32,7 +32,7 @@ class ClarityStats:
 
 
 def clarity_stats(
-    *, words: Sequence[Word], low_threshold: float = 0.5, min_words: int = 5
+    *, words: Sequence[Word], low_threshold: float, min_words: int
 ) -> ClarityStats:
     """Mean ASR word probability, its 10th percentile, and the share of words below ``low_threshold``.
 

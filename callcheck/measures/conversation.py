@@ -7,9 +7,12 @@ reply latency (:mod:`.latency`), questions (:mod:`.questions`) and the greeting
 (other languages fall back to English lists, and say so in ``summary["notes"]``).
 
 Layouts: stereo (``agent-left``/``agent-right``) is the first-class case. ``agent-only`` has no
-caller. In ``mono`` the two activity tracks come from speaker separation and cannot overlap, so
-overlaps, interruptions and overlapping backchannels are not observable: they are reported as
-null with ``overlaps_reliable: false`` instead of being invented.
+caller. In ``mono`` the two activity tracks come from the speaker separation: with the
+segmentation model's overlap detection (``mono_overlaps``) the speech it hears as two voices at
+once is in both tracks, and overlaps are reported as in stereo; without it (``separation.segmentation
+= "none"``, or band-passed telephone audio) the tracks cannot overlap, so overlaps, interruptions
+and overlapping backchannels are not observable: they are reported as null with
+``overlaps_reliable: false`` instead of being invented.
 """
 
 from __future__ import annotations
@@ -111,7 +114,8 @@ def analyse_conversation(
     ----------
     activity : mapping party -> intervals (s)
         Speech activity per party from the signal (VAD, after crosstalk suppression; in mono from
-        :func:`callcheck.audio.separate.separate_speakers`). ``agent-only`` needs only "agent".
+        :func:`callcheck.audio.separate.separate_voices`, named by
+        :func:`callcheck.measures.agent_voice.assign_parties`). ``agent-only`` needs only "agent".
     words : sequence of Word
         Transcribed words with ``speaker`` set (may be empty or sparse).
     duration_s : float

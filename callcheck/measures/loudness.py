@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from callcheck.dsp.timebase import FrameSet
 from callcheck.types import Interval
 
 __all__ = ["LevelTrack", "LoudnessStats", "frame_levels", "loudness_stats", "clipping_share"]
@@ -37,13 +38,12 @@ def frame_levels(
     samples: np.ndarray,
     *,
     sample_rate: int,
-    intervals: Sequence[Interval],
-    hop_s: float = 0.01,
-    frame_s: float = 0.04,
+    frames: FrameSet,
+    frame_s: float,
 ) -> LevelTrack:
-    """RMS level of frames centred inside ``intervals``, dBFS.
+    """RMS level of the grid frames ``frames``, dBFS.
 
-    Method: running sum of squares over each interval (one pass, no frame matrix), RMS over a
+    Method: running sum of squares over each span of frames (one pass, no frame matrix), RMS over a
     rectangular window of ``frame_s`` centred on each frame; floor at -120 dBFS.
 
     Parameters
@@ -52,21 +52,18 @@ def frame_levels(
         1-D audio, float in [-1, 1].
     sample_rate : int
         Hz.
-    intervals : sequence of Interval
-        Where to measure, s.
-    hop_s : float
-        Frame hop, s (frame ``k`` at ``k * hop_s``; same grid as :func:`~callcheck.measures.pitch.track_pitch`).
+    frames : FrameSet
+        Where to measure: the grid frames centred inside the intervals
+        (:func:`callcheck.dsp.timebase.frames_inside`); the track's ``frame_index`` is
+        ``frames.index``, the same as :func:`callcheck.dsp.pitch.track_pitch`'s on the same frames.
     frame_s : float
         Window length, s (40 ms ~ de Jong & Wempe's intensity window for a 75-100 Hz pitch floor).
     """
     half = int(round(frame_s * sample_rate / 2))
+    hop_s = frames.hop_s
     idx_out, lev_out = [], []
     n = len(samples)
-    for iv in intervals:
-        k0 = int(np.ceil(iv.start_s / hop_s))
-        k1 = int(np.floor((iv.end_s - 1e-9) / hop_s))
-        if k1 < k0:
-            continue
+    for k0, k1 in frames.spans:
         a = max(0, int(round(k0 * hop_s * sample_rate)) - half)
         b = min(n, int(round(k1 * hop_s * sample_rate)) + half + 1)
         seg = np.asarray(samples[a:b], dtype=np.float64)
@@ -124,7 +121,7 @@ def loudness_stats(*, level_dbfs: np.ndarray, speech: np.ndarray, min_frames: in
 
 
 def clipping_share(
-    samples: np.ndarray, *, sample_rate: int, intervals: Sequence[Interval], level: float = 0.999
+    samples: np.ndarray, *, sample_rate: int, intervals: Sequence[Interval], level: float
 ) -> float:
     """Share of samples inside ``intervals`` whose magnitude reaches ``level`` (0..1).
 

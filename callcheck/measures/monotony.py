@@ -43,7 +43,7 @@ def monotony_score(
     movement_lively_st_per_s: float,
     loudness_flat_db: float,
     loudness_lively_db: float,
-    movement_weight: float = 0.75,
+    movement_weight: float,
 ) -> float | None:
     """Flatness score 0..1 (1 = monotonous) from pitch movement and loudness variation.
 

@@ -1,7 +1,9 @@
 """Pauses inside a party's speech: where the voice stops and starts again within a turn.
 
-Method: frames above the party's silence threshold (de Jong & Wempe 2009: 25 dB below the 99th
-percentile of the party's intensity) are speech; silences shorter than ``min_pause_s`` are
+Method: frames above the party's silence threshold are speech. The threshold
+(:func:`callcheck.measures.voice.analyse_levels`) is de Jong & Wempe's (2009) 25 dB below the
+party's peak level — here the 95th percentile of the frame levels (they use the 99th; the 95th
+resists clicks and coughs) — raised to 6 dB above the noise floor; silences shorter than ``min_pause_s`` are
 bridged (Goldman-Eisler: silences below ~250 ms are articulatory, not pauses) and speech bursts
 shorter than ``min_segment_s`` are dropped. A pause is a silence between two speech segments that
 lasts ``min_pause_s`` to ``max_pause_s``; longer silences end the turn (``turns.max_pause_in_turn_s``
@@ -20,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from callcheck.intervals import intersect, merge, total_s
 from callcheck.types import Interval
 
 __all__ = ["speech_segments", "PauseStats", "find_pauses", "pause_stats"]
@@ -30,8 +33,8 @@ def speech_segments(
     frame_index: np.ndarray,
     speech: np.ndarray,
     hop_s: float,
-    min_pause_s: float = 0.25,
-    min_segment_s: float = 0.05,
+    min_pause_s: float,
+    min_segment_s: float,
 ) -> tuple[Interval, ...]:
     """Stretches of speech (s) from a frame-wise speech decision.
 
@@ -66,10 +69,10 @@ def speech_segments(
 def find_pauses(
     segments: Sequence[Interval],
     *,
-    min_pause_s: float = 0.25,
-    max_pause_s: float = 1.0,
+    min_pause_s: float,
+    max_pause_s: float,
+    max_other_share: float,
     other_activity: Sequence[Interval] = (),
-    max_other_share: float = 0.3,
 ) -> tuple[Interval, ...]:
     """Pauses between consecutive speech segments.
 
@@ -77,12 +80,12 @@ def find_pauses(
     ``max_other_share`` of it.
     """
     out = []
-    other = sorted(other_activity, key=lambda i: i.start_s)
+    other = merge(other_activity)
     for a, b in zip(segments[:-1], segments[1:]):
         gap = Interval(a.end_s, b.start_s)
         if not (min_pause_s <= gap.duration_s <= max_pause_s):
             continue
-        if other and sum(gap.overlap_s(o) for o in other) > max_other_share * gap.duration_s:
+        if other and total_s(intersect((gap,), other)) > max_other_share * gap.duration_s:
             continue
         out.append(gap)
     return tuple(out)

@@ -5,7 +5,7 @@ pauses removed), for the whole call and per window of the call.
 (few, short pauses) and speeding up during the call, hence the rate per window and its trend.
 Compare languages in syllables per second (German words are longer): read speech runs at about
 6.0 syll/s in German and 6.2 in English (Pellegrino et al. 2011), German spontaneous speech at
-~5.7 syll/s with pauses removed (see docs/norms).
+~5.7 syll/s with pauses removed (stimmste.de; the sources of ``rules.m7_articulation_sps``).
 
 References
 ----------
@@ -22,19 +22,20 @@ from typing import Sequence
 
 import numpy as np
 
+from callcheck.intervals import intersect, total_s
 from callcheck.types import Interval
 
 __all__ = ["speech_rate_wpm", "articulation_rate_sps", "RateWindow", "rate_over_time", "rate_trend"]
 
 
-def speech_rate_wpm(*, word_count: int, speaking_s: float, min_speaking_s: float = 5.0) -> float | None:
+def speech_rate_wpm(*, word_count: int, speaking_s: float, min_speaking_s: float) -> float | None:
     """Words per minute of speaking time (pauses inside turns included); None below ``min_speaking_s``."""
     if speaking_s < min_speaking_s or word_count <= 0:
         return None
     return 60.0 * word_count / speaking_s
 
 
-def articulation_rate_sps(*, syllables: int, phonation_s: float, min_phonation_s: float = 3.0) -> float | None:
+def articulation_rate_sps(*, syllables: int, phonation_s: float, min_phonation_s: float) -> float | None:
     """Syllables per second of phonation (pauses removed); None below ``min_phonation_s``."""
     if phonation_s < min_phonation_s or syllables <= 0:
         return None
@@ -61,11 +62,6 @@ class RateWindow:
         }
 
 
-def _clip_total(intervals: Sequence[Interval], a: float, b: float) -> float:
-    w = Interval(a, b)
-    return float(sum(i.overlap_s(w) for i in intervals))
-
-
 def rate_over_time(
     *,
     segments: Sequence[Interval],
@@ -73,14 +69,15 @@ def rate_over_time(
     word_times_s: np.ndarray,
     syllable_times_s: np.ndarray,
     duration_s: float,
-    window_s: float = 60.0,
-    min_phonation_s: float = 10.0,
+    window_s: float,
+    min_window_phonation_s: float,
 ) -> tuple[RateWindow, ...]:
     """Speech and articulation rate per consecutive window of ``window_s`` seconds.
 
     Words and syllables are assigned to the window holding their time (word midpoint; for text
-    syllables, the midpoint of their word). Windows with less than ``min_phonation_s`` of speech
-    are left out (rates over a few seconds are dominated by utterance length, Yuan et al. 2006).
+    syllables, the midpoint of their word). Windows with less than ``min_window_phonation_s`` of
+    speech are left out (rates over a few seconds are dominated by utterance length, Yuan et al.
+    2006); inside a window that threshold is also the least speaking/phonation time for a rate.
     """
     out = []
     n = max(1, int(np.ceil(duration_s / window_s)))
@@ -88,17 +85,18 @@ def rate_over_time(
     syl = np.asarray(syllable_times_s, dtype=float)
     for i in range(n):
         a, b = i * window_s, min(duration_s, (i + 1) * window_s)
-        phon = _clip_total(segments, a, b)
-        if phon < min_phonation_s:
+        window = (Interval(a, b),)
+        phon = total_s(intersect(segments, window))
+        if phon < min_window_phonation_s:
             continue
-        speaking = phon + _clip_total(pauses, a, b)
+        speaking = phon + total_s(intersect(pauses, window))
         nw = int(((wt >= a) & (wt < b)).sum())
         ns = int(((syl >= a) & (syl < b)).sum())
         out.append(
             RateWindow(
                 a, b,
-                speech_rate_wpm(word_count=nw, speaking_s=speaking, min_speaking_s=min_phonation_s),
-                articulation_rate_sps(syllables=ns, phonation_s=phon, min_phonation_s=min_phonation_s),
+                speech_rate_wpm(word_count=nw, speaking_s=speaking, min_speaking_s=min_window_phonation_s),
+                articulation_rate_sps(syllables=ns, phonation_s=phon, min_phonation_s=min_window_phonation_s),
             )
         )
     return tuple(out)

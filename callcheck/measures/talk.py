@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from callcheck.measures.turns import merge_intervals
+from callcheck.intervals import complement, merge, total_s
 from callcheck.types import Interval, Party, Turn
 
 
 def talk_times(*, activity: Mapping[Party, Sequence[Interval]]) -> dict[Party, float]:
     """Seconds of speech per party (overlapping intervals of one party counted once)."""
-    return {p: float(sum(i.duration_s for i in merge_intervals(list(ivs)))) for p, ivs in activity.items()}
+    return {p: total_s(ivs) for p, ivs in activity.items()}
 
 
 def talk_shares(*, talk_time_s: Mapping[Party, float]) -> dict[Party, float | None]:
@@ -37,10 +37,11 @@ def talk_shares(*, talk_time_s: Mapping[Party, float]) -> dict[Party, float | No
 
 def dead_air(*, activity: Mapping[Party, Sequence[Interval]], min_s: float) -> tuple[Interval, ...]:
     """Silences of both parties lasting at least ``min_s`` s, between the first and last speech."""
-    union = merge_intervals([iv for ivs in activity.values() for iv in ivs])
-    return tuple(
-        Interval(a.end_s, b.start_s) for a, b in zip(union, union[1:]) if b.start_s - a.end_s >= min_s
-    )
+    union = merge(iv for ivs in activity.values() for iv in ivs)
+    if not union:
+        return ()
+    gaps = complement(union, start_s=union[0].start_s, end_s=union[-1].end_s)
+    return tuple(g for g in gaps if g.end_s - g.start_s >= min_s)
 
 
 def longest_turn_s(*, turns: Sequence[Turn], party: Party) -> float | None:

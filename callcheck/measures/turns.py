@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from callcheck.intervals import merge
 from callcheck.text import normalise_text
 from callcheck.types import Interval, Party, Turn, Word, other_party
 
@@ -47,20 +48,6 @@ class Segment:
     @property
     def duration_s(self) -> float:
         return max(0.0, self.end_s - self.start_s)
-
-
-def merge_intervals(intervals: Sequence[Interval], *, max_gap_s: float = 0.0) -> tuple[Interval, ...]:
-    """Sort ``intervals`` and merge those that overlap or are separated by at most ``max_gap_s`` s."""
-    out: list[Interval] = []
-    for iv in sorted(intervals, key=lambda i: (i.start_s, i.end_s)):
-        if iv.end_s <= iv.start_s:
-            continue
-        if out and iv.start_s - out[-1].end_s <= max_gap_s:
-            if iv.end_s > out[-1].end_s:
-                out[-1] = Interval(out[-1].start_s, iv.end_s)
-        else:
-            out.append(Interval(float(iv.start_s), float(iv.end_s)))
-    return tuple(out)
 
 
 def words_in(words: Sequence[Word], start_s: float, end_s: float, *, tolerance_s: float = 0.1) -> list[Word]:
@@ -129,8 +116,8 @@ def classify_segments(
     dict party -> tuple of Segment, sorted by start.
     """
     tokens = frozenset(normalise_text(t) for t in backchannel_tokens)
-    merged = {p: merge_intervals(list(ivs)) for p, ivs in activity.items()}
-    floors = {p: merge_intervals(list(ivs), max_gap_s=max_pause_in_turn_s) for p, ivs in merged.items()}
+    merged = {p: merge(ivs) for p, ivs in activity.items()}
+    floors = {p: merge(ivs, max_gap_s=max_pause_in_turn_s) for p, ivs in merged.items()}
     by_party = {p: [w for w in words if w.speaker == p] for p in merged}
     out: dict[Party, tuple[Segment, ...]] = {}
     for p, ivs in merged.items():

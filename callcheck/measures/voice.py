@@ -2,8 +2,11 @@
 
 One pass over the party's speech intervals gives a 10 ms frame grid with level (dBFS) and F0;
 every measure (rates, pauses, pitch, monotony, loudness, clarity) is derived from that grid and
-the party's words. Nothing is computed outside ``signal.activity``, so a mono mix can be measured
-per party, and memory stays bounded by the number of frames (~100 per second of speech).
+the party's words. Nothing but the noise floor (measured between the activity on an exclusive
+channel) is computed outside ``signal.activity``, so a mono mix can be measured per party, and
+memory stays bounded by the number of frames (~100 per second of speech). Levels and pitch are
+computed on the same grid frames (:func:`callcheck.dsp.timebase.frames_inside`), so their tracks
+share one index by construction.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from typing import Sequence
 import numpy as np
 
 from callcheck.config import VoiceConfig
+from callcheck.dsp.pitch import correct_octaves, track_pitch
+from callcheck.dsp.timebase import FrameSet, frames_inside
+from callcheck.intervals import clip, complement, erode
 from callcheck.measures.clarity import clarity_stats
-from callcheck.measures.loudness import clipping_share, frame_levels, loudness_stats
+from callcheck.measures.loudness import LoudnessStats, clipping_share, frame_levels, loudness_stats
 from callcheck.measures.monotony import monotony_score
-from callcheck.measures.pauses import find_pauses, pause_stats, speech_segments
-from callcheck.measures.pitch import correct_octaves, pitch_stats, track_pitch
+from callcheck.measures.pauses import PauseStats, find_pauses, pause_stats, speech_segments
+from callcheck.measures.pitch import PitchStats, pitch_stats
 from callcheck.measures.rate import (
     RateWindow,
     articulation_rate_sps,
@@ -88,31 +94,179 @@ class VoiceMeasures:
         return out
 
 
-def _merge(intervals: Sequence[Interval], duration_s: float) -> tuple[Interval, ...]:
-    ivs = sorted(
-        (Interval(max(0.0, i.start_s), min(duration_s, i.end_s)) for i in intervals),
-        key=lambda i: i.start_s,
+# --- named numbers of the level/noise analysis (not settings: changing them changes what the
+# measures mean; each is documented in docs/measures.md, "Noise floor and silence threshold")
+#: percentile of the speech-frame levels taken as the party's peak level, % (robust to clicks)
+PEAK_PERCENTILE = 95.0
+#: noise floor of an exclusive channel: median level of the frames outside the activity, %
+NOISE_PERCENTILE_OUTSIDE = 50.0
+#: noise floor of a shared (mono) channel: the quietest activity frames, %
+NOISE_PERCENTILE_INSIDE = 5.0
+#: gaps between activity are shrunk by this much at both ends before measuring the noise, s
+#: (keeps VAD padding and speech edges out), and must be longer than this after shrinking, s
+NOISE_GAP_MARGIN_S = 0.1
+NOISE_GAP_MIN_S = 0.1
+#: at most this many gaps are measured for the noise floor (bounded cost on long calls)
+NOISE_MAX_GAPS = 200
+#: the noise floor is measured on a grid this many times coarser than ``hop_s`` (speed)
+NOISE_HOP_FACTOR = 5
+#: fewer noise frames than this: the floor falls back to the quiet activity frames
+NOISE_MIN_FRAMES = 20
+#: the silence threshold stays at least this far below the peak level, dB (a steady signal has no
+#: noise floor to speak of)
+SILENCE_MAX_BELOW_PEAK_DB = 10.0
+#: fewer activity frames than this: nothing but word confidence is measured
+MIN_ACTIVITY_FRAMES = 10
+#: the syllable-realisation ratio needs at least this many transcript syllables
+MIN_SYLLABLES_FOR_RATIO = 20
+
+
+@dataclass(frozen=True)
+class LevelAnalysis:
+    """Step 1: frame levels inside the activity, the noise floor and the silence threshold.
+
+    ``speech`` marks the frames (of ``frames``) above ``silence_db``.
+    """
+
+    frames: FrameSet
+    level_dbfs: np.ndarray
+    noise_db: float
+    snr_db: float
+    silence_db: float
+    speech: np.ndarray
+
+
+@dataclass(frozen=True)
+class RateAnalysis:
+    """Step 3: speech segments, pauses, syllables and the rates derived from them."""
+
+    pauses: PauseStats
+    n_words: int
+    syllables_text: int
+    syllables_acoustic: int
+    speech_rate_wpm: float | None
+    articulation_rate_sps: float | None
+    articulation_rate_acoustic_sps: float | None
+    rate_over_time: tuple[RateWindow, ...]
+    syllable_realisation_ratio: float | None
+    quality: tuple[str, ...]
+
+
+def _noise_floor_db(x: np.ndarray, sr: int, activity: Sequence[Interval], level_dbfs: np.ndarray, *,
+                    exclusive: bool, duration_s: float, cfg: VoiceConfig) -> float:
+    """Noise floor, dBFS: outside the activity on an exclusive channel, else the quietest activity frames."""
+    if exclusive:
+        gaps = erode(complement(activity, start_s=0.0, end_s=duration_s), NOISE_GAP_MARGIN_S, min_s=NOISE_GAP_MIN_S)
+        if gaps:
+            g = frame_levels(x, sample_rate=sr, frames=frames_inside(gaps[:NOISE_MAX_GAPS], cfg.hop_s * NOISE_HOP_FACTOR),
+                             frame_s=cfg.level_frame_s)
+            if len(g.level_dbfs) >= NOISE_MIN_FRAMES:
+                return float(np.percentile(g.level_dbfs, NOISE_PERCENTILE_OUTSIDE))
+    return float(np.percentile(level_dbfs, NOISE_PERCENTILE_INSIDE))
+
+
+def analyse_levels(x: np.ndarray, sr: int, activity: Sequence[Interval], *, exclusive: bool, duration_s: float,
+                   cfg: VoiceConfig) -> LevelAnalysis | None:
+    """Frame levels, noise floor, SNR and silence threshold of the party (None with too few frames).
+
+    Silence threshold: de Jong & Wempe's 25 dB (``silence_below_peak_db``) below the peak level
+    (P95 of the frame levels), raised to ``silence_above_noise_db`` above the noise floor, but
+    kept at least 10 dB below the peak.
+    """
+    frames = frames_inside(activity, cfg.hop_s)
+    lv = frame_levels(x, sample_rate=sr, frames=frames, frame_s=cfg.level_frame_s)
+    if len(lv.level_dbfs) < MIN_ACTIVITY_FRAMES:
+        return None
+    level = lv.level_dbfs
+    peak = float(np.percentile(level, PEAK_PERCENTILE))
+    noise_db = _noise_floor_db(x, sr, activity, level, exclusive=exclusive, duration_s=duration_s, cfg=cfg)
+    snr_db = peak - noise_db
+    silence_db = max(peak - cfg.silence_below_peak_db,
+                     min(noise_db + cfg.silence_above_noise_db, peak - SILENCE_MAX_BELOW_PEAK_DB))
+    return LevelAnalysis(frames, level, noise_db, snr_db, silence_db, level > silence_db)
+
+
+def analyse_pitch(x: np.ndarray, sr: int, lv: LevelAnalysis, cfg: VoiceConfig) -> tuple[np.ndarray, PitchStats]:
+    """F0 per frame of ``lv.frames`` (Hz, NaN = unvoiced; voiced = periodic and above silence) and its statistics."""
+    tr = track_pitch(
+        x, sample_rate=sr, frames=lv.frames, f0_min_hz=cfg.f0_min_hz,
+        f0_max_hz=cfg.f0_max_hz, window_s=cfg.pitch_window_s, threshold=cfg.pitch_threshold,
+        relative_margin=cfg.pitch_relative_margin, analysis_rate_hz=cfg.pitch_rate_hz,
+        nonlinear_weight=cfg.pitch_nonlinear_weight,
     )
-    out: list[Interval] = []
-    for iv in ivs:
-        if iv.end_s <= iv.start_s:
-            continue
-        if out and iv.start_s <= out[-1].end_s:
-            out[-1] = Interval(out[-1].start_s, max(out[-1].end_s, iv.end_s))
-        else:
-            out.append(iv)
-    return tuple(out)
+    voiced = lv.speech & (tr.aperiodicity < cfg.voicing_max_aperiodicity)
+    f0 = correct_octaves(
+        tr, voiced=voiced, max_deviation_st=cfg.octave_deviation_st, outlier_st=cfg.pitch_outlier_st,
+        min_run_frames=cfg.min_voiced_run_frames, continuity_weight=cfg.pitch_continuity_weight,
+        context_frames=cfg.pitch_context_frames, iterations=cfg.pitch_continuity_iterations,
+    )
+    ps = pitch_stats(
+        frame_index=tr.frame_index, f0_hz=f0, hop_s=cfg.hop_s, min_voiced_s=cfg.min_voiced_s,
+        smooth_frames=cfg.movement_smooth_frames, max_step_st=cfg.movement_max_step_st,
+        range_percentiles=(cfg.f0_range_low_pct, cfg.f0_range_high_pct),
+    )
+    return f0, ps
 
 
-def _gaps(intervals: Sequence[Interval], duration_s: float, shrink_s: float) -> tuple[Interval, ...]:
-    out, t = [], 0.0
-    for iv in intervals:
-        if iv.start_s - t > 2 * shrink_s + 0.1:
-            out.append(Interval(t + shrink_s, iv.start_s - shrink_s))
-        t = iv.end_s
-    if duration_s - t > 2 * shrink_s + 0.1:
-        out.append(Interval(t + shrink_s, duration_s - shrink_s))
-    return tuple(out)
+def analyse_rates(lv: LevelAnalysis, f0_hz: np.ndarray, words: Sequence[Word], *, language: str, duration_s: float,
+                  other_activity: Sequence[Interval], cfg: VoiceConfig) -> RateAnalysis:
+    """Speech segments and pauses from the silence threshold; syllables (transcript and acoustic); rates."""
+    quality: list[str] = []
+    segs = speech_segments(frame_index=lv.frames.index, speech=lv.speech, hop_s=cfg.hop_s,
+                           min_pause_s=cfg.min_pause_s, min_segment_s=cfg.min_segment_s)
+    pauses = find_pauses(segs, min_pause_s=cfg.min_pause_s, max_pause_s=cfg.max_pause_s,
+                         other_activity=other_activity, max_other_share=cfg.pause_max_other_share)
+    pst = pause_stats(segments=segs, pauses=pauses)
+    nuclei = syllable_nuclei(
+        times_s=lv.frames.times_s, level_db=lv.level_dbfs, voiced=np.isfinite(f0_hz), silence_db=lv.silence_db,
+        min_dip_db=cfg.nuclei_min_dip_db, min_gap_s=cfg.nuclei_min_gap_s,
+    )
+    word_syll = np.array([count_syllables(w.text, language=language) for w in words], dtype=int)
+    word_mid = np.array([(w.start_s + w.end_s) / 2 for w in words], dtype=float)
+    n_words = int((word_syll > 0).sum())
+    syl_text = int(word_syll.sum())
+    wpm = speech_rate_wpm(word_count=n_words, speaking_s=pst.speaking_s, min_speaking_s=cfg.min_speaking_s)
+    art_text = articulation_rate_sps(syllables=syl_text, phonation_s=pst.phonation_s, min_phonation_s=cfg.min_phonation_s)
+    art_ac = articulation_rate_sps(syllables=len(nuclei), phonation_s=pst.phonation_s, min_phonation_s=cfg.min_phonation_s)
+    if words:
+        art = art_text
+        syl_times = np.repeat(word_mid, word_syll)
+    else:
+        art = art_ac
+        syl_times = nuclei
+        if art is not None:
+            quality.append("no transcript: articulation rate from acoustic syllable nuclei")
+    if pst.speaking_s < cfg.min_speaking_s:
+        quality.append(f"too little speech for rates ({pst.speaking_s:.1f} s < {cfg.min_speaking_s} s)")
+    realisation = None
+    if syl_text >= MIN_SYLLABLES_FOR_RATIO and len(nuclei) > 0:
+        realisation = len(nuclei) / syl_text
+        r = cfg.syllable_mismatch_ratio
+        if not (1 / r <= realisation <= r):
+            quality.append(
+                f"acoustic syllable count {len(nuclei)} disagrees with the transcript's {syl_text}: "
+                "check the transcript or the recording"
+            )
+    windows = rate_over_time(
+        segments=segs, pauses=pauses, word_times_s=word_mid[word_syll > 0], syllable_times_s=syl_times,
+        duration_s=duration_s, window_s=cfg.rate_window_s, min_window_phonation_s=cfg.rate_window_min_phonation_s,
+    )
+    if not words:
+        windows = tuple(RateWindow(w.start_s, w.end_s, None, w.articulation_rate_sps) for w in windows)
+    return RateAnalysis(pst, n_words, syl_text, int(len(nuclei)), wpm, art, art_ac, windows, realisation, tuple(quality))
+
+
+def analyse_loudness(lv: LevelAnalysis, ps: PitchStats, cfg: VoiceConfig) -> tuple[LoudnessStats, float | None]:
+    """Speech level and its variation, and the monotony score (pitch movement + loudness variation)."""
+    ls = loudness_stats(level_dbfs=lv.level_dbfs, speech=lv.speech)
+    mono = monotony_score(
+        f0_movement_st_per_s=ps.f0_movement_st_per_s, loudness_variation_db=ls.loudness_variation_db,
+        movement_flat_st_per_s=cfg.monotony_movement_flat_st_per_s,
+        movement_lively_st_per_s=cfg.monotony_movement_lively_st_per_s,
+        loudness_flat_db=cfg.monotony_loudness_flat_db, loudness_lively_db=cfg.monotony_loudness_lively_db,
+        movement_weight=cfg.monotony_movement_weight,
+    )
+    return ls, mono
 
 
 def measure_voice(
@@ -125,6 +279,10 @@ def measure_voice(
     other_activity: Sequence[Interval] = (),
 ) -> VoiceMeasures:
     """Every voice measure of one party.
+
+    Steps: :func:`analyse_levels` (frame levels, noise floor, silence threshold), clipping,
+    :func:`analyse_pitch`, :func:`analyse_rates` (segments, pauses, syllables, rates),
+    :func:`analyse_loudness` (loudness, monotony), clarity (word confidence).
 
     Parameters
     ----------
@@ -153,134 +311,48 @@ def measure_voice(
     quality: list[str] = []
     x = np.asarray(signal.samples)
     sr = int(signal.sample_rate)
-    activity = _merge(signal.activity, duration_s)
+    activity = clip(signal.activity, 0.0, duration_s)
     words = [w for w in words if w.text.strip()]
+    cl = clarity_stats(words=words, low_threshold=cfg.low_confidence, min_words=cfg.min_words)
 
-    lv = frame_levels(x, sample_rate=sr, intervals=activity, hop_s=cfg.hop_s, frame_s=cfg.level_frame_s)
-    if len(lv.level_dbfs) < 10:
-        quality.append("no speech activity")
-        cl = clarity_stats(words=words, low_threshold=cfg.low_confidence, min_words=cfg.min_words)
+    lv = analyse_levels(x, sr, activity, exclusive=signal.exclusive, duration_s=duration_s, cfg=cfg)
+    if lv is None:
         return VoiceMeasures(
             word_count=len(words),
             word_confidence_mean=cl.word_confidence_mean,
             word_confidence_p10=cl.word_confidence_p10,
             low_confidence_word_share=cl.low_confidence_word_share,
-            quality=tuple(quality),
+            quality=("no speech activity",),
         )
-    level = lv.level_dbfs
-    peak = float(np.percentile(level, 95))
+    if lv.snr_db < cfg.min_snr_db:
+        quality.append(f"low signal-to-noise ({lv.snr_db:.0f} dB): pauses, syllable nuclei and pitch are less reliable")
+    clip_share = clipping_share(x, sample_rate=sr, intervals=activity, level=cfg.clipping_level)
+    if clip_share > cfg.max_clipping_share:
+        quality.append(f"clipping in {100 * clip_share:.2f} % of speech samples: loudness and pitch are distorted")
 
-    # noise floor: outside the activity on an exclusive channel, else the quietest activity frames
-    noise_db = None
-    if signal.exclusive:
-        gaps = _gaps(activity, duration_s, 0.1)
-        if gaps:
-            g = frame_levels(x, sample_rate=sr, intervals=gaps[:200], hop_s=cfg.hop_s * 5,
-                             frame_s=cfg.level_frame_s)
-            if len(g.level_dbfs) >= 20:
-                noise_db = float(np.percentile(g.level_dbfs, 50))
-    if noise_db is None:
-        noise_db = float(np.percentile(level, 5))
-    snr_db = float(np.percentile(level, 95)) - noise_db
-    # de Jong & Wempe's threshold (25 dB below the peak level), raised to stay above the noise
-    # (capped 10 dB below the peak: a steady signal has no noise floor to speak of)
-    silence_db = max(peak - cfg.silence_below_peak_db, min(noise_db + cfg.silence_above_noise_db, peak - 10.0))
-    speech = level > silence_db
-    if snr_db < cfg.min_snr_db:
-        quality.append(f"low signal-to-noise ({snr_db:.0f} dB): pauses, syllable nuclei and pitch are less reliable")
-    clip = clipping_share(x, sample_rate=sr, intervals=activity, level=cfg.clipping_level)
-    if clip > cfg.max_clipping_share:
-        quality.append(f"clipping in {100 * clip:.2f} % of speech samples: loudness and pitch are distorted")
-
-    # pitch on the same frame grid
-    tr = track_pitch(
-        x, sample_rate=sr, intervals=activity, hop_s=cfg.hop_s, f0_min_hz=cfg.f0_min_hz,
-        f0_max_hz=cfg.f0_max_hz, window_s=cfg.pitch_window_s, threshold=cfg.pitch_threshold,
-        relative_margin=cfg.pitch_relative_margin, analysis_rate_hz=cfg.pitch_rate_hz,
-        nonlinear_weight=cfg.pitch_nonlinear_weight,
-    )
-    assert np.array_equal(tr.frame_index, lv.frame_index)
-    voiced = speech & (tr.aperiodicity < cfg.voicing_max_aperiodicity)
-    f0 = correct_octaves(
-        tr, voiced=voiced, max_deviation_st=cfg.octave_deviation_st, outlier_st=cfg.pitch_outlier_st,
-        min_run_frames=cfg.min_voiced_run_frames, continuity_weight=cfg.pitch_continuity_weight,
-        context_frames=cfg.pitch_context_frames, iterations=cfg.pitch_continuity_iterations,
-    )
-    ps = pitch_stats(
-        frame_index=tr.frame_index, f0_hz=f0, hop_s=cfg.hop_s, min_voiced_s=cfg.min_voiced_s,
-        smooth_frames=cfg.movement_smooth_frames, max_step_st=cfg.movement_max_step_st,
-        range_percentiles=(cfg.f0_range_low_pct, cfg.f0_range_high_pct),
-    )
+    f0, ps = analyse_pitch(x, sr, lv, cfg)
     if ps.f0_median_hz is None:
         quality.append(f"too little voiced speech for pitch ({ps.voiced_s:.1f} s < {cfg.min_voiced_s} s)")
     elif ps.f0_movement_st_per_s is None:
         quality.append("voiced stretches too short for pitch movement")
 
-    # speech segments, pauses, rates
-    segs = speech_segments(frame_index=lv.frame_index, speech=speech, hop_s=cfg.hop_s,
-                           min_pause_s=cfg.min_pause_s, min_segment_s=cfg.min_segment_s)
-    pauses = find_pauses(segs, min_pause_s=cfg.min_pause_s, max_pause_s=cfg.max_pause_s,
-                         other_activity=other_activity, max_other_share=cfg.pause_max_other_share)
-    pst = pause_stats(segments=segs, pauses=pauses)
-    nuclei = syllable_nuclei(
-        times_s=lv.times_s, level_db=level, voiced=np.isfinite(f0), silence_db=silence_db,
-        min_dip_db=cfg.nuclei_min_dip_db, min_gap_s=cfg.nuclei_min_gap_s,
-    )
-    word_syll = np.array([count_syllables(w.text, language=language) for w in words], dtype=int)
-    word_mid = np.array([(w.start_s + w.end_s) / 2 for w in words], dtype=float)
-    n_words = int((word_syll > 0).sum())
-    syl_text = int(word_syll.sum())
-    wpm = speech_rate_wpm(word_count=n_words, speaking_s=pst.speaking_s, min_speaking_s=cfg.min_speaking_s)
-    art_text = articulation_rate_sps(syllables=syl_text, phonation_s=pst.phonation_s, min_phonation_s=cfg.min_phonation_s)
-    art_ac = articulation_rate_sps(syllables=len(nuclei), phonation_s=pst.phonation_s, min_phonation_s=cfg.min_phonation_s)
-    if words:
-        art = art_text
-        syl_times = np.repeat(word_mid, word_syll)
-    else:
-        art = art_ac
-        syl_times = nuclei
-        if art is not None:
-            quality.append("no transcript: articulation rate from acoustic syllable nuclei")
-    if pst.speaking_s < cfg.min_speaking_s:
-        quality.append(f"too little speech for rates ({pst.speaking_s:.1f} s < {cfg.min_speaking_s} s)")
-    realisation = None
-    if syl_text >= 20 and len(nuclei) > 0:
-        realisation = len(nuclei) / syl_text
-        r = cfg.syllable_mismatch_ratio
-        if not (1 / r <= realisation <= r):
-            quality.append(
-                f"acoustic syllable count {len(nuclei)} disagrees with the transcript's {syl_text}: "
-                "check the transcript or the recording"
-            )
-    windows = rate_over_time(
-        segments=segs, pauses=pauses, word_times_s=word_mid[word_syll > 0], syllable_times_s=syl_times,
-        duration_s=duration_s, window_s=cfg.rate_window_s, min_phonation_s=cfg.rate_window_min_phonation_s,
-    )
-    if not words:
-        windows = tuple(RateWindow(w.start_s, w.end_s, None, w.articulation_rate_sps) for w in windows)
-
-    ls = loudness_stats(level_dbfs=level, speech=speech)
-    mono = monotony_score(
-        f0_movement_st_per_s=ps.f0_movement_st_per_s, loudness_variation_db=ls.loudness_variation_db,
-        movement_flat_st_per_s=cfg.monotony_movement_flat_st_per_s,
-        movement_lively_st_per_s=cfg.monotony_movement_lively_st_per_s,
-        loudness_flat_db=cfg.monotony_loudness_flat_db, loudness_lively_db=cfg.monotony_loudness_lively_db,
-        movement_weight=cfg.monotony_movement_weight,
-    )
-    cl = clarity_stats(words=words, low_threshold=cfg.low_confidence, min_words=cfg.min_words)
-    if cl.word_confidence_mean is not None and snr_db < cfg.min_snr_db:
+    rt = analyse_rates(lv, f0, words, language=language, duration_s=duration_s, other_activity=other_activity, cfg=cfg)
+    quality.extend(rt.quality)
+    ls, mono = analyse_loudness(lv, ps, cfg)
+    if cl.word_confidence_mean is not None and lv.snr_db < cfg.min_snr_db:
         quality.append("word confidence may reflect line noise rather than pronunciation")
     if not signal.exclusive:
         quality.append("mono mix: measured only inside this party's activity")
 
+    pst = rt.pauses
     return VoiceMeasures(
-        speech_rate_wpm=wpm,
-        articulation_rate_sps=art,
-        articulation_rate_acoustic_sps=art_ac,
-        articulation_rate_trend_sps_per_min=rate_trend(windows),
-        word_count=n_words,
-        syllables_text=syl_text,
-        syllables_acoustic=int(len(nuclei)),
+        speech_rate_wpm=rt.speech_rate_wpm,
+        articulation_rate_sps=rt.articulation_rate_sps,
+        articulation_rate_acoustic_sps=rt.articulation_rate_acoustic_sps,
+        articulation_rate_trend_sps_per_min=rate_trend(rt.rate_over_time),
+        word_count=rt.n_words,
+        syllables_text=rt.syllables_text,
+        syllables_acoustic=rt.syllables_acoustic,
         phonation_s=pst.phonation_s,
         speaking_s=pst.speaking_s,
         pause_count=pst.pause_count,
@@ -288,7 +360,7 @@ def measure_voice(
         pause_mean_s=pst.pause_mean_s,
         pause_max_s=pst.pause_max_s,
         pause_share=pst.pause_share,
-        rate_over_time=windows,
+        rate_over_time=rt.rate_over_time,
         f0_median_hz=ps.f0_median_hz,
         f0_variation_st=ps.f0_variation_st,
         f0_range_st=ps.f0_range_st,
@@ -298,12 +370,12 @@ def measure_voice(
         loudness_dbfs=ls.loudness_dbfs,
         loudness_variation_db=ls.loudness_variation_db,
         loudness_range_db=ls.loudness_range_db,
-        snr_db=snr_db,
-        clipping_share=clip,
+        snr_db=lv.snr_db,
+        clipping_share=clip_share,
         word_confidence_mean=cl.word_confidence_mean,
         word_confidence_p10=cl.word_confidence_p10,
         low_confidence_word_share=cl.low_confidence_word_share,
-        syllable_realisation_ratio=realisation,
+        syllable_realisation_ratio=rt.syllable_realisation_ratio,
         quality=tuple(quality),
     )
 

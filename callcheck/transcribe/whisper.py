@@ -7,8 +7,8 @@ real model is tested end to end on real audio (``tests/test_end_to_end.py``).
 The adapter hands Whisper only the party's own speech: the VAD intervals of that party (crosstalk
 removed) are padded, cut out and concatenated — what faster-whisper's ``vad_filter`` does, but with
 our activity, so the VAD runs once and leaked speech of the other party is never transcribed as this
-party's words. Timestamps are mapped back to the recording. Resampling to Whisper's 16 kHz happens
-here and nowhere else.
+party's words. Timestamps are mapped back to the recording. The audio is resampled to Whisper's
+16 kHz here with the one resampler (:func:`callcheck.dsp.resample.to_16k`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from callcheck.audio.activity import VAD_RATE, to_16k
+from callcheck.audio.activity import VAD_RATE
 from callcheck.config import TranscribeConfig
+from callcheck.dsp.resample import to_16k
 from callcheck.errors import ModelError
 from callcheck.transcribe.models import ModelSpec
 from callcheck.types import Interval, Party, Word
