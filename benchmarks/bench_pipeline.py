@@ -108,7 +108,7 @@ def main() -> None:
         tmpd = Path(tmp)
         call = build_call(args.data, args.minutes, tmpd, mono=args.mono)
         duration = sf.info(str(call)).duration
-        tr.model  # load once, outside the timings
+        _ = tr.model  # load once, outside the timings
         plain, ours, steps = [], [], None
         for r in range(args.repeats):
             plain.append(plain_faster_whisper(tr.model, call, cfg.transcribe))

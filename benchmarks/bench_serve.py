@@ -144,7 +144,7 @@ def main() -> None:
                               ("word + agent + date filter", {"q": "Display", "agent": "agent03", "date_from": "2026-06-01"}),
                               ("findings of mistake 3, unreviewed", {"mistake": "3", "reviewed": "unreviewed"})):
             res = c.get("/api/search", params=params).json()
-            m = timed(lambda: c.get("/api/search", params=params))
+            m = timed(lambda params=params: c.get("/api/search", params=params))
             print(f"search {label}: {res['total']} hits, median {m * 1000:.0f} ms")
         m = timed(lambda: c.get("/api/calls", params={"mistake": "3"}))
         print(f"call list filtered by mistake: median {m * 1000:.0f} ms")

@@ -77,9 +77,9 @@ def main() -> None:
     for name in args.settings.split(","):
         tcfg = dataclasses.replace(cfg.transcribe, **SETTINGS[name])
         tr = FasterWhisperTranscriber(spec=spec, config=tcfg, cpu_threads=args.threads)
-        tr.model  # load before timing
+        _ = tr.model  # load before timing
         per = {}
-        for lang, f, x, sr, speech, ref in prepared:
+        for lang, _f, x, sr, speech, ref in prepared:
             t0 = time.perf_counter()
             words = tr.transcribe(x, sr, speech=speech, language=lang, speaker="agent")
             dt = time.perf_counter() - t0

@@ -89,7 +89,7 @@ def eval_monotony(data: Path, band: bool = False) -> None:
         v = voice(x, sr)
         feats[f.stem] = (m.group(1), m.group(2), m.group(3), v)
     groups = defaultdict(list)
-    for stem, (spk, sent, emo, v) in feats.items():
+    for spk, sent, emo, v in feats.values():
         groups[(spk, sent)].append((emo, v))
     names = {
         "f0_variation_st (low = flat)": lambda v: -(v.f0_variation_st or 0),

@@ -61,7 +61,7 @@ def analyze(
     except CallcheckError as exc:
         progress.stop()
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     progress.stop()
     calls = out / "calls"
     if summary.interrupted:
@@ -174,7 +174,7 @@ def show_config(
         cfg = load_config(config)
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     section = None
     for key, value, doc in iter_documented(cfg):
         sec, _, name = key.rpartition(".")

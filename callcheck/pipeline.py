@@ -141,7 +141,7 @@ def step_language(state: State, ctx: "Context") -> State:
 
 def step_transcribe(state: State, ctx: "Context") -> State:
     words: list[Word] = []
-    for party, sig in state.parties.items():
+    for sig in state.parties.values():
         words.extend(ctx.transcribe_cached(state, sig))
     words.sort(key=lambda w: (w.start_s, w.end_s))
     transcript = Transcript(tuple(words), state.language or "en", state.language_probability)

@@ -172,7 +172,7 @@ def make_call(
     ``conversation`` overrides keys of the conversation summary."""
     turns, words, overlaps = [], [], []
     prev_end = 0.0
-    for i, tu in enumerate(script):
+    for tu in script:
         toks = tu.text.split()
         dur = max(0.3, len(toks) / tu.wps)
         start = (prev_end - tu.overlap) if tu.overlap > 0 else prev_end + tu.gap

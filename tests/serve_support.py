@@ -17,7 +17,7 @@ import numpy as np
 
 from callcheck.config import Config
 from callcheck.rules import evaluate_call
-from callfactory import GOOD_DE, GOOD_EN, insert_turns, make_call, replace_turn, T
+from callfactory import GOOD_DE, GOOD_EN, make_call, replace_turn
 
 REPO = Path(__file__).resolve().parents[1]
 # cheaper Argon2 parameters for the many test logins (see callcheck.serve.auth._hasher); the

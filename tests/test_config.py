@@ -27,7 +27,7 @@ SECTIONS = [f.default_factory for f in dataclasses.fields(Config)]
 def test_every_field_is_documented_constrained_and_its_default_valid():
     cfg = Config()  # building the defaults runs every check: an invalid default fails here
     assert cfg == Config()
-    for key, value, doc in iter_documented(cfg):
+    for key, _value, doc in iter_documented(cfg):
         assert len(doc.strip()) > 10, f"{key} has no documentation"
     for cls in SECTIONS:
         for spec in field_specs(cls):

@@ -132,7 +132,7 @@ def test_escaping_everywhere(rendered):
 def test_agent_page_shows_no_other_agent(rendered):
     out, _ = rendered
     names = {"Bernadette": "bern-", "Zoltan": "zolt-", EVIL: "evil-"}
-    for agent, own_prefix in names.items():
+    for agent in names:
         for ext in ("html", "md"):
             text = (out / "agents" / f"{agent_slug(agent)}.{ext}").read_text(encoding="utf-8")
             for other, prefix in names.items():

@@ -175,7 +175,7 @@ def _short_turn_call(sr=16000):
         truth[who].append(I(st, round(st + d, 3)))
     speech = [I(0.5, 7.1), I(7.6, 10.6), I(11.1, 14.1), I(14.6, 17.6)]
     words = []
-    for who, st, d in plan:  # one sentence per turn, words spread over the turn with 0.05 s gaps
+    for _who, st, d in plan:  # one sentence per turn, words spread over the turn with 0.05 s gaps
         n = max(1, int(d / 0.35))
         w = (d - 0.05 * (n - 1)) / n
         for k in range(n):
@@ -492,7 +492,7 @@ def test_silhouette_and_kmeans_from_a_start_equal_the_textbook_definitions():
     from callcheck.audio.separate import _kmeans_from, _silhouette
 
     rng = np.random.default_rng(5)
-    for trial in range(5):
+    for _trial in range(5):
         x = np.concatenate([rng.normal(0, 1, (40, 6)), rng.normal(1.5, 1, (30, 6))])
         lab = (rng.random(len(x)) < 0.5).astype(int)
         lab[0], lab[-1] = 0, 1

@@ -17,7 +17,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from serve_support import EVIL_AGENT, EVIL_CALL, EVIL_ID, EVIL_TEXT, PASSWORDS, Client, Server, add_users, build_results
+from serve_support import EVIL_AGENT, EVIL_CALL, EVIL_ID, PASSWORDS, Client, Server, add_users, build_results
 
 ROLES = ("sup", "tom", "anna", "ben", "evil")
 AGENT_OF = {"anna": "anna", "ben": "ben", "evil": EVIL_AGENT}
@@ -238,7 +238,7 @@ def test_security_headers(site):
 def test_html_from_names_ids_and_transcripts_is_escaped_everywhere(site):
     sup, evil = site["c"]["sup"], site["c"]["evil"]
     pages = ["/calls", "/search?q=paper", "/search?q=printer", "/team", "/rules", "/audit", "/sessions",
-             f"/agents/{q(EVIL_AGENT)}", *[f"/calls/{q(cid)}" for cid in site["calls"]], f"/search?mistake=3"]
+             f"/agents/{q(EVIL_AGENT)}", *[f"/calls/{q(cid)}" for cid in site["calls"]], "/search?mistake=3"]
     raw = ["<img src=x onerror", "<script>document.title", EVIL_ID]
     for p in pages:
         r = sup.get(p)

@@ -6,11 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +20,7 @@ from callcheck.serve.index import sync
 from callcheck.serve.search import parse_query, search
 from callcheck.rules import moment_id
 from callcheck.serve.source import assign_finding_ids, fingerprint
-from serve_support import EVIL_AGENT, REPO, build_results, impatient, with_rules
-from callfactory import GOOD_DE, make_call, replace_turn
+from serve_support import build_results
 
 
 @pytest.fixture
@@ -253,7 +248,7 @@ def test_coaching_effect_before_and_after(results):
 
 
 def test_session_export_is_self_contained(results, tmp_path):
-    out, calls = build_results(tmp_path / "r2"), None
+    build_results(tmp_path / "r2")
     out = tmp_path / "r2"
     eng = db.open_engine(out)
     sync(eng, out)
@@ -353,5 +348,5 @@ def test_export_and_agreement_commands(results, tmp_path):
     sync(eng, out)
     f, _ = _review_first(eng, "a1")
     lines = agreement_lines(out)
-    row = next(l for l in lines if l.startswith(f.rule_id))
+    row = next(line for line in lines if line.startswith(f.rule_id))
     assert "\t1/1\t100%\t" in row and "23%-100%" in row

@@ -1,0 +1,1 @@
+"""Audio in: decoding, speech activity, crosstalk, mono voice separation, the segmentation model."""

@@ -1,0 +1,1 @@
+"""Measures: pure functions, one module per measure (voice, turns, overlaps, greeting, ...)."""

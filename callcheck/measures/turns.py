@@ -171,7 +171,7 @@ def build_turns(
             continue
         mid = 0.5 * (w.start_s + w.end_s)
 
-        def dist(span: list[float]) -> float:
+        def dist(span: list[float], mid: float = mid) -> float:
             return 0.0 if span[0] <= mid <= span[1] else min(abs(mid - span[0]), abs(mid - span[1]))
 
         k = min(range(len(cand)), key=lambda i: dist(cand[i]))

@@ -305,7 +305,7 @@ def _year_of(t: _Tok) -> int | None:
     return None
 
 
-def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
+def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (one pass over the date forms; split in the privacy integration)
     toks = ctx.toks
     lang = ctx.lang
     birth_cue_at = [(i, j) for kind, i, j in cues if kind == "birth"]
@@ -373,7 +373,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 a -= 1  # "am dritten März", "the fourth of July"
             ctx.add("date", a, b)
     # a year of birth on its own: "geboren neunzehnhundertachtzig", "born in 1980"
-    for i, j in birth_cue_at:
+    for _i, j in birth_cue_at:
         k = j + 1
         while k < len(toks) and k - j <= 3 and toks[k].w in ("im", "in", "am", "jahr", "the", "year", "anno"):
             k += 1
@@ -555,7 +555,7 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
 def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
     toks = ctx.toks
     cfg = ctx.cfg
-    for kind, i, j in cues:
+    for kind, _i, j in cues:
         if toks[j].end:
             continue
         v = _skip_copulas(toks, j + 1)
@@ -717,7 +717,7 @@ def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False
     return last
 
 
-def _names(ctx: _Ctx) -> None:
+def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split in the privacy integration)
     toks = ctx.toks
     lang = ctx.lang
     intros = lx.NAME_INTRO.get(lang, lx.NAME_INTRO["en"])

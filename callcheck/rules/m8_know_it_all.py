@@ -70,8 +70,8 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     # moments: agent turns with a contradiction phrase or at least two you-messages, most loaded first
     moments = []
     for turn in rec.turns_of("agent"):
-        inside = lambda hs: [h for h in hs if turn.start_s <= h.start_s <= turn.end_s]  # noqa: E731
-        c_in, y_in = inside(contra), inside(you)
+        c_in = [h for h in contra if turn.start_s <= h.start_s <= turn.end_s]
+        y_in = [h for h in you if turn.start_s <= h.start_s <= turn.end_s]
         if c_in or len(y_in) >= 2:
             moments.append((len(c_in) * 2 + len(y_in), turn, c_in, y_in))
     if moments:

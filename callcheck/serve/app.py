@@ -15,7 +15,7 @@ from collections import defaultdict
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import func, select
@@ -404,7 +404,6 @@ class App:
         return JSONResponse({"review": {k: v for k, v in rev.items() if k != "user_id"}, "state": state})
 
     def _agreement(self) -> dict[str, Any]:
-        from callcheck.report.aggregate import mistake_meta
 
         return {"method": "jeffreys", "level": 0.9,
                 "rules": [r.to_json() for r in reviews.agreement(self.s.engine)]}

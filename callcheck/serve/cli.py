@@ -69,10 +69,10 @@ def users_add(
         u = add_user(_engine(dir), name, role=role, password=_password_from_stdin(), agent=agent, language=language)
     except ImportError:
         _err(_MISSING_DEPS)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"added {u.username} ({u.role}{', agent ' + u.agent if u.agent else ''}, {u.language})")
 
 
@@ -85,10 +85,10 @@ def users_list(dir: Path = typer.Option(Path("."), "--dir", help="The results fo
         us = list_users(_engine(dir))
     except ImportError:
         _err(_MISSING_DEPS)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     for u in us:
         typer.echo(f"{u.username}\t{u.role}\t{u.agent or '-'}\t{u.language}\t{u.last_login_at or 'never'}")
 
@@ -102,10 +102,10 @@ def users_remove(name: str = typer.Argument(...), dir: Path = typer.Option(Path(
         remove_user(_engine(dir), name)
     except ImportError:
         _err(_MISSING_DEPS)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"removed {name}")
 
 
@@ -124,10 +124,10 @@ def users_reset(
         reset_password(_engine(dir), name, _password_from_stdin())
     except ImportError:
         _err(_MISSING_DEPS)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"password of {name} reset; their sessions ended")
 
 
@@ -143,13 +143,13 @@ def serve_command(
         from callcheck.serve.app import LOOPBACK_HOSTS, create_app
     except ImportError:
         _err(_MISSING_DEPS)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         d = _results_dir(dir)
         app = create_app(d, allowed_hosts=LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None)
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     st = app.serve_state.indexer.last  # type: ignore[attr-defined]
     from callcheck.serve.auth import list_users
 
@@ -184,10 +184,10 @@ def export_command(
         n = export(eng, what, format, dest)
     except ImportError:
         _err(_MISSING_DEPS)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except CallcheckError as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     for line in st.skipped:
         _err(line)
     typer.echo(f"{n} rows → {dest}")

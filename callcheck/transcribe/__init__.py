@@ -1,0 +1,1 @@
+"""Transcription: model resolution and the faster-whisper adapter behind the Transcriber protocol."""
