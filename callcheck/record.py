@@ -62,7 +62,9 @@ def count(value: Any) -> int | None:
 
 
 def _measure(key: str, doc: str) -> property:
-    return property(lambda self: num(self.raw.get(key)), doc=doc)
+    """A typed measure of ``speakers.<party>``: the value a rule may use (None when null, absent
+    or marked ``unsure`` in the speaker's ``validity``; :meth:`Speaker.num` gives it regardless)."""
+    return property(lambda self: self.trusted(key), doc=doc)
 
 
 def _count(key: str, doc: str) -> property:
@@ -103,6 +105,56 @@ class Greeting:
     caller_can_speak_s: float | None = None
 
 
+VALIDITY_CLASSES: tuple[str, ...] = ("validated", "heuristic", "unsure")
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How far one reported number can be trusted (``speakers.<party>.validity.<key>``).
+
+    ``cls``: ``validated`` (checked against ground truth on real speech, see docs/measures.md),
+    ``heuristic`` (no validation for this use) or ``unsure`` (the pipeline cannot trust it here:
+    no rule fires on it, reports grey it out); ``reason`` says why.
+    """
+
+    cls: str
+    reason: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """A rule may use the value (it is not ``unsure``)."""
+        return self.cls != "unsure"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Whether the call can be assessed at all (``assessment``); absent in older records: assessable."""
+
+    assessable: bool = True
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HoldSpan:
+    """Hold music, a tone or an announcement on one channel (``hold[]``)."""
+
+    start_s: float
+    end_s: float
+    channel: str  # "agent" | "caller" | "mix"
+    kind: str
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    """A redacted stretch (``privacy.spans[]``): type and time only, never the text."""
+
+    kind: str
+    speaker: str
+    start_s: float
+    end_s: float
+
+
 @dataclass(frozen=True)
 class Speaker:
     """``speakers.<party>`` of a record: typed measures (None when null or absent), ``raw`` for the rest."""
@@ -115,8 +167,21 @@ class Speaker:
         return bool(self.raw)
 
     def num(self, key: str) -> float | None:
-        """Any numeric measure by its JSON key, None when null or absent."""
+        """Any numeric measure by its JSON key, None when null or absent (whatever its validity)."""
         return num(self.raw.get(key))
+
+    def validity(self, key: str) -> Validity | None:
+        """The validity of the measure ``key`` (None: the record does not say)."""
+        v = (self.raw.get("validity") or {}).get(key)
+        if not isinstance(v, Mapping) or v.get("class") not in VALIDITY_CLASSES:
+            return None
+        r = v.get("reason")
+        return Validity(str(v["class"]), None if r is None else str(r))
+
+    def trusted(self, key: str) -> float | None:
+        """The measure ``key`` when a rule may use it: None when null, absent or ``unsure``."""
+        v = self.validity(key)
+        return None if v is not None and not v.usable else self.num(key)
 
     talk_time_s = _measure("talk_time_s", "Seconds in which the party speaks.")
     talk_share = _measure("talk_share", "Share of both parties' talk time, 0..1.")
@@ -288,6 +353,35 @@ class CallRecord:
         text = str(g.get("text") or "")
         return Greeting(start_s, end_s, end_s - start_s if dur is None else dur, len(text.split()) if words is None else words,
                         text, tuple(str(x) for x in g.get("stock_formulas") or ()), num(g.get("caller_can_speak_s")))
+
+    @cached_property
+    def assessment(self) -> Assessment:
+        """Whether the call can be assessed (older records without the key: assessable)."""
+        a = self.raw.get("assessment")
+        if not isinstance(a, Mapping):
+            return Assessment()
+        return Assessment(bool(a.get("assessable", True)), tuple(str(x) for x in a.get("reasons") or ()),
+                          tuple(str(x) for x in a.get("warnings") or ()))
+
+    @cached_property
+    def hold(self) -> tuple[HoldSpan, ...]:
+        """Hold music, tones and announcements, in time order."""
+        return tuple(sorted((HoldSpan(float(h["start_s"]), float(h["end_s"]), str(h["channel"]), str(h["kind"]))
+                             for h in self.raw.get("hold") or () if isinstance(h, Mapping)), key=lambda h: h.start_s))
+
+    @property
+    def privacy_mode(self) -> str:
+        """The redaction mode the record was written with ("off" for records from before redaction)."""
+        p = self.raw.get("privacy")
+        return str(p.get("mode")) if isinstance(p, Mapping) and p.get("mode") else "off"
+
+    @cached_property
+    def pii_spans(self) -> tuple[PiiSpan, ...]:
+        """The redacted stretches (types and times; audio snippets, clips and streams mute them)."""
+        p = self.raw.get("privacy")
+        spans = p.get("spans") if isinstance(p, Mapping) else None
+        return tuple(PiiSpan(str(x["kind"]), str(x["speaker"]), float(x["start_s"]), float(x["end_s"]))
+                     for x in spans or () if isinstance(x, Mapping))
 
     # --- transcript and turn-taking ----------------------------------------------------------------
     @cached_property
