@@ -126,11 +126,12 @@ def report(
     out: Path = typer.Argument(..., help="An output folder of `callcheck analyze`."),
     language: Optional[str] = typer.Option(None, help="Report language: de or en (default: the language of most of an agent's calls)."),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml"),
+    audio: Optional[bool] = typer.Option(None, "--audio/--no-audio", help="Write the moments' audio snippets (OUT/audio/*.opus) for the pages (default: report.audio)."),
 ) -> None:
-    """Re-render the agent and team reports from OUT/calls/*.json (no re-analysis)."""
+    """Judge OUT/calls/*.json and render the agent, call and team pages (no re-analysis; only what changed)."""
     from callcheck.cli_report import report_command
 
-    raise typer.Exit(report_command(out, language, config))
+    raise typer.Exit(report_command(out, language, config, audio=audio))
 
 
 @app.command()
@@ -155,12 +156,15 @@ def clips(
     out: Path = typer.Argument(..., help="An output folder of `callcheck analyze`."),
     to: Path = typer.Option(..., "--to", help="Folder for the clips and the coaching-session outline."),
     per_mistake: int = typer.Option(3, min=1, help="Clips per mistake (the clearest examples)."),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent's calls (repeatable)."),
+    language: Optional[str] = typer.Option(None, "--language", help="de or en: only calls in this language (default: one set of folders per language)."),
+    mistake: Optional[List[str]] = typer.Option(None, "--mistake", help="Only this mistake: 1-8 or a rule id such as M3_IMPATIENT (repeatable)."),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml"),
 ) -> None:
-    """Export the clearest examples of each mistake and of good practice as short audio clips for trainers."""
+    """Export the clearest moments of each mistake and of good practice as clips with a coaching-session outline, per language."""
     from callcheck.cli_report import clips_command
 
-    raise typer.Exit(clips_command(out, to, per_mistake, config))
+    raise typer.Exit(clips_command(out, to, per_mistake, config, agents=agent or (), language=language, mistakes=mistake or ()))
 
 
 @app.command("config")

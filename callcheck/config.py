@@ -244,13 +244,21 @@ class RulesConfig(_Section):
 class ReportConfig(_Section):
     """Report rendering (see ``docs/reports.md``)."""
 
-    language: Literal["auto", "de", "en"] = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls).")
+    language: Literal["auto", "de", "en"] = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls; a call's page: its own language).")
     focus_points: int = _f(3, "Most focus points on an agent page (the article-backed mistakes with the highest weighted count; 2-3 per the issue).", ge=1)
+    min_calls: int = _f(5, "Fewest calls behind a percentage: below it a share is written as a count ('2 of 3') or 'too few calls' (agent trends, weeks, matrix cells).", ge=1)
+    trend_weeks: int = _f(12, "Team overview: the last this many ISO weeks in the weekly trend.", ge=1)
     snippet_pad_s: float = _f(1.5, "Audio kept before and after a finding's moment in a snippet or clip, s.", ge=0)
-    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s (keeps pages small: 12 s mono 16 kHz ~ 380 kB).", gt=0)
-    embed_audio: bool = _f(True, "Embed snippets as data: URIs when the call's source file exists.")
-    outlier_factor: float = _f(2.0, "Team overview: an agent is an outlier for a mistake when their share of calls with it is at least this times the team's share (and at least outlier_min_calls calls).", ge=1)
-    outlier_min_calls: int = _f(3, "Fewest calls before an agent can be an outlier.", ge=1)
+    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s.", gt=0)
+    audio: bool = _f(True, "Write audio snippets of the moments (Ogg/Opus files under OUT/audio/, played by the pages) when the call's source file exists; false: pages without audio (also --no-audio).")
+    audio_rate_hz: int = _f(16000, "Sample rate of snippets and clips, Hz, mono (16 kHz keeps speech clear, 8 kHz is telephone quality); taken down to 8000, 12000 or 16000, the rates Opus encodes.", ge=8000, le=16000)
+    audio_bitrate_kbps: int = _f(24, "Opus bit rate of snippets, kbit/s (24 kbit/s: about 36 kB for 12 s of speech).", ge=6, le=128)
+    call_pages: bool = _f(True, "Write a page per call (OUT/callpages/<call_id>.html: timeline, transcript, findings with audio) that the agent and team pages link to.")
+    quote_min_confidence: float = _f(0.6, "A quote whose words the recogniser was on average less sure of than this (0..1) is marked 'uncertain transcript' and lowers the finding's confidence.", ge=0, le=1)
+    company_name: str = _f("", "Company name used in the greeting advice; empty: the first of turns.company_names, else a placeholder.", free_text=True)
+    greeting_example: str = _f("", "A good greeting quoted in the advice on mistake 4, e.g. 'Grumps + Söhne, Sonja Müller, guten Tag'; '{company}' is replaced by the company name. Empty: '<company>, <your name>, guten Tag' / 'good morning'.", free_text=True)
+    outlier_factor: float = _f(2.0, "Team overview: an agent stands out for a mistake when their share of calls with it is at least this times the team's share, the lower end of their 90 % interval lies above the team's share, and they have at least outlier_min_calls and min_calls calls.", ge=1)
+    outlier_min_calls: int = _f(5, "Fewest assessable calls before an agent can stand out.", ge=1)
     listen_top_n: int = _f(10, "Team overview: how many calls most worth listening to are listed.", ge=0)
 
 
