@@ -25,7 +25,7 @@ from callcheck.report.stats import Share
 from callcheck.report.svg import bar, histogram, sparkline
 from callcheck.rules import BASELINE_MEASURES, RULE_IDS, Baselines, baselines_from_values, load_article
 
-__all__ = ["SEV", "sev_weight", "call_date", "iso_week", "call_language", "mistake_meta", "Links", "TeamStats",
+__all__ = ["mmss", "evidence_summary", "SEV", "sev_weight", "call_date", "iso_week", "call_language", "mistake_meta", "Links", "TeamStats",
            "team_stats", "agent_context", "team_context", "moment_view", "call_score", "sort_calls", "greeting_example"]
 
 SEV = ("info", "low", "medium", "high")
@@ -35,6 +35,20 @@ FindingLoader = Callable[[str, str], Mapping[str, Any] | None]
 def sev_weight(sev: str, config: Config) -> float:
     w = tuple(config.rules.severity_weights) + (0.0, 1.0, 2.0, 3.0)[len(config.rules.severity_weights):]
     return float(w[SEV.index(sev)]) if sev in SEV else 0.0
+
+
+def mmss(t: float | None) -> str:
+    """A moment as ``m:ss.s`` (language-neutral; pages use :meth:`callcheck.report.i18n.Fmt.mmss`)."""
+    if t is None:
+        return "–"
+    t = max(0.0, float(t))
+    return f"{int(t // 60)}:{t % 60:04.1f}"
+
+
+def evidence_summary(ev: Mapping[str, Any], rule_id: str = "", lang: str = "en") -> list[str]:
+    """A finding's evidence as sentences in ``lang`` (:func:`callcheck.report.evidence.evidence_sentences`)."""
+    rid = rule_id or str(ev.get("rule_id") or "")
+    return evidence_sentences(rid, ev, lang) + comparison_sentences(rid, ev, lang)
 
 
 def iso_week(date: str | None) -> str | None:
@@ -121,6 +135,18 @@ def team_stats(digests: Sequence[CallDigest]) -> TeamStats:
     counts = {m: sum(m in d.mistakes for d in ok) for m in RULE_IDS}
     bl = baselines_from_values((d.call_id, d.agent, {k: d.baseline.get(k) for k in BASELINE_MEASURES}) for d in ok)
     return TeamStats(len(ok), counts, bl)
+
+
+def team_fingerprint(team: TeamStats, lang: str, config: Config) -> list[Any]:
+    """The team figures an agent page quotes, as it writes them (rounded): an agent page is
+    rendered again when one of these changes, not for every call added elsewhere."""
+    fmt = Fmt(lang)
+    out: list[Any] = [fmt.pct(team.share(m, 1).value) for m in RULE_IDS]
+    for key in BASELINE_MEASURES:
+        if team.baselines.team_count(key) >= 2:
+            mk = key.split(".", 1)[1]
+            out.append([fmt.measure(mk, team.baselines.team_percentile(key, q), unit=False) for q in (10, 50, 90)])
+    return out
 
 
 def share_text(s: Share, fmt: Fmt, *, interval: bool = False) -> str:

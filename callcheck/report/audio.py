@@ -135,5 +135,5 @@ def write_snippet(out_dir: Path, name: str, audio: Any, s: Snippet, *, mute: Seq
     piece = cut(audio, s.start_s, s.end_s, mute=mute, rate_hz=rate_hz)
     if piece is None:
         return False
-    atomic_write(path, encode_opus(*piece, bitrate_kbps=bitrate_kbps))
+    atomic_write(path, encode_opus(*piece, bitrate_kbps=bitrate_kbps), fsync=False)
     return True

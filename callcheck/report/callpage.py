@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from markupsafe import Markup, escape
+
 from callcheck.config import Config
 from callcheck.record import CallRecord
 from callcheck.report.aggregate import Links, _plain_clip, mistake_meta, moment_view, reason_text
@@ -27,13 +29,17 @@ CALL_MEASURES: tuple[str, ...] = (
 
 
 def _transcript(rec: CallRecord, fmt: Fmt, low_p: float) -> list[dict[str, Any]]:
+    """Turns with their text as escaped HTML (words the recogniser was unsure of underlined)."""
     t = fmt.t
     out = []
     for i, tu in enumerate(rec.turns):
         ws = rec.words_between(tu.speaker, tu.start_s - 0.05, tu.end_s + 0.05)
-        words = [{"text": w.text, "low": w.probability < low_p} for w in ws] or [{"text": x, "low": False} for x in tu.text.split()]
+        if ws:
+            html = " ".join(f'<span class="low">{escape(w.text)}</span>' if w.probability < low_p else str(escape(w.text)) for w in ws)
+        else:
+            html = str(escape(tu.text))
         out.append({"idx": i, "speaker": tu.speaker, "label": t.get(f"speaker_{tu.speaker}", tu.speaker),
-                    "time": fmt.mmss(tu.start_s), "words": words})
+                    "time": fmt.mmss(tu.start_s), "html": Markup(html)})
     return out
 
 
@@ -51,7 +57,7 @@ def _measures(rec: CallRecord, fmt: Fmt) -> list[dict[str, Any]]:
             val = sp.validity(key)
             cells.append({"party": p, "value": fmt.measure(key, v) if v is not None else "—",
                           "cls": val.cls if val is not None else "", "unsure": val is not None and val.cls == "unsure",
-                          "why": (t[f"validity_{val.cls}"] + (f": {val.reason}" if val.reason else "")) if val is not None else ""})
+                          "why": (t[f"validity_{val.cls}"] + (f": {reason_text(val.reason, fmt.lang)}" if val.reason else "")) if val is not None else ""})
         rows.append({"key": key, "label": MEASURES[key].label(fmt.lang), "cells": cells})
     return rows
 

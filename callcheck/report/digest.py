@@ -20,7 +20,8 @@ import hashlib
 import json
 import re
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -82,7 +83,7 @@ class CallDigest:
     validity: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
     baseline: Mapping[str, float | None] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def mistakes(self) -> frozenset[int]:
         return frozenset(f.mistake for f in self.findings)
 
@@ -92,7 +93,9 @@ class CallDigest:
         return f"{self.record_sha[:16]}.{self.verdict_hash[:16]}"
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        d = {k: getattr(self, k) for k in _FIELDS}
+        d["findings"] = [{k: getattr(f, k) for k in _REF_FIELDS} for f in self.findings]
+        return d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "CallDigest":
@@ -103,6 +106,10 @@ class CallDigest:
         d["pii"] = tuple(tuple(x) for x in d.get("pii") or ())
         d["validity"] = {k: tuple(v) for k, v in (d.get("validity") or {}).items()}
         return cls(**d)
+
+
+_FIELDS = tuple(f.name for f in fields(CallDigest))
+_REF_FIELDS = tuple(f.name for f in fields(FindingRef))
 
 
 def verdict_hash(findings: Any, strengths: Any, promises: Any) -> str:
@@ -232,15 +239,40 @@ class ScanResult:
     cached: int = 0    # digests reused (record and verdict unchanged)
 
 
-def _read_judgement(out_dir: Path, call_id: str, sha: str) -> Mapping[str, Any] | None:
-    jp = judgement_path(out_dir, call_id)
-    if not jp.is_file():
-        return None
+def _judgement_bytes(out_dir: Path, call_id: str) -> bytes | None:
     try:
-        j = load_judgement(jp)
-    except RecordError:
+        return judgement_path(out_dir, call_id).read_bytes()
+    except OSError:
         return None
-    return j if j.get("record_sha256") == sha and j.get("call_id") == call_id else None
+
+
+def _fast_verdict(raw: bytes | None, sha: str, call_id: str) -> str | None:
+    """The verdict hash of a judgement file as the judge writes it (``findings`` to the end, after
+    a header naming exactly this record), without parsing it; None when the file is not in that form."""
+    if raw is None:
+        return None
+    i = raw.find(b'\n "findings": ')
+    if i < 0:
+        return None
+    head = raw[:i]
+    if f'"record_sha256": "{sha}"'.encode() not in head or f'"call_id": {json.dumps(call_id)}'.encode() not in head:
+        return None
+    return "j" + hashlib.sha256(raw[i:]).hexdigest()
+
+
+def _read_judgement(out_dir: Path, call_id: str, sha: str) -> tuple[Mapping[str, Any] | None, str]:
+    """The call's judgement when valid and made from exactly this record, and its verdict hash
+    (``unjudged`` without one)."""
+    raw = _judgement_bytes(out_dir, call_id)
+    if raw is None:
+        return None, "unjudged"
+    try:
+        j = load_judgement(judgement_path(out_dir, call_id))
+    except RecordError:
+        return None, "unjudged"
+    if j.get("record_sha256") != sha or j.get("call_id") != call_id:
+        return None, "unjudged"
+    return j, _fast_verdict(raw, sha, call_id) or verdict_hash(j["findings"], j["strengths"], j["promises"])
 
 
 def scan(out_dir: Path, *, pad_s: float, max_s: float, cache: Mapping[str, Mapping[str, Any]] | None = None,
@@ -271,9 +303,10 @@ def _scan_one(out_dir: Path, p: Path, res: ScanResult, seen: dict[str, Path], ca
     old = cache.get(p.name)
     if old is not None and old.get("record_sha") == sha and _CALL_ID.match(str(old.get("call_id"))):
         cid = str(old["call_id"])
-        j = _read_judgement(out_dir, cid, sha)
-        vh = verdict_hash(j["findings"], j["strengths"], j["promises"]) if j is not None else "unjudged"
-        if vh == old.get("verdict_hash") and cid not in seen:
+        vh = _fast_verdict(_judgement_bytes(out_dir, cid), sha, cid)
+        if vh is None and old.get("verdict_hash") == "unjudged":
+            vh = "unjudged" if _read_judgement(out_dir, cid, sha)[0] is None else None
+        if vh is not None and vh == old.get("verdict_hash") and cid not in seen:
             seen[cid] = p
             res.cached += 1
             yield CallDigest.from_json(old)
@@ -284,7 +317,7 @@ def _scan_one(out_dir: Path, p: Path, res: ScanResult, seen: dict[str, Path], ca
         res.skipped.append(f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})")
         return
     cid = data.get("call_id") if isinstance(data, dict) else None
-    j = _read_judgement(out_dir, cid, sha) if isinstance(cid, str) and _CALL_ID.match(cid) else None
+    j, vh = _read_judgement(out_dir, cid, sha) if isinstance(cid, str) and _CALL_ID.match(cid) else (None, "unjudged")
     try:
         # a record judged from exactly these bytes was schema-checked by the judge
         rec = CallRecord(data, j, p, sha) if j is not None else parse_record(data, path=p, sha256=sha)
@@ -295,7 +328,6 @@ def _scan_one(out_dir: Path, p: Path, res: ScanResult, seen: dict[str, Path], ca
         res.skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
         return
     seen[rec.call_id] = p
-    vh = verdict_hash(j["findings"], j["strengths"], j["promises"]) if j is not None else "unjudged"
     d = digest_call(rec, file=p.name, verdict=vh, pad_s=pad_s, max_s=max_s)
     res.parsed += 1
     if on_record is not None:

@@ -30,7 +30,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from callcheck.config import Config, config_to_dict
 from callcheck.errors import CallcheckError
-from callcheck.fsutil import atomic_write
+from callcheck.fsutil import atomic_write as _atomic_write
 from callcheck.record import CALLS_DIR, CallRecord, RecordError, load_call
 from callcheck.report import aggregate as agg
 from callcheck.report.audio import AudioCache, Snippet, snippet_name, write_snippet
@@ -123,6 +123,11 @@ def read_failures(out_dir: Path) -> list[dict[str, str]]:
     return rows
 
 
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Pages, snippets and bookkeeping are made again from the records: atomic, not fsync'ed."""
+    _atomic_write(path, data, fsync=False)
+
+
 def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
 
@@ -182,30 +187,26 @@ class _Snippets:
 
 
 class _Findings:
-    """The full findings of a few calls (for the moments a page shows), read again on demand."""
+    """The full findings of the calls read in this run (kept as compact JSON, parsed on demand),
+    and of any other call read again when a page shows one of its moments."""
 
-    def __init__(self, out_dir: Path, max_calls: int = 64) -> None:
+    def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self._calls: OrderedDict[str, dict[str, Mapping[str, Any]]] = OrderedDict()
-        self._max = max_calls
+        self._json: dict[str, str] = {}
+        self._last: tuple[str, dict[str, Mapping[str, Any]]] | None = None
 
     def put(self, rec: CallRecord) -> None:
-        self._store(rec.call_id, {str(f.get("id")): f for f in rec.findings})
-
-    def _store(self, call_id: str, fs: dict[str, Mapping[str, Any]]) -> None:
-        self._calls[call_id] = fs
-        self._calls.move_to_end(call_id)
-        while len(self._calls) > self._max:
-            self._calls.popitem(last=False)
+        self._json[rec.call_id] = json.dumps(list(rec.findings), ensure_ascii=False, separators=(",", ":"), default=str)
 
     def get(self, call_id: str, finding_id: str) -> Mapping[str, Any] | None:
-        if call_id not in self._calls:
-            try:
-                rec = load_call(self.out_dir, call_id)
-            except RecordError:
-                return None
-            self.put(rec)
-        return self._calls[call_id].get(finding_id)
+        if self._last is None or self._last[0] != call_id:
+            if call_id not in self._json:
+                try:
+                    self.put(load_call(self.out_dir, call_id))
+                except RecordError:
+                    return None
+            self._last = (call_id, {str(f.get("id")): f for f in json.loads(self._json[call_id])})
+        return self._last[1].get(finding_id)
 
 
 def _code_key() -> str:
@@ -262,7 +263,6 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     state = _State.load(out_dir, version)
     digest_cache = _load_digests(out_dir, config)
     html_env, md_env = _env(), _env(markdown=True)
-    call_tpl = html_env.get_template("call.html.j2")
     snippets = _Snippets(out_dir, config, use_audio)
     findings = _Findings(out_dir)
     written: list[str] = []
@@ -291,7 +291,7 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         links = agg.Links("../", True, {d.agent: f"agents/{slug}.html"})
         ctx = call_context(rec, d, lang=lang, config=config, links=links, audio_name=snippets.name)
         ctx["generated"] = ""
-        atomic_write(out_dir / rel, call_tpl.render(ctx))
+        atomic_write(out_dir / rel, html_env.get_template("call.html.j2").render(ctx))
         written.append(rel)
         new_state[rel] = {"key": key, "audio": sorted(snippets.used)}
         snippets.used |= before
@@ -332,26 +332,28 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
             render_call(rec, d, slug)
     team = agg.team_stats(digests)
     now = _dt.datetime.now()
-    agent_html, agent_md = html_env.get_template("agent.html.j2"), md_env.get_template("agent.md.j2")
+    fingerprints: dict[str, Any] = {}
     for a in sorted(by_agent):
         cs = by_agent[a]
         lang = resolve_language(language, config, cs)
         links = agg.Links("../", rc.call_pages, {a: pages[a]})
+        rel = pages[a]
+        md_rel = rel[:-5] + ".md"
+        # what the page shows: the agent's calls and verdicts, and the team figures as the page writes them
+        key = _hash([lang, rel, sorted((d.call_id, d.key, d.audio is not None) for d in cs), fingerprints.setdefault(lang, agg.team_fingerprint(team, lang, config))])
+        if state.fresh(out_dir, rel, key) and state.fresh(out_dir, md_rel, key):
+            new_state[rel], new_state[md_rel] = state.pages[rel], state.pages[md_rel]
+            snippets.used.update(state.pages[rel].get("audio", ()))
+            reused += 2
+            continue
         before = set(snippets.used)
         snippets.used = set()
         ctx = agg.agent_context(a, cs, team, config=config, lang=lang, links=links, load_finding=findings.get, audio_name=snippets.name)
         refs = sorted(snippets.used)
         snippets.used |= before
-        rel = pages[a]
-        key = _hash(ctx)
-        md_rel = rel[:-5] + ".md"
-        if state.fresh(out_dir, rel, key) and state.fresh(out_dir, md_rel, key):
-            new_state[rel], new_state[md_rel] = state.pages[rel], state.pages[md_rel]
-            reused += 2
-            continue
         ctx["generated"] = Fmt(lang).datetime(now)
-        atomic_write(out_dir / rel, agent_html.render(ctx))
-        atomic_write(out_dir / md_rel, agent_md.render(ctx))
+        atomic_write(out_dir / rel, html_env.get_template("agent.html.j2").render(ctx))
+        atomic_write(out_dir / md_rel, md_env.get_template("agent.md.j2").render(ctx))
         written += [rel, md_rel]
         new_state[rel] = {"key": key, "audio": refs}
         new_state[md_rel] = {"key": key}
@@ -366,7 +368,8 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     _remove_stale(out_dir, set(pages.values()), {d.call_id for d in digests} if rc.call_pages else set(), snippets.used)
     state.pages = new_state
     state.save(version)
-    _save_digests(out_dir, config, digests)
+    if res.parsed or len(digest_cache) != len(digests):
+        _save_digests(out_dir, config, digests)
     unjudged = sum(not d.judged for d in digests)
     return ReportSummary(len(digests), len(by_agent), tuple(written), unjudged, tuple(res.skipped), time.perf_counter() - t0,
                          reused, res.parsed, sum(not d.assessable for d in digests), snippets.written)
