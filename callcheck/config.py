@@ -257,7 +257,7 @@ class ReportConfig(_Section):
     quote_min_confidence: float = _f(0.6, "A quote whose words the recogniser was on average less sure of than this (0..1) is marked 'uncertain transcript' and lowers the finding's confidence.", ge=0, le=1)
     company_name: str = _f("", "Company name used in the greeting advice; empty: the first of turns.company_names, else a placeholder.", free_text=True)
     greeting_example: str = _f("", "A good greeting quoted in the advice on mistake 4, e.g. 'Grumps + Söhne, Sonja Müller, guten Tag'; '{company}' is replaced by the company name. Empty: '<company>, <your name>, guten Tag' / 'good morning'.", free_text=True)
-    outlier_factor: float = _f(2.0, "Team overview: an agent stands out for a mistake when their share of calls with it is at least this times the team's share, the lower end of their 90 % interval lies above the team's share, and they have at least outlier_min_calls and min_calls calls.", ge=1)
+    outlier_factor: float = _f(2.0, "Team overview: an agent stands out for a mistake when their share of calls with it is at least this times the share in the rest of the team, the two shares' 90 % Jeffreys intervals do not overlap, and they have at least outlier_min_calls and min_calls assessable calls.", ge=1)
     outlier_min_calls: int = _f(5, "Fewest assessable calls before an agent can stand out.", ge=1)
     listen_top_n: int = _f(10, "Team overview: how many calls most worth listening to are listed.", ge=0)
 

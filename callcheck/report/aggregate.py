@@ -362,12 +362,13 @@ def team_context(by_agent: Mapping[str, Sequence[CallDigest]], team: TeamStats, 
             cells.append({"m": m, "text": fmt.pct(s.value) if s.enough else (f"{s.x}/{s.n}" if s.n else "–"),
                           "title": f"{meta[m]['title']}: {share_text(s, fmt, interval=True)}",
                           "alpha": f"{min(1.0, v):.2f}" if s.enough else "0", "dark": s.enough and v > 0.55})
-            ts = team.share(m, min_n)
-            iv = s.interval
-            if (len(ok) >= max(rc.outlier_min_calls, min_n) and s.x > 0 and ts.value is not None and iv is not None
-                    and v >= rc.outlier_factor * ts.value and iv[0] > ts.value):
+            # compared with the rest of the team: both 90 % intervals apart, and the share a factor above
+            rest = Share(team.mistake_calls.get(m, 0) - s.x, team.n - len(ok), min_n)
+            iv, riv = s.interval, rest.interval
+            if (len(ok) >= max(rc.outlier_min_calls, min_n) and s.x > 0 and rest.value is not None and iv is not None
+                    and riv is not None and v >= rc.outlier_factor * rest.value and iv[0] > riv[1]):
                 outliers.append({"agent": agent, "href": links.agent(agent), "mistake": meta[m]["title"],
-                                 "share": share_text(s, fmt, interval=True), "team": share_text(ts, fmt)})
+                                 "share": share_text(s, fmt, interval=True), "team": share_text(rest, fmt, interval=True)})
         nf = sum(len(c.findings) for c in ok)
         matrix.append({"agent": agent, "page": links.agent(agent), "calls": fmt.int(len(ok)), "all_calls": fmt.int(len(cs)),
                        "cells": cells, "per_call": fmt.num(nf / len(ok), 1) if ok else "–"})
@@ -388,8 +389,15 @@ def team_context(by_agent: Mapping[str, Sequence[CallDigest]], team: TeamStats, 
                          "findings": nf, "findings_per_call": round(nf / len(ok), 3) if ok else None,
                          "weighted_score": round(sum(call_score(c, config) for c in ok), 2),
                          "strengths": sum(len(c.strengths) for c in ok), "promises": sum(len(c.promises) for c in cs)})
-    measure_heads = [_label(k, lang) if k not in ("dead_air_s", "interruptions") else
-                     (f"{t['dead_air_per_call']} (s)" if k == "dead_air_s" else t["interruptions_per_call"]) for k in AGENT_MEASURES]
+    measure_heads = []
+    for k in AGENT_MEASURES:
+        if k == "dead_air_s":
+            measure_heads.append({"label": t["dead_air_per_call"], "unit": "s"})
+        elif k == "interruptions":
+            measure_heads.append({"label": t["interruptions_per_call"], "unit": ""})
+        else:
+            m = MEASURES[k]
+            measure_heads.append({"label": m.label(lang), "unit": m.unit(lang) if m.kind not in ("pct", "int", "mmss") else ""})
     common = []
     for m in sorted(RULE_IDS, key=lambda k: (-team.mistake_calls.get(k, 0), k)):
         s = team.share(m, min_n)
