@@ -12,7 +12,6 @@ import csv
 import io
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -29,10 +28,10 @@ from report_support import AGENTS, build
 ENGLISH = {"the", "and", "call", "calls", "caller", "your", "you", "with", "limit", "high", "medium", "low", "share",
            "findings", "finding", "strengths", "percentile", "interval", "speech", "rate", "monotony", "pitch", "words",
            "syllables", "greeting", "listen", "none", "week", "weeks", "too", "few", "not", "available", "of", "per",
-           "mistake", "measure", "clear", "slight", "moderate", "confidence", "agents", "overlap", "limit", "spoke"}
+           "mistake", "measure", "clear", "slight", "moderate", "confidence", "agents", "overlap", "spoke"}
 GERMAN = {"und", "der", "die", "das", "gespräch", "gespräche", "sie", "ihr", "ihre", "nicht", "mit", "von", "zu", "grenze",
           "anrufer", "stelle", "befund", "befunde", "woche", "fehler", "keine", "wörter", "silben", "deutlich", "leicht",
-          "mittel", "hoch", "gering", "zu", "wenige", "stärken", "punkte", "verlässlichkeit", "ausprägung"}
+          "mittel", "hoch", "gering", "wenige", "stärken", "punkte", "verlässlichkeit", "ausprägung"}
 DOT_CONTEXT = re.compile(r".{0,20}\d\.\d.{0,10}")
 COMMA_CONTEXT = re.compile(r".{0,20}\d,\d.{0,10}")
 RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[A-Z]\d_[A-Z_]+\b|\{[a-z_]+\}")

@@ -12,6 +12,7 @@ import datetime as _dt
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
 from markupsafe import Markup
@@ -19,8 +20,8 @@ from scipy.stats import percentileofscore
 
 from callcheck.config import Config
 from callcheck.report.digest import AGENT_MEASURES, CallDigest, FindingRef, call_date
-from callcheck.report.evidence import FindingFacts, comparison_sentences, confidence, evidence_sentences, headline
-from callcheck.report.i18n import MEASURES, Fmt, texts
+from callcheck.report.evidence import FindingFacts, comparison_sentences, confidence, evidence_of, evidence_sentences, headline
+from callcheck.report.i18n import MEASURES, Fmt
 from callcheck.report.stats import Share
 from callcheck.report.svg import bar, histogram, sparkline
 from callcheck.rules import BASELINE_MEASURES, RULE_IDS, Baselines, baselines_from_values, load_article
@@ -169,7 +170,7 @@ def moment_view(d: CallDigest, ref: FindingRef, finding: Mapping[str, Any] | Non
     fmt = Fmt(lang)
     t = fmt.t
     f = finding or {}
-    ev = f.get("evidence") if isinstance(f.get("evidence"), Mapping) else {}
+    ev = evidence_of(f)
     rc = config.report
     sep = d.separation_confidence
     sep_low = sep if (sep is not None and sep < config.separation.min_confidence) else None
@@ -290,11 +291,11 @@ def agent_context(agent: str, calls: Sequence[CallDigest], team: TeamStats, *, c
             continue
         mk = key.split(".", 1)[1]
         med = float(statistics.median(mine_v))
-        compare.append({"label": _label(mk, lang), "median": fmt.measure(mk, med, unit=False), "n": fmt.int(len(mine_v)),
+        compare.append({"label": _label(mk, lang), "median": fmt.measure(mk, med, unit=False), "n": fmt.whole(len(mine_v)),
                         "p": " / ".join(fmt.measure(mk, team.baselines.team_percentile(key, q), unit=False) for q in (10, 50, 90)),
-                        "team_n": fmt.int(len(tv)), "pct": fmt.num(percent_rank(tv, med), 0),
+                        "team_n": fmt.whole(len(tv)), "pct": fmt.num(percent_rank(tv, med), 0),
                         "svg": histogram(tv, marks=(("50", team.baselines.team_percentile(key, 50)),), highlight=med,
-                                         fmt=lambda v, _mk=mk: fmt.measure(_mk, v, unit=False))})
+                                         fmt=partial(fmt.measure, mk, unit=False))})
     dates = [c.date for c in calls if c.date]
     rows = [{"call_id": c.call_id, "call_href": links.call(c.call_id), "date": fmt.date(c.date), "duration": fmt.duration(c.duration_s),
              "findings": ", ".join(str(k) for k in sorted(c.mistakes)) or t["none"],
@@ -370,47 +371,47 @@ def team_context(by_agent: Mapping[str, Sequence[CallDigest]], team: TeamStats, 
                 outliers.append({"agent": agent, "href": links.agent(agent), "mistake": meta[m]["title"],
                                  "share": share_text(s, fmt, interval=True), "team": share_text(rest, fmt, interval=True)})
         nf = sum(len(c.findings) for c in ok)
-        matrix.append({"agent": agent, "page": links.agent(agent), "calls": fmt.int(len(ok)), "all_calls": fmt.int(len(cs)),
+        matrix.append({"agent": agent, "page": links.agent(agent), "calls": fmt.whole(len(ok)), "all_calls": fmt.whole(len(cs)),
                        "cells": cells, "per_call": fmt.num(nf / len(ok), 1) if ok else "–"})
-        mrow = {"agent": agent, "page": links.agent(agent), "n": fmt.int(len(ok)), "cells": []}
+        mcells: list[dict[str, Any]] = []
         for key in AGENT_MEASURES:
-            vals = [float(v) for c in ok if (v := c.measures.get(key)) is not None and c.validity.get(key, ("",))[0] != "unsure"]
+            got = [float(x) for c in ok if (x := c.measures.get(key)) is not None and c.validity.get(key, ("",))[0] != "unsure"]
             if key in ("dead_air_s", "interruptions"):
-                v = statistics.fmean(vals) if vals else None
-                shown = fmt.num(v, 1) if v is not None else "–"
+                mean = statistics.fmean(got) if got else None
+                shown = fmt.num(mean, 1) if mean is not None else "–"
             else:
-                v = _median(vals)
-                shown = fmt.measure(key, v, unit=False) if v is not None else "–"
-            mrow["cells"].append({"key": key, "value": shown, "n": fmt.int(len(vals)), "partial": 0 < len(vals) < len(ok)})
-        measure_rows.append(mrow)
+                med = _median(got)
+                shown = fmt.measure(key, med, unit=False) if med is not None else "–"
+            mcells.append({"key": key, "value": shown, "n": fmt.whole(len(got)), "partial": 0 < len(got) < len(ok)})
+        measure_rows.append({"agent": agent, "page": links.agent(agent), "n": fmt.whole(len(ok)), "cells": mcells})
         csv_rows.append({"agent": agent, "calls": len(cs), "assessable": len(ok),
                          **{f"m{m}_calls": sum(m in c.mistakes for c in ok) for m in RULE_IDS},
                          **{f"m{m}_share": round(sum(m in c.mistakes for c in ok) / len(ok), 4) if ok else None for m in RULE_IDS},
                          "findings": nf, "findings_per_call": round(nf / len(ok), 3) if ok else None,
                          "weighted_score": round(sum(call_score(c, config) for c in ok), 2),
                          "strengths": sum(len(c.strengths) for c in ok), "promises": sum(len(c.promises) for c in cs)})
-    measure_heads = []
+    measure_heads: list[dict[str, str]] = []
     for k in AGENT_MEASURES:
         if k == "dead_air_s":
             measure_heads.append({"label": t["dead_air_per_call"], "unit": "s"})
         elif k == "interruptions":
             measure_heads.append({"label": t["interruptions_per_call"], "unit": ""})
         else:
-            m = MEASURES[k]
-            measure_heads.append({"label": m.label(lang), "unit": m.unit(lang) if m.kind not in ("pct", "int", "mmss") else ""})
+            ms = MEASURES[k]
+            measure_heads.append({"label": ms.label(lang), "unit": ms.unit(lang) if ms.kind not in ("pct", "int", "mmss") else ""})
     common = []
     for m in sorted(RULE_IDS, key=lambda k: (-team.mistake_calls.get(k, 0), k)):
         s = team.share(m, min_n)
         common.append({"mistake": m, "title": meta[m]["title"], "share": share_text(s, fmt, interval=True), "bar": bar(s.value or 0.0)})
     dists = []
     for key in BASELINE_MEASURES:
-        vals = team.baselines.team_values(key)
-        if len(vals) < 2:
+        tvals = team.baselines.team_values(key)
+        if len(tvals) < 2:
             continue
         mk = key.split(".", 1)[1]
         marks = tuple((f"{q}", team.baselines.team_percentile(key, q)) for q in (10, 50, 90))
-        dists.append({"label": _label(mk, lang), "n": fmt.int(len(vals)), "p": " / ".join(fmt.measure(mk, v, unit=False) for _, v in marks),
-                      "svg": histogram(vals, marks=marks, fmt=lambda v, _mk=mk: fmt.measure(_mk, v, unit=False))})
+        dists.append({"label": _label(mk, lang), "n": fmt.whole(len(tvals)), "p": " / ".join(fmt.measure(mk, v, unit=False) for _, v in marks),
+                      "svg": histogram(tvals, marks=marks, fmt=partial(fmt.measure, mk, unit=False))})
     # weekly trend: every week labelled, each share with its n
     weeks: dict[str, list[CallDigest]] = defaultdict(list)
     for c in ok_all:
@@ -422,11 +423,11 @@ def team_context(by_agent: Mapping[str, Sequence[CallDigest]], team: TeamStats, 
     weekly = []
     for m in RULE_IDS:
         shares = [Share(sum(m in c.mistakes for c in weeks[w]), len(weeks[w]), min_n) for w in week_keys]
-        vals = [s.value if s.enough else None for s in shares]
+        wvals = [s.value if s.enough else None for s in shares]
         weekly.append({"mistake": m, "title": meta[m]["title"],
-                       "svg": sparkline(vals, max_value=1.0, labels=[f"{fmt.week(w)}: {share_text(s, fmt)}" for w, s in zip(week_keys, shares)]),
+                       "svg": sparkline(wvals, max_value=1.0, labels=[f"{fmt.week(w)}: {share_text(s, fmt)}" for w, s in zip(week_keys, shares)]),
                        "cells": [{"text": fmt.pct(s.value) if s.enough else "–", "title": share_text(s, fmt)} for s in shares]})
-    week_heads = [{"label": fmt.week(w, with_year=len(years) > 1), "n": fmt.int(len(weeks[w]))} for w in week_keys]
+    week_heads = [{"label": fmt.week(w, with_year=len(years) > 1), "n": fmt.whole(len(weeks[w]))} for w in week_keys]
     # calls to listen to, good practice, problems
     ranked = sorted((c for c in ok_all if c.findings), key=lambda c: (-call_score(c, config), c.call_id))
     listen = []
@@ -435,7 +436,7 @@ def team_context(by_agent: Mapping[str, Sequence[CallDigest]], team: TeamStats, 
             break
         first = sorted(c.findings, key=lambda f: (-(SEV.index(f.severity) if f.severity in SEV else 0), f.start_s or 0))[0]
         full = load_finding(c.call_id, first.id) or {}
-        ev = full.get("evidence") if isinstance(full.get("evidence"), Mapping) else {}
+        ev = evidence_of(full)
         listen.append({"call_id": c.call_id, "href": links.call(c.call_id, first.id), "agent": c.agent, "page": links.agent(c.agent),
                        "date": fmt.date(c.date), "score": fmt.num(call_score(c, config), 0),
                        "mistakes": "; ".join(meta[m]["title"] for m in sorted(c.mistakes)),
@@ -451,7 +452,7 @@ def team_context(by_agent: Mapping[str, Sequence[CallDigest]], team: TeamStats, 
     dates = [c.date for c in all_calls if c.date]
     return {"lang": lang, "t": t, "n_calls": len(all_calls), "n_assessable": len(ok_all),
             "calls_text": fmt.count(len(all_calls), "call"), "agents_text": fmt.count(len(by_agent), "agent"),
-            "assessable_text": f"{fmt.int(len(ok_all))} {t['assessable_n']}",
+            "assessable_text": f"{fmt.whole(len(ok_all))} {t['assessable_n']}",
             "mistakes": [meta[m] for m in RULE_IDS], "matrix": matrix, "outliers": outliers, "common": common, "dists": dists,
             "weekly": weekly, "week_heads": week_heads, "listen": listen, "good": good_rows, "csv_rows": csv_rows,
             "measure_rows": measure_rows, "measure_heads": measure_heads, "failures": list(failures), "skipped": list(skipped),

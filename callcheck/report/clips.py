@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from callcheck.config import Config
 from callcheck.fsutil import atomic_write
@@ -21,7 +21,7 @@ from callcheck.record import CallRecord, RecordError, load_call
 from callcheck.report import aggregate as agg
 from callcheck.report.audio import AudioCache, cut, wav_bytes
 from callcheck.report.digest import CallDigest, FindingRef, clip_span, scan
-from callcheck.report.evidence import evidence_sentences, headline
+from callcheck.report.evidence import evidence_of, evidence_sentences, headline
 from callcheck.report.i18n import Fmt
 from callcheck.report.render import ReportError, _env, _load_digests, agent_slug
 from callcheck.rules import RULE_IDS, load_article
@@ -93,6 +93,112 @@ class _Picker:
         self.used.setdefault(call_id, []).append(span)
 
 
+class _Writer:
+    """Writes the clips of one export: records read on demand, moments used once, files counted."""
+
+    def __init__(self, out_dir: Path, dest: Path, config: Config, per_mistake: int) -> None:
+        self.out_dir, self.dest, self.config, self.per = out_dir, dest, config, per_mistake
+        self.rc = config.report
+        self.audio = AudioCache(max_items=2)
+        self.md = _env(markdown=True).get_template("outline.md.j2")
+        self.picker = _Picker()
+        self.rate = max(r for r in (8000, 12000, 16000) if r <= self.rc.audio_rate_hz)
+        self.records: dict[str, CallRecord | None] = {}
+        self.clips = self.missing = 0
+        self.folders: list[str] = []
+        self.files: list[str] = []
+
+    def record(self, call_id: str) -> CallRecord | None:
+        if call_id not in self.records:
+            if len(self.records) > 32:
+                self.records.pop(next(iter(self.records)))
+            try:
+                self.records[call_id] = load_call(self.out_dir, call_id)
+            except RecordError:
+                self.records[call_id] = None
+        return self.records[call_id]
+
+    def write(self, folder: Path, k: int, d: CallDigest, rec: CallRecord, span: tuple[float, float], fmt: Fmt) -> dict[str, Any]:
+        stem = f"{k:02d}_{agent_slug(d.call_id)}"
+        text = _transcript(rec, span[0], span[1], fmt)
+        atomic_write(folder / f"{stem}.txt", text)
+        self.files.append(str(folder / f"{stem}.txt"))
+        piece = cut(self.audio.get(d.audio), span[0], span[1], mute=d.pii, rate_hz=self.rate)
+        wav = None
+        if piece is not None:
+            atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))
+            wav = f"{stem}.wav"
+            self.files.append(str(folder / wav))
+        else:
+            self.missing += 1
+        self.clips += 1
+        self.picker.take(d.call_id, span)
+        return {"stem": stem, "wav": wav, "txt": f"{stem}.txt", "time": fmt.mmss(span[0]), "end_time": fmt.mmss(span[1]),
+                "call_id": d.call_id, "date": fmt.date(d.date), "transcript": text.strip()}
+
+    def mistake(self, lang: str, m: int, mine: Sequence[CallDigest]) -> None:
+        """``dest/<lang>/m<k>_<rule>/``: the most severe free moments of mistake ``m``, one per call."""
+        fmt = Fmt(lang)
+        t = fmt.t
+        meta = agg.mistake_meta(lang)[m]
+        cands = [(d, f) for d in mine for f in d.findings if f.mistake == m and f.clip is not None]
+        cands.sort(key=lambda df: (-(agg.SEV.index(df[1].severity) if df[1].severity in agg.SEV else 0),
+                                   -(df[1].quote_conf or 0.0), df[0].call_id))
+        folder = self.dest / lang / f"m{m}_{RULE_IDS[m]}"
+        chosen: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for d, f in cands:
+            if len(chosen) >= self.per or d.call_id in seen:
+                continue
+            span = _free_span(d, f, self.picker, self.record, self.rc, whole_call=m in WHOLE_CALL)
+            rec = self.record(d.call_id) if span is not None else None
+            if span is None or rec is None:
+                continue
+            seen.add(d.call_id)
+            clip = self.write(folder, len(chosen) + 1, d, rec, span, fmt)
+            full = next((x for x in rec.findings if x.get("id") == f.id), {})
+            ev = evidence_of(full)
+            clip.update(headline=headline(f.rule_id, ev, lang, fallback=meta["title"]), severity=t.get(f"sev_{f.severity}", f.severity),
+                        evidence=evidence_sentences(f.rule_id, ev, lang))
+            chosen.append(clip)
+        if not chosen:
+            return
+        share = fmt.share(sum(m in d.mistakes for d in mine), len(mine), min_n=self.rc.min_calls)
+        atomic_write(folder / "outline.md", self.md.render(t=t, lang=lang, m=dict(meta, advice=agg.advice(meta, self.config, lang)),
+                                                           clips=chosen, share=t["outline_share"].format(share=share),
+                                                           good=False, no_audio=t["no_audio"]))
+        self.folders.append(str(folder))
+
+    def good_practice(self, lang: str, mine: Sequence[CallDigest]) -> None:
+        """``dest/<lang>/good_practice/``: empathy and question moments from the calls with the fewest findings."""
+        fmt = Fmt(lang)
+        t = fmt.t
+        rc = self.rc
+        good = []
+        for d in sorted(mine, key=lambda d: (len(d.findings), -len(d.strengths), d.call_id)):
+            for s in d.strengths:
+                span = agg._plain_clip(s.get("start_s"), s.get("end_s"), d.duration_s, rc.snippet_pad_s, rc.snippet_max_s)
+                if s.get("kind") in ("empathy", "questions") and span is not None and self.picker.free(d.call_id, span):
+                    good.append((d, s, span))
+                    break
+            if len(good) >= self.per:
+                break
+        folder = self.dest / lang / "good_practice"
+        chosen: list[dict[str, Any]] = []
+        for d, s, span in good:
+            rec = self.record(d.call_id)
+            if rec is not None:
+                clip = self.write(folder, len(chosen) + 1, d, rec, span, fmt)
+                clip.update(headline=t.get(f"strength_{s.get('kind')}", str(s.get("kind"))), severity="", evidence=[])
+                chosen.append(clip)
+        if not chosen:
+            return
+        art = load_article().get("praise", {})
+        praise = {"title": t["good_practice"], "quote": art.get(f"quote_{lang}", ""), "advice": [], "exercise": ""}
+        atomic_write(folder / "outline.md", self.md.render(t=t, lang=lang, m=praise, clips=chosen, share="", good=True, no_audio=t["no_audio"]))
+        self.folders.append(str(folder))
+
+
 def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int = 3, language: str | None = None,
                  agents: Sequence[str] = (), mistakes: Iterable[int] = ()) -> ClipsSummary:
     """The clearest moments of each mistake and of good practice as clips with a session outline.
@@ -117,118 +223,26 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
     res = scan(out_dir, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s, cache=_load_digests(out_dir, config))
     calls = [d for d in res.digests if d.assessable]
     if agents:
-        known = {d.agent for d in calls}
-        missing = [a for a in agents if a not in known]
+        missing = [a for a in agents if a not in {d.agent for d in calls}]
         if missing:
             raise ReportError(f"{out_dir}: no assessable calls of agent {missing[0]!r}")
         calls = [d for d in calls if d.agent in set(agents)]
     if not calls:
         raise ReportError(f"{out_dir / 'calls'}: no call JSON files to take clips from")
     want = set(mistakes)
-    langs = [language] if language in ("de", "en") else sorted({d.language if d.language in ("de", "en") else "en" for d in calls})
-    audio = AudioCache(max_items=2)
-    md = _env(markdown=True).get_template("outline.md.j2")
-    picker = _Picker()
-    summary: dict[str, Any] = {"clips": 0, "missing": 0, "folders": [], "files": []}
-    rate = max(r for r in (8000, 12000, 16000) if r <= rc.audio_rate_hz)
-    records: dict[str, CallRecord | None] = {}
 
-    def record(call_id: str) -> CallRecord | None:
-        if call_id not in records:
-            if len(records) > 32:
-                records.pop(next(iter(records)))
-            try:
-                records[call_id] = load_call(out_dir, call_id)
-            except RecordError:
-                records[call_id] = None
-        return records[call_id]
-
-    def write(folder: Path, k: int, d: CallDigest, rec: CallRecord, span: tuple[float, float], fmt: Fmt) -> dict[str, Any]:
-        stem = f"{k:02d}_{agent_slug(d.call_id)}"
-        text = _transcript(rec, span[0], span[1], fmt)
-        atomic_write(folder / f"{stem}.txt", text)
-        summary["files"].append(str(folder / f"{stem}.txt"))
-        piece = cut(audio.get(d.audio), span[0], span[1], mute=d.pii, rate_hz=rate)
-        wav = None
-        if piece is not None:
-            atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))
-            wav = f"{stem}.wav"
-            summary["files"].append(str(folder / wav))
-        else:
-            summary["missing"] += 1
-        summary["clips"] += 1
-        return {"stem": stem, "wav": wav, "txt": f"{stem}.txt", "time": fmt.mmss(span[0]), "end_time": fmt.mmss(span[1]),
-                "call_id": d.call_id, "date": fmt.date(d.date), "transcript": text.strip()}
-
+    def lang_of(d: CallDigest) -> str:
+        return d.language if d.language in ("de", "en") else "en"
+    langs = [language] if language in ("de", "en") else sorted({lang_of(d) for d in calls})
+    w = _Writer(out_dir, dest, config, per_mistake)
     for lang in langs:
-        fmt = Fmt(lang)
-        t = fmt.t
-        meta = agg.mistake_meta(lang)
-        mine = [d for d in calls if (d.language if d.language in ("de", "en") else "en") == lang]
-        n = len(mine)
-        for m in [x for x in ORDER if not want or x in want]:
-            cands = [(d, f) for d in mine for f in d.findings if f.mistake == m and f.clip is not None]
-            if not cands:
-                continue
-            cands.sort(key=lambda df: (-(agg.SEV.index(df[1].severity) if df[1].severity in agg.SEV else 0),
-                                       -(df[1].quote_conf or 0.0), df[0].call_id))
-            folder = dest / lang / f"m{m}_{RULE_IDS[m]}"
-            chosen: list[dict[str, Any]] = []
-            seen: set[str] = set()
-            for d, f in cands:
-                if d.call_id in seen:
-                    continue
-                span = _free_span(d, f, picker, record, rc, whole_call=m in WHOLE_CALL)
-                if span is None:
-                    continue
-                rec = record(d.call_id)
-                if rec is None:
-                    continue
-                seen.add(d.call_id)
-                picker.take(d.call_id, span)
-                clip = write(folder, len(chosen) + 1, d, rec, span, fmt)
-                full = next((x for x in rec.findings if x.get("id") == f.id), {})
-                ev = full.get("evidence") if isinstance(full.get("evidence"), Mapping) else {}
-                clip.update(headline=headline(f.rule_id, ev, lang, fallback=meta[m]["title"]), severity=t.get(f"sev_{f.severity}", f.severity),
-                            evidence=evidence_sentences(f.rule_id, ev, lang))
-                chosen.append(clip)
-                if len(chosen) >= per_mistake:
-                    break
-            if not chosen:
-                continue
-            share = sum(m in d.mistakes for d in mine)
-            atomic_write(folder / "outline.md", md.render(t=t, lang=lang, m=dict(meta[m], advice=agg.advice(meta[m], config, lang)),
-                                                          clips=chosen, share=t["outline_share"].format(share=fmt.share(share, n, min_n=rc.min_calls)),
-                                                          good=False, no_audio=t["no_audio"]))
-            summary["folders"].append(str(folder))
-        if want:
-            continue
-        good = []
-        for d in sorted(mine, key=lambda d: (len(d.findings), -len(d.strengths), d.call_id)):
-            for s in d.strengths:
-                if s.get("kind") in ("empathy", "questions") and s.get("start_s") is not None:
-                    span = agg._plain_clip(s.get("start_s"), s.get("end_s"), d.duration_s, rc.snippet_pad_s, rc.snippet_max_s)
-                    if span is not None and picker.free(d.call_id, span):
-                        good.append((d, s, span))
-                        break
-            if len(good) >= per_mistake:
-                break
-        if good:
-            folder = dest / lang / "good_practice"
-            chosen = []
-            for d, s, span in good:
-                rec = record(d.call_id)
-                if rec is None:
-                    continue
-                picker.take(d.call_id, span)
-                clip = write(folder, len(chosen) + 1, d, rec, span, fmt)
-                clip.update(headline=t.get(f"strength_{s.get('kind')}", str(s.get("kind"))), severity="", evidence=[])
-                chosen.append(clip)
-            art = load_article().get("praise", {})
-            praise = {"title": t["good_practice"], "quote": art.get(f"quote_{lang}", ""), "advice": [], "exercise": ""}
-            atomic_write(folder / "outline.md", md.render(t=t, lang=lang, m=praise, clips=chosen, share="", good=True, no_audio=t["no_audio"]))
-            summary["folders"].append(str(folder))
-    return ClipsSummary(summary["clips"], summary["missing"], tuple(summary["folders"]), tuple(summary["files"]))
+        mine = [d for d in calls if lang_of(d) == lang]
+        for m in ORDER:
+            if not want or m in want:
+                w.mistake(lang, m, mine)
+        if not want:
+            w.good_practice(lang, mine)
+    return ClipsSummary(w.clips, w.missing, tuple(w.folders), tuple(w.files))
 
 
 def _free_span(d: CallDigest, f: FindingRef, picker: _Picker, record: Any, rc: Any, *, whole_call: bool) -> tuple[float, float] | None:

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterator, Mapping
 from callcheck.record import (
     CallRecord, RecordError, duplicate_reason, judgement_path, load_judgement, parse_record, record_paths,
 )
+from callcheck.report.evidence import evidence_of
 from callcheck.rules import BASELINE_MEASURES, RULE_IDS, baseline_values
 
 __all__ = ["CallDigest", "FindingRef", "digest_call", "scan", "verdict_hash", "clip_span", "mean_confidence",
@@ -192,7 +193,7 @@ def digest_call(rec: CallRecord, *, file: str, verdict: str, pad_s: float, max_s
         if f.get("mistake") not in RULE_IDS:
             continue
         s, e = f.get("start_s"), f.get("end_s")
-        ev = f.get("evidence") if isinstance(f.get("evidence"), Mapping) else {}
+        ev = evidence_of(f)
         qc = cc = None
         if s is not None:
             qc = mean_confidence(rec, "agent", float(s), float(e if e is not None else s))
@@ -316,8 +317,8 @@ def _scan_one(out_dir: Path, p: Path, res: ScanResult, seen: dict[str, Path], ca
     except (UnicodeDecodeError, ValueError) as exc:
         res.skipped.append(f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})")
         return
-    cid = data.get("call_id") if isinstance(data, dict) else None
-    j, vh = _read_judgement(out_dir, cid, sha) if isinstance(cid, str) and _CALL_ID.match(cid) else (None, "unjudged")
+    rid = data.get("call_id") if isinstance(data, dict) else None
+    j, vh = _read_judgement(out_dir, rid, sha) if isinstance(rid, str) and _CALL_ID.match(rid) else (None, "unjudged")
     try:
         # a record judged from exactly these bytes was schema-checked by the judge
         rec = CallRecord(data, j, p, sha) if j is not None else parse_record(data, path=p, sha256=sha)

@@ -30,9 +30,15 @@ from typing import Any, Mapping, Sequence
 from callcheck.report.i18n import MEASURES, NNBSP, Fmt
 
 __all__ = ["Sentence", "SIGNALS", "RULE_SIGNALS", "HEADLINES", "FindingFacts", "signal_ids", "evidence_sentences",
-           "headline", "comparison_sentences", "confidence", "used_measures", "get_path"]
+           "headline", "comparison_sentences", "confidence", "used_measures", "get_path", "evidence_of"]
 
 _MISSING = object()
+
+
+def evidence_of(finding: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A finding's ``evidence`` mapping ({} when absent or not a mapping)."""
+    ev = (finding or {}).get("evidence")
+    return ev if isinstance(ev, Mapping) else {}
 
 
 def get_path(ev: Any, path: str) -> Any:
@@ -108,7 +114,7 @@ def _format(raw: Any, kind: str, fmt: Fmt) -> str | None:
         items = [str(x) for x in items if str(x).strip()]
         return ", ".join(_quote(x, fmt) for x in items) if items else None
     if kind == "len":
-        return fmt.int(len(raw)) if isinstance(raw, (list, tuple)) else None
+        return fmt.whole(len(raw)) if isinstance(raw, (list, tuple)) else None
     if kind == "list_s":
         if not isinstance(raw, (list, tuple)) or not raw:
             return None
@@ -119,7 +125,7 @@ def _format(raw: Any, kind: str, fmt: Fmt) -> str | None:
     if kind.startswith("n") and kind[1:].isdigit():
         return fmt.num(x, int(kind[1:]))
     if kind == "int":
-        return fmt.int(x)
+        return fmt.whole(x)
     if kind in ("pct", "pct_of"):
         return fmt.pct(x)
     if kind == "s":
@@ -357,7 +363,7 @@ def comparison_sentences(rule_id: str, ev: Mapping[str, Any], lang: str, *, team
                 continue
             thr = fmt.measure(key, c.get("threshold")) if isinstance(c.get("threshold"), (int, float)) else "–"
             ref = fmt.measure(key, c.get("reference")) if isinstance(c.get("reference"), (int, float)) else "–"
-            n = fmt.int(c.get("n_calls")) if isinstance(c.get("n_calls"), int) else "–"
+            n = fmt.whole(c.get("n_calls")) if isinstance(c.get("n_calls"), int) else "–"
             q = fmt.num(team_percentile, 0)
             parts.append(tx[str(c["baseline"])].format(thr=thr, ref=ref, n=n, q=q) + ": " + (tx["fired"] if c.get("fired") else tx["not"]))
         if len(parts) > 1 or (parts and any(isinstance(c, Mapping) and c.get("baseline") != "absolute" for c in lst)):
@@ -421,7 +427,7 @@ def confidence(rule_id: str, ev: Mapping[str, Any], facts: FindingFacts, lang: s
         (low if qc < quote_min_confidence else med).append(t["why_conf_asr"].format(conf=fmt.pct(qc)))
     n, m = ev.get("signal_count"), ev.get("min_signals")
     if isinstance(n, int) and isinstance(m, int) and n <= m:
-        med.append(t["why_conf_edge"].format(n=fmt.int(n), min=fmt.int(m)))
+        med.append(t["why_conf_edge"].format(n=fmt.whole(n), min=fmt.whole(m)))
     for w in facts.warnings[:2]:
         med.append(t["why_conf_warning"].format(text=w))
     if low:

@@ -275,7 +275,7 @@ class Fmt:
             s = s.replace(",", NNBSP)
         return s.replace("-", "−") if s.startswith("-") else s
 
-    def int(self, n: int | float | None) -> str:
+    def whole(self, n: int | float | None) -> str:
         return "–" if n is None else self.num(float(n), 0)
 
     def pct(self, share: float | None, digits: int = 0) -> str:
@@ -295,7 +295,7 @@ class Fmt:
         if m.kind == "pct":
             return self.pct(x)
         if m.kind == "int":
-            return self.int(x)
+            return self.whole(x)
         if m.kind == "mmss":
             return self.duration(x)
         v = self.num(x, m.digits)
@@ -332,11 +332,11 @@ class Fmt:
 
     def count(self, n: int, what: str) -> str:
         """``1 Gespräch``, ``3 Gespräche`` / ``1 call``, ``3 calls`` (``what``: call, agent)."""
-        return f"{self.int(n)} {self.t[f'{what}_1' if n == 1 else f'{what}_n']}"
+        return f"{self.whole(n)} {self.t[f'{what}_1' if n == 1 else f'{what}_n']}"
 
     def share(self, x: int, n: int, *, min_n: int = 1) -> str:
         """``2 von 4 (50 %)``; below ``min_n`` calls without the percentage: ``2 von 4``."""
-        base = self.t["x_of_n"].format(x=self.int(x), n=self.int(n))
+        base = self.t["x_of_n"].format(x=self.whole(x), n=self.whole(n))
         if n < max(1, min_n):
             return base
         return f"{base} ({self.pct(x / n)})"

@@ -21,7 +21,7 @@ import io
 import json
 import shutil
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -151,7 +151,7 @@ class _State:
         return cls(p)
 
     def fresh(self, out_dir: Path, rel: str, key: str) -> bool:
-        e = self.pages.get(rel)
+        e = self.pages.get(rel) or {}
         return (bool(e) and e.get("key") == key and (out_dir / rel).is_file()
                 and all((out_dir / a).is_file() for a in e.get("audio", ())))
 
