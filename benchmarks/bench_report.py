@@ -1,13 +1,13 @@
 """Benchmark: judge and render generated call records (no model, no audio).
 
-    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--phases]
+    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--runs cold,warm,changed]
 
 Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
 ``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
-— three times: a cold run (every judgement and page written), a warm run (nothing changed) and a
-run after one agent's call was re-analysed (one record changed). Peak memory is the process's
-maximum resident set size (``resource.getrusage``), measured in a fresh child process per run so
-each figure is that run's own peak. ``--phases`` prints judge and render separately.
+— in three runs: cold (judgements and pages deleted first: everything written), warm (nothing
+changed) and after one agent's call was re-analysed (one record changed). Each run is a fresh
+child process: wall and CPU time of each step, and the peak memory (maximum resident set size,
+``resource.getrusage``) after judging and in all.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import subprocess
 import sys
@@ -75,13 +76,18 @@ from callcheck.judge import judge_batch
 from callcheck.report import render_reports
 out = Path({out!r})
 cfg = Config()
-t0 = time.perf_counter()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
 j = judge_batch(out, config=cfg)
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), cpu()
+peak_judge = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 s = render_reports(out, config=cfg)
-t2 = time.perf_counter()
-print(json.dumps({{"judge_s": t1 - t0, "render_s": t2 - t1, "written": j.written, "unchanged": j.unchanged,
-                  "calls": s.calls, "agents": s.agents, "rendered": len(s.pages), "reused": getattr(s, "reused", None),
+t2, c2 = time.perf_counter(), cpu()
+print(json.dumps({{"judge_s": t1 - t0, "render_s": t2 - t1, "judge_cpu_s": c1 - c0, "render_cpu_s": c2 - c1,
+                  "written": j.written, "unchanged": j.unchanged, "calls": s.calls, "agents": s.agents,
+                  "rendered": len(s.pages), "reused": getattr(s, "reused", None), "peak_judge_mb": peak_judge,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -94,7 +100,7 @@ def run_once(out: Path) -> dict:
 
 def touch_one_call(out: Path) -> str:
     """Re-analyse one call: a new record for the first agent's newest call (its agent's pages change)."""
-    p = sorted((out / "calls").glob("*.json"))[0]
+    p = sorted(q for q in (out / "calls").glob("*.json") if not q.name.startswith("."))[0]
     rec = json.loads(p.read_text(encoding="utf-8"))
     rec["speakers"]["agent"]["monotony"] = 0.95 if (rec["speakers"]["agent"].get("monotony") or 0) < 0.9 else 0.2
     write_record(p, rec)
@@ -107,27 +113,32 @@ def main() -> None:
     ap.add_argument("--agents", type=int, default=50)
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--keep", type=Path, default=None, help="write the output folder here (reused when it holds the same fixture)")
-    ap.add_argument("--fresh", action="store_true", help="delete judgements and pages first (a cold run)")
+    ap.add_argument("--runs", default="cold,warm,changed", help="which runs, in order: cold, warm, changed")
     a = ap.parse_args()
     out = a.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
     t0 = time.perf_counter()
     write_fixture(out, a.calls, a.agents, a.weeks)
     print(f"fixture: {a.calls} records of {a.agents} agents over {a.weeks} weeks in {out} ({time.perf_counter() - t0:.0f} s)")
-    if a.fresh:
-        import shutil
-        for d in ("judgements", "agents", "callpages", "audio", ".report"):
-            shutil.rmtree(out / d, ignore_errors=True)
-    for label in ("cold", "warm (nothing changed)", "one record changed"):
-        if label == "one record changed":
+    labels = {"cold": "cold", "warm": "warm (nothing changed)", "changed": "one record changed"}
+    for run in a.runs.split(","):
+        label = labels[run]
+        if run == "cold":
+            import shutil
+            for d in ("judgements", "agents", "callpages", "audio", ".report"):
+                shutil.rmtree(out / d, ignore_errors=True)
+        if run == "changed":
             touch_one_call(out)
         r = run_once(out)
-        print(f"{label:24s} judge {r['judge_s']:6.1f} s ({r['written']} judgements written) + render {r['render_s']:6.1f} s "
-              f"= {r['judge_s'] + r['render_s']:6.1f} s; peak RSS {r['peak_mb']:.0f} MB; {r['calls']} calls, {r['agents']} agents, "
-              f"{r['rendered']} files written")
+        print(f"{label:24s} judge {r['judge_s']:6.1f} s wall / {r['judge_cpu_s']:6.1f} s CPU ({r['written']} judgements written), "
+              f"render {r['render_s']:6.1f} s wall / {r['render_cpu_s']:6.1f} s CPU ({r['rendered']} files written, "
+              f"{r['reused']} pages up to date); peak RSS {r['peak_judge_mb']:.0f} MB after judging, {r['peak_mb']:.0f} MB in all; "
+              f"{r['calls']} calls, {r['agents']} agents; load average {os.getloadavg()[0]:.1f}", flush=True)
     size = {p.name: p.stat().st_size for p in (out / "agents").glob("*.html")}
+    calls = [p.stat().st_size for p in (out / "callpages").glob("*.html")]
     if size:
-        print(f"agent pages: {len(size)}, HTML {min(size.values()) / 1e3:.0f}-{max(size.values()) / 1e3:.0f} kB; "
-              f"index.html {(out / 'index.html').stat().st_size / 1e3:.0f} kB")
+        print(f"agent pages: {len(size)} of {a.calls // a.agents} calls each, HTML {min(size.values()) / 1e3:.0f}-{max(size.values()) / 1e3:.0f} kB; "
+              f"index.html {(out / 'index.html').stat().st_size / 1e3:.0f} kB; call pages: {len(calls)}, "
+              f"{sum(calls) / max(1, len(calls)) / 1e3:.0f} kB each on average")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
 from scipy.stats import percentileofscore

@@ -7,9 +7,12 @@ marked) and both parties' measures with their validity. The page names only its 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from markupsafe import Markup, escape
+from html import escape as _esc
+
+from markupsafe import Markup
 
 from callcheck.config import Config
 from callcheck.record import CallRecord
@@ -35,9 +38,9 @@ def _transcript(rec: CallRecord, fmt: Fmt, low_p: float) -> list[dict[str, Any]]
     for i, tu in enumerate(rec.turns):
         ws = rec.words_between(tu.speaker, tu.start_s - 0.05, tu.end_s + 0.05)
         if ws:
-            html = " ".join(f'<span class="low">{escape(w.text)}</span>' if w.probability < low_p else str(escape(w.text)) for w in ws)
+            html = " ".join(f'<span class="low">{_esc(w.text, False)}</span>' if w.probability < low_p else _esc(w.text, False) for w in ws)
         else:
-            html = str(escape(tu.text))
+            html = _esc(tu.text, False)
         out.append({"idx": i, "speaker": tu.speaker, "label": t.get(f"speaker_{tu.speaker}", tu.speaker),
                     "time": fmt.mmss(tu.start_s), "html": Markup(html)})
     return out
@@ -45,14 +48,15 @@ def _transcript(rec: CallRecord, fmt: Fmt, low_p: float) -> list[dict[str, Any]]
 
 def _measures(rec: CallRecord, fmt: Fmt) -> list[dict[str, Any]]:
     t = fmt.t
-    parties = [p for p in ("agent", "caller") if rec.speaker(p).present]
+    speakers = {p: rec.speaker(p) for p in ("agent", "caller")}
+    parties = [p for p, sp in speakers.items() if sp.present]
     rows = []
     for key in CALL_MEASURES:
-        if not any(key in rec.speaker(p).raw for p in parties):
+        if not any(key in speakers[p].raw for p in parties):
             continue
         cells = []
         for p in parties:
-            sp = rec.speaker(p)
+            sp = speakers[p]
             v = sp.num(key)
             val = sp.validity(key)
             cells.append({"party": p, "value": fmt.measure(key, v) if v is not None else "—",

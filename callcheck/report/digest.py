@@ -23,7 +23,8 @@ import statistics
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from callcheck.record import (
     CallRecord, RecordError, duplicate_reason, judgement_path, load_judgement, parse_record, record_paths,

@@ -25,7 +25,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from callcheck.report.i18n import MEASURES, NNBSP, Fmt
 

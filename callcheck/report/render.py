@@ -24,7 +24,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -87,6 +88,18 @@ def agent_slug(agent: str | None, taken: set[str] | None = None) -> str:
     return a
 
 
+class _Env(Environment):
+    """Templates read plain dicts by key first: ``{{ mo.time }}`` costs no failed attribute lookup."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _env(markdown: bool = False) -> Environment:
     if markdown:
         def md_escape(v: Any) -> Any:
@@ -94,9 +107,9 @@ def _env(markdown: bool = False) -> Environment:
                 return ""
             s = str(v)
             return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
-        return Environment(loader=PackageLoader("callcheck.report", "templates"), autoescape=False, finalize=md_escape,
+        return _Env(loader=PackageLoader("callcheck.report", "templates"), autoescape=False, finalize=md_escape,
                            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return Environment(loader=PackageLoader("callcheck.report", "templates"), autoescape=select_autoescape(("html", "j2")),
+    return _Env(loader=PackageLoader("callcheck.report", "templates"), autoescape=select_autoescape(("html", "j2")),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 

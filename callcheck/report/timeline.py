@@ -10,7 +10,8 @@ findings link to their card (``#f-<finding id>``) on both.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
