@@ -87,7 +87,7 @@ def _jump(query: Query, text_: str, starts: Sequence[float]) -> float | None:
 def pg_tsquery(query: Query) -> str:
     """The PostgreSQL ``to_tsquery('simple', ...)`` text of a parsed query: the words of a term in
     sequence (``<->``, a phrase), a prefix term's last word with ``:*``, all terms required (``&``).
-    Words are ``\\w+`` runs already folded (:func:`norm`) and quoted, so no syntax passes through."""
+    Words are runs of word characters already folded (:func:`norm`) and quoted, so no syntax passes through."""
     parts = []
     for words, prefix in query.terms:
         toks = [f"'{w}'" for w in words]
