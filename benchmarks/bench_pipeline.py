@@ -41,7 +41,7 @@ from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
 
 
-def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Path:
+def build_call(data: Path, minutes: float, dest: Path, mono: bool = False, seed: int = 7) -> Path:
     sr = 16000
     agent_src = [data / "msft-customspeech-de" / f for f in ("test_audio.wav", "train_audio1.wav", "train_audio2.wav")]
     agent_src += [data / "picovoice" / "test_de.wav"]
@@ -51,7 +51,7 @@ def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Pa
         return to_16k(a.channel(0), a.sample_rate)
     agent_parts = [mono16(p) for p in agent_src]
     caller_parts = [mono16(p) for p in caller_src]
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     total = int(minutes * 60 * sr)
     left = np.zeros(total, dtype=np.float32)
     right = np.zeros(total, dtype=np.float32)
@@ -73,7 +73,8 @@ def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Pa
         i += 1
     noise = rng.normal(0, 10 ** (-55 / 20), (2, total)).astype(np.float32)
     stereo = np.stack([left + 10 ** (-30 / 20) * right, right + 10 ** (-30 / 20) * left]) + noise
-    out = dest / "bench" / ("benchcall_mono.wav" if mono else "benchcall.wav")
+    name = ("benchcall_mono" if mono else "benchcall") + ("" if seed == 7 else f"_{seed}")
+    out = dest / "bench" / f"{name}.wav"
     out.parent.mkdir(parents=True, exist_ok=True)
     sf.write(out, (left + right + noise[0]) if mono else stereo.T, sr, subtype="PCM_16")
     import json
