@@ -222,8 +222,8 @@ def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: st
                    f"t.text AS snip {base} "
                    f"ORDER BY ts_rank(t.tsv, to_tsquery('simple', :match)) DESC, c.date DESC, t.call_id, t.idx "
                    f"LIMIT :limit OFFSET :offset")
-            rows = [SimpleNamespace(**{**dict(r._mapping), "snip": mark_snippet(query, r.text)})
-                    for r in conn.execute(text(sql), params).all()]
+            turn_rows: Sequence[Any] = [SimpleNamespace(**{**dict(r._mapping), "snip": mark_snippet(query, r.text)})
+                                        for r in conn.execute(text(sql), params).all()]
         else:
             params["match"] = query.fts
             base = (f"FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid JOIN calls c ON c.call_id = t.call_id "
@@ -231,10 +231,10 @@ def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: st
             sql = (f"SELECT t.call_id, t.idx, t.speaker, t.start_s, t.end_s, t.text, t.word_starts, c.agent, c.date, "
                    f"snippet(turns_fts, 0, '{_MARK_ON}', '{_MARK_OFF}', '…', 14) AS snip {base} "
                    f"ORDER BY bm25(turns_fts), c.date DESC LIMIT :limit OFFSET :offset")
-            rows = conn.execute(text(sql), params).all()
+            turn_rows = conn.execute(text(sql), params).all()
         total = conn.execute(text(f"SELECT count(*) {base}"), params).scalar()
     hits = []
-    for r in rows:
+    for r in turn_rows:
         starts = json.loads(r.word_starts)
         at = _jump(query, r.text, starts)
         hits.append({"kind": "turn", "call_id": r.call_id, "agent": r.agent, "date": r.date, "speaker": r.speaker,
