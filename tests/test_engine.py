@@ -7,6 +7,8 @@ with its nanny) started on 127.0.0.1 as subprocesses, as the README starts them 
 * a call that kills every worker that takes it is run ``1 + retries`` times, then listed in
   ``failures.csv``; the other calls are analysed;
 * without ``--address`` a local cluster of ``--workers`` processes is started and closed;
+* Ctrl-C through the real command line: the first lets the running calls finish and starts no
+  more, the second ends the local cluster's workers within seconds;
 * usage errors before any call: unknown engine, ``--address`` without an engine, no scheduler.
 """
 
@@ -222,3 +224,32 @@ def test_engine_usage_errors_stop_before_any_call(tmp_path, monkeypatch):
         analyze_batch([inbox], tmp_path / "out", engine="dask", address="tcp://127.0.0.1:9",
                       transcriber_factory=ScriptedFactory(str(sample_wavs()[0].with_suffix(".truth.json"))))
     assert not (tmp_path / "out" / "calls").exists() or not list((tmp_path / "out" / "calls").glob("*.json"))
+
+
+def test_ctrl_c_with_the_dask_engine_finishes_the_running_calls_then_aborts_on_the_second(tmp_path):
+    from test_interrupt import _Batch, _wait_gone
+
+    from callcheck.batch import STOP_MESSAGE
+
+    b = _Batch(tmp_path, calls=5, workers=2, sleep_s=2.0, extra=("--engine", "dask"))
+    b.wait_until_started(2)
+    workers = b.worker_pids()
+    first = b.ctrl_c()
+    assert b.line_after(STOP_MESSAGE, first, timeout_s=5.0) is not None, b.stderr()
+    rc = b.finish(timeout_s=120.0)
+    assert rc == 130, b.stderr()
+    assert len(b.started()) == 2, "a call started after the first Ctrl-C"
+    assert len(list((b.out / "calls").glob("*.json"))) == 2
+    assert "interrupted: 2 of 5 calls" in b.stderr() and "Traceback" not in b.stderr()
+    assert not _wait_gone(workers, 10.0), "local cluster workers outlived the batch"
+
+    (tmp_path / "again").mkdir()
+    b2 = _Batch(tmp_path / "again", calls=3, workers=2, sleep_s=120.0, extra=("--engine", "dask"))
+    b2.wait_until_started(2)
+    workers = b2.worker_pids()
+    b2.ctrl_c()
+    time.sleep(0.3)
+    second = b2.ctrl_c()
+    assert b2.finish(timeout_s=60.0) == 130, b2.stderr()
+    assert time.monotonic() - second < 15.0
+    assert not _wait_gone(workers, 10.0), "workers still run after the second Ctrl-C"
