@@ -152,8 +152,11 @@ class FasterWhisperTranscriber:
     @property
     def identity(self) -> str:
         c = self.config
+        device, compute = resolve_device(c)
+        where = "" if device == "cpu" else f":{device}"  # the CPU's identity is what it always was
+        batched = "" if c.batch_size <= 1 else f":batch{c.batch_size}"
         return (
-            f"faster-whisper:{self.spec.name}:{c.compute_type}:beam{c.beam_size}:t{c.temperature}:"
+            f"faster-whisper:{self.spec.name}:{compute}{where}{batched}:beam{c.beam_size}:t{c.temperature}:"
             f"prev{int(c.condition_on_previous_text)}:pad{c.chunk_pad_s}:prompt={c.initial_prompt}"
         )
 
@@ -167,11 +170,12 @@ class FasterWhisperTranscriber:
     def _load(self):
         from faster_whisper import WhisperModel
 
+        device, compute = resolve_device(self.config)
         try:
             return WhisperModel(
                 self.spec.path_or_name,
-                device="cpu",
-                compute_type=self.config.compute_type,
+                device=device,
+                compute_type=compute,
                 cpu_threads=self.cpu_threads,
                 download_root=self.spec.download_root,
             )
@@ -205,17 +209,27 @@ class FasterWhisperTranscriber:
         if audio.shape[0] < VAD_RATE // 10:
             return ()
         c = self.config
-        segments, _info = self.model.transcribe(
-            audio,
-            language=language,
-            beam_size=c.beam_size,
-            best_of=1,
-            temperature=c.temperature,
-            condition_on_previous_text=c.condition_on_previous_text,
-            word_timestamps=True,
-            vad_filter=False,
-            initial_prompt=c.initial_prompt or None,
-        )
+        if c.batch_size > 1:  # faster-whisper's batched pipeline, on <= 30 s clips of our chunks
+            from faster_whisper import BatchedInferencePipeline
+
+            segments, _info = BatchedInferencePipeline(self.model).transcribe(
+                audio, language=language, beam_size=c.beam_size, temperature=c.temperature,
+                condition_on_previous_text=c.condition_on_previous_text, word_timestamps=True, vad_filter=False,
+                clip_timestamps=batch_clips(sample_chunks), batch_size=c.batch_size, without_timestamps=True,
+                initial_prompt=c.initial_prompt or None,
+            )
+        else:
+            segments, _info = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=c.beam_size,
+                best_of=1,
+                temperature=c.temperature,
+                condition_on_previous_text=c.condition_on_previous_text,
+                word_timestamps=True,
+                vad_filter=False,
+                initial_prompt=c.initial_prompt or None,
+            )
         ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
         words: list[Word] = []
         for seg in segments:
@@ -229,6 +243,61 @@ class FasterWhisperTranscriber:
                 words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
         words.sort(key=lambda w: (w.start_s, w.end_s))
         return snap_words(drop_repetition_loops(words), speech, tolerance_s=c.chunk_pad_s + 0.1)
+
+
+#: the longest piece the batched pipeline decodes at once (Whisper's window), s
+BATCH_CLIP_S = 30.0
+
+
+def batch_clips(sample_chunks: Sequence[dict], *, max_s: float = BATCH_CLIP_S, rate: int = VAD_RATE) -> list[dict]:
+    """Clips (``{"start", "end"}`` in seconds of the concatenated speech) for the batched pipeline:
+    consecutive chunks packed into pieces of at most ``max_s``, a longer chunk cut every ``max_s``."""
+    clips: list[list[float]] = []
+    pos = 0.0
+    for ch in sample_chunks:
+        start = pos
+        pos = end = pos + (ch["end"] - ch["start"]) / rate
+        if clips and end - clips[-1][0] <= max_s:  # the chunks are contiguous in the concatenation
+            clips[-1][1] = end
+            continue
+        while end - start > max_s:
+            clips.append([start, start + max_s])
+            start += max_s
+        if end > start:
+            clips.append([start, end])
+    return [{"start": round(a, 3), "end": round(b, 3)} for a, b in clips]
+
+
+def resolve_device(config: TranscribeConfig) -> tuple[str, str]:
+    """``(device, compute_type)`` for CTranslate2: ``auto`` is ``cuda`` when CTranslate2 sees a GPU,
+    else ``cpu``; compute type ``default`` is float16 on CUDA and int8 on the CPU.
+
+    Raises
+    ------
+    ModelError
+        ``device = "cuda"`` on a machine where CTranslate2 sees no GPU.
+    """
+    device = config.device
+    if device in ("auto", "cuda"):
+        n = cuda_devices()
+        if device == "cuda" and n == 0:
+            raise ModelError("transcribe.device = 'cuda', but CTranslate2 sees no GPU on this machine "
+                             "(ctranslate2.get_cuda_device_count() = 0); use device = 'auto' or 'cpu'")
+        device = "cuda" if n > 0 else "cpu"
+    compute = config.compute_type
+    if compute == "default":
+        compute = "float16" if device == "cuda" else "int8"
+    return device, compute
+
+
+def cuda_devices() -> int:
+    """GPUs CTranslate2 can use here (0 without CUDA, or with a CPU-only build)."""
+    try:
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    except Exception:  # no CUDA runtime, a CPU-only wheel: no GPU
+        return 0
 
 
 def make_transcriber(spec: ModelSpec, config: TranscribeConfig, *, cpu_threads: int = 0) -> FasterWhisperTranscriber:
