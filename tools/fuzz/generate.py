@@ -74,6 +74,7 @@ class Entry:
     kind: str = "file"  # file | fifo | symlink | dir | device
     direct: bool = False  # also given to `analyze` directly as an argument (not only via its folder)
     reason: str = ""  # a word the refusal should contain (informative; the runner reports mismatches)
+    limit: str = ""  # why callcheck cannot tell this damage (the runner counts it as a known limit)
 
 
 @dataclass
@@ -203,13 +204,24 @@ class Builder:
         raise KeyError(key)
 
 
-def av_encode(x: np.ndarray, rate: int, container: str, codec: str, *, sample_fmt: str | None = None) -> bytes:
+def av_encode(x: np.ndarray, rate: int, container: str, codec: str, *, sample_fmt: str | None = None,
+              options: dict | None = None) -> bytes:
     """Encode (channels, n) float32 with FFmpeg (PyAV) into ``container`` bytes."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:  # a real file: some muxers seek back (faststart)
+        path = os.path.join(tmp, "out")
+        _av_encode_to(path, x, rate, container, codec, sample_fmt=sample_fmt, options=options)
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
+def _av_encode_to(path: str, x: np.ndarray, rate: int, container: str, codec: str, *, sample_fmt: str | None,
+                  options: dict | None) -> None:
     import av
 
     layout = {1: "mono", 2: "stereo"}[x.shape[0]]
-    buf = io.BytesIO()
-    with av.open(buf, "w", format=container, container_options={"fflags": "+bitexact"}) as c:
+    with av.open(path, "w", format=container, container_options={"fflags": "+bitexact", **(options or {})}) as c:
         s = c.add_stream(codec, rate=rate, options={"flags": "+bitexact"})
         s.layout = layout
         if codec == "wmav2":
@@ -232,7 +244,6 @@ def av_encode(x: np.ndarray, rate: int, container: str, codec: str, *, sample_fm
                 c.mux(pkt)
         for pkt in s.encode(None):
             c.mux(pkt)
-    return buf.getvalue()
 
 
 def _slice(arr: np.ndarray, fmt: str, channels: int, i: int, step: int) -> np.ndarray:
@@ -333,6 +344,16 @@ def build_truncated(b: Builder) -> None:
                   duration_s=b.dur)
         b.add("truncated", f"{ext}_at_00100.{ext}", "refused", f"{ext.upper()} cut after 100 bytes",
               data=data[:100])
+    try:
+        fast = av_encode(b.x, b.rate, "mp4", "aac", options={"movflags": "+faststart"})
+        b.add("truncated", "m4a_faststart_50pct.m4a", "refused", "M4A with the index first (faststart), cut at 50 %",
+              data=fast[: len(fast) // 2], duration_s=b.dur)
+        noxing = av_encode(b.x, b.rate, "mp3", "libmp3lame", options={"write_xing": "0"})
+        b.add("truncated", "mp3_noxing_50pct.mp3", "either", "CBR MP3 without a Xing/Info header, cut at 50 %",
+              data=noxing[: len(noxing) // 2], duration_s=b.dur,
+              limit="a CBR MP3 without a Xing/Info header states no length: a cut one is a shorter recording")
+    except Exception as exc:
+        b.corpus.skipped.append({"name": "truncated/faststart+noxing", "why": str(exc)[:200]})
 
 
 def _flip(data: bytes, rng: np.random.Generator, lo: int, hi: int, count: int) -> bytes:

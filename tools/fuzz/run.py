@@ -22,6 +22,7 @@ outcome                   good?  meaning
 ``refused``               yes    one ``error:`` line naming the file (control characters escaped)
                                  and one ``failures.csv`` row, no internal error
 ``noted-partial``         yes    analysed short, with a note in the result saying so
+``known-limit``           (yes)  analysed short where the file gives no way to tell (listed)
 ``hang``                  no     the run did not end within its limit
 ``traceback``             no     the run printed a Python traceback (the entry was not handled)
 ``internal-error``        no     refused with "internal error ..." (a bug, not a reason)
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -56,7 +58,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from tools.fuzz.generate import BIG_CLASS, CLASSES, Entry, build_corpus, load_manifest  # noqa: E402
 
-GOOD = ("analysed", "refused", "noted-partial")
+GOOD = ("analysed", "refused", "noted-partial", "known-limit")
 DEFECTS = ("hang", "traceback", "internal-error", "silent-skip", "silent-partial", "accepted-nonsense",
            "wrongly-refused", "unclear-line", "both")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -72,6 +74,7 @@ class Run:
     peak_rss_mb: float = 0.0
     stdout: str = ""
     stderr: str = ""
+    orphans: bool = False
 
     @property
     def traceback(self) -> bool:
@@ -102,13 +105,33 @@ class ClassStats:
     tracebacks: int = 0
     hangs: int = 0
     warnings: int = 0
+    orphans: int = 0
     peak_rss_mb: float = 0.0
     wall_s: float = 0.0
 
 
-def run_analyze(args: list[str], out: Path, *, timeout_s: float, python: str, cwd: Path, env: dict) -> Run:
-    """One ``python -m callcheck analyze ...`` with a wall-clock limit, its peak RSS and output."""
+def _progress(out: Path, se: Path) -> tuple[int, int]:
+    calls = out / "calls"
+    try:
+        n = sum(1 for _ in calls.iterdir()) if calls.is_dir() else 0
+    except OSError:
+        n = 0
+    try:
+        return n, se.stat().st_size
+    except OSError:
+        return n, 0
+
+
+def run_analyze(args: list[str], out: Path, *, timeout_s: float, python: str, cwd: Path, env: dict,
+                idle_s: float = 0.0) -> Run:
+    """One ``python -m callcheck analyze ...``, its peak RSS and output.
+
+    It counts as hanging when it runs longer than ``timeout_s`` or, with ``idle_s``, when neither a
+    result file nor a line on stderr appears for ``idle_s`` seconds (a slow machine is not a hang).
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
+    if "--out" not in args:
+        args = [*args, "--out", str(out)]
     r = Run(args=args, out=out)
     so, se = out.parent / f".{out.name}.stdout", out.parent / f".{out.name}.stderr"
     t0 = time.monotonic()
@@ -116,19 +139,32 @@ def run_analyze(args: list[str], out: Path, *, timeout_s: float, python: str, cw
         proc = subprocess.Popen([python, "-m", "callcheck", "analyze", *args], stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
                                 cwd=cwd, env=env, start_new_session=True)
         status = None
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - t0 > timeout_s:
-                r.timed_out = True
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
+        last, last_t = _progress(out, se), time.monotonic()
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                now = time.monotonic()
+                if idle_s:
+                    cur = _progress(out, se)
+                    if cur != last:
+                        last, last_t = cur, now
+                if now - t0 > timeout_s or (idle_s and now - last_t > idle_s):
+                    r.timed_out = True
+                    _kill_group(proc.pid)
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    break
+                time.sleep(0.05)
+        except BaseException:  # interrupted ourselves: leave no analyze process behind
+            _kill_group(proc.pid)
+            raise
+        try:  # a process of the run's group still alive after it ended: an orphan (a worker)
+            os.killpg(proc.pid, 0)
+            r.orphans = not r.timed_out
+        except (ProcessLookupError, PermissionError):
+            pass
+        _kill_group(proc.pid)
         proc.returncode = os.waitstatus_to_exitcode(status)
     r.wall_s = time.monotonic() - t0
     r.rc = proc.returncode
@@ -136,6 +172,13 @@ def run_analyze(args: list[str], out: Path, *, timeout_s: float, python: str, cw
     r.stdout = so.read_bytes().decode("utf-8", "replace")
     r.stderr = se.read_bytes().decode("utf-8", "replace")
     return r
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _markers(path: str) -> list[str]:
@@ -197,7 +240,7 @@ def classify(entries: list[tuple[Entry, str]], run: Run, run_name: str) -> list[
                 out.append(Result(e, "accepted-nonsense", f"analysed: duration {dur:.3f} s, {rec.get('sample_rate')} Hz", run_name))
             elif e.duration_s and dur < e.duration_s * 0.98 - 0.05:
                 missing = re.search(r"missing|truncat|damag|short", notes, re.I)
-                out.append(Result(e, "noted-partial" if missing else "silent-partial",
+                out.append(Result(e, "noted-partial" if missing else "known-limit" if e.limit else "silent-partial",
                                   f"duration {dur:.3f} of {e.duration_s:.3f} s" + (f"; note: {notes[:120]}" if missing else ""), run_name))
             else:
                 out.append(Result(e, "analysed", f"{dur:.3f} s", run_name))
@@ -290,12 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classes", default="", help="comma-separated subset of classes (and 'cli')")
     ap.add_argument("--single", action="store_true", help="one analyze run over the whole corpus instead of one per class")
     ap.add_argument("--no-report", action="store_true", help="pass --no-report (faster)")
-    ap.add_argument("--class-timeout", type=float, default=0.0, help="limit per class run, s (default 120 + 15 per entry)")
-    ap.add_argument("--direct-timeout", type=float, default=60.0, help="limit per direct run, s (default %(default)s)")
+    ap.add_argument("--idle-timeout", type=float, default=300.0, help="a class run without a new result or error line for this long hangs, s (default %(default)s)")
+    ap.add_argument("--class-timeout", type=float, default=4 * 3600.0, help="hard limit per class run, s (default %(default)s)")
+    ap.add_argument("--direct-timeout", type=float, default=120.0, help="limit per single-entry run, s (default %(default)s)")
     ap.add_argument("--python", default=sys.executable, help="interpreter that has callcheck importable")
     ap.add_argument("--json", type=Path, default=None, help="write every entry's outcome here")
     ap.add_argument("--label", default="", help="a title for the table")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the running analyze is killed too
 
     if args.generate:
         build_corpus(args.corpus, seconds=args.seconds, big=args.big)
@@ -321,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         s.tracebacks += int(run.traceback)
         s.hangs += int(run.timed_out)
         s.warnings += len(run.warnings)
+        s.orphans += int(run.orphans)
         s.peak_rss_mb = max(s.peak_rss_mb, run.peak_rss_mb)
         s.wall_s += run.wall_s
 
@@ -330,8 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     groups = [("all", [e for e in entries if e.cls in classes])] if args.single else [(c, [e for e in entries if e.cls == c]) for c in classes]
     for gname, group in groups:
         folder = corpus if args.single else corpus / gname
-        limit = args.class_timeout or (120.0 + 15.0 * len(group))
-        run = run_analyze([str(folder), *extra], work / gname, timeout_s=limit, python=args.python, cwd=work, env=env)
+        run = run_analyze([str(folder), *extra], work / gname, timeout_s=args.class_timeout, python=args.python, cwd=work,
+                          env=env, idle_s=args.idle_timeout)
         say(f"{gname}: {len(group)} entries, exit {run.rc}{' (timed out)' if run.timed_out else ''}, {run.wall_s:.0f} s, {run.peak_rss_mb:.0f} MB")
         if run.timed_out and not args.single:
             # name the hang: every entry alone
@@ -349,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         run = run_analyze([p, *extra], work / f"direct-{i:03d}", timeout_s=args.direct_timeout, python=args.python, cwd=work, env=env)
         account(e.cls, run)
         res = classify([(e, p)], run, f"direct-{i:03d}")[0]
-        res.entry = Entry(e.name + " (direct)", e.cls, e.expect, e.what, e.duration_s, e.kind, True, e.reason)
+        res.entry = dataclasses.replace(e, name=e.name + " (direct)")
         results.append(res)
         say(f"direct {e.name}: {res.outcome} ({run.wall_s:.1f} s)")
     cli_results: list[tuple[str, str, str, Run]] = []
@@ -386,11 +432,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(stats: dict[str, ClassStats], results: list[Result], cli_results, *, label: str, meta: dict) -> None:
-    cols = ["entries", "analysed", "refused", "noted-partial", *DEFECTS]
-    short = {"noted-partial": "noted partial", "internal-error": "internal error", "silent-skip": "silent skip",
+    cols = ["entries", "analysed", "refused", "noted-partial", "known-limit", *DEFECTS]
+    short = {"noted-partial": "noted partial", "known-limit": "known limit", "internal-error": "internal error", "silent-skip": "silent skip",
              "silent-partial": "silent partial", "accepted-nonsense": "nonsense accepted",
              "wrongly-refused": "good refused", "unclear-line": "unclear line", "traceback": "traceback/abort"}
-    head = ["class", *[short.get(c, c) for c in cols], "warnings", "peak RSS MB"]
+    head = ["class", *[short.get(c, c) for c in cols], "warnings", "orphans", "peak RSS MB"]
     print()
     if label:
         print(f"**{label}**\n")
@@ -401,14 +447,15 @@ def print_table(stats: dict[str, ClassStats], results: list[Result], cli_results
     for cls, s in stats.items():
         if cls == "cli":
             continue
-        row = [cls, str(s.entries)] + [str(s.outcomes.get(c, 0) or "") for c in cols[1:]] + [str(s.warnings or ""), f"{s.peak_rss_mb:.0f}"]
+        row = [cls, str(s.entries)] + [str(s.outcomes.get(c, 0) or "") for c in cols[1:]] + [str(s.warnings or ""), str(s.orphans or ""), f"{s.peak_rss_mb:.0f}"]
         print("| " + " | ".join(row) + " |")
         total.entries += s.entries
         for k, v in s.outcomes.items():
             total.outcomes[k] = total.outcomes.get(k, 0) + v
         total.warnings += s.warnings
+        total.orphans += s.orphans
         total.peak_rss_mb = max(total.peak_rss_mb, s.peak_rss_mb)
-    row = ["**all**", f"**{total.entries}**"] + [f"**{total.outcomes.get(c, 0)}**" for c in cols[1:]] + [f"**{total.warnings}**", f"**{total.peak_rss_mb:.0f}**"]
+    row = ["**all**", f"**{total.entries}**"] + [f"**{total.outcomes.get(c, 0)}**" for c in cols[1:]] + [f"**{total.warnings}**", f"**{total.orphans}**", f"**{total.peak_rss_mb:.0f}**"]
     print("| " + " | ".join(row) + " |")
     if cli_results:
         ok = sum(1 for c in cli_results if c[2] == "ok")
@@ -417,6 +464,9 @@ def print_table(stats: dict[str, ClassStats], results: list[Result], cli_results
             if verdict != "ok":
                 last = (run.stderr.strip().splitlines() or [""])[-1][:160]
                 print(f"  - {name} ({what}): {verdict}: {last}")
+    limits = [r for r in results if r.outcome == "known-limit"]
+    for r in limits:
+        print(f"\nknown limit: {r.entry.name!r} {r.detail}: {r.entry.limit}")
     defects = [r for r in results if r.outcome in DEFECTS]
     if defects:
         print(f"\ndefects ({len(defects)}):")
