@@ -382,3 +382,26 @@ def test_truncated_m4a_with_index_first_is_refused(tmp_path):
     cut.write_bytes(data[: len(data) // 2])
     m = _msg(cut)
     assert re.fullmatch(rf"{re.escape(str(cut))}: truncated or corrupt after \d\.\d s of 6\.\d s \(.+\)", m), m
+
+
+def test_mp3_without_a_length_header_is_not_judged_by_an_estimate(tmp_path):
+    """libmpg123 estimates the length of an MP3 without Xing/Info/VBRI from its size; such a file
+    (CBR from some recorders) is read as it is - a cut one cannot be told from a shorter call."""
+    av = pytest.importorskip("av")
+    rate = 16000
+    x = _speechlike(rate, 4.0)
+    f = tmp_path / "noxing.mp3"
+    with av.open(str(f), "w", format="mp3", container_options={"write_xing": "0"}) as c:
+        s = c.add_stream("libmp3lame", rate=rate)
+        s.layout = "stereo"
+        frame = av.AudioFrame.from_ndarray(x, format="fltp", layout="stereo")
+        frame.sample_rate = rate
+        for pkt in s.encode(frame):
+            c.mux(pkt)
+        for pkt in s.encode(None):
+            c.mux(pkt)
+    assert not audio_io._mp3_length_stated(f)
+    assert load_audio(f).duration_s == pytest.approx(4.0, abs=0.1)
+    xing = tmp_path / "xing.mp3"
+    sf.write(xing, x.T, rate, format="MP3", subtype="MPEG_LAYER_III")
+    assert audio_io._mp3_length_stated(xing)

@@ -314,8 +314,30 @@ def _load_soundfile(p: Path, limits: _Limits) -> CallAudio:
             if block.shape[0] == 0:
                 break
             sink.add(block.T)
+    if f.format == "MP3" and not _mp3_length_stated(p):
+        stated = None  # libmpg123 estimated the length from the file size: nothing to compare with
     _check_complete(p, sink, stated, rate)
     return CallAudio(source=str(p), samples=sink.samples(), sample_rate=rate, codec=codec)
+
+
+def _mp3_length_stated(p: Path) -> bool:
+    """Whether the first MPEG frame carries a Xing/Info or VBRI header (the exact frame count)."""
+    with p.open("rb") as fh:
+        data = fh.read(1 << 16)
+    start = 0
+    if data[:3] == b"ID3" and len(data) >= 10:  # skip an ID3v2 tag (synch-safe size)
+        size = ((data[6] & 0x7F) << 21) | ((data[7] & 0x7F) << 14) | ((data[8] & 0x7F) << 7) | (data[9] & 0x7F)
+        start = 10 + size
+        if start + 4 > len(data):
+            with p.open("rb") as fh:
+                fh.seek(start)
+                data = fh.read(1 << 16)
+            start = 0
+    for k in range(start, min(len(data) - 1, start + 4096)):
+        if data[k] == 0xFF and data[k + 1] & 0xE0 == 0xE0:
+            frame = data[k : k + 200]
+            return b"Xing" in frame or b"Info" in frame or b"VBRI" in frame
+    return False
 
 
 def _check_complete(p: Path, sink: _Sink, stated: int | None, rate: float) -> None:

@@ -379,11 +379,13 @@ def main(argv: list[str] | None = None) -> int:
         run = run_analyze([str(folder), *extra], work / gname, timeout_s=args.class_timeout, python=args.python, cwd=work,
                           env=env, idle_s=args.idle_timeout)
         say(f"{gname}: {len(group)} entries, exit {run.rc}{' (timed out)' if run.timed_out else ''}, {run.wall_s:.0f} s, {run.peak_rss_mb:.0f} MB")
-        if run.timed_out and not args.single:
-            # name the hang: every entry alone
+        if (run.timed_out or run.traceback) and not args.single:
+            # name the hang or the abort: every entry alone (the class run's stats stay counted)
+            account(gname, run)
             for i, e in enumerate(group):
                 p = str(corpus / e.name)
-                r1 = run_analyze([p, *extra], work / f"{gname}-{i:03d}", timeout_s=args.direct_timeout, python=args.python, cwd=work, env=env)
+                r1 = run_analyze([p, *extra], work / f"{gname}-{i:03d}", timeout_s=max(args.direct_timeout, 300.0),
+                                 python=args.python, cwd=work, env=env)
                 account(e.cls, r1)
                 results.extend(classify([(e, p)], r1, f"{gname}-{i:03d}"))
             continue
