@@ -401,7 +401,7 @@ def test_mp3_without_a_length_header_is_not_judged_by_an_estimate(tmp_path):
         for pkt in s.encode(None):
             c.mux(pkt)
     assert not audio_io._mp3_length_stated(f)
-    assert load_audio(f).duration_s == pytest.approx(4.0, abs=0.1)
+    assert load_audio(f).duration_s == pytest.approx(4.0, abs=0.15)  # encoder delay and padding
     xing = tmp_path / "xing.mp3"
     sf.write(xing, x.T, rate, format="MP3", subtype="MPEG_LAYER_III")
     assert audio_io._mp3_length_stated(xing)
