@@ -200,3 +200,42 @@ def test_twelve_second_german_excerpt_is_transcribed_as_german(tmp_path):
             assert 3.0 < agent_s < 4.5, agent_s
             agent_words = [w.text for w in state.transcript.words if w.speaker == "agent"]
             assert "guten" in words and "tag" in words and agent_words, [(w.speaker, w.text) for w in state.transcript.words]
+
+
+def test_long_speech_goes_to_the_model_in_batches_with_times_kept():
+    """A one-hour party is transcribed in <= 600 s batches of speech (faster-whisper's features for
+    the whole hour took ~1.5 GB); every word keeps its time in the recording."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import TRANSCRIBE_BATCH_S, FasterWhisperTranscriber, speech_batches
+
+    chunks = [(10.0 * k, 10.0 * k + 8.0) for k in range(360)]  # 48 min of speech in one hour
+    groups = speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S)
+    assert [c for g in groups for c in g] == chunks
+    assert all(sum(e - s for s, e in g) <= TRANSCRIBE_BATCH_S for g in groups) and len(groups) == 5
+    assert speech_batches([(0.0, 700.0), (701.0, 702.0)], max_s=600.0) == [[(0.0, 700.0)], [(701.0, 702.0)]]
+
+    class _W:
+        def __init__(self, word, start, end):
+            self.word, self.start, self.end, self.probability = word, start, end, 0.9
+
+    class _Model:
+        def __init__(self):
+            self.lengths = []
+
+        def transcribe(self, audio, **kw):
+            self.lengths.append(audio.shape[0] / 16000)
+            # one word 1 s into each 8 s chunk of the batch (chunks were padded by 0.2 s)
+            n = int(round(audio.shape[0] / 16000 / 8.4))
+            base = sum(int(round(x / 8.4)) for x in self.lengths[:-1])
+            words = [_W(f" w{base + k}", 8.4 * k + 1.0, 8.4 * k + 1.3) for k in range(n)]  # distinct: no loop
+            return [SimpleNamespace(words=words)], None
+
+    speech = tuple(Interval(10.0 * k + 0.2, 10.0 * k + 8.2) for k in range(360))
+    tr = FasterWhisperTranscriber(spec=ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path"), config=TranscribeConfig())
+    tr._model = _Model()
+    words = tr.transcribe(np.zeros(16000 * 3600, np.float32), 16000, speech=speech, language="de", speaker="agent")
+    assert max(tr._model.lengths) <= TRANSCRIBE_BATCH_S and len(tr._model.lengths) == 6
+    assert len(words) == 360
+    assert [round(w.start_s, 2) for w in words[:3]] == [1.0, 11.0, 21.0]
+    assert round(words[-1].start_s, 2) == 3591.0

@@ -71,6 +71,25 @@ def speech_chunks(speech: Sequence[Interval], *, pad_s: float, duration_s: float
     return [(s, e) for s, e in out]
 
 
+#: most seconds of speech handed to the model in one call (bounds its feature memory on long calls)
+TRANSCRIBE_BATCH_S = 600.0
+
+
+def speech_batches(chunks: Sequence[tuple[float, float]], *, max_s: float) -> list[list[tuple[float, float]]]:
+    """Consecutive groups of speech chunks, each holding at most ``max_s`` seconds of speech (a
+    single longer chunk is a group of its own)."""
+    out: list[list[tuple[float, float]]] = []
+    total = 0.0
+    for s, e in chunks:
+        if out and total + (e - s) <= max_s:
+            out[-1].append((s, e))
+            total += e - s
+        else:
+            out.append([(s, e)])
+            total = e - s
+    return out
+
+
 def _concatenate(x16: np.ndarray, chunks: list[tuple[float, float]]) -> tuple[np.ndarray, list[dict]]:
     sample_chunks = [{"start": int(round(s * VAD_RATE)), "end": int(round(e * VAD_RATE))} for s, e in chunks]
     sample_chunks = [c for c in sample_chunks if c["end"] > c["start"]]
@@ -307,32 +326,37 @@ class FasterWhisperTranscriber:
 
         x16 = to_16k(samples, sample_rate)
         chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
-        audio, sample_chunks = _concatenate(x16, chunks)
-        if audio.shape[0] < VAD_RATE // 10:
-            return ()
         c = self.config
-        segments, _info = self.model.transcribe(
-            audio,
-            language=language,
-            beam_size=c.beam_size,
-            best_of=1,
-            temperature=c.temperature,
-            condition_on_previous_text=c.condition_on_previous_text,
-            word_timestamps=True,
-            vad_filter=False,
-            initial_prompt=c.initial_prompt or None,
-        )
-        ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
         words: list[Word] = []
-        for seg in segments:
-            for w in seg.words or ():
-                text = w.word.strip()
-                if not text:
-                    continue
-                idx = ts_map.get_chunk_index(w.start)
-                start = ts_map.get_original_time(w.start, idx)
-                end = ts_map.get_original_time(w.end, idx, is_end=True)
-                words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
+        # a long call goes to the model in batches of speech: faster-whisper computes the features
+        # of all the audio it is given at once (~1.5 GB for an hour), and without previous-text
+        # conditioning nothing is carried across a batch boundary anyway
+        for batch in speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S):
+            audio, sample_chunks = _concatenate(x16, batch)
+            if audio.shape[0] < VAD_RATE // 10:
+                continue
+            segments, _info = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=c.beam_size,
+                best_of=1,
+                temperature=c.temperature,
+                condition_on_previous_text=c.condition_on_previous_text,
+                word_timestamps=True,
+                vad_filter=False,
+                initial_prompt=c.initial_prompt or None,
+            )
+            ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
+            for seg in segments:
+                for w in seg.words or ():
+                    text = w.word.strip()
+                    if not text:
+                        continue
+                    idx = ts_map.get_chunk_index(w.start)
+                    start = ts_map.get_original_time(w.start, idx)
+                    end = ts_map.get_original_time(w.end, idx, is_end=True)
+                    words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
+            del audio, segments
         words.sort(key=lambda w: (w.start_s, w.end_s))
         return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=c.chunk_pad_s + 0.1)
 

@@ -23,6 +23,8 @@ outcome                   good?  meaning
                                  and one ``failures.csv`` row, no internal error
 ``noted-partial``         yes    analysed short, with a note in the result saying so
 ``known-limit``           (yes)  analysed short where the file gives no way to tell (listed)
+``duplicate``             yes    a link to a file analysed under its own name (counted once)
+``ignored``               yes    a link to a folder inside an input folder (not followed)
 ``hang``                  no     the run did not end within its limit
 ``traceback``             no     the run printed a Python traceback (the entry was not handled)
 ``internal-error``        no     refused with "internal error ..." (a bug, not a reason)
@@ -58,7 +60,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from tools.fuzz.generate import BIG_CLASS, CLASSES, Entry, build_corpus, load_manifest  # noqa: E402
 
-GOOD = ("analysed", "refused", "noted-partial", "known-limit")
+GOOD = ("analysed", "refused", "noted-partial", "known-limit", "duplicate", "ignored")
 DEFECTS = ("hang", "traceback", "internal-error", "silent-skip", "silent-partial", "accepted-nonsense",
            "wrongly-refused", "unclear-line", "both")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -261,8 +263,20 @@ def classify(entries: list[tuple[Entry, str]], run: Run, run_name: str) -> list[
             tb = run.stderr.strip().splitlines()[-1:] if run.traceback else [f"exit {run.rc}"]
             out.append(Result(e, "traceback", (tb[0] if tb else "")[:300], run_name))
         else:
-            out.append(Result(e, "silent-skip", "", run_name))
+            out.append(Result(e, _unlisted(path, recs), "", run_name))
     return out
+
+
+def _unlisted(path: str, recs: dict) -> str:
+    """An entry with neither a result nor a failure: a link to a folder is not followed
+    (``ignored``), a link to a file that was analysed under its own name is a ``duplicate``."""
+    if os.path.islink(path) and os.path.isdir(path):
+        return "ignored"
+    if os.path.islink(path) and os.path.isfile(path):
+        target = os.path.realpath(path)
+        if any(os.path.realpath(k) == target for k in recs):
+            return "duplicate"
+    return "silent-skip"
 
 
 # ------------------------------------------------------------------------------------- cli cases
@@ -339,12 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", default=sys.executable, help="interpreter that has callcheck importable")
     ap.add_argument("--json", type=Path, default=None, help="write every entry's outcome here")
     ap.add_argument("--label", default="", help="a title for the table")
+    ap.add_argument("--rerender", type=Path, default=None, help="print the table of an earlier --json FILE again (no runs)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the running analyze is killed too
 
     if args.generate:
         build_corpus(args.corpus, seconds=args.seconds, big=args.big)
     meta, entries = load_manifest(args.corpus)
+    if args.rerender:
+        return rerender(args.rerender, args.corpus, meta, entries, label=args.label)
     corpus = args.corpus.resolve()
     work = (args.work or corpus.parent / f"{corpus.name}-work").resolve()
     if work.exists():
@@ -433,8 +450,39 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if bad else 0
 
 
+def rerender(path: Path, corpus: Path, meta: dict, entries: list[Entry], *, label: str) -> int:
+    """The table of an earlier run, with today's rules for entries that had no outcome."""
+    data = json.loads(path.read_text())
+    by_name = {e.name: e for e in entries}
+    analysed = {str(corpus.resolve() / r["entry"]) for r in data["results"] if r["outcome"] == "analysed"}
+    results, stats = [], {}
+    for r in data["results"]:
+        base = r["entry"].removesuffix(" (direct)")
+        e = by_name.get(base) or Entry(base, r["class"], r["expect"], "")
+        e = dataclasses.replace(e, name=r["entry"])
+        outcome = r["outcome"]
+        if outcome == "silent-skip":
+            outcome = _unlisted(str(corpus.resolve() / base), {a: None for a in analysed})
+        results.append(Result(e, outcome, r["detail"], r["run"]))
+    for k, v in data["classes"].items():
+        stats[k] = ClassStats(**{**v, "entries": 0, "outcomes": {}}) if k != "cli" else ClassStats(**v)
+    for r in results:
+        s = stats.setdefault(r.entry.cls, ClassStats())
+        s.entries += 1
+        s.outcomes[r.outcome] = s.outcomes.get(r.outcome, 0) + 1
+    stats.pop("all", None)
+
+    class _R:  # what print_table reads from a cli run
+        def __init__(self, tail):
+            self.stderr = tail
+
+    cli = [(c["case"], c["what"], c["verdict"], _R(c["stderr_tail"])) for c in data["cli"]]
+    print_table(stats, results, cli, label=label, meta=meta)
+    return 0
+
+
 def print_table(stats: dict[str, ClassStats], results: list[Result], cli_results, *, label: str, meta: dict) -> None:
-    cols = ["entries", "analysed", "refused", "noted-partial", "known-limit", *DEFECTS]
+    cols = ["entries", "analysed", "refused", "noted-partial", "known-limit", "duplicate", "ignored", *DEFECTS]
     short = {"noted-partial": "noted partial", "known-limit": "known limit", "internal-error": "internal error", "silent-skip": "silent skip",
              "silent-partial": "silent partial", "accepted-nonsense": "nonsense accepted",
              "wrongly-refused": "good refused", "unclear-line": "unclear line", "traceback": "traceback/abort"}
@@ -442,7 +490,9 @@ def print_table(stats: dict[str, ClassStats], results: list[Result], cli_results
     print()
     if label:
         print(f"**{label}**\n")
-    print(f"corpus: {meta.get('sample')} ({meta.get('seconds')} s), {sum(s.entries for k, s in stats.items() if k != 'cli')} entries + {len(cli_results)} command-line cases\n")
+    direct = sum(1 for r in results if r.entry.name.endswith(" (direct)"))
+    print(f"corpus: {len(results) - direct} entries from {Path(meta.get('sample', '')).name} ({meta.get('seconds')} s), "
+          f"+ {direct} of them given alone on the command line, + {len(cli_results)} command-line cases\n")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join(["---"] + ["--:"] * (len(head) - 1)) + "|")
     total = ClassStats()
