@@ -95,6 +95,60 @@ class Stub:
         return tuple(out)
 
 
+def patch_activity(piece_s: float = 600.0) -> None:
+    """What ``audio/activity.py`` could do to stay small on long calls (measured here, not used by
+    callcheck): per-frame energies with ``einsum`` on float32 views (no float64 copy and square of
+    the channel: ~1 GB for an hour at 16 kHz) and Silero run on 10-minute pieces (whole frames, so
+    frame ``i`` stays frame ``i``)."""
+    from callcheck.audio import activity as A
+
+    original = A.speech_probabilities
+
+    def frame_energy_db(samples_16k, n_frames):
+        x = np.asarray(samples_16k, dtype=np.float32)
+        need = n_frames * A.FRAME
+        if x.shape[0] < need:
+            x = np.pad(x, (0, need - x.shape[0]))
+        f = x[:need].reshape(n_frames, A.FRAME)
+        ms = np.einsum("ij,ij->i", f, f, dtype=np.float64) / A.FRAME
+        return 10.0 * np.log10(ms + 1e-12)
+
+    def speech_probabilities(samples_16k):
+        x = np.asarray(samples_16k, dtype=np.float32)
+        step = int(piece_s * A.VAD_RATE) // A.FRAME * A.FRAME
+        if x.shape[0] <= step:
+            return original(x)
+        return np.concatenate([original(x[i : i + step]) for i in range(0, x.shape[0], step)])
+
+    A.frame_energy_db = frame_energy_db
+    A.speech_probabilities = speech_probabilities
+
+    # pipeline.resolve_layout: the dual-mono test takes |left - right| of the whole call at once
+    # (two channel-sized temporaries: 0.9 GB for 2 h at 16 kHz); in blocks it takes none
+    import callcheck.pipeline as P
+
+    original_resolve = P.resolve_layout
+
+    def dual_mono_blockwise(x):
+        total = 0.0
+        for i in range(0, x.shape[1], 1 << 20):
+            total += float(np.abs(x[0, i : i + (1 << 20)] - x[1, i : i + (1 << 20)]).sum(dtype=np.float64))
+        return total / max(x.shape[1], 1) < P.DUAL_MONO_TOLERANCE
+
+    def resolve_layout(requested, audio):
+        x = audio.samples
+        if x.shape[0] != 2:
+            return original_resolve(requested, audio)
+        dual = dual_mono_blockwise(x)
+        if requested == "auto":
+            return ("mono", x[0], ("both channels are identical: analysed as mono",)) if dual else ("agent-left", None, ())
+        if requested in ("agent-left", "agent-right") and not dual:
+            return requested, None, ()
+        return original_resolve(requested, audio)
+
+    P.resolve_layout = resolve_layout
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hours", type=float, default=1.0)
@@ -105,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-only", action="store_true", help="only decode the file (load_audio)")
     ap.add_argument("--file", type=Path, default=None, help="use this recording instead of building one")
     ap.add_argument("--keep", type=Path, default=None, help="build the recording here and keep it")
+    ap.add_argument("--patch-activity", action="store_true",
+                    help="experiment: frame energies from float32 views, the VAD in 10-minute pieces, the dual-mono test in blocks (proposals for audio/activity.py and pipeline.resolve_layout)")
     args = ap.parse_args(argv)
 
     from callcheck.audio.io import load_audio
@@ -112,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     from callcheck.pipeline import Context, run_steps
     from callcheck.types import CallInfo
 
+    if args.patch_activity:
+        patch_activity()
     tmp = tempfile.TemporaryDirectory()
     path = args.file or args.keep or Path(tmp.name) / "long.wav"
     if args.file is None:

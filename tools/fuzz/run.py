@@ -173,6 +173,21 @@ def run_analyze(args: list[str], out: Path, *, timeout_s: float, python: str, cw
     r.peak_rss_mb = usage.ru_maxrss / 1024.0  # Linux: kB
     r.stdout = so.read_bytes().decode("utf-8", "replace")
     r.stderr = se.read_bytes().decode("utf-8", "replace")
+    (out.parent / f".{out.name}.run.json").write_text(json.dumps(
+        {"args": args, "rc": r.rc, "timed_out": r.timed_out, "wall_s": r.wall_s, "peak_rss_mb": r.peak_rss_mb, "orphans": r.orphans}))
+    return r
+
+
+def load_run(work: Path, name: str) -> Run | None:
+    """A run of an earlier invocation from its saved outputs (``--rerender``)."""
+    out = work / name
+    se, so, meta = work / f".{name}.stderr", work / f".{name}.stdout", work / f".{name}.run.json"
+    if not se.is_file():
+        return None
+    info = json.loads(meta.read_text()) if meta.is_file() else {"args": [], "rc": 1, "timed_out": False}
+    r = Run(args=info.get("args", []), out=out, rc=info.get("rc", 1), timed_out=info.get("timed_out", False))
+    r.stderr = se.read_bytes().decode("utf-8", "replace")
+    r.stdout = so.read_bytes().decode("utf-8", "replace") if so.is_file() else ""
     return r
 
 
@@ -183,9 +198,12 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+_SPLIT = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _markers(path: str) -> list[str]:
     """Pieces of a path that any faithful display of it contains (control characters split it)."""
-    parts = [p for p in _CTRL.split(path) if p]
+    parts = [p for p in _SPLIT.split(path) if p]
     return parts or [path]
 
 
@@ -263,7 +281,12 @@ def classify(entries: list[tuple[Entry, str]], run: Run, run_name: str) -> list[
             tb = run.stderr.strip().splitlines()[-1:] if run.traceback else [f"exit {run.rc}"]
             out.append(Result(e, "traceback", (tb[0] if tb else "")[:300], run_name))
         else:
-            out.append(Result(e, _unlisted(path, recs), "", run_name))
+            outcome = _unlisted(path, recs)
+            raw = (run.out / "failures.csv").read_bytes().decode("utf-8", "surrogateescape") if (run.out / "failures.csv").is_file() else ""
+            if outcome == "silent-skip" and ap in raw:
+                out.append(Result(e, "unclear-line", "its failures.csv row is broken (an unquoted control character)", run_name))
+            else:
+                out.append(Result(e, outcome, "", run_name))
     return out
 
 
@@ -361,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         build_corpus(args.corpus, seconds=args.seconds, big=args.big)
     meta, entries = load_manifest(args.corpus)
     if args.rerender:
-        return rerender(args.rerender, args.corpus, meta, entries, label=args.label)
+        return rerender(args.rerender, args.corpus, meta, entries, label=args.label, work=args.work)
     corpus = args.corpus.resolve()
     work = (args.work or corpus.parent / f"{corpus.name}-work").resolve()
     if work.exists():
@@ -450,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if bad else 0
 
 
-def rerender(path: Path, corpus: Path, meta: dict, entries: list[Entry], *, label: str) -> int:
+def rerender(path: Path, corpus: Path, meta: dict, entries: list[Entry], *, label: str, work: Path | None = None) -> int:
     """The table of an earlier run, with today's rules for entries that had no outcome."""
     data = json.loads(path.read_text())
     by_name = {e.name: e for e in entries}
@@ -460,10 +483,14 @@ def rerender(path: Path, corpus: Path, meta: dict, entries: list[Entry], *, labe
         base = r["entry"].removesuffix(" (direct)")
         e = by_name.get(base) or Entry(base, r["class"], r["expect"], "")
         e = dataclasses.replace(e, name=r["entry"])
-        outcome = r["outcome"]
-        if outcome == "silent-skip":
+        outcome, detail = r["outcome"], r["detail"]
+        run = load_run(work, r["run"]) if work else None
+        if run is not None and outcome in ("silent-skip", "unclear-line"):
+            again = classify([(by_name.get(base, e), str(corpus.resolve() / base))], run, r["run"])[0]
+            outcome, detail = again.outcome, again.detail
+        elif outcome == "silent-skip":
             outcome = _unlisted(str(corpus.resolve() / base), {a: None for a in analysed})
-        results.append(Result(e, outcome, r["detail"], r["run"]))
+        results.append(Result(e, outcome, detail, r["run"]))
     for k, v in data["classes"].items():
         stats[k] = ClassStats(**{**v, "entries": 0, "outcomes": {}}) if k != "cli" else ClassStats(**v)
     for r in results:
@@ -486,6 +513,10 @@ def print_table(stats: dict[str, ClassStats], results: list[Result], cli_results
     short = {"noted-partial": "noted partial", "known-limit": "known limit", "internal-error": "internal error", "silent-skip": "silent skip",
              "silent-partial": "silent partial", "accepted-nonsense": "nonsense accepted",
              "wrongly-refused": "good refused", "unclear-line": "unclear line", "traceback": "traceback/abort"}
+    keep = {"entries", "analysed", "refused", "hang", "traceback", "internal-error", "silent-skip", "silent-partial",
+            "accepted-nonsense", "unclear-line"}
+    used = {k for st in stats.values() for k, v in st.outcomes.items() if v}
+    cols = [c for c in cols if c in keep or c in used]  # columns that are 0 everywhere and not a headline defect go
     head = ["class", *[short.get(c, c) for c in cols], "warnings", "orphans", "peak RSS MB"]
     print()
     if label:
