@@ -71,8 +71,10 @@ def speech_chunks(speech: Sequence[Interval], *, pad_s: float, duration_s: float
     return [(s, e) for s, e in out]
 
 
-#: most seconds of speech handed to the model in one call (bounds its feature memory on long calls)
-TRANSCRIBE_BATCH_S = 600.0
+#: most seconds of speech handed to the model in one call: faster-whisper computes the features of
+#: all the audio it is given at once, ~0.86 MB per second (120 s: +0.12 GB; a whole hour: +1.5 GB).
+#: Each batch ends in a part-filled 30 s window (about half a window of extra encoding per 4).
+TRANSCRIBE_BATCH_S = 120.0
 
 
 def speech_batches(chunks: Sequence[tuple[float, float]], *, max_s: float) -> list[list[tuple[float, float]]]:
@@ -328,9 +330,8 @@ class FasterWhisperTranscriber:
         chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
         c = self.config
         words: list[Word] = []
-        # a long call goes to the model in batches of speech: faster-whisper computes the features
-        # of all the audio it is given at once (~1.5 GB for an hour), and without previous-text
-        # conditioning nothing is carried across a batch boundary anyway
+        # a long call goes to the model in batches of speech (TRANSCRIBE_BATCH_S); without
+        # previous-text conditioning nothing is carried across a batch boundary anyway
         for batch in speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S):
             audio, sample_chunks = _concatenate(x16, batch)
             if audio.shape[0] < VAD_RATE // 10:
