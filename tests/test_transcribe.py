@@ -242,3 +242,35 @@ def test_long_speech_goes_to_the_model_in_batches_with_times_kept():
     assert len(words) == 360
     assert [round(w.start_s, 2) for w in words[:3]] == [1.0, 11.0, 21.0]
     assert round(words[-1].start_s, 2) == 3591.0
+
+
+def test_language_window_takes_both_parties_first_speech_only():
+    """One Whisper window (30 s) shared by the parties; only the speech it needs is resampled and
+    copied (the language step of a one-hour call peaked at 1.14 GB when each party's whole speech
+    was concatenated first)."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber
+
+    class _Model:
+        def __init__(self):
+            self.audio = None
+
+        def detect_language(self, audio, language_detection_segments):
+            self.audio = audio
+            return "de", 0.9, [("de", 0.9), ("en", 0.05), ("th", 0.05)]
+
+    tr = FasterWhisperTranscriber(spec=ModelSpec(name="f", path_or_name="f", download_root=None, source="path"),
+                                  config=TranscribeConfig())
+    tr._model = _Model()
+    rate = 8000
+    agent = np.full(rate * 3600, 0.1, np.float32)
+    caller = np.full(rate * 3600, -0.2, np.float32)
+    speech_a = tuple(Interval(100.0 * k, 100.0 * k + 10.0) for k in range(36))  # 6 min of speech
+    speech_c = (Interval(50.0, 54.6),)  # 5 s with its padding
+    probs = tr.language_probabilities([(agent, rate, speech_a), (caller, rate, speech_c)])
+    assert probs == {"de": 0.9, "en": 0.05, "th": 0.05}
+    audio = tr._model.audio
+    assert audio.shape[0] == pytest.approx(30 * 16000, abs=16)
+    assert np.sum(audio < -0.1) == pytest.approx(5.0 * 16000, rel=0.02)  # the caller's 5 s, all of it
+    assert tr.detect_language(caller, rate, speech=speech_c) == ("de", 0.9)

@@ -285,14 +285,11 @@ class FasterWhisperTranscriber:
             raise ModelError(f"{self.spec.path_or_name}: cannot load the model ({first[:200]})") from None
 
     def detect_language(self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval]) -> tuple[str, float]:
-        x16 = to_16k(samples, sample_rate)
-        chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
-        audio, _ = _concatenate(x16, chunks)
-        audio = audio[: int(self.config.language_detect_s * VAD_RATE)]
-        if audio.shape[0] < VAD_RATE // 2:
+        probs = self.language_probabilities([(samples, sample_rate, speech)])
+        if not probs:
             return "en", 0.0
-        lang, prob, _ = self.model.detect_language(audio=audio, language_detection_segments=1)
-        return str(lang), float(prob)
+        lang = max(probs, key=probs.get)
+        return lang, probs[lang]
 
     def language_probabilities(self, signals: Sequence[tuple[np.ndarray, int, Sequence[Interval]]]) -> dict[str, float]:
         """Every language's probability from the first speech of all ``signals`` in one Whisper window.
@@ -302,19 +299,28 @@ class FasterWhisperTranscriber:
         greeting is judged together with the caller's reply instead of alone (issue 15: 3.7 s of
         a German agent alone read as Thai in 47 of 102 fuzzed copies).
         """
-        pieces: list[np.ndarray] = []
-        talks = []
-        prepared = []
+        per_signal = []
         for samples, rate, speech in signals:
-            x16 = to_16k(samples, rate)
-            chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
-            audio, _ = _concatenate(x16, chunks)
-            prepared.append(audio)
-            talks.append(audio.shape[0] / VAD_RATE)
+            duration_s = samples.shape[0] / float(rate)
+            chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=duration_s)
+            per_signal.append((samples, rate, chunks))
+        talks = [sum(e - s for s, e in chunks) for _, _, chunks in per_signal]
         budget = speech_budget(talks, min(self.config.language_detect_s, 30.0))
-        for audio, take_s in zip(prepared, budget):
-            if take_s > 0:
-                pieces.append(audio[: int(take_s * VAD_RATE)])
+        pieces: list[np.ndarray] = []
+        for (samples, rate, chunks), take_s in zip(per_signal, budget):
+            if take_s <= 0:
+                continue
+            first: list[tuple[float, float]] = []  # only the chunks that fill this party's share
+            left = take_s
+            for s, e in chunks:
+                if left <= 0:
+                    break
+                first.append((s, min(e, s + left)))
+                left -= first[-1][1] - s
+            end = first[-1][1]
+            x16 = to_16k(samples[: int(np.ceil(end * rate)) + 1], rate)  # never the whole call
+            audio, _ = _concatenate(x16, first)
+            pieces.append(audio[: int(take_s * VAD_RATE)])
         audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         if audio.shape[0] < VAD_RATE // 2:
             return {}

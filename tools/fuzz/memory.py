@@ -78,6 +78,10 @@ def make_call(path: Path, *, hours: float, kind: str, channels: int, rate: int) 
             left -= k
 
 
+class _Stop(Exception):
+    pass
+
+
 class Stub:
     identity = "memory-stub"
 
@@ -159,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-only", action="store_true", help="only decode the file (load_audio)")
     ap.add_argument("--file", type=Path, default=None, help="use this recording instead of building one")
     ap.add_argument("--keep", type=Path, default=None, help="build the recording here and keep it")
+    ap.add_argument("--stop-after", default="", help="stop after this pipeline step (e.g. language)")
     ap.add_argument("--patch-activity", action="store_true",
                     help="experiment: frame energies from float32 views, the VAD in 10-minute pieces, the dual-mono test in blocks (proposals for audio/activity.py and pipeline.resolve_layout)")
     args = ap.parse_args(argv)
@@ -206,8 +211,13 @@ def main(argv: list[str] | None = None) -> int:
             last[0] = now
             if state.audio is not None:
                 decoded = state.audio.samples.nbytes
+            if name == args.stop_after:
+                raise _Stop
 
-        run_steps(CallInfo(path=str(path), call_id="long", agent="a"), config=config, context=Context(transcriber=transcriber), hook=hook)
+        try:
+            run_steps(CallInfo(path=str(path), call_id="long", agent="a"), config=config, context=Context(transcriber=transcriber), hook=hook)
+        except _Stop:
+            pass
     sampler.stop.set()
     peak = max(p for _, _, p in rows)
     ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
