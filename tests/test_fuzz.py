@@ -13,9 +13,7 @@ import signal
 import sys
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from callcheck.audio.io import load_audio

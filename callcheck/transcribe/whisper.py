@@ -129,12 +129,12 @@ def choose_language(probabilities: dict[str, float], candidates: Sequence[str]) 
     if not probabilities:
         lang = candidates[0] if candidates else "en"
         return lang, 0.0, None
-    top = max(probabilities, key=probabilities.get)
+    top = max(probabilities, key=lambda k: probabilities[k])
     if not candidates:
         return top, float(probabilities[top]), None
     restricted = {c: float(probabilities.get(c, 0.0)) for c in candidates}
     total = sum(restricted.values())
-    lang = max(restricted, key=restricted.get) if total > 0 else candidates[0]
+    lang = max(restricted, key=lambda k: restricted[k]) if total > 0 else candidates[0]
     prob = restricted[lang] / total if total > 0 else 0.0
     note = None
     if top not in restricted and probabilities[top] > OTHER_LANGUAGE_NOTE_P:
@@ -293,7 +293,7 @@ class FasterWhisperTranscriber:
         probs = self.language_probabilities([(samples, sample_rate, speech)])
         if not probs:
             return "en", 0.0
-        lang = max(probs, key=probs.get)
+        lang = max(probs, key=lambda k: probs[k])
         return lang, probs[lang]
 
     def language_probabilities(self, signals: Sequence[tuple[np.ndarray, int, Sequence[Interval]]]) -> dict[str, float]:

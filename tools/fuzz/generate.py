@@ -187,7 +187,6 @@ class Builder:
 
     @staticmethod
     def _encode(key: str, x: np.ndarray, rate: int) -> bytes:
-        import soundfile as sf
 
         sf_kinds = {
             "wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS"),

@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         from callcheck.transcribe.whisper import make_transcriber
 
         transcriber = make_transcriber(resolve_model(None), config.transcribe)
-        transcriber.model  # load it before measuring
+        _ = transcriber.model  # load it before measuring
     else:
         transcriber = Stub()
     sampler = Sampler()

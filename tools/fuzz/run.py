@@ -58,7 +58,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from tools.fuzz.generate import BIG_CLASS, CLASSES, Entry, build_corpus, load_manifest  # noqa: E402
+from tools.fuzz.generate import BIG_CLASS, Entry, build_corpus, load_manifest  # noqa: E402
 
 GOOD = ("analysed", "refused", "noted-partial", "known-limit", "duplicate", "ignored")
 DEFECTS = ("hang", "traceback", "internal-error", "silent-skip", "silent-partial", "accepted-nonsense",
