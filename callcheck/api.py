@@ -24,6 +24,7 @@ from callcheck.batch import (
     BatchPlan,
     Failure,
     Outcome,
+    OutLock,
     TranscriberFactory,
     TranscriptCache,
     WhisperFactory,
@@ -40,7 +41,7 @@ from callcheck.batch import (
 )
 from callcheck.config import Config, TranscribeConfig, as_config
 from callcheck.engine import DEFAULT_RETRIES, check_engine
-from callcheck.errors import AudioError, ConfigError
+from callcheck.errors import AudioError, ConfigError, printable
 from callcheck.fsutil import atomic_write
 from callcheck.languages import normalize_language
 from callcheck.storage import is_url, local_path
@@ -117,6 +118,9 @@ def analyze_call(
     if p.is_dir():
         raise AudioError(f"{p}: is a folder; analyze_call takes one recording (analyze_batch takes folders)")
     if not p.is_file():
+        from callcheck.audio.io import check_regular_file
+
+        check_regular_file(p)  # names what it is (a FIFO, a device, a link loop) without opening it
         raise AudioError(f"{p}: file not found")
     out = Path(out_dir) if out_dir is not None else None
     if call_id is not None:
@@ -284,6 +288,22 @@ def analyze_batch(
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder for the results")
     plan: BatchPlan = discover(inputs, manifest=manifest, config=cfg, layout=layout, language=language, out_dir=out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot be created ({exc.strerror or exc}); give a folder you can write to") from None
+    with OutLock(out):  # a second run on this folder stops here (exit 2); stale temporaries removed
+        return _run_planned(plan, out, cfg, model=model, workers=workers, report=report, on_start=on_start,
+                            on_outcome=on_outcome, on_notice=on_notice, transcriber_factory=transcriber_factory,
+                            engine=engine, address=address, retries=retries)
+
+
+def _run_planned(plan: BatchPlan, out: Path, cfg: Config, *, model: str | None, workers: int, report: bool,
+                 on_start: Callable[[Sequence[CallInfo], Mapping[str, float]], None] | None,
+                 on_outcome: Callable[[Outcome], None] | None, on_notice: Callable[[str], None] | None,
+                 transcriber_factory: TranscriberFactory | None, engine: str, address: str | None,
+                 retries: int) -> BatchSummary:
+    """:func:`analyze_batch` once the calls are known and ``out`` is held: analyse, then render."""
     factory = transcriber_factory or WhisperFactory.resolve(model, cfg.transcribe)
     if on_start is not None:
         from callcheck.audio.io import probe_duration_s
@@ -311,7 +331,7 @@ def analyze_batch(
 def _stderr(line: str) -> None:
     import sys
 
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(printable(line) + "\n")
 
 
 def _judge_and_render(out_dir: Path, config: Config):

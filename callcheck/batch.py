@@ -33,6 +33,7 @@ import json
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import time
@@ -46,7 +47,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from callcheck import __version__
 from callcheck.config import Config, TranscribeConfig, config_to_dict
-from callcheck.errors import CallcheckError, ConfigError, ModelError
+from callcheck.errors import BIDI_CONTROLS, CallcheckError, ConfigError, ModelError, printable
 from callcheck.fsutil import atomic_write, relative_path
 from callcheck.record import locate_source  # noqa: F401  (re-exported: batch callers find audio the same way)
 from callcheck.languages import normalize_language
@@ -142,7 +143,17 @@ def agent_from_path(path: Path, pattern: str) -> str | None:
         if m and m.group("agent"):
             return m.group("agent")
         return None
-    return path.parent.name or None
+    return clean_agent(Path(os.path.abspath(path)).parent.name)
+
+
+def clean_agent(name: str | None) -> str | None:
+    """An agent name as it is shown and compared: Unicode NFC (macOS names folders in NFD), control
+    characters dropped, surrounding blanks stripped; None when nothing is left (a file in ``/``)."""
+    if name is None:
+        return None
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs") and ch not in BIDI_CONTROLS).strip()
+    return text or None
 
 
 # -------------------------------------------------------------------------------- existing records
@@ -261,21 +272,23 @@ def discover(
             continue
         p = Path(local_path(raw))
         if p.is_dir():
+            # names with an audio extension that are not regular files (a FIFO, a link to a device,
+            # a link loop or a dangling link, a folder named x.wav) are kept: each fails in one line
             files = sorted(
                 f for f in p.rglob("*")
-                if f.suffix.lower() in exts and f.is_file()
+                if f.suffix.lower() in exts
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                and not (out_resolved is not None and f.resolve().is_relative_to(out_resolved))
+                and not (out_resolved is not None and _resolved(f).is_relative_to(out_resolved))
             )
             if not files:
                 raise ConfigError(f"{p}: folder holds no audio files ({', '.join(sorted(exts))}); "
                                   "give the folder with the recordings, or set batch.audio_extensions")
-        elif p.exists():
+        elif os.path.lexists(p):  # a file, or something that fails in one line when it is read
             files = [p]
         else:
             raise ConfigError(f"{p}: no such file or folder; give audio files or folders that exist")
         for f in files:
-            r = f.resolve()
+            r = _resolved(f)
             if r in listed:
                 continue
             listed.add(r)
@@ -283,6 +296,26 @@ def discover(
     if not entries:
         raise ConfigError("no input: give audio files, folders or --manifest CSV")
     return assign_ids(entries, known_records(out_dir))
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute with its links followed; a link loop (which ``Path.resolve`` turns into
+    a RuntimeError) or an unreadable link stays as written, made absolute."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _content_sha(path: Path) -> str | None:
+    """The content hash of a regular file (links followed), None for anything else or an unreadable
+    file: only regular files are ever opened here (a FIFO or a device would block)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return file_sha256(path)
+    except (OSError, ValueError):
+        return None
 
 
 def assign_ids(entries: Sequence[_Entry], known: Sequence[KnownRecord]) -> BatchPlan:
@@ -334,9 +367,8 @@ def assign_ids(entries: Sequence[_Entry], known: Sequence[KnownRecord]) -> Batch
         for i, e in enumerate(entries):
             if i in ids and e.call_id is None:
                 continue
-            try:
-                sha = file_sha256(e.path)
-            except OSError:
+            sha = _content_sha(e.path)
+            if sha is None:
                 continue
             mine = [k for k in by_sha.get(sha, []) if k.call_id not in claimed]
             if not mine:
@@ -455,7 +487,7 @@ def read_manifest(path: str | Path, *, layout: Layout, language: str) -> list[_E
                 raise ConfigError(f"{where}: empty path")
             f = Path(cell["path"])
             f = f if f.is_absolute() else p.parent / f
-            r = f.resolve()
+            r = _resolved(f)
             if r in paths:
                 raise ConfigError(f"{where}: {cell['path']} is already listed in row {paths[r]}")
             call_id = None
@@ -467,7 +499,7 @@ def read_manifest(path: str | Path, *, layout: Layout, language: str) -> list[_E
             entry = _Entry(
                 path=r,
                 given=str(f),
-                agent=cell.get("agent") or None,
+                agent=clean_agent(cell.get("agent")),
                 date=parse_date(cell.get("date"), what=f"{where}: date"),
                 layout=parse_layout(cell["layout"], what=f"{where}: layout") if cell.get("layout") else layout,
                 language=normalize_language(cell["language"], what=f"{where}: language") if cell.get("language") else language,
@@ -636,10 +668,15 @@ def analyse_outcome(info: CallInfo, out_dir: Path | None, *, config: Config, tra
     Transcripts are cached under ``out_dir/.cache/transcripts`` when ``out_dir`` is given.
     Every error becomes a one-line reason; a :class:`ModelError` is raised (the batch stops).
     """
-    from callcheck.storage import sha256_of
+    from callcheck.audio.io import check_regular_file
+    from callcheck.storage import is_url, sha256_of
 
     try:
+        if not is_url(info.path):
+            check_regular_file(info.path)  # a FIFO or a device would block the hash below
         sha = sha256_of(info.path)
+    except CallcheckError as exc:
+        return Outcome(info, "failed", reason=str(exc)), None
     except FileNotFoundError:
         return Outcome(info, "failed", reason=f"{info.path}: file not found"), None
     except IsADirectoryError:
@@ -769,6 +806,88 @@ def _end_workers(pool: ProcessPoolExecutor, grace_s: float = 1.0) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+# ---------------------------------------------------------------------------- lock, leftovers
+
+#: the lock file of a results folder, held (``flock``) by the run writing to it
+LOCK_NAME = ".cache/run.lock"
+#: temporary files under ``OUT/serve`` younger than this may be a running ``callcheck serve``'s
+_SERVE_TMP_AGE_S = 600.0
+
+
+class OutLock:
+    """The results folder held by this run: an exclusive ``flock`` on ``OUT/.cache/run.lock``
+    (holding this process's id), released on exit or when the process dies, even by SIGKILL.
+
+    A second run on the same folder stops at once with one line naming the holder's pid
+    (:class:`ConfigError`, exit 2). Where the filesystem cannot lock (some network mounts) or on
+    Windows the run goes on unlocked. Once held, stale temporary files (``.*.tmp``, left by a killed
+    run) are removed anywhere under ``OUT``.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self._fh: Any = None
+
+    def __enter__(self) -> "OutLock":
+        path = self.out_dir / LOCK_NAME
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock
+            return self
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(path, "a+", encoding="ascii")
+        except OSError as exc:
+            raise ConfigError(f"--out {self.out_dir}: cannot be written ({exc.strerror or exc}); give a folder you can write to") from None
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read(32).strip()
+            fh.close()
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise ConfigError(f"{self.out_dir}: another callcheck run{who} is writing to this folder; "
+                              "wait for it to finish, or give another --out") from None
+        except OSError:  # ENOLCK and friends: a filesystem without locks; run unlocked
+            fh.close()
+            return self
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+        remove_stale_temporaries(self.out_dir)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the file releases the lock
+            self._fh = None
+
+
+def remove_stale_temporaries(out_dir: Path) -> int:
+    """Delete the temporary files (``.<name>.<random>.tmp``, :func:`callcheck.fsutil.atomic_write`)
+    a killed run left anywhere under ``out_dir`` (links not followed); returns how many. Only call
+    it while holding :class:`OutLock`. Under ``OUT/serve`` only those older than 10 minutes (a
+    running web app may be writing the others)."""
+    removed = 0
+    now = time.time()
+    serve = os.path.join(str(out_dir), "serve")
+    for folder, _dirs, files in os.walk(out_dir):
+        for name in files:
+            if not (name.startswith(".") and name.endswith(".tmp")):
+                continue
+            f = os.path.join(folder, name)
+            try:
+                if (folder == serve or folder.startswith(serve + os.sep)) and now - os.lstat(f).st_mtime < _SERVE_TMP_AGE_S:
+                    continue
+                os.unlink(f)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 # -------------------------------------------------------------------------------------- batch
 
 STOP_MESSAGE = "stopping after the current calls (Ctrl-C again to abort)"
@@ -814,7 +933,7 @@ class BatchRun:
 
 
 def _stderr_notice(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(printable(text) + "\n")
     sys.stderr.flush()
 
 
@@ -936,15 +1055,29 @@ def remove_superseded(out_dir: Path, superseded: Mapping[str, str], outcomes: It
     return notes
 
 
+def csv_cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: one starting with ``= + - @``, a tab or a carriage
+    return (a formula, "CSV injection") gets a leading apostrophe."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_failures(out_dir: Path, failures: Iterable[Failure]) -> Path:
-    """``OUT/failures.csv``: one row per input that failed in this run (header only when none did)."""
+    """``OUT/failures.csv``: one row per input that failed in this run (header only when none did).
+
+    ``path`` is absolute (as given, links not followed; a URL as it is); the file name is kept
+    exactly, newlines and all (the cell is quoted). No cell can start a spreadsheet formula
+    (:func:`csv_cell`).
+    """
     import io
 
+    from callcheck.storage import is_url
+
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a cell with a CR or LF is quoted only so
     writer.writerow(["path", "call_id", "reason"])
     for f in failures:
-        writer.writerow([f.path, f.call_id or "", f.line])
+        where = f.path if is_url(f.path) else os.path.abspath(f.path)
+        writer.writerow([csv_cell(where), csv_cell(f.call_id or ""), csv_cell(f.line)])
     path = Path(out_dir) / "failures.csv"
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue().encode("utf-8", "surrogateescape"))  # a name's non-UTF-8 bytes as they are
     return path

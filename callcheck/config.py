@@ -269,7 +269,7 @@ class BatchConfig(_Section):
     """Batch processing."""
 
     agent_pattern: str = _f("", "Regular expression with a group named 'agent' applied to the file name (without folder), e.g. '^(?P<agent>[^_]+)_'. Empty: the parent folder's name is the agent.", regex_group="agent")
-    audio_extensions: tuple[str, ...] = _f((".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".mp4", ".aac", ".wma", ".webm", ".au", ".aiff", ".aif"), "File endings searched in folders (each starts with a dot; compared case-insensitively).", item_pattern=r"^\.[A-Za-z0-9]+$", min_length=1)
+    audio_extensions: tuple[str, ...] = _f((".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".mp4", ".aac", ".wma", ".webm", ".au", ".aiff", ".aif", ".oga", ".mka", ".w64", ".caf", ".amr"), "File endings searched in folders (each starts with a dot; compared case-insensitively).", item_pattern=r"^\.[A-Za-z0-9]+$", min_length=1)
 
 
 @dataclass(frozen=True)
