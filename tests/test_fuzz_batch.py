@@ -340,3 +340,41 @@ def test_a_second_concurrent_run_on_the_same_out_exits_2_or_waits(tmp_path):
             os.killpg(first.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_a_run_on_a_held_out_folder_exits_2_naming_the_holder(tmp_path):
+    """The fast half of the lock test: this process holds OUT's lock, the command line stops at once."""
+    from callcheck.batch import OutLock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "empty.wav").write_bytes(b"")
+    stale = out / "agents" / ".a.html.x1.tmp"
+    stale.parent.mkdir()
+    stale.write_bytes(b"x")
+    with OutLock(out):
+        assert not stale.exists()  # removed once the lock is held
+        stale.write_bytes(b"x")  # the holder's own temporary file: the refused run leaves it alone
+        r = _analyze([tmp_path / "empty.wav", "--out", out], tmp_path, timeout=120)
+        assert r.returncode == 2, r.stderr[-800:]
+        assert _error_lines(r.stderr) == [f"error: {out}: another callcheck run (pid {os.getpid()}) is writing to this "
+                                          "folder; wait for it to finish, or give another --out"]
+        assert stale.exists() and not (out / "failures.csv").exists()
+    r = _analyze([tmp_path / "empty.wav", "--out", out], tmp_path, timeout=120)  # released: runs
+    assert r.returncode == 1 and not stale.exists(), r.stderr[-800:]
+
+
+def test_agent_from_odd_folder_names_stays_sane():
+    import unicodedata
+
+    from callcheck.batch import agent_from_path
+
+    assert agent_from_path(Path("/call.wav"), "") is None  # no folder: 'unknown' in the record
+    assert agent_from_path(Path("/calls/.../a.wav"), "") == "..."
+    assert agent_from_path(Path("/calls/sonja/./a.wav"), "") == "sonja"
+    assert agent_from_path(Path("/calls/sonja/x/../a.wav"), "") == "sonja"
+    nfd = unicodedata.normalize("NFD", "Jürgen")  # how macOS names the folder
+    assert agent_from_path(Path(f"/calls/{nfd}/a.wav"), "") == unicodedata.normalize("NFC", "Jürgen")
+    assert agent_from_path(Path("/calls/ an\x1b[31mna\u202e\n /a.wav"), "") == "an[31mna"
+    assert agent_from_path(Path("/calls/\u200b\x07/a.wav"), "") == "\u200b"  # format characters other than bidi controls stay (ZWNJ in Persian names); the bell goes
+    assert agent_from_path(Path("/calls/\x07\t/a.wav"), "") is None
