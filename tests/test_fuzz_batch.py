@@ -378,3 +378,18 @@ def test_agent_from_odd_folder_names_stays_sane():
     assert agent_from_path(Path("/calls/ an\x1b[31mna\u202e\n /a.wav"), "") == "an[31mna"
     assert agent_from_path(Path("/calls/\u200b\x07/a.wav"), "") == "\u200b"  # format characters other than bidi controls stay (ZWNJ in Persian names); the bell goes
     assert agent_from_path(Path("/calls/\x07\t/a.wav"), "") is None
+
+
+def test_a_name_that_is_not_utf8_survives_records_and_failures_csv(tmp_path):
+    from callcheck.batch import Failure, write_failures
+    from callcheck.fsutil import atomic_write
+    from callcheck.result import dumps
+
+    name = os.fsdecode(b"/calls/latin1_\xe9t\xe9.wav")  # lone surrogates, as os.listdir gives them
+    text = dumps({"source": name})
+    text.encode("utf-8")  # strict: the record is valid UTF-8
+    assert json.loads(text)["source"] == name
+    atomic_write(tmp_path / "page.html", f"<p>{name}</p>")
+    assert (tmp_path / "page.html").read_bytes() == b"<p>/calls/latin1_\xe9t\xe9.wav</p>"
+    write_failures(tmp_path, [Failure(name, f"{name}: empty file (0 bytes)", "latin1_tt")])
+    assert [r["path"] for r in _failure_rows(tmp_path)] == [name]
