@@ -563,14 +563,13 @@ def _check_section(section: Any) -> None:
             items = tuple(float(v) if spec.item == "float" else v for v in value)
             object.__setattr__(section, spec.name, items)
         elif spec.kind == "tables":  # tables given as dicts (from TOML or code) are built and checked here
-            tables = []
+            built: list[Any] = []
             for i, v in enumerate(value):
                 try:
-                    tables.append(v if isinstance(v, spec.table) else _build(spec.table, v, f"{name}.{spec.name}[{i}]."))
+                    built.append(v if isinstance(v, spec.table) else _build(spec.table, v, f"{name}.{spec.name}[{i}]."))
                 except ConfigError as exc:  # the item's own checks name it "words.trackers[]"
                     raise ConfigError(str(exc).replace(f"{name}.{spec.name}[].", f"{name}.{spec.name}[{i}].")) from None
-            tables = tuple(tables)
-            object.__setattr__(section, spec.name, tables)
+            object.__setattr__(section, spec.name, tuple(built))
     for sec, lower, upper, factor in _RELATIONS:
         if sec == name and not getattr(section, lower) < factor * getattr(section, upper):
             of = "" if factor == 1.0 else "half of " if factor == 0.5 else f"{factor:g} x "

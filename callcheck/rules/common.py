@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -23,9 +23,11 @@ from callcheck.record import CallRecord
 from callcheck.text import normalise_text
 from callcheck.types import Overlap, Turn, Word
 
+Severity = Literal["info", "low", "medium", "high"]
+
 PHRASE_KINDS: tuple[str, ...] = (
     "empathy", "contradiction", "you_messages", "i_messages", "impatience",
-    "repair_requests", "slow_down_requests", "stock_formulas",
+    "repair_requests", "slow_down_requests", "stock_formulas", "offer_help",
 )
 normalise = normalise_text  # the rules' name for the shared phrase-matching form
 
@@ -485,9 +487,9 @@ def greeting_parts(text: str, ctx: "RuleContext") -> GreetingParts:
         lex = load_lexicon(lang)
         company = company or first(p for p in lex.company if p not in WEAK_COMPANY_PHRASES)
         own = own or first(lex.own_name)
-        mine, replace = words_lists(ctx.words, "offer_help", lang)
+        _, replace = words_lists(ctx.words, "offer_help", lang)
         offer = offer or first(() if replace else lex.offer_help)
-        offer = offer or next((m.group(0) for m in (re.search(r"(?<![\w'])(?:" + p + r")(?![\w'])", norm) for p in mine) if m), None)
+    offer = offer or next((m.group(0) for m in (pat.search(norm) for pat in ctx.phrases.get("offer_help")) if m), None)
     for name in ctx.company_names:
         hit = fuzzy_find(norm, name, ctx.words.company_match_min if ctx.words is not None else 0.8)
         if hit is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, main_baseline, span, talk_time,
+    Severity, RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, main_baseline, span, talk_time,
     turn_quote,
 )
 from callcheck.types import Finding
@@ -48,7 +48,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
         return []
     fired: list[Signal] = sm + sf
     main = main_baseline(carrying)
-    severity = "high" if len(fired) >= 3 else "medium" if len(fired) == 2 or main != "team" else "low"
+    severity: Severity = "high" if len(fired) >= 3 else "medium" if len(fired) == 2 or main != "team" else "low"
     turn = longest_turn(rec, "agent")
     start_s, end_s = span(turn)
     ev = evidence(fired, span="agent's longest turn (the measures cover all of the agent's speech)",

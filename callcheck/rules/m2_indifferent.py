@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    RuleContext, Signal, agent_backchannels, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3,
+    Severity, RuleContext, Signal, agent_backchannels, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3,
     reply_gaps, reply_latency_median, span, talk_time, turn_quote,
 )
 from callcheck.types import Finding
@@ -69,6 +69,8 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     voice = "flat_prosody" in groups or "low_energy" in groups
     if len(groups) < cfg.m2_min_signals or not voice:
         return []
+    start_s: float | None
+    end_s: float | None
     if slowest is not None:
         gap, before, reply = slowest
         start_s, end_s = before.end_s, reply.start_s + min(3.0, reply.end_s - reply.start_s)
@@ -80,7 +82,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
         q = turn_quote(turn, max_words=cfg.quote_max_words)
         where = "agent's longest turn"
     fired = [s for g in groups.values() for s in g]
-    severity = "high" if len(groups) >= cfg.m2_min_signals + 1 else "medium"
+    severity: Severity = "high" if len(groups) >= cfg.m2_min_signals + 1 else "medium"
     signals = {k: {s.signal: r3(s.value) for s in g} | {"baseline": g[0].baseline} for k, g in groups.items()}
     ev = evidence(fired, signals=signals, signal_count=len(groups), min_signals=cfg.m2_min_signals, span=where, quote=q)
     msg = "The agent sounds indifferent: " + "; ".join(f"{k.replace('_', ' ')} ({describe_signal(g[0])})" for k, g in groups.items()) + "."

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    PhraseHit, RuleContext, Signal, agent_interruptions, evidence, hit_json, prev_turn, quote, turn_at, turn_quote,
+    Severity, PhraseHit, RuleContext, Signal, agent_interruptions, evidence, hit_json, prev_turn, quote, turn_at, turn_quote,
 )
 from callcheck.types import Finding, Overlap, Turn
 
@@ -53,7 +53,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
         cut = prev_turn(rec, s + 1e-6, "caller") or turn_at(rec, "caller", s, e)
         own = turn_at(rec, "agent", s, e)
         with_phrase = [h for h in phrases if _during(h, o, own)]
-        severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
+        severity: Severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
         fired = [Signal("interruption_overlap", e - s, ">=", cfg.m3_min_interruption_s, "caller", unit="s", at_s=s)]
         if len(inter) >= cfg.m3_high_interruptions:
             fired.append(Signal("agent_interruptions_in_call", len(inter), ">=", cfg.m3_high_interruptions))

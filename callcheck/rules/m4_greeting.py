@@ -17,7 +17,7 @@ from __future__ import annotations
 
 
 from callcheck.record import CallRecord
-from callcheck.rules.common import GreetingParts, RuleContext, Signal, describe_signal, evidence, greeting_parts, quote, r3
+from callcheck.rules.common import Severity, GreetingParts, RuleContext, Signal, describe_signal, evidence, greeting_parts, quote, r3
 from callcheck.types import Finding
 
 MISTAKE = 4
@@ -82,7 +82,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     if dur is not None and dur > cfg.m4_max_duration_s:
         fired.append(Signal("greeting_duration", dur, ">", cfg.m4_max_duration_s, unit="s"))
     kinds = {s.signal for s in fired}
-    severity = ("high" if {"greeting_words", "stock_formulas"} <= kinds else
+    severity: Severity = ("high" if {"greeting_words", "stock_formulas"} <= kinds else
                 "medium" if "greeting_words" in kinds or len(fired) >= 2 else "low")
     ev = evidence(fired, stock_formulas=formulas, components=parts.to_json(), caller_can_speak_s=r3(g.caller_can_speak_s),
                   exceeded=[s.signal for s in fired], quote=g.text)

@@ -20,7 +20,7 @@ import statistics
 
 from callcheck.record import CallRecord, RateWindow, Speaker
 from callcheck.rules.common import (
-    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3, reply_gaps, talk_time,
+    Severity, RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3, reply_gaps, talk_time,
     turn_at, turn_quote,
 )
 from callcheck.types import Finding, Turn
@@ -108,7 +108,7 @@ def _local(rec: CallRecord, ctx: RuleContext, little_room: list[Signal]) -> list
         if len(groups) < cfg.m5_min_signals:
             continue
         start_s, end_s = turns[0].start_s, turns[-1].end_s
-        severity = "high" if len(groups) >= cfg.m5_min_signals + 2 else "medium"
+        severity: Severity = "high" if len(groups) >= cfg.m5_min_signals + 2 else "medium"
         fired = [x for g in groups.values() for x in g]
         ev = evidence(fired, signals=_signals_json(groups), signal_count=len(groups), min_signals=cfg.m5_min_signals,
                       reply_gaps_s=[r3(g) for g in gaps], turn_rates_wpm=[r3(r) for r in rates],
@@ -146,6 +146,8 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
             groups["high_speech_rate"] = high
     if len(groups) < cfg.m5_min_signals or not {"speeding_up", "little_breathing_room"} <= set(groups):
         return []  # over the whole call, rushed = no breathing room *and* speeding up; fast alone is not rushed
+    start_s: float | None
+    end_s: float | None
     if late is not None:
         start_s, end_s, span = late.start_s, late.end_s, "the fastest window of the last third of the call"
     else:
@@ -154,7 +156,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     turn = turn_at(rec, "agent", start_s, end_s) if start_s is not None and end_s is not None else None
     fired = [x for g in groups.values() for x in g]
     main = evidence(fired)["baseline"]
-    severity = ("high" if len(groups) >= cfg.m5_min_signals + 2 else
+    severity: Severity = ("high" if len(groups) >= cfg.m5_min_signals + 2 else
                 "medium" if len(groups) > cfg.m5_min_signals or main == "absolute" else "low")
     ev = evidence(fired, signals=_signals_json(groups), signal_count=len(groups), min_signals=cfg.m5_min_signals, span=span,
                   quote=turn_quote(turn, max_words=cfg.quote_max_words))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 
 from callcheck.record import CallRecord
-from callcheck.rules.common import RuleContext, Signal, evidence, prev_turn, quote, r3, talk_time, turn_quote, turn_words
+from callcheck.rules.common import Severity, RuleContext, Signal, evidence, prev_turn, quote, r3, talk_time, turn_quote, turn_words
 from callcheck.types import Finding, Turn
 
 MISTAKE = 6
@@ -85,7 +85,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
         return []
     out: list[Finding] = []
     if n:
-        severity = "high" if conf and n >= cfg.m6_min_repairs else "medium"
+        severity: Severity = "high" if conf and n >= cfg.m6_min_repairs else "medium"
         for h in repairs[: cfg.max_findings_per_rule]:
             before = prev_turn(rec, h.start_s, "agent")
             s = before.start_s if before else h.start_s
@@ -99,6 +99,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
             out.append(Finding(MISTAKE, RULE_ID, severity, s, h.end_s, ev, msg))
         return out
     t = _worst_turn(rec)
+    assert mean is not None and share is not None and wpm is not None  # very_low
     fired = [Signal("word_confidence_mean", mean, "<", cfg.m6_confidence_alone_mean_max),
              Signal("low_confidence_word_share", share, ">", cfg.m6_low_confidence_share_max),
              Signal("recognised_words_per_min", wpm, ">=", cfg.m6_min_words_per_min, unit="wpm")]

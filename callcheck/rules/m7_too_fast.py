@@ -12,9 +12,11 @@ Pauses and gaps are mistake 5.
 
 from __future__ import annotations
 
+from typing import Any
+
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, prev_turn, quote, span as turn_span,
+    Severity, RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, prev_turn, quote, span as turn_span,
     talk_time, turn_at, turn_quote,
 )
 from callcheck.types import Finding
@@ -65,8 +67,10 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     if not fired:
         return []
     rate_fired = any(s.signal != "slow_down_request" for s in fired)
-    severity = "high" if rate_fired and requests else "medium" if rate_fired and caller_sig is not None else "low" if rate_fired else (
+    severity: Severity = "high" if rate_fired and requests else "medium" if rate_fired and caller_sig is not None else "low" if rate_fired else (
         "medium" if ratio is not None and ratio > 1.0 else "low")
+    start_s: float | None
+    end_s: float | None
     if requests:
         h = requests[0]
         before = prev_turn(rec, h.start_s, "agent")
@@ -85,7 +89,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
             turn = longest_turn(rec, "agent")
             start_s, end_s = turn_span(turn)
             where = "agent's longest turn"
-    extra = {"span": where, "quote": turn_quote(turn, max_words=cfg.quote_max_words)}
+    extra: dict[str, Any] = {"span": where, "quote": turn_quote(turn, max_words=cfg.quote_max_words)}
     if requests:
         extra["caller_quote"] = quote(requests[0].turn_text, max_words=cfg.quote_max_words, around=requests[0].matched)
         extra["slow_down_requests"] = len(requests)

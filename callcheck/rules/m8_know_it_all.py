@@ -11,9 +11,11 @@ monologue. Needs a caller.
 
 from __future__ import annotations
 
+from typing import Any
+
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    RuleContext, Signal, agent_interruptions, evidence, hit_json, longest_turn, quote, r3, span, talk_time, turn_quote,
+    Severity, RuleContext, Signal, agent_interruptions, evidence, hit_json, longest_turn, quote, r3, span, talk_time, turn_quote,
 )
 from callcheck.types import Finding
 
@@ -72,9 +74,9 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     others = len(groups) - (1 if contra else 0)
     if not ((contra and others >= 1) or len(groups) >= cfg.m8_min_signals):
         return []
-    severity = "high" if (contra and others >= 2) or len(groups) >= cfg.m8_min_signals + 2 else "medium"
+    severity: Severity = "high" if (contra and others >= 2) or len(groups) >= cfg.m8_min_signals + 2 else "medium"
     fired = [s for g in groups.values() for s in g]
-    signals = {k: {s.signal: r3(s.value) for s in g} for k, g in groups.items()}
+    signals: dict[str, dict[str, Any]] = {k: {s.signal: r3(s.value) for s in g} for k, g in groups.items()}
     if "you_messages" in signals:
         signals["you_messages"].update(you_messages=len(you), i_messages=len(me), examples=[hit_json(h, max_words=qmax) for h in you[:2]])
     base = dict(signals=signals, signal_count=len(groups), min_signals=cfg.m8_min_signals)
