@@ -181,7 +181,7 @@ def _record_keys(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def known_records(out_dir: Path | None) -> list[KnownRecord]:
+def known_records(out_dir: str | Path | None) -> list[KnownRecord]:
     """Every record in ``OUT/calls`` (unreadable ones are left out: the report step names them)."""
     if out_dir is None or not (Path(out_dir) / "calls").is_dir():
         return []

@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from callcheck import __version__
 from callcheck.errors import CallcheckError
 from callcheck.types import Layout
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(
     name="callcheck",
@@ -85,7 +88,7 @@ class _BatchProgress:
         from rich.console import Console
 
         self.console = Console(stderr=True)
-        self.progress = None
+        self.progress: Progress | None = None
         self.durations: dict[str, float] = {}
         self.done_s = 0.0
 

@@ -551,8 +551,9 @@ def _problem(spec: _Spec, value: Any) -> str | None:
 def _check_section(section: Any) -> None:
     """Raise :class:`ConfigError` ('voice.hop_s = 0 must be > 0') for the first invalid value; store
     ints given for float fields as floats and lists as tuples (so equal settings hash equally)."""
-    name = _SECTION_NAMES.get(type(section), type(section).__name__)
-    for spec in field_specs(type(section)):
+    cls: type = type(section)
+    name = _SECTION_NAMES.get(cls, cls.__name__)
+    for spec in field_specs(cls):
         value = getattr(section, spec.name)
         why = _problem(spec, value)
         if why:
@@ -594,7 +595,7 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
         if cls is Config:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{name} must be a table ([{name}]), got {_show(value)}")
-            kwargs[name] = _build(fields[name].default_factory, value, f"{name}.")  # type: ignore[misc]
+            kwargs[name] = _build(fields[name].default_factory, value, f"{name}.")  # type: ignore[arg-type]  # every Config field defaults to its section class
             continue
         why = _problem(specs[name], value)
         if why:

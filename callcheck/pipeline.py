@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
 from callcheck.intervals import subtract
 from callcheck.types import (
+    PARTIES,
     CallAudio,
     CallInfo,
     Party,
@@ -41,6 +42,7 @@ from callcheck.types import (
 
 if TYPE_CHECKING:
     from callcheck.audio.separate import TwoVoices
+    from callcheck.transcribe.whisper import Transcriber
 
 Hook = Callable[[str, "State"], None]
 
@@ -114,13 +116,15 @@ def step_activity(state: State, ctx: "Context") -> State:
     if layout in ("agent-left", "agent-right"):
         ia, ic = (0, 1) if layout == "agent-left" else (1, 0)
         act = stereo_activity(audio.channel(ia), audio.channel(ic), sr, config=cfg)
-        parties = {
+        parties: dict[Party, PartySignal] = {
             "agent": PartySignal("agent", audio.channel(ia), sr, act["agent"], exclusive=True),
             "caller": PartySignal("caller", audio.channel(ic), sr, act["caller"], exclusive=True),
         }
     elif layout == "agent-only":
+        assert mono is not None  # resolve_layout gives the one voice track for every layout but agent-left/right
         parties = {"agent": PartySignal("agent", mono, sr, speech_intervals(mono, sr, config=cfg), exclusive=True)}
     else:  # mono: the speech of both; the separation step splits it after transcription
+        assert mono is not None
         speech = speech_intervals(mono, sr, config=cfg)
         parties = {"agent": PartySignal("agent", mono, sr, speech, exclusive=False)}
     return dataclasses.replace(state, layout=layout, parties=parties, notes=state.notes + notes)
@@ -175,8 +179,8 @@ def step_agent(state: State, ctx: "Context") -> State:
     sig = state.parties["agent"]
     assert state.transcript is not None
     named = assign_parties(state.voices, state.transcript.words, agent_is=state.config.separation.agent_is)
-    parties = {
-        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(named.activity.get(p, ())), exclusive=False) for p in ("agent", "caller")
+    parties: dict[Party, PartySignal] = {
+        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(named.activity.get(p, ())), exclusive=False) for p in PARTIES
     }
     transcript = dataclasses.replace(state.transcript, words=assign_speakers(state.transcript.words, named.activity))
     return dataclasses.replace(state, parties=parties, transcript=transcript, separation=named.separation)
@@ -240,12 +244,22 @@ STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
 )
 
 
+class WordCache(Protocol):
+    """Where :class:`Context` keeps transcripts (:class:`callcheck.batch.TranscriptCache`)."""
+
+    def key(self, path: str, sig: PartySignal, identity: str, language: str) -> str: ...
+
+    def get(self, key: str) -> tuple[Word, ...] | None: ...
+
+    def put(self, key: str, words: Sequence[Word]) -> None: ...
+
+
 @dataclass
 class Context:
     """What the steps need besides the state: the transcriber and the transcript cache."""
 
-    transcriber: object
-    cache: object | None = None
+    transcriber: Transcriber
+    cache: WordCache | None = None
 
     def transcribe_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
         key = None

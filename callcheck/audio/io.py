@@ -13,6 +13,7 @@ import contextlib
 import os
 import struct
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -88,6 +89,7 @@ def _load_soundfile(p: Path) -> CallAudio:
 
 def _load_av(p: Path, sf_error: str | None) -> CallAudio:
     import av
+    from av.audio.stream import AudioStream
 
     try:
         container = av.open(str(p))
@@ -97,7 +99,7 @@ def _load_av(p: Path, sf_error: str | None) -> CallAudio:
         streams = [s for s in container.streams if s.type == "audio"]
         if not streams:
             raise AudioError(f"{p}: contains no audio stream")
-        stream = streams[0]
+        stream = cast(AudioStream, streams[0])  # PyAV's stubs lose the stream kind of a filtered list
         rate = int(stream.codec_context.sample_rate or stream.rate or 0)
         channels = int(stream.codec_context.channels or 0)
         codec = f"{container.format.name}/{stream.codec_context.name}"

@@ -20,7 +20,7 @@ Pure functions, no I/O, no model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -92,7 +92,7 @@ def mfcc_frames(samples: np.ndarray, sample_rate: int, *, n_mfcc: int, chunk_s: 
     n_fft = int(2 ** np.ceil(np.log2(MFCC_WINDOW_S * sample_rate)))
     n = n_frames(len(x), sample_rate)
     padded = np.pad(x, (n_fft // 2, n_fft // 2))  # librosa's center=True padding (zeros)
-    mel_kw = dict(sr=sample_rate, n_fft=n_fft, hop_length=hop, n_mels=N_MELS, fmin=MEL_MIN_HZ,
+    mel_kw: dict[str, Any] = dict(sr=sample_rate, n_fft=n_fft, hop_length=hop, n_mels=N_MELS, fmin=MEL_MIN_HZ,
                   fmax=min(MEL_MAX_HZ, sample_rate / 2.0))
     step = max(1, int(chunk_s / HOP_S))
     parts = []

@@ -273,7 +273,8 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
         cands.sort(key=lambda cf: (-agg.SEV.index(cf[1].get("severity", "info")) if cf[1].get("severity") in agg.SEV else 0,
                                    -int((cf[1].get("evidence") or {}).get("signal_count") or 0), cf[0].call_id))
         folder = dest / f"m{m}_{rule_id}"
-        chosen, seen = [], set()
+        chosen: list[dict[str, Any]] = []
+        seen = set()
         for c, f in cands:
             if c.call_id in seen:
                 continue

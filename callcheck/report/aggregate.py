@@ -249,7 +249,7 @@ def team_context(by_agent: Mapping[str, Sequence[CallRecord]], pages: Mapping[st
               for m in sorted(RULE_IDS, key=lambda k: -team_share[k])]
     dists = []
     for key in BASELINE_MEASURES:
-        vals = baselines.team_values(key)
+        vals: Sequence[float] = baselines.team_values(key)
         if len(vals) < 2:
             continue
         marks = tuple((f"{q}", baselines.team_percentile(key, q)) for q in (10, 50, 90))

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -22,8 +22,6 @@ from callcheck.errors import ConfigError
 from callcheck.record import CallRecord
 from callcheck.text import normalise_text
 from callcheck.types import Overlap, Turn, Word
-
-Severity = Literal["info", "low", "medium", "high"]
 
 PHRASE_KINDS: tuple[str, ...] = (
     "empathy", "contradiction", "you_messages", "i_messages", "impatience",

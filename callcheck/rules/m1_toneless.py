@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    Severity, RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, main_baseline, span, talk_time,
+    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, main_baseline, span, talk_time,
     turn_quote,
 )
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 1
 RULE_ID = "M1_TONELESS"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    Severity, RuleContext, Signal, agent_backchannels, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3,
+    RuleContext, Signal, agent_backchannels, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3,
     reply_gaps, reply_latency_median, span, talk_time, turn_quote,
 )
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 2
 RULE_ID = "M2_INDIFFERENT"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    Severity, PhraseHit, RuleContext, Signal, agent_interruptions, evidence, hit_json, prev_turn, quote, turn_at, turn_quote,
+    PhraseHit, RuleContext, Signal, agent_interruptions, evidence, hit_json, prev_turn, quote, turn_at, turn_quote,
 )
-from callcheck.types import Finding, Overlap, Turn
+from callcheck.types import Finding, Overlap, Severity, Turn
 
 MISTAKE = 3
 RULE_ID = "M3_IMPATIENT"

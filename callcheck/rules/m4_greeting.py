@@ -17,8 +17,8 @@ from __future__ import annotations
 
 
 from callcheck.record import CallRecord
-from callcheck.rules.common import Severity, GreetingParts, RuleContext, Signal, describe_signal, evidence, greeting_parts, quote, r3
-from callcheck.types import Finding
+from callcheck.rules.common import GreetingParts, RuleContext, Signal, describe_signal, evidence, greeting_parts, quote, r3
+from callcheck.types import Finding, Severity
 
 MISTAKE = 4
 RULE_ID = "M4_GREETING"

@@ -20,10 +20,10 @@ import statistics
 
 from callcheck.record import CallRecord, RateWindow, Speaker
 from callcheck.rules.common import (
-    Severity, RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3, reply_gaps, talk_time,
+    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3, reply_gaps, talk_time,
     turn_at, turn_quote,
 )
-from callcheck.types import Finding, Turn
+from callcheck.types import Finding, Severity, Turn
 
 MISTAKE = 5
 RULE_ID = "M5_RUSHED"
@@ -45,11 +45,11 @@ def speedup(ag: Speaker) -> tuple[float | None, RateWindow | None]:
     if len(ws) < 3:
         return None, None
     k = max(1, len(ws) // 3)
-    first = statistics.fmean(w.speech_rate_wpm for w in ws[:k])
-    last = statistics.fmean(w.speech_rate_wpm for w in ws[-k:])
+    first = statistics.fmean(w.speech_rate_wpm or 0.0 for w in ws[:k])
+    last = statistics.fmean(w.speech_rate_wpm or 0.0 for w in ws[-k:])
     if first <= 0:
         return None, None
-    return last / first, max(ws[-k:], key=lambda w: w.speech_rate_wpm)
+    return last / first, max(ws[-k:], key=lambda w: w.speech_rate_wpm or 0.0)
 
 
 def turn_wpm(turn: Turn) -> float | None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import statistics
 
 from callcheck.record import CallRecord
-from callcheck.rules.common import Severity, RuleContext, Signal, evidence, prev_turn, quote, r3, talk_time, turn_quote, turn_words
-from callcheck.types import Finding, Turn
+from callcheck.rules.common import RuleContext, Signal, evidence, prev_turn, quote, r3, talk_time, turn_quote, turn_words
+from callcheck.types import Finding, Severity, Turn
 
 MISTAKE = 6
 RULE_ID = "M6_UNCLEAR"

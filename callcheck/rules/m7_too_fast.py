@@ -16,10 +16,10 @@ from typing import Any
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    Severity, RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, prev_turn, quote, span as turn_span,
+    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, prev_turn, quote, span as turn_span,
     talk_time, turn_at, turn_quote,
 )
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 7
 RULE_ID = "M7_TOO_FAST"

@@ -15,9 +15,9 @@ from typing import Any
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import (
-    Severity, RuleContext, Signal, agent_interruptions, evidence, hit_json, longest_turn, quote, r3, span, talk_time, turn_quote,
+    RuleContext, Signal, agent_interruptions, evidence, hit_json, longest_turn, quote, r3, span, talk_time, turn_quote,
 )
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 8
 RULE_ID = "M8_KNOW_IT_ALL"

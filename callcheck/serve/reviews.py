@@ -49,7 +49,7 @@ def add_review(engine: Engine, user: User, finding: Mapping[str, Any], verdict: 
            "user_id": user.id, "reviewer": user.username, "role": user.role, "verdict": verdict,
            "comment": comment, "fingerprint": finding["fingerprint"], "created_at": db.now_iso()}
     with engine.begin() as conn:
-        rid = conn.execute(insert(db.reviews).values(**row)).inserted_primary_key[0]
+        rid = conn.execute(insert(db.reviews).values(**row)).inserted_primary_key[0]  # type: ignore[index]  # a one-row INSERT has its key
     return dict(row, id=rid, stale=False)
 
 

@@ -84,6 +84,7 @@ def _jump(query: Query, text_: str, starts: Sequence[float]) -> float | None:
 
 def _snippet(s: str) -> list[dict[str, Any]]:
     """FTS5 snippet with markers -> [{text, hit}] (no HTML in the data: pages escape it)."""
+    buf: list[str]
     out, hit, buf = [], False, []
     for ch in s:
         if ch in (_MARK_ON, _MARK_OFF):
@@ -134,6 +135,7 @@ def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: st
         a review state of :data:`REVIEW_STATES`).
     """
     kind, me = scope
+    params: dict[str, Any]
     where, params = ["1=1"], {"limit": int(max(1, min(limit, 200))), "offset": int(max(0, offset))}
     if kind == "none":
         return {"query": q, "total": 0, "hits": [], "mode": "text"}

@@ -101,7 +101,7 @@ def timeline_svg(call: Mapping[str, Any], findings: Sequence[Mapping[str, Any]],
         if f.get("start_s") is None:
             continue
         a = float(f["start_s"])
-        b = float(f.get("end_s") if f.get("end_s") is not None else a)
+        b = float(f["end_s"] if f.get("end_s") is not None else a)
         col = SEV_COLOR.get(str(f.get("severity")), "#999")
         fid = escape(str(f.get("id")))
         title = escape(f"{f.get('title') or f.get('rule_id')} · {a:.1f} s")

@@ -39,7 +39,7 @@ def transcript_turns(call: Mapping[str, Any], lang: str) -> list[dict[str, Any]]
     by_spk: dict[str, list[tuple[float, Mapping[str, Any]]]] = {}
     for w in call.get("words") or []:
         if isinstance(w, Mapping) and w.get("start_s") is not None:
-            mid = 0.5 * (float(w["start_s"]) + float(w.get("end_s") if w.get("end_s") is not None else w["start_s"]))
+            mid = 0.5 * (float(w["start_s"]) + float(w["end_s"] if w.get("end_s") is not None else w["start_s"]))
             by_spk.setdefault(str(w.get("speaker")), []).append((mid, w))
     for v in by_spk.values():
         v.sort(key=lambda x: x[0])
@@ -50,7 +50,7 @@ def transcript_turns(call: Mapping[str, Any], lang: str) -> list[dict[str, Any]]
         if not isinstance(tu, Mapping) or tu.get("start_s") is None:
             continue
         spk = str(tu.get("speaker"))
-        s, e = float(tu["start_s"]), float(tu.get("end_s") if tu.get("end_s") is not None else tu["start_s"])
+        s, e = float(tu["start_s"]), float(tu["end_s"] if tu.get("end_s") is not None else tu["start_s"])
         words = []
         if spk in by_spk:
             lo = bisect.bisect_left(keys[spk], s - 0.05)
@@ -103,7 +103,7 @@ def finding_views(findings: Sequence[Mapping[str, Any]], states: Mapping[str, Ma
     meta = mistake_meta(lang)
     out = []
     for f in findings:
-        ev = f.get("evidence") if isinstance(f.get("evidence"), Mapping) else {}
+        ev = f["evidence"] if isinstance(f.get("evidence"), Mapping) else {}
         m = f.get("mistake")
         mm = meta.get(int(m)) if isinstance(m, int) and int(m) in meta else None
         hist = []
