@@ -135,7 +135,7 @@ def test_m2_indifferent():
     script = tuple(t if t.speaker == "caller" else T(t.speaker, t.text.replace("das ist ärgerlich", "so"), gap=1.9)
                    for t in GOOD_DE)
     script = tuple(T(t.speaker, t.text, gap=t.gap, bc=0) for t in script)
-    call = make_call(script, voice={"agent": {"monotony": 0.64, "loudness_dbfs": -31.0}})
+    call = make_call(script, voice={"agent": {"monotony": 0.88, "loudness_dbfs": -31.0}})
     (f,) = only(call, 2)
     sig = f.evidence["signals"]
     assert {"flat_prosody", "low_energy", "slow_replies", "few_backchannels", "no_empathy_phrases"} <= set(sig)

@@ -291,10 +291,12 @@ class Comparison:
         return d
 
 
-def own_threshold(med: float, mad: float, *, sign: float, config: RulesConfig) -> float:
-    """The own-history threshold: median ± max(k · MAD, frac · |median|), ``mad`` scaled to the SD of
-    a normal distribution (``scipy.stats.median_abs_deviation(scale="normal")``, factor 1.4826)."""
-    delta = max(config.agent_mad_k * mad, config.agent_min_delta_frac * abs(med), 1e-9)
+def own_threshold(med: float, mad: float, *, sign: float, config: RulesConfig, min_delta: float = 0.0) -> float:
+    """The own-history threshold: median ± max(k · MAD, frac · |median|, ``min_delta``), ``mad`` scaled
+    to the SD of a normal distribution (``scipy.stats.median_abs_deviation(scale="normal")``, factor
+    1.4826). ``min_delta`` is the smallest change in the measure's own units that counts (a
+    fraction of a small median, e.g. monotony 0.1, is noise)."""
+    delta = max(config.agent_mad_k * mad, config.agent_min_delta_frac * abs(med), min_delta, 1e-9)
     return med + sign * delta
 
 
@@ -305,8 +307,14 @@ def compare(
     higher_is_worse: bool,
     absolute: float | None,
     ctx: "RuleContext",
+    min_delta: float = 0.0,
+    own_beyond_team_median: bool = False,
 ) -> list[Comparison]:
-    """Compare ``value`` with the absolute threshold, the team's distribution and the agent's history."""
+    """Compare ``value`` with the absolute threshold, the team's distribution and the agent's history
+    (``min_delta``: the own comparison's smallest change, in the measure's units). With
+    ``own_beyond_team_median`` the own comparison fires only when the value is also on the worse side
+    of the team's median (where the team has ``team_min_calls``): a voice livelier than the team's
+    typical voice is not toneless, even if it is flatter than this agent's usual."""
     cfg = ctx.config
     out: list[Comparison] = []
     sign = 1.0 if higher_is_worse else -1.0
@@ -316,14 +324,17 @@ def compare(
     if bl is None:
         return out
     n_team = bl.team_count(measure)
+    beyond_median = True
     if n_team >= cfg.team_min_calls:
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
         thr = bl.team_percentile(measure, q)
         out.append(Comparison("team", thr, sign * (value - thr) > 0, n=n_team, reference=thr))
+        if own_beyond_team_median:
+            beyond_median = sign * (value - bl.team_percentile(measure, 50.0)) > 0
     n_own, med, mad = bl.agent_stats(ctx.agent, measure, exclude_call=ctx.call_id)
     if n_own >= cfg.agent_min_calls:
-        thr = own_threshold(med, mad, sign=sign, config=cfg)
-        out.append(Comparison("agent", thr, sign * (value - thr) > 0, n=n_own, reference=med))
+        thr = own_threshold(med, mad, sign=sign, config=cfg, min_delta=min_delta)
+        out.append(Comparison("agent", thr, sign * (value - thr) > 0 and beyond_median, n=n_own, reference=med))
     return out
 
 

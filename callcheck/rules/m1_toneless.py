@@ -20,7 +20,7 @@ from callcheck.types import Finding, Severity
 
 MISTAKE = 1
 RULE_ID = "M1_TONELESS"
-THRESHOLDS = ("m1_monotony_min", "m1_f0_variation_st_max", "m1_min_talk_s", "team_percentile", "agent_mad_k")
+THRESHOLDS = ("m1_monotony_min", "m1_f0_variation_st_max", "m1_monotony_min_delta", "m1_min_talk_s", "team_percentile", "agent_mad_k")
 SIGNALS = "monotony (0..1) vs absolute/team/own; F0 SD in semitones"
 COMPARES = ("absolute", "team", "own")
 MEASURES = ("agent.monotony", "agent.f0_variation_st")
@@ -35,8 +35,10 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     mono, f0sd = ag.monotony, ag.f0_variation_st
     if mono is None and f0sd is None:
         return ctx.skip(RULE_ID, "neither monotony nor F0 variation is measured (or trusted)")
-    cm = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m1_monotony_min, ctx=ctx) if mono is not None else []
-    cf = compare(f0sd, measure="agent.f0_variation_st", higher_is_worse=False, absolute=cfg.m1_f0_variation_st_max, ctx=ctx) if f0sd is not None else []
+    cm = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m1_monotony_min, ctx=ctx,
+                 min_delta=cfg.m1_monotony_min_delta, own_beyond_team_median=True) if mono is not None else []
+    cf = compare(f0sd, measure="agent.f0_variation_st", higher_is_worse=False, absolute=cfg.m1_f0_variation_st_max, ctx=ctx,
+                 own_beyond_team_median=True) if f0sd is not None else []
     both_absolute = bool(cm and cf and cm[0].fired and cf[0].fired)
     sm = fired_signals(cm, signal="monotony", value=mono, higher_is_worse=True) if mono is not None else []
     sf = fired_signals(cf, signal="f0_variation_st", value=f0sd, higher_is_worse=False, unit="st") if f0sd is not None else []

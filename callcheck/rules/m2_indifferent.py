@@ -36,7 +36,8 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     groups: dict[str, list[Signal]] = {}
     mono = ag.monotony
     if mono is not None:
-        cm = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m2_monotony_min, ctx=ctx)
+        cm = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m2_monotony_min, ctx=ctx, min_delta=cfg.m1_monotony_min_delta,
+                     own_beyond_team_median=True)
         if fired_signals(cm, signal="monotony", value=mono, higher_is_worse=True):
             groups["flat_prosody"] = fired_signals(cm, signal="monotony", value=mono, higher_is_worse=True)
     loud, caller_loud = ag.loudness_dbfs, ca.loudness_dbfs

@@ -3,7 +3,8 @@
 Signals (mission.md, norms.md): the agent's articulation rate (syllables/s, pauses removed — so it
 compares across German and English) above the norm *and* above the caller's rate by
 ``m7_caller_ratio`` (read speech 5.97-6.19 syll/s, Pellegrino et al. 2011), or above the team /
-own calls (and the caller); the caller asking to slow down ("langsamer bitte") is direct
+own calls together (and the caller; the team alone would flag its naturally fastest speaker,
+whose own calls are all as fast); the caller asking to slow down ("langsamer bitte") is direct
 evidence. **Without a caller to compare with** (agent-only practice recordings, or the caller's
 rate not measured) the bar is ``m7_articulation_sps_alone``, calibrated on real read and
 spontaneous speech (``benchmarks/eval_rules.py``): the norm alone sits inside normal read rates.
@@ -49,6 +50,9 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     if voice_ok and rate is not None and (caller_sig is None or caller_sig.holds()):
         comps = compare(rate, measure="agent.articulation_rate_sps", higher_is_worse=True, absolute=norm, ctx=ctx)
         fired = fired_signals(comps, signal="articulation_rate", value=rate, higher_is_worse=True, unit="syll/s")
+        kinds = {x.comparison for x in fired}
+        if "absolute" not in kinds and not {"team", "own"} <= kinds:
+            fired = []  # a relative verdict needs the team *and* the agent's own calls: the team alone flags its naturally fastest speaker
         if fired and caller_sig is not None:
             fired.append(caller_sig)
     window = None
