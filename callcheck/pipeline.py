@@ -131,16 +131,34 @@ def step_activity(state: State, ctx: "Context") -> State:
 
 
 def step_language(state: State, ctx: "Context") -> State:
+    """The call's language: as asked, or detected from both parties' first speech.
+
+    Detection is restricted to ``transcribe.language_candidates`` (default de, en; empty = any
+    language Whisper knows) and the probability is renormalised over them; a more probable language
+    outside them is named in a note. Transcribers without ``language_probabilities`` (test doubles)
+    are asked ``detect_language`` on the party that speaks most.
+    """
+    from callcheck.transcribe.whisper import DEFAULT_LANGUAGE_CANDIDATES, choose_language
+
     requested = state.info.language
     if requested and requested != "auto":
         return dataclasses.replace(state, language=requested, language_probability=None)
-    # the agent's speech decides (the agent greets); the caller's when the agent says little
-    best = max(state.parties.values(), key=lambda p: (p.party == "agent" and p.talk_time_s >= 3.0, p.talk_time_s))
-    if best.talk_time_s < 0.5:
-        return dataclasses.replace(state, language="en", language_probability=None,
-                                   notes=state.notes + ("too little speech to detect the language; assumed en",))
-    lang, prob = ctx.transcriber.detect_language(best.samples, best.sample_rate, speech=best.activity)
-    return dataclasses.replace(state, language=lang, language_probability=round(prob, 4))
+    candidates = tuple(getattr(state.config.transcribe, "language_candidates", DEFAULT_LANGUAGE_CANDIDATES) or ())
+    candidates = tuple(c for c in candidates if c and c != "all")
+    fallback = candidates[0] if candidates else "en"
+    speaking = [p for p in state.parties.values() if p.talk_time_s >= 0.5]
+    if not speaking:
+        return dataclasses.replace(state, language=fallback, language_probability=None,
+                                   notes=state.notes + (f"too little speech to detect the language; assumed {fallback}",))
+    probabilities = getattr(ctx.transcriber, "language_probabilities", None)
+    if probabilities is None:
+        best = max(speaking, key=lambda p: (p.party == "agent" and p.talk_time_s >= 3.0, p.talk_time_s))
+        lang, prob = ctx.transcriber.detect_language(best.samples, best.sample_rate, speech=best.activity)
+        return dataclasses.replace(state, language=lang, language_probability=round(prob, 4))
+    probs = probabilities([(p.samples, p.sample_rate, p.activity) for p in speaking])
+    lang, prob, note = choose_language(probs, candidates)
+    notes = state.notes + ((note,) if note else ())
+    return dataclasses.replace(state, language=lang, language_probability=round(prob, 4), notes=notes)
 
 
 def step_transcribe(state: State, ctx: "Context") -> State:

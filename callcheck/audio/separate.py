@@ -486,6 +486,7 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
     if grid is not None and config.cluster == "best-of":
         hows += ("model",)
     best, finals, lik_best = None, [], None
+    done: dict[bytes, tuple[np.ndarray, float]] = {}  # starts that are the same split re-segment once
     for how in hows:
         if how == "model":
             assert grid is not None  # "model" is a start only with the model's grid
@@ -498,7 +499,7 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
             frame_lab = _frame_labels(st.spans, lab, sp)
         score = 0.0
         if config.resegment_iterations > 0:
-            frame_lab, score = resegment(ff, mf, frame_lab, config)
+            frame_lab, score = _resegment_once(ff, mf, frame_lab, config, done)
         finals.append(frame_lab[sp])
         key: tuple[float, ...] = (score,)
         if grid is not None:  # the start that agrees best with the segmentation model's speakers wins
@@ -517,6 +518,21 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
     agree = min((max(float(np.mean(f == chosen)), float(np.mean(f == 1 - chosen))) for f in finals), default=1.0)
     frame_lab = _smooth(frame_lab, max(1, frame_of(config.min_segment_s)))
     return StartChoice(how, lab, frame_lab, agree, disagree)
+
+
+def _resegment_once(ff: FrameFeatures, mf: np.ndarray, frame_lab: np.ndarray, config: SeparationConfig,
+                    done: dict[bytes, tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
+    """:func:`resegment` of a start, or the result of an earlier start with the same split (up to
+    the names of the two voices, which only swap the result): k-means and Ward often agree, and the
+    re-segmentation is the costly part of a start."""
+    first = frame_lab[frame_lab >= 0]
+    swap = bool(len(first)) and first[0] == 1
+    norm = np.where(frame_lab >= 0, 1 - frame_lab, -1) if swap else frame_lab
+    key = np.asarray(norm, dtype=np.int8).tobytes()
+    if key not in done:
+        done[key] = resegment(ff, mf, norm, config)
+    out, score = done[key]
+    return (np.where(out >= 0, 1 - out, -1) if swap else out.copy()), score
 
 
 def assign_utterances(vf: VoiceFeatures, frame_lab: np.ndarray, words: Sequence[Word], cues: ModelCues | None,

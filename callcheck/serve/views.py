@@ -98,6 +98,7 @@ def finding_views(findings: Sequence[Mapping[str, Any]], states: Mapping[str, Ma
                   history: Mapping[str, Sequence[Mapping[str, Any]]], lang: str) -> list[dict[str, Any]]:
     """Each finding with its title, evidence lines, quotes, review state and history."""
     from callcheck.report.aggregate import evidence_summary, mistake_meta
+    from callcheck.report.evidence import headline
 
     t = texts(lang)
     meta = mistake_meta(lang)
@@ -114,10 +115,11 @@ def finding_views(findings: Sequence[Mapping[str, Any]], states: Mapping[str, Ma
         st = states.get(f["id"], {})
         out.append({"id": f["id"], "mistake": m, "rule_id": f.get("rule_id"), "title": mm["title"] if mm else str(f.get("rule_id")),
                     "severity": f.get("severity"), "start_s": f.get("start_s"), "end_s": f.get("end_s"),
-                    "time": mmss(f.get("start_s")), "end_time": mmss(f.get("end_s")), "message": f.get("message") or "",
+                    "time": mmss(f.get("start_s")), "end_time": mmss(f.get("end_s")),
+                    "message": headline(str(f.get("rule_id") or ""), ev, lang, fallback=str(f.get("message") or "")),
                     "quote": ev.get("quote") if isinstance(ev.get("quote"), str) else "",
                     "caller_quote": ev.get("caller_quote") if isinstance(ev.get("caller_quote"), str) else "",
                     "baseline": t.get(f"baseline_{ev.get('baseline', 'absolute')}", str(ev.get("baseline") or "")),
-                    "evidence": evidence_summary(ev), "judgement": st.get("judgement"), "response": st.get("response"),
+                    "evidence": evidence_summary(ev, str(f.get("rule_id") or ""), lang), "judgement": st.get("judgement"), "response": st.get("response"),
                     "stale_reviews": st.get("stale_reviews", 0), "history": hist, "fingerprint": f.get("fingerprint")})
     return out
