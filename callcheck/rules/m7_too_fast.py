@@ -4,7 +4,8 @@ Signals (mission.md, norms.md): the agent's articulation rate (syllables/s, paus
 compares across German and English) above the norm *and* above the caller's rate by
 ``m7_caller_ratio`` (read speech 5.97-6.19 syll/s, Pellegrino et al. 2011), or above the team /
 own calls together (and the caller; the team alone would flag its naturally fastest speaker,
-whose own calls are all as fast); the caller asking to slow down ("langsamer bitte") is direct
+whose own calls are all as fast), or at least ``m7_own_ratio`` times the agent's own median rate
+and not slower than the caller (the same speaker speeding up); the caller asking to slow down ("langsamer bitte") is direct
 evidence. **Without a caller to compare with** (agent-only practice recordings, or the caller's
 rate not measured) the bar is ``m7_articulation_sps_alone``, calibrated on real read and
 spontaneous speech (``benchmarks/eval_rules.py``): the norm alone sits inside normal read rates.
@@ -24,12 +25,32 @@ from callcheck.types import Finding, Severity
 
 MISTAKE = 7
 RULE_ID = "M7_TOO_FAST"
-THRESHOLDS = ("m7_articulation_sps", "m7_articulation_sps_alone", "m7_caller_ratio", "m7_slow_down_min_ratio", "m1_min_talk_s",
+THRESHOLDS = ("m7_articulation_sps", "m7_articulation_sps_alone", "m7_caller_ratio", "m7_own_ratio", "m7_own_caller_ratio_min", "m7_slow_down_min_ratio", "m1_min_talk_s",
               "team_percentile", "agent_mad_k")
 SIGNALS = "articulation rate (syll/s) vs norm/team/own and vs the caller (no caller: a higher norm); caller asks to slow down"
 COMPARES = ("absolute", "caller", "team", "own")
 MEASURES = ("agent.articulation_rate_sps",)
 CALLER_MEASURE = "articulation_rate_sps"
+
+
+def own_pace_signals(rate: float, ratio: float | None, caller_rate: float | None, ctx: RuleContext) -> list[Signal]:
+    """The own-pace verdict: the agent at least ``m7_own_ratio`` times their own median articulation
+    rate (other calls, at least ``agent_min_calls``) and not slower than the caller
+    (``m7_own_caller_ratio_min``). It tells a naturally fast speaker's normal calls (no finding)
+    from the calls in which the same speaker speeds up — what no single bar can do."""
+    cfg, bl = ctx.config, ctx.baselines
+    if bl is None:
+        return []
+    n_own, med, _ = bl.agent_stats(ctx.agent, "agent.articulation_rate_sps", exclude_call=ctx.call_id)
+    if n_own < cfg.agent_min_calls or not med > 0:
+        return []
+    own = Signal("articulation_rate", rate, ">=", med * cfg.m7_own_ratio, "own", n=n_own, reference=med, unit="syll/s")
+    if not own.holds():
+        return []
+    if ratio is None:
+        return [own]
+    vs_caller = Signal("agent_to_caller_articulation_ratio", ratio, ">=", cfg.m7_own_caller_ratio_min, "caller", reference=caller_rate)
+    return [own, vs_caller] if vs_caller.holds() else []
 
 
 def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
@@ -55,6 +76,8 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
             fired = []  # a relative verdict needs the team *and* the agent's own calls: the team alone flags its naturally fastest speaker
         if fired and caller_sig is not None:
             fired.append(caller_sig)
+    if voice_ok and rate is not None and not fired:
+        fired = own_pace_signals(rate, ratio, caller_rate, ctx)
     window = None
     if voice_ok and not fired:  # a too-fast stretch: a window above the norm (and above the caller)
         fast = [w for w in ag.rate_over_time if w.articulation_rate_sps is not None and w.articulation_rate_sps > norm
