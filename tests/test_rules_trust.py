@@ -411,7 +411,7 @@ REAL_VOICES = [(0.791, 4.14), (0.768, 2.09), (0.826, 2.04), (0.674, 3.18), (0.60
 @pytest.mark.parametrize("mono, f0sd", REAL_VOICES)
 def test_m1_absolute_bars_do_not_fire_on_real_voices(mono, f0sd):
     """The old bars (monotony 0.7, F0 SD 1.2 st) came from espeak's flat sample (0.36 st); real
-    conversational voices measure 0.77-0.83 / 2.0-2.4 st, so a flatness verdict on one call alone
+    conversational voices measure 0.76-0.83 / 2.0-4.1 st, so a flatness verdict on one call alone
     would call every real voice toneless. On the call alone, no real voice gets mistake 1 or 2's
     flat prosody."""
     call = good_call(voice={"agent": {"monotony": mono, "f0_variation_st": f0sd}})
