@@ -31,7 +31,7 @@ from callcheck.result import schema_problem
 from callcheck.types import Overlap, Turn, Word
 
 __all__ = [
-    "PLAUSIBLE", "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "Speaker",
+    "PLAUSIBLE", "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "RuleCheck", "Speaker",
     "attach_judgement", "count", "judgement_path", "load_batch", "load_call", "load_judgement", "load_record", "num",
     "parse_record", "plausible", "record_paths",
 ]
@@ -169,6 +169,38 @@ class Assessment:
     assessable: bool = True
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule's entry of ``checks.rules[]``: whether it judged the call (else why not) and which
+    comparisons it could make (``comparisons``: kind -> ``{possible, n_calls?, min_calls?, reason?}``)."""
+
+    rule_id: str
+    mistake: int
+    checked: bool
+    reason: str | None = None
+    comparisons: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def possible(self) -> tuple[str, ...]:
+        """The comparison kinds the rule could make (``absolute``, ``caller``, ``team``, ``own``)."""
+        return tuple(k for k, v in self.comparisons.items() if v.get("possible"))
+
+    @property
+    def not_possible(self) -> dict[str, str]:
+        """Kind -> why not, for the comparisons the rule could not make (e.g. ``own``: "3 of 5 calls")."""
+        out = {}
+        for k, v in self.comparisons.items():
+            if v.get("possible"):
+                continue
+            if v.get("reason"):
+                out[k] = str(v["reason"])
+            elif "n_calls" in v and "min_calls" in v:
+                out[k] = f"{v['n_calls']} of {v['min_calls']} calls"
+            else:
+                out[k] = "not possible"
+        return out
 
 
 @dataclass(frozen=True)
@@ -518,6 +550,25 @@ class CallRecord:
     @property
     def promises(self) -> tuple[Mapping[str, Any], ...]:
         return self._verdicts("promises")
+
+    @property
+    def rule_checks(self) -> tuple[RuleCheck, ...]:
+        """``checks.rules[]`` — what each rule could check and compare — from the judgement when
+        judged (team/own comparisons included), else from the record (the call alone); empty for
+        records made before ``checks`` existed."""
+        src = self.judgement if self.judgement is not None else self.raw
+        checks = src.get("checks") if isinstance(src.get("checks"), Mapping) else {}
+        out = []
+        for r in checks.get("rules") or ():
+            if isinstance(r, Mapping) and isinstance(r.get("rule_id"), str):
+                comps = r.get("comparisons") if isinstance(r.get("comparisons"), Mapping) else {}
+                out.append(RuleCheck(r["rule_id"], int(r.get("mistake") or 0), bool(r.get("checked")), r.get("reason"),
+                                     {str(k): v for k, v in comps.items() if isinstance(v, Mapping)}))
+        return tuple(out)
+
+    def rule_check(self, rule_id: str) -> RuleCheck | None:
+        """The :class:`RuleCheck` of one rule, or None."""
+        return next((c for c in self.rule_checks if c.rule_id == rule_id), None)
 
     @property
     def record_findings(self) -> tuple[Mapping[str, Any], ...]:

@@ -206,6 +206,26 @@ def test_checks_say_which_comparisons_were_possible_with_n():
     assert set(judged) == set(RULE_IDS.values())
 
 
+def test_read_model_says_which_comparisons_were_possible():
+    """Reports and serve read ``checks`` through the read model: the record's (call alone) until a
+    judgement is attached, then the judgement's (team and own comparisons)."""
+    hist = [good_call(call_id=f"h{i}", voice={"agent": {"monotony": 0.30 + 0.01 * (i % 3)}}) for i in range(12)]
+    bl = build_baselines([parse_record(c) for c in hist], config=CFG)
+    raw = copy.deepcopy(hist[0])
+    raw["checks"] = evaluate_call(parse_record(raw), config=CFG).to_json()["checks"]
+    rec = parse_record(raw)
+    m1 = rec.rule_check("M1_TONELESS")
+    assert m1 is not None and m1.checked and m1.possible == ("absolute",)
+    assert m1.not_possible == {"team": f"0 of {CFG.team_min_calls} calls", "own": f"0 of {CFG.agent_min_calls} calls"}
+    judged = rec.with_judgement({"checks": evaluate_call(rec, config=CFG, baselines=bl).to_json()["checks"], "findings": []})
+    assert set(judged.rule_check("M1_TONELESS").possible) == {"absolute", "team", "own"}
+    reading = parse_record(_reading("Guten Tag."))
+    reading = reading.with_judgement({"checks": evaluate_call(reading, config=CFG).to_json()["checks"]})
+    assert reading.rule_check("M7_TOO_FAST").not_possible["caller"] == "no caller in this recording"
+    assert not reading.rule_check("M8_KNOW_IT_ALL").checked
+    assert parse_record(good_call()).rule_checks == ()  # a record without checks
+
+
 # --- backchannels are not interruptions -------------------------------------------------------------
 def _with_agent_mhm(text: str, overlap_kind: str = "interruption"):
     call = good_call()
