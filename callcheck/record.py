@@ -557,11 +557,15 @@ class CallRecord:
         judged (team/own comparisons included), else from the record (the call alone); empty for
         records made before ``checks`` existed."""
         src = self.judgement if self.judgement is not None else self.raw
-        checks = src.get("checks") if isinstance(src.get("checks"), Mapping) else {}
+        checks = src.get("checks")
+        if not isinstance(checks, Mapping):
+            return ()
         out = []
         for r in checks.get("rules") or ():
             if isinstance(r, Mapping) and isinstance(r.get("rule_id"), str):
-                comps = r.get("comparisons") if isinstance(r.get("comparisons"), Mapping) else {}
+                comps = r.get("comparisons")
+                if not isinstance(comps, Mapping):
+                    comps = {}
                 out.append(RuleCheck(r["rule_id"], int(r.get("mistake") or 0), bool(r.get("checked")), r.get("reason"),
                                      {str(k): v for k, v in comps.items() if isinstance(v, Mapping)}))
         return tuple(out)
