@@ -861,6 +861,14 @@ def table(found: Mapping[str, Mapping[str, list[dict[str, Any]]]], truth: Mappin
         bad = {cid: sorted({f['rule_id'] for f in found[cid]['judged']}) for cid in clean if found[cid]["judged"]}
         lines.append(f"calls built to show no mistake, {sp}: {len(clean)}; with a judged finding: {len(bad)}"
                      + (" — " + ", ".join(f"{c} {'/'.join(r)}" for c, r in sorted(bad.items())) if bad else ""))
+    from callcheck.rules.common import Signal
+
+    shown = [(cid, f) for cid, by in found.items() for fs in by.values() for f in fs]
+    bad_ev = [f"{cid} {f['rule_id']}" for cid, f in shown
+              if not f["evidence"].get("fired") or not all(Signal(x["signal"], x["value"], x["op"], x["threshold"], x["comparison"]).holds()
+                                                         for x in f["evidence"]["fired"])]
+    lines.append(f"findings whose shown numbers do not support them: {len(bad_ev)} of {len(shown)}"
+                 + (" — " + ", ".join(bad_ev) if bad_ev else ""))
     for cid, t in sorted(truth.items()):
         if t["kind"] == "real" and cid in found:
             fs = found[cid]["judged"]
