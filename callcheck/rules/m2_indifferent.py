@@ -1,6 +1,7 @@
 """Mistake 2, "Telefonstimme klingt teilnahmslos" (indifferent voice).
 
-Signals (mission.md): flat prosody (``monotony``), low vocal energy (agent quieter than the caller,
+Signals (mission.md): flat prosody (``monotony`` beyond the team's / own calls, or in absolute terms
+together with ``f0_variation_st``, as mistake 1's backstop), low vocal energy (agent quieter than the caller,
 or quieter than the team / own calls), slow responses (median reply latency), few acknowledgements
 (agent backchannels per minute of caller talk), no empathy phrases. It fires when
 ``m2_min_signals`` are present and at least one of them is a voice signal (flat or quiet): the
@@ -18,7 +19,7 @@ from callcheck.types import Finding, Severity
 
 MISTAKE = 2
 RULE_ID = "M2_INDIFFERENT"
-THRESHOLDS = ("m2_monotony_min", "m2_quiet_vs_caller_db", "m2_reply_latency_s", "m2_backchannels_per_min",
+THRESHOLDS = ("m2_monotony_min", "m1_f0_variation_st_max", "m1_monotony_min_delta", "m2_quiet_vs_caller_db", "m2_reply_latency_s", "m2_backchannels_per_min",
               "m2_min_caller_talk_s", "m2_min_signals", "m1_min_talk_s")
 SIGNALS = "flat prosody, quiet vs caller/team/own, slow replies, few backchannels, no empathy phrases"
 COMPARES = ("absolute", "caller", "team", "own")
@@ -38,8 +39,15 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     if mono is not None:
         cm = compare(mono, measure="agent.monotony", higher_is_worse=True, absolute=cfg.m2_monotony_min, ctx=ctx, min_delta=cfg.m1_monotony_min_delta,
                      own_beyond_team_median=True)
-        if fired_signals(cm, signal="monotony", value=mono, higher_is_worse=True):
-            groups["flat_prosody"] = fired_signals(cm, signal="monotony", value=mono, higher_is_worse=True)
+        flat = fired_signals(cm, signal="monotony", value=mono, higher_is_worse=True)
+        f0sd = ag.f0_variation_st
+        if any(s.comparison == "absolute" for s in flat):  # the absolute bar needs both flat measures, as mistake 1's
+            if f0sd is not None and f0sd <= cfg.m1_f0_variation_st_max:
+                flat.append(Signal("f0_variation_st", f0sd, "<=", cfg.m1_f0_variation_st_max, unit="st"))
+            else:
+                flat = [s for s in flat if s.comparison != "absolute"]
+        if flat:
+            groups["flat_prosody"] = flat
     loud, caller_loud = ag.loudness_dbfs, ca.loudness_dbfs
     quiet: list[Signal] = []
     if loud is not None and caller_loud is not None:  # both trusted: the conversation's difference is of the same numbers
