@@ -20,25 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from callcheck.batch import (
-    BatchPlan,
-    Failure,
-    Outcome,
-    OutLock,
-    TranscriberFactory,
-    TranscriptCache,
-    WhisperFactory,
-    agent_from_path,
-    analyse,
-    discover,
-    file_sha256,
-    parse_date,
-    parse_layout,
-    remove_superseded,
-    run_batch,
-    safe_id,
-    write_failures,
-)
+from callcheck.discover import BatchPlan, agent_from_path, discover, parse_date, parse_layout, safe_id
+from callcheck.calljob import Failure, Outcome, TranscriberFactory, TranscriptCache, WhisperFactory, analyse
+from callcheck.batch import OutLock, remove_superseded, run_batch, write_failures
+from callcheck.storage import file_sha256
 from callcheck.config import Config, TranscribeConfig, as_config
 from callcheck.engine import DEFAULT_RETRIES, check_engine
 from callcheck.errors import AudioError, ConfigError, printable

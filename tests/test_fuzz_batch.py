@@ -367,7 +367,7 @@ def test_a_run_on_a_held_out_folder_exits_2_naming_the_holder(tmp_path):
 def test_agent_from_odd_folder_names_stays_sane():
     import unicodedata
 
-    from callcheck.batch import agent_from_path
+    from callcheck.discover import agent_from_path
 
     assert agent_from_path(Path("/call.wav"), "") is None  # no folder: 'unknown' in the record
     assert agent_from_path(Path("/calls/.../a.wav"), "") == "..."
@@ -381,7 +381,8 @@ def test_agent_from_odd_folder_names_stays_sane():
 
 
 def test_a_name_that_is_not_utf8_survives_records_and_failures_csv(tmp_path):
-    from callcheck.batch import Failure, write_failures
+    from callcheck.calljob import Failure
+    from callcheck.batch import write_failures
     from callcheck.fsutil import atomic_write
     from callcheck.result import dumps
 

@@ -330,7 +330,8 @@ def test_factory_records_are_schema_valid(name):
 def test_factory_writes_only_keys_the_pipeline_writes(tmp_path):
     """Every key path of the factory's records (and of truth_to_call's) occurs in a record the real
     pipeline writes (the samples through analyse_and_write with the scripted transcriber)."""
-    from callcheck.batch import analyse_and_write, discover
+    from callcheck.calljob import analyse_and_write
+    from callcheck.discover import discover
     from callcheck.config import Config
     from conftest import ScriptedTranscriber, truth_of
 
