@@ -162,6 +162,17 @@ def step_hold(state: State, ctx: "Context") -> State:
                      f"{len(spans)} stretch(es), not counted as talk, voice, noise or dead air")
     if not found:
         return state
+    if state.layout in ("agent-left", "agent-right"):
+        # the leak of one channel into the other is estimated again without the hold (music on one
+        # channel and line noise or silence on the other would make the leak look far weaker)
+        ia, ic = (0, 1) if state.layout == "agent-left" else (1, 0)
+        assert state.audio is not None
+        span = tuple(Interval(h.start_s, h.end_s) for h in found)
+        act = stereo_activity(state.audio.channel(ia), state.audio.channel(ic), state.audio.sample_rate,
+                              config=cfg, exclude=span)
+        for p in ("agent", "caller"):
+            mine = tuple(Interval(h.start_s, h.end_s) for h in found if h.channel == p)
+            parties[p] = dataclasses.replace(parties[p], activity=subtract(act[p], mine, min_s=MIN_SOLO_PIECE_S))
     return dataclasses.replace(state, parties=parties, hold=tuple(sorted(found, key=lambda h: h.start_s)),
                                notes=tuple(notes))
 

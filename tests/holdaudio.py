@@ -134,7 +134,8 @@ def announcement(duration_s: float, sr: int, *, seed: int = 0, dbfs: float = -24
 
 def music_with_announcement(duration_s: float, sr: int, *, seed: int = 0, dbfs: float = -24.0,
                             speech: np.ndarray | None = None, music_s: float = 6.0, bed_db: float = -12.0) -> np.ndarray:
-    """6 s of piano, then the announcement over the piano ``bed_db`` below it, repeated."""
+    """6 s of piano, then the announcement over the piano ``bed_db`` below it, repeated; the hold
+    ends in music (an announcement is not cut off)."""
     if speech is None:
         speech = espeak(ANNOUNCEMENT_TEXT, sr)
         if speech is None:
@@ -144,8 +145,8 @@ def music_with_announcement(duration_s: float, sr: int, *, seed: int = 0, dbfs: 
     out = bed[:n].copy()
     voice = _level(speech, dbfs)
     t = int(music_s * sr)
-    while t < n:
-        e = min(n, t + len(voice))
+    while t + len(voice) + int(music_s * sr / 2) <= n:  # hold ends in music: the agent takes the call back
+        e = t + len(voice)
         out[t:e] = voice[: e - t] + bed[t:e] * 10 ** (bed_db / 20)
         t = e + int(music_s * sr)
     return out.astype(np.float32)
