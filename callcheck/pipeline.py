@@ -330,7 +330,7 @@ def step_assess(state: State, ctx: "Context") -> State:
     assert state.audio is not None and state.transcript is not None
     cfg = state.config.assessment
     layout = state.layout or "mono"
-    facts = {}
+    facts: dict[str, PartyFacts] = {}
     for p, sig in state.parties.items():
         v = state.voice.get(p)
         facts[p] = PartyFacts(

@@ -176,11 +176,16 @@ def _noise_floor_db(x: np.ndarray, sr: int, activity: Sequence[Interval], band_d
         gaps = erode(complement(busy, start_s=0.0, end_s=duration_s), NOISE_GAP_MARGIN_S, min_s=NOISE_GAP_MIN_S)
         if gaps:
             g = frame_levels(x, sample_rate=sr, frames=frames_inside(gaps[:NOISE_MAX_GAPS], cfg.hop_s * NOISE_HOP_FACTOR),
-                             frame_s=cfg.level_frame_s, band_hz=cfg.speech_band_hz)
+                             frame_s=cfg.level_frame_s, band_hz=_band(cfg))
             if len(g.level_dbfs) >= NOISE_MIN_FRAMES:
                 p_lo, p50 = np.percentile(g.level_dbfs, [NOISE_SPREAD_PERCENTILE, NOISE_PERCENTILE_OUTSIDE])
                 return float(p50), float(p50 - p_lo)
     return float(np.percentile(band_dbfs, NOISE_PERCENTILE_INSIDE)), None
+
+
+def _band(cfg: VoiceConfig) -> tuple[float, float]:
+    """``voice.speech_band_hz`` as the (low, high) pair the config validated (Hz)."""
+    return float(cfg.speech_band_hz[0]), float(cfg.speech_band_hz[1])
 
 
 def silence_threshold_db(*, peak_db: float, noise_db: float, silence_below_peak_db: float, margin_db: float) -> float:
@@ -227,7 +232,7 @@ def analyse_levels(x: np.ndarray, sr: int, activity: Sequence[Interval], *, not_
     lv = frame_levels(x, sample_rate=sr, frames=frames, frame_s=cfg.level_frame_s)
     if len(lv.level_dbfs) < MIN_ACTIVITY_FRAMES:
         return None
-    band = frame_levels(x, sample_rate=sr, frames=frames, frame_s=cfg.level_frame_s, band_hz=cfg.speech_band_hz).level_dbfs
+    band = frame_levels(x, sample_rate=sr, frames=frames, frame_s=cfg.level_frame_s, band_hz=_band(cfg)).level_dbfs
     peak = float(np.percentile(band, PEAK_PERCENTILE))
     noise_db, spread = _noise_floor_db(x, sr, activity, band, not_noise=not_noise, duration_s=duration_s, cfg=cfg)
     snr_db = peak - noise_db
