@@ -221,6 +221,12 @@ def swapped_channel_evidence(first_turns: Mapping[str, str], greeting_hit: Mappi
     return strong, weak
 
 
+def _loudest(peak_dbfs: float | None, cfg: AssessmentConfig) -> str:
+    if peak_dbfs is None or peak_dbfs == float("-inf"):
+        return "digital silence throughout"
+    return f"loudest frame {peak_dbfs:.0f} dBFS < {cfg.silent_channel_dbfs:g}"
+
+
 def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: float, sample_rate: int, codec: str,
                 hold_s: float, single_voice: bool, separation_confidence: float | None, min_separation_confidence: float,
                 swapped: tuple[bool, bool], cfg: AssessmentConfig) -> Assessment:
@@ -234,8 +240,7 @@ def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: f
     if agent is None:
         f.reasons.append("no agent in this recording")
     elif "agent" in channels_silent:
-        f.reasons.append(f"the agent channel is silent (loudest frame {agent.peak_dbfs:.0f} dBFS < {cfg.silent_channel_dbfs:g}): "
-                         "muted or not recorded")
+        f.reasons.append(f"the agent channel is silent ({_loudest(agent.peak_dbfs, cfg)}): muted or not recorded")
     elif agent.talk_time_s < cfg.min_agent_speech_s:
         f.reasons.append(f"no agent speech ({agent.talk_time_s:.1f} s < {cfg.min_agent_speech_s:g} s)")
     elif agent.words == 0:
@@ -256,11 +261,11 @@ def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: f
     caller = parties.get("caller")
     if caller is not None and layout in ("agent-left", "agent-right"):
         if "caller" in channels_silent:
-            f.warnings.append(f"the caller channel is silent (loudest frame {caller.peak_dbfs:.0f} dBFS): muted or one-sided "
+            f.warnings.append(f"the caller channel is silent ({_loudest(caller.peak_dbfs, cfg)}): muted or one-sided "
                               "recording; nothing about the caller, and no comparison with the caller, is possible")
         elif caller.talk_time_s < cfg.min_agent_speech_s:
             f.warnings.append(f"the caller hardly speaks ({caller.talk_time_s:.1f} s): comparisons with the caller are not possible")
-    if other is not None and cfg.swapped_channels:
+    if other is not None and cfg.swapped_channels and "agent" not in channels_silent:
         strong, weak = swapped
         side = "right" if layout == "agent-left" else "left"
         if strong:
@@ -268,7 +273,7 @@ def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: f
                              f"use --layout {other}")
         elif weak:
             f.warnings.append(f"the caller channel speaks first; if the agent is on the {side} channel, use --layout {other}")
-    if layout == "mono" and single_voice:
+    if layout == "mono" and single_voice and not channels_silent:
         f.warnings.append("only one voice was found in this mono recording: agent and caller measures may be one person; "
                           "if it holds the agent alone, use --layout agent-only")
     elif layout == "mono" and separation_confidence is not None and separation_confidence < min_separation_confidence:
