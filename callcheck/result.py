@@ -79,6 +79,31 @@ def _file_date(path: str) -> str | None:
     return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).date().isoformat()
 
 
+def speaker_entry(state: Any, p: str) -> dict[str, Any]:
+    """``speakers.<p>`` of the record (without ``validity``): talk time and share, the voice
+    measures, the conversation keys, word count, activity and quality."""
+    conv = state.conversation
+    per_speaker_conv = jsonable(getattr(conv, "per_speaker", {}) or {})
+    total_talk = sum(sig.talk_time_s for sig in state.parties.values())
+    sig = state.parties[p]
+    entry: dict[str, Any] = {
+        "talk_time_s": _num(sig.talk_time_s),
+        "talk_share": _num(sig.talk_time_s / total_talk if total_talk > 0 else None, 4),
+    }
+    voice = state.voice.get(p)
+    if voice is not None:
+        vj = jsonable(voice)
+        quality = list(vj.pop("quality", []) or [])
+        entry.update(vj)
+    else:
+        quality = []
+    entry.update({k: v for k, v in per_speaker_conv.get(p, {}).items() if k not in ("talk_time_s", "talk_share")})
+    entry["word_count"] = len(state.transcript.of(p))
+    entry["activity"] = [[_num(iv.start_s), _num(iv.end_s)] for iv in sig.activity]
+    entry["quality"] = quality
+    return entry
+
+
 def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, settings_hash: str,
                     out_dir: str | Path | None = None) -> dict[str, Any]:
     """The canonical per-call result (contract keys plus callcheck's own).
@@ -90,28 +115,14 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
     info = state.info
     transcript = state.transcript
     conv = state.conversation
-    per_speaker_conv = jsonable(getattr(conv, "per_speaker", {}) or {})
-    total_talk = sum(sig.talk_time_s for sig in state.parties.values())
 
     speakers: dict[str, Any] = {}
     parties = [p for p in PARTIES if p in state.parties]
+    validity = getattr(state, "validity", None) or {}
     for p in parties:
-        sig = state.parties[p]
-        entry: dict[str, Any] = {
-            "talk_time_s": _num(sig.talk_time_s),
-            "talk_share": _num(sig.talk_time_s / total_talk if total_talk > 0 else None, 4),
-        }
-        voice = state.voice.get(p)
-        if voice is not None:
-            vj = jsonable(voice)
-            quality = list(vj.pop("quality", []) or [])
-            entry.update(vj)
-        else:
-            quality = []
-        entry.update({k: v for k, v in per_speaker_conv.get(p, {}).items() if k not in ("talk_time_s", "talk_share")})
-        entry["word_count"] = len(transcript.of(p))
-        entry["activity"] = [[_num(iv.start_s), _num(iv.end_s)] for iv in sig.activity]
-        entry["quality"] = quality
+        entry = speaker_entry(state, p)
+        if p in validity:
+            entry["validity"] = {k: jsonable(v) for k, v in validity[p].items()}
         speakers[p] = entry
 
     words = [
@@ -130,7 +141,7 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         conversation["agent_to_caller"] = jsonable(compare_parties(state.voice["agent"], state.voice["caller"]))
 
     sep = state.separation
-    return {
+    record = {
         "schema_version": SCHEMA_VERSION,
         "callcheck_version": __version__,
         "call_id": info.call_id,
@@ -158,12 +169,17 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         "words": words,
         "turns": turns,
         "overlaps": overlaps,
+        "assessment": jsonable(state.assessment) if getattr(state, "assessment", None) is not None else None,
+        "hold": [jsonable(h) for h in getattr(state, "hold", ()) or ()],
         "findings": [],
         "strengths": [],
         "promises": [],
         "timings_s": dict(state.timings_s),
         "config": config_to_dict(state.config),
     }
+    if record["assessment"] is None:
+        del record["assessment"]
+    return record
 
 
 def load_schema(name: str = "call") -> dict[str, Any]:

@@ -174,6 +174,26 @@ class Separation:
     overlaps_observed: bool = False  # mono: the activity carries overlapping speech of both voices
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Hold music, a queue tone or an announcement on one channel (``hold[]`` of the record).
+
+    ``channel`` is the party whose channel carries it (stereo, agent-only) or ``"mix"`` (mono).
+    """
+
+    start_s: float
+    end_s: float
+    channel: Literal["agent", "caller", "mix"]
+    kind: str
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, self.end_s - self.start_s)
+
+    def to_json(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "channel": self.channel, "kind": self.kind}
+
+
 @dataclass(frozen=True)
 class CallInfo:
     """What we know about a call before analysing it (from the file name or the manifest)."""

@@ -78,9 +78,10 @@ def test_choices_come_from_the_annotations():
     ('[batch]\nagent_pattern = "^([a-z]+)_"', "batch.agent_pattern = '^([a-z]+)_' needs a group named 'agent', e.g. '^(?P<agent>[^_]+)_'"),
     ("[turns]\ngrace = 0.3", "unknown key turns.grace; valid keys in [turns]: backchannel_max_s, company_names, dead_air_min_s, "
                              "interruption_grace_s, max_pause_in_turn_s, min_overlap_s"),
-    ("[activity]\nframe_s = 0.02", "unknown key activity.frame_s; valid keys in [activity]: crosstalk_margin_db, min_silence_s, "
+    ("[activity]\nframe_s = 0.02", "unknown key activity.frame_s; valid keys in [activity]: crosstalk_margin_db, hold_bridge_s, "
+                                   "hold_detect, hold_min_level_db, hold_min_s, hold_sustained_share, min_silence_s, "
                                    "min_speech_s, speech_pad_s, vad_threshold"),
-    ("[sepration]\ncluster = 'ward'", "unknown section sepration; valid sections: activity, batch, report, rules, separation, transcribe, turns, voice, words"),
+    ("[sepration]\ncluster = 'ward'", "unknown section sepration; valid sections: activity, assessment, batch, report, rules, separation, transcribe, turns, voice, words"),
     ("turns = 3", "turns must be a table ([turns]), got 3"),
 ])
 def test_each_kind_of_bad_value_is_one_exact_line(tmp_path, toml, message):

@@ -257,7 +257,8 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
     seen = []
     state = run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
                       hook=lambda name, st: seen.append((name, st.layout)))
-    assert [n for n, _ in STEPS] == ["load", "activity", "language", "transcribe", "separate", "agent", "conversation", "voice"]
+    assert [n for n, _ in STEPS] == ["load", "activity", "hold", "language", "transcribe", "separate", "agent", "conversation",
+                                    "voice", "assess"]
     assert [n for n, _ in seen] == [n for n, _ in STEPS]
     assert seen[0][1] is None and seen[1][1] == "agent-left"  # the layout is known from the activity step on
     assert set(state.timings_s) == {n for n, _ in STEPS}

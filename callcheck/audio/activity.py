@@ -95,12 +95,19 @@ def speech_intervals(samples: np.ndarray, sample_rate: int, *, config: ActivityC
     return mask_to_intervals(_hysteresis(probs, config.vad_threshold), config=config, duration_s=duration_s)
 
 
-def leak_gain_db(own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray) -> float | None:
+def leak_gain_db(own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray,
+                 valid: np.ndarray | None = None) -> float | None:
     """Estimated level of the other party's leak in this channel, relative to the other channel (dB).
 
     The 20th percentile of ``own - other`` over frames in which the other party speaks clearly:
     frames where only the other speaks dominate it, so real double talk does not inflate it.
+    ``valid`` (optional) limits the estimate to those frames (hold music on one channel says
+    nothing about how speech leaks).
     """
+    if valid is not None:
+        if valid.sum() < 10:
+            return None
+        own_db, other_db, other_active = own_db[valid], other_db[valid], other_active[valid]
     sel = other_active & (other_db > np.percentile(other_db, 50))
     if sel.sum() < 10:
         return None
@@ -108,7 +115,8 @@ def leak_gain_db(own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndar
 
 
 def stereo_activity(
-    agent: np.ndarray, caller: np.ndarray, sample_rate: int, *, config: ActivityConfig
+    agent: np.ndarray, caller: np.ndarray, sample_rate: int, *, config: ActivityConfig,
+    exclude: tuple[Interval, ...] = (),
 ) -> dict[Party, tuple[Interval, ...]]:
     """Speech intervals of both parties of a two-channel call, leaked speech removed.
 
@@ -118,6 +126,8 @@ def stereo_activity(
         the two channels (1-D, same length) at ``sample_rate`` Hz.
     config : ActivityConfig
         VAD thresholds and ``crosstalk_margin_db``.
+    exclude : tuple of Interval
+        Stretches (s, e.g. hold music) left out of the leak estimate.
 
     Returns
     -------
@@ -134,8 +144,14 @@ def stereo_activity(
     ec = frame_energy_db(c16, n)
     va = _hysteresis(pa, config.vad_threshold)
     vc = _hysteresis(pc, config.vad_threshold)
-    own_a = _own_speech(va, ea, ec, vc, config.crosstalk_margin_db)
-    own_c = _own_speech(vc, ec, ea, va, config.crosstalk_margin_db)
+    valid = None
+    if exclude:
+        t = (np.arange(n) + 0.5) * FRAME_S
+        valid = np.ones(n, dtype=bool)
+        for iv in exclude:
+            valid &= ~((t >= iv.start_s) & (t < iv.end_s))
+    own_a = _own_speech(va, ea, ec, vc, config.crosstalk_margin_db, valid)
+    own_c = _own_speech(vc, ec, ea, va, config.crosstalk_margin_db, valid)
     duration_s = len(agent) / float(sample_rate)
     return {
         "agent": mask_to_intervals(own_a, config=config, duration_s=duration_s),
@@ -143,12 +159,14 @@ def stereo_activity(
     }
 
 
-def _own_speech(active: np.ndarray, own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray, margin_db: float) -> np.ndarray:
-    """VAD frames of this channel that are louder than noise floor + expected leak by ``margin_db``."""
-    gain = leak_gain_db(own_db, other_db, other_active)
+def _own_speech(active: np.ndarray, own_db: np.ndarray, other_db: np.ndarray, other_active: np.ndarray, margin_db: float,
+                valid: np.ndarray | None = None) -> np.ndarray:
+    """VAD frames of this channel that are louder than noise floor + expected leak by ``margin_db``
+    (leak and noise estimated on the ``valid`` frames)."""
+    gain = leak_gain_db(own_db, other_db, other_active, valid)
     if gain is None:
         return active
-    noise_db = float(np.percentile(own_db, 10))
+    noise_db = float(np.percentile(own_db if valid is None else own_db[valid], 10))
     expected = 10.0 * np.log10(10.0 ** (noise_db / 10.0) + 10.0 ** ((other_db + gain) / 10.0))
     own = own_db > expected + margin_db
     # smooth the energy decision over 3 frames so word-internal dips do not chop speech

@@ -43,7 +43,8 @@ halves it when the likelihood-best start gives 10 % of the speech to the other v
 --words, 26 two-party calls, chosen on that set): below 0.5 are 6 of the 7 calls with DER > 10 %
 and 3 of the 19 others. Without the model: the silhouette of the stretch clustering / 0.5,
 clipped (it misses splits by emotion). Both times a penalty when one voice has less than 5 % of
-the speech.
+the speech, and (with the model) when the model hears a second speaker in less than 5 % of the
+speech it hears one speaker alone in (a one-voice recording split in two by the clustering).
 ``Separation.notes`` also give the winning start and how much of the speech the starts agree on.
 
 The voice models (GMMs, Viterbi re-segmentation, utterance assignment) are in
@@ -100,6 +101,10 @@ DISAGREE_SPAN = 0.1
 SILHOUETTE_SURE = 0.5
 #: a voice with less than this share of the speech lowers the confidence proportionally
 MIN_VOICE_SHARE = 0.05
+#: the segmentation model hearing a second local speaker in less than this share of the solo
+#: speech frames lowers the confidence proportionally (one voice; issue 10: a one-voice mono
+#: recording was split with confidence 1.0)
+MIN_MODEL_SECOND_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,7 @@ class Confidence:
     min_voice_share: float
     silhouette: float
     model_agreement: tuple[float, float] | None
+    model_second_share: float | None = None
 
 
 def _kmeans2(x: np.ndarray, restarts: int = KMEANS_RESTARTS, seed: int = KMEANS_SEED) -> tuple[np.ndarray, float]:
@@ -371,6 +377,23 @@ def _model_agreement(grid: Sequence[tuple[int, np.ndarray]], frame_lab: np.ndarr
         inv += c.max(0).sum()
         total += c.sum()
     return (hit / total, inv / total) if total else None
+
+
+def _model_second_share(grid: Sequence[tuple[int, np.ndarray]], frame_lab: np.ndarray,
+                        min_frames: int = MIN_AGREEMENT_FRAMES) -> float | None:
+    """Share of the frames where one local speaker of the segmentation model talks alone (and a
+    voice is assigned) that belong to a window's minority local speakers: ~0 when the model hears
+    one person throughout (one voice, whatever the clustering made of it). None without such frames."""
+    second = total = 0
+    for i0, a in grid:
+        lab = frame_lab[i0:i0 + len(a)]
+        solo = (a.sum(1) == 1) & (lab >= 0)
+        if solo.sum() < min_frames:
+            continue
+        per = a[solo].sum(0)
+        second += per.sum() - per.max()
+        total += per.sum()
+    return float(second / total) if total else None
 
 
 def _model_start(grid: Sequence[tuple[int, np.ndarray]], ff: FrameFeatures, mf: np.ndarray, pitch_weight: float,
@@ -581,7 +604,10 @@ def separation_confidence(st: Stretches, start: StartChoice, frame_lab: np.ndarr
     else:
         conf = float(min(1.0, max(0.0, sil) / SILHOUETTE_SURE))
     conf *= 1.0 if share_min >= MIN_VOICE_SHARE else share_min / MIN_VOICE_SHARE
-    return Confidence(conf, share_min, sil, agreement)
+    second = _model_second_share(cues.grid, frame_lab) if cues is not None else None
+    if second is not None and second < MIN_MODEL_SECOND_SHARE:
+        conf *= second / MIN_MODEL_SECOND_SHARE
+    return Confidence(conf, share_min, sil, agreement, second)
 
 
 def _check(x: np.ndarray, config: SeparationConfig) -> None:
@@ -612,6 +638,9 @@ def _notes(start: StartChoice, conf: Confidence, utt: UtteranceResult, cues: Mod
     notes: list[str] = []
     if conf.min_voice_share < MIN_VOICE_SHARE:
         notes.append(f"one voice has only {conf.min_voice_share:.0%} of the speech: the call may have a single voice")
+    elif conf.model_second_share is not None and conf.model_second_share < MIN_MODEL_SECOND_SHARE:
+        notes.append(f"the segmentation model hears a second speaker in only {conf.model_second_share:.1%} of the speech: "
+                     "the call may have a single voice")
     notes.append(f"start {start.how}; agreement of the starts {start.starts_agreement:.2f}; stretch silhouette {conf.silhouette:.2f}; "
                  f"disagreement with the likelihood-best start {start.likelihood_best_disagreement:.3f}")
     if conf.model_agreement is not None:

@@ -67,14 +67,20 @@ class PartyAssignment:
     agent_voice: int
 
 
-def _agent_phrases() -> list[str]:
+def agent_phrases(*, strong_only: bool = False) -> list[str]:
+    """Greeting phrases only an agent says (de + en): company, offer of help, stock formulas — an
+    own name ("hier ist ...", "this is ...") is not one: callers introduce themselves too. With
+    ``strong_only`` the company phrases are left out as well (a caller's "Sie haben ..." matches one)."""
     phrases: list[str] = []
     for lang in ("de", "en"):
         lex = load_lexicon(lang)
-        # company and offer-of-help phrases are the agent's; an own name ("hier ist ...", "this is ...") is not:
-        # callers introduce themselves too
-        phrases += [p for p in (*lex.company, *lex.offer_help, *lex.stock_formulas) if p not in lex.own_name]
+        kinds = (*lex.offer_help, *lex.stock_formulas) if strong_only else (*lex.company, *lex.offer_help, *lex.stock_formulas)
+        phrases += [p for p in kinds if p not in lex.own_name]
     return phrases
+
+
+def _agent_phrases() -> list[str]:
+    return agent_phrases()
 
 
 def greeting_votes(words: Sequence[Word], voices: TwoVoices, first_s: float = GREETING_WINDOW_S) -> np.ndarray:

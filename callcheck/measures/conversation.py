@@ -31,6 +31,7 @@ from callcheck.measures.greeting import Greeting, measure_greeting
 from callcheck.measures.overlaps import find_overlaps
 from callcheck.measures.questions import detect_questions
 from callcheck.measures.turns import build_turns, classify_segments
+from callcheck.intervals import merge
 from callcheck.types import PARTIES, Interval, Overlap, Party, Turn, Word
 
 _LEXICON_LANGUAGES = ("de", "en")
@@ -107,6 +108,7 @@ def analyse_conversation(
     config: TurnsConfig,
     layout: str,
     mono_overlaps: bool = False,
+    hold: Sequence[Interval] = (),
 ) -> Conversation:
     """Turns, overlaps, talk share, latency, dead air, questions and greeting of one call.
 
@@ -129,6 +131,9 @@ def analyse_conversation(
     mono_overlaps : bool
         Mono only: the separated activity carries overlapping speech of both voices (the
         segmentation model's overlap detection), so overlaps and interruptions are reported.
+    hold : sequence of Interval
+        Hold music, tones and announcements (s; :mod:`callcheck.audio.hold`): not dead air, and a
+        change of speaker across a hold is not a reply gap.
     """
     if layout not in ("agent-left", "agent-right", "mono", "agent-only"):
         raise CallcheckError(
@@ -160,6 +165,8 @@ def analyse_conversation(
     talk_s = _talk.talk_times(activity=act)
     shares = _talk.talk_shares(talk_time_s=talk_s)
     gaps = _latency.reply_gaps(turns=turns) if two else ()
+    if hold:
+        gaps = tuple(g for g in gaps if not any(h.start_s < g.end_s + 0.5 and h.end_s > g.start_s - 0.5 for h in hold))
     questions = detect_questions(words=ws, open_starts=lex.open_starts, closed_starts=lex.closed_starts,
                                  max_pause_s=config.max_pause_in_turn_s)
     minutes = duration_s / 60.0 if duration_s > 0 else None
@@ -189,7 +196,7 @@ def analyse_conversation(
         per[p] = d
     summary: dict[str, object] = {
         "dead_air": [{"start_s": i.start_s, "end_s": i.end_s} for i in
-                     _talk.dead_air(activity=act, min_s=config.dead_air_min_s)],
+                     _talk.dead_air(activity=act, min_s=config.dead_air_min_s, hold=hold)],
         "speaker_switches_per_min": _talk.speaker_switches_per_min(turns=turns, duration_s=duration_s) if two else None,
         "longest_agent_monologue_s": _talk.longest_turn_s(turns=turns, party="agent"),
         "longest_caller_story_s": _talk.longest_turn_s(turns=turns, party="caller") if two else None,
@@ -200,6 +207,7 @@ def analyse_conversation(
         "overlaps_reliable": overlaps_reliable,
         "gaps": [g.to_json() for g in gaps],
         "questions": [x.to_json() for x in questions],
+        "hold_s": round(sum(h.duration_s for h in merge(hold)), 3),
         "notes": notes,
     }
     greeting = measure_greeting(turns=turns, company_phrases=lex.company, own_name_phrases=lex.own_name,

@@ -19,6 +19,9 @@ from callcheck.types import Interval
 __all__ = ["LevelTrack", "LoudnessStats", "frame_levels", "loudness_stats", "clipping_share"]
 
 _FLOOR_DBFS = -120.0
+#: context filtered on each side of a span before its band level is taken, s (the 4th-order
+#: 300 Hz band edge rings out within ~10 ms)
+BAND_PAD_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,15 @@ def frame_levels(
     sample_rate: int,
     frames: FrameSet,
     frame_s: float,
+    band_hz: tuple[float, float] | None = None,
 ) -> LevelTrack:
     """RMS level of the grid frames ``frames``, dBFS.
 
     Method: running sum of squares over each span of frames (one pass, no frame matrix), RMS over a
-    rectangular window of ``frame_s`` centred on each frame; floor at -120 dBFS.
+    rectangular window of ``frame_s`` centred on each frame; floor at -120 dBFS. With ``band_hz``
+    the signal is first band-passed (4th-order Butterworth, zero phase, per span with
+    :data:`BAND_PAD_S` of context on both sides; the upper edge is kept below 0.45 x the sample
+    rate): the level of the speech band, which rumble, hum and hiss outside it do not reach.
 
     Parameters
     ----------
@@ -58,8 +65,19 @@ def frame_levels(
         ``frames.index``, the same as :func:`callcheck.dsp.pitch.track_pitch`'s on the same frames.
     frame_s : float
         Window length, s (40 ms ~ de Jong & Wempe's intensity window for a 75-100 Hz pitch floor).
+    band_hz : (float, float), optional
+        Pass band, Hz (None: the whole signal).
     """
     half = int(round(frame_s * sample_rate / 2))
+    sos = None
+    pad = 0
+    if band_hz is not None:
+        from scipy.signal import butter
+
+        lo, hi = band_hz
+        hi = min(hi, 0.45 * sample_rate)
+        sos = butter(4, [lo, hi], btype="band", fs=sample_rate, output="sos")
+        pad = int(round(BAND_PAD_S * sample_rate))
     hop_s = frames.hop_s
     idx_out, lev_out = [], []
     n = len(samples)
@@ -67,6 +85,12 @@ def frame_levels(
         a = max(0, int(round(k0 * hop_s * sample_rate)) - half)
         b = min(n, int(round(k1 * hop_s * sample_rate)) + half + 1)
         seg = np.asarray(samples[a:b], dtype=np.float64)
+        if sos is not None:
+            from scipy.signal import sosfiltfilt
+
+            a0, b0 = max(0, a - pad), min(n, b + pad)
+            ctx = np.asarray(samples[a0:b0], dtype=np.float64)
+            seg = sosfiltfilt(sos, ctx, padlen=min(len(ctx) - 1, 3 * 9))[a - a0: a - a0 + (b - a)] if len(ctx) > 1 else seg
         cs = np.concatenate([[0.0], np.cumsum(seg * seg)])
         ks = np.arange(k0, k1 + 1)
         c = np.rint(ks * hop_s * sample_rate).astype(int) - a

@@ -11,9 +11,8 @@ Definitions (Gong / AWS Contact Lens / MiiTel vocabulary, norms.md):
 * ``dead_air``: stretches of at least ``dead_air_min_s`` in which nobody speaks, between the first
   and the last speech of the call (MiiTel counts silences >= 3 s).
 
-Hold detection is deliberately not done: without the agent's hold button in the recording, hold
-music or a hold message is speech-like activity on the agent channel and can not be told apart
-from the agent talking by VAD alone; we found no labelled data to justify a detector.
+Hold (music, tones, announcements; :mod:`callcheck.audio.hold`) is taken out of the activity
+before these measures and is not dead air.
 """
 
 from __future__ import annotations
@@ -35,12 +34,17 @@ def talk_shares(*, talk_time_s: Mapping[Party, float]) -> dict[Party, float | No
     return {p: (t / total if total > 0 else None) for p, t in talk_time_s.items()}
 
 
-def dead_air(*, activity: Mapping[Party, Sequence[Interval]], min_s: float) -> tuple[Interval, ...]:
-    """Silences of both parties lasting at least ``min_s`` s, between the first and last speech."""
+def dead_air(*, activity: Mapping[Party, Sequence[Interval]], min_s: float,
+             hold: Sequence[Interval] = ()) -> tuple[Interval, ...]:
+    """Silences of both parties lasting at least ``min_s`` s, between the first and last speech.
+
+    Hold (music, a tone, an announcement) is not silence: the caller hears something and knows
+    to wait; the stretches before and after a hold are measured on their own."""
     union = merge(iv for ivs in activity.values() for iv in ivs)
     if not union:
         return ()
-    gaps = complement(union, start_s=union[0].start_s, end_s=union[-1].end_s)
+    busy = merge(list(union) + list(hold))
+    gaps = complement(busy, start_s=union[0].start_s, end_s=union[-1].end_s)
     return tuple(g for g in gaps if g.end_s - g.start_s >= min_s)
 
 

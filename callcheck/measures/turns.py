@@ -21,6 +21,7 @@ All times are float seconds from the start of the recording.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -62,10 +63,13 @@ MUMBLE_P = 0.4
 def _is_backchannel_text(words: Sequence[Word], tokens: frozenset[str]) -> bool:
     """True when a short vocalisation's words do not make it a real contribution.
 
-    Backchannel tokens and phrases ("mhm", "ja", "genau", "okay", "uh-huh", …) are covered greedily;
-    of what is left, single letters do not count (Whisper renders a "mhm" it cannot place as
-    "M -A -M"), nor do words recognised with probability below ``MUMBLE_P`` ("MIM," at 0.34 for a
-    "mhm" at 8 kHz). Any other word, or a question, makes it a contribution.
+    Called only for a vocalisation whose *timing* already makes it a backchannel (short, inside
+    the other's floor): the text can only take that away when it holds a real word. Hums and
+    hesitations in any spelling (:func:`is_hum`: "mhm", "M -HM,", "Mm-hmm", "ähm"), single letters
+    (Whisper renders a "mhm" it cannot place as "M -A -M") and words recognised with probability
+    below ``MUMBLE_P`` ("MIM," at 0.34 for a "mhm" at 8 kHz) do not count; backchannel tokens and
+    phrases ("ja", "genau", "okay", "uh-huh", …) are covered greedily. Any other word, or a
+    question, makes it a contribution.
     """
     text = normalise_text(" ".join(w.text for w in words))
     if not text:
@@ -73,7 +77,8 @@ def _is_backchannel_text(words: Sequence[Word], tokens: frozenset[str]) -> bool:
     if any("?" in w.text for w in words):
         return False
     heard = [w for w in words if w.probability >= MUMBLE_P]
-    parts = [t for t in normalise_text(" ".join(w.text for w in heard)).split() if len(t.strip("-'")) > 1]
+    parts = [t.strip("-'") for t in normalise_text(" ".join(w.text for w in heard)).split()]
+    parts = [t for t in parts if len(t) > 1 and not is_hum(t)]
     i = 0
     while i < len(parts):
         for n in (3, 2, 1):
@@ -83,6 +88,17 @@ def _is_backchannel_text(words: Sequence[Word], tokens: frozenset[str]) -> bool:
         else:
             return False
     return True
+
+
+#: a hum or hesitation however the recogniser spells it: only m/h letters ("mhm", "mmhmm", "hm",
+#: "m-hm" from "M -HM"), or a vowel followed by h or mm ("äh", "ähm", "ehm", "öhm", "uh", "umm")
+_HUM = re.compile(r"[mh]+|[aäeöou](?:h[mh]*|mm+)")
+
+
+def is_hum(token: str) -> bool:
+    """True when one normalised token is a hum ("mhm", "M-HM", "mmhmm", "hm") or a hesitation
+    ("äh", "ähm", "uh", "umm"), whatever its hyphens and apostrophes: no content word is spelled so."""
+    return _HUM.fullmatch(token.replace("-", "").replace("'", "")) is not None
 
 
 def _follows_question(words_other: Sequence[Word], start_s: float, window_s: float) -> bool:

@@ -19,7 +19,7 @@ import numpy as np
 from callcheck.config import VoiceConfig
 from callcheck.dsp.pitch import correct_octaves, track_pitch
 from callcheck.dsp.timebase import FrameSet, frames_inside
-from callcheck.intervals import clip, complement, erode
+from callcheck.intervals import clip, complement, erode, intersect, merge, total_s
 from callcheck.measures.clarity import clarity_stats
 from callcheck.measures.loudness import LoudnessStats, clipping_share, frame_levels, loudness_stats
 from callcheck.measures.monotony import monotony_score
@@ -77,6 +77,7 @@ class VoiceMeasures:
     word_confidence_p10: float | None = None
     low_confidence_word_share: float | None = None
     syllable_realisation_ratio: float | None = None
+    phonation_word_share: float | None = None
     quality: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict:
@@ -100,6 +101,9 @@ class VoiceMeasures:
 PEAK_PERCENTILE = 95.0
 #: noise floor of an exclusive channel: median level of the frames outside the activity, %
 NOISE_PERCENTILE_OUTSIDE = 50.0
+#: the noise frames' spread is P50 - P(this) of their levels, % (the lower half: speech that the
+#: VAD missed between the activity, a breath or a click, lies above the median and cannot widen it)
+NOISE_SPREAD_PERCENTILE = 10.0
 #: noise floor of a shared (mono) channel: the quietest activity frames, %
 NOISE_PERCENTILE_INSIDE = 5.0
 #: gaps between activity are shrunk by this much at both ends before measuring the noise, s
@@ -125,12 +129,18 @@ MIN_SYLLABLES_FOR_RATIO = 20
 class LevelAnalysis:
     """Step 1: frame levels inside the activity, the noise floor and the silence threshold.
 
-    ``speech`` marks the frames (of ``frames``) above ``silence_db``.
+    ``level_dbfs`` is the full-band level of each frame (loudness); ``band_dbfs`` the level in the
+    speech band (``voice.speech_band_hz``), on which the noise floor, the SNR and the silence
+    threshold are measured. ``speech`` marks the frames (of ``frames``) whose band level is above
+    ``silence_db``. ``noise_spread_db`` is how far the noise frames fluctuate above the floor
+    (P50 - P10 of the noise frames; None when the floor came from the activity frames).
     """
 
     frames: FrameSet
     level_dbfs: np.ndarray
+    band_dbfs: np.ndarray
     noise_db: float
+    noise_spread_db: float | None
     snr_db: float
     silence_db: float
     speech: np.ndarray
@@ -149,41 +159,90 @@ class RateAnalysis:
     articulation_rate_acoustic_sps: float | None
     rate_over_time: tuple[RateWindow, ...]
     syllable_realisation_ratio: float | None
+    word_time_s: float
     quality: tuple[str, ...]
 
 
-def _noise_floor_db(x: np.ndarray, sr: int, activity: Sequence[Interval], level_dbfs: np.ndarray, *,
-                    exclusive: bool, duration_s: float, cfg: VoiceConfig) -> float:
-    """Noise floor, dBFS: outside the activity on an exclusive channel, else the quietest activity frames."""
-    if exclusive:
-        gaps = erode(complement(activity, start_s=0.0, end_s=duration_s), NOISE_GAP_MARGIN_S, min_s=NOISE_GAP_MIN_S)
+def _noise_floor_db(x: np.ndarray, sr: int, activity: Sequence[Interval], band_dbfs: np.ndarray, *,
+                    not_noise: Sequence[Interval] | None, duration_s: float, cfg: VoiceConfig) -> tuple[float, float | None]:
+    """Noise floor (dBFS, speech band) and the noise frames' spread above it (dB, or None).
+
+    Measured in the gaps between ``activity`` and ``not_noise`` (the other party's speech in a
+    mono mix, hold music): their median band level and P50 - P10. ``not_noise`` None (a mono mix
+    whose other party is not known) or too few gap frames: the quietest activity frames (P5).
+    """
+    if not_noise is not None:
+        busy = merge(list(activity) + list(not_noise))
+        gaps = erode(complement(busy, start_s=0.0, end_s=duration_s), NOISE_GAP_MARGIN_S, min_s=NOISE_GAP_MIN_S)
         if gaps:
             g = frame_levels(x, sample_rate=sr, frames=frames_inside(gaps[:NOISE_MAX_GAPS], cfg.hop_s * NOISE_HOP_FACTOR),
-                             frame_s=cfg.level_frame_s)
+                             frame_s=cfg.level_frame_s, band_hz=_band(cfg))
             if len(g.level_dbfs) >= NOISE_MIN_FRAMES:
-                return float(np.percentile(g.level_dbfs, NOISE_PERCENTILE_OUTSIDE))
-    return float(np.percentile(level_dbfs, NOISE_PERCENTILE_INSIDE))
+                p_lo, p50 = np.percentile(g.level_dbfs, [NOISE_SPREAD_PERCENTILE, NOISE_PERCENTILE_OUTSIDE])
+                return float(p50), float(p50 - p_lo)
+    return float(np.percentile(band_dbfs, NOISE_PERCENTILE_INSIDE)), None
 
 
-def analyse_levels(x: np.ndarray, sr: int, activity: Sequence[Interval], *, exclusive: bool, duration_s: float,
-                   cfg: VoiceConfig) -> LevelAnalysis | None:
+def _band(cfg: VoiceConfig) -> tuple[float, float]:
+    """``voice.speech_band_hz`` as the (low, high) pair the config validated (Hz)."""
+    return float(cfg.speech_band_hz[0]), float(cfg.speech_band_hz[1])
+
+
+def silence_threshold_db(*, peak_db: float, noise_db: float, silence_below_peak_db: float, margin_db: float) -> float:
+    """The level (dBFS, speech band) below which a frame is silence: de Jong & Wempe's
+    ``silence_below_peak_db`` below the peak, raised to ``margin_db`` above the noise floor, but
+    never closer than :data:`SILENCE_MAX_BELOW_PEAK_DB` to the peak."""
+    return max(peak_db - silence_below_peak_db, min(noise_db + margin_db, peak_db - SILENCE_MAX_BELOW_PEAK_DB))
+
+
+def hysteresis_mask(frame_index: np.ndarray, level_db: np.ndarray, *, high_db: float, low_db: float) -> np.ndarray:
+    """Frames in runs above ``low_db`` that reach ``high_db`` somewhere (Rabiner & Sambur 1975's
+    two energy thresholds): a run of consecutive grid frames above the lower threshold is speech
+    when it holds at least one frame above the upper one, so soft word edges join their word while
+    the noise's own flickers above the lower threshold do not become speech."""
+    above = level_db > low_db
+    out = np.zeros(len(level_db), dtype=bool)
+    if not above.any():
+        return out
+    k = np.flatnonzero(above)
+    brk = np.flatnonzero((np.diff(k) > 1) | (np.diff(frame_index[k]) > 1))
+    starts = np.r_[0, brk + 1]
+    ends = np.r_[brk, len(k) - 1]
+    high = level_db > high_db
+    for a, b in zip(starts, ends):
+        idx = k[a:b + 1]
+        if high[idx].any():
+            out[idx] = True
+    return out
+
+
+def analyse_levels(x: np.ndarray, sr: int, activity: Sequence[Interval], *, not_noise: Sequence[Interval] | None,
+                   duration_s: float, cfg: VoiceConfig) -> LevelAnalysis | None:
     """Frame levels, noise floor, SNR and silence threshold of the party (None with too few frames).
 
-    Silence threshold: de Jong & Wempe's 25 dB (``silence_below_peak_db``) below the peak level
-    (P95 of the frame levels), raised to ``silence_above_noise_db`` above the noise floor, but
-    kept at least 10 dB below the peak.
+    The speech/silence decision is made on the speech-band level (``voice.speech_band_hz``):
+    rumble, mains hum and hiss outside the band neither mask pauses nor pass for speech. Two
+    thresholds (:func:`hysteresis_mask`): the upper is :func:`silence_threshold_db` with the
+    noise margin ``silence_above_noise_db``; the lower the same with the margin
+    ``silence_above_noise_spread`` x the noise frames' spread (at least ``silence_low_min_db``),
+    so that in noise the quiet edges of words stay speech. ``not_noise``: see
+    :func:`_noise_floor_db` (an exclusive channel passes ``()``).
     """
     frames = frames_inside(activity, cfg.hop_s)
     lv = frame_levels(x, sample_rate=sr, frames=frames, frame_s=cfg.level_frame_s)
     if len(lv.level_dbfs) < MIN_ACTIVITY_FRAMES:
         return None
-    level = lv.level_dbfs
-    peak = float(np.percentile(level, PEAK_PERCENTILE))
-    noise_db = _noise_floor_db(x, sr, activity, level, exclusive=exclusive, duration_s=duration_s, cfg=cfg)
+    band = frame_levels(x, sample_rate=sr, frames=frames, frame_s=cfg.level_frame_s, band_hz=_band(cfg)).level_dbfs
+    peak = float(np.percentile(band, PEAK_PERCENTILE))
+    noise_db, spread = _noise_floor_db(x, sr, activity, band, not_noise=not_noise, duration_s=duration_s, cfg=cfg)
     snr_db = peak - noise_db
-    silence_db = max(peak - cfg.silence_below_peak_db,
-                     min(noise_db + cfg.silence_above_noise_db, peak - SILENCE_MAX_BELOW_PEAK_DB))
-    return LevelAnalysis(frames, level, noise_db, snr_db, silence_db, level > silence_db)
+    high = silence_threshold_db(peak_db=peak, noise_db=noise_db, silence_below_peak_db=cfg.silence_below_peak_db,
+                                margin_db=cfg.silence_above_noise_db)
+    low_margin = max(cfg.silence_low_min_db, cfg.silence_above_noise_spread * (spread if spread is not None else 0.0))
+    low = min(high, silence_threshold_db(peak_db=peak, noise_db=noise_db, silence_below_peak_db=cfg.silence_below_peak_db,
+                                         margin_db=low_margin))
+    speech = hysteresis_mask(frames.index, band, high_db=high, low_db=low)
+    return LevelAnalysis(frames, lv.level_dbfs, band, noise_db, spread, snr_db, low, speech)
 
 
 def analyse_pitch(x: np.ndarray, sr: int, lv: LevelAnalysis, cfg: VoiceConfig) -> tuple[np.ndarray, PitchStats]:
@@ -218,7 +277,7 @@ def analyse_rates(lv: LevelAnalysis, f0_hz: np.ndarray, words: Sequence[Word], *
                          other_activity=other_activity, max_other_share=cfg.pause_max_other_share)
     pst = pause_stats(segments=segs, pauses=pauses)
     nuclei = syllable_nuclei(
-        times_s=lv.frames.times_s, level_db=lv.level_dbfs, voiced=np.isfinite(f0_hz), silence_db=lv.silence_db,
+        times_s=lv.frames.times_s, level_db=lv.band_dbfs, voiced=np.isfinite(f0_hz), silence_db=lv.silence_db,
         min_dip_db=cfg.nuclei_min_dip_db, min_gap_s=cfg.nuclei_min_gap_s,
     )
     word_syll = np.array([count_syllables(w.text, language=language) for w in words], dtype=int)
@@ -247,13 +306,25 @@ def analyse_rates(lv: LevelAnalysis, f0_hz: np.ndarray, words: Sequence[Word], *
                 f"acoustic syllable count {len(nuclei)} disagrees with the transcript's {syl_text}: "
                 "check the transcript or the recording"
             )
+    word_time = total_s(intersect(merge(Interval(w.start_s, w.end_s) for w in words), segs_span(segs)))
+    if words and pst.phonation_s < cfg.min_phonation_word_share * word_time:
+        quality.append(
+            f"phonation {pst.phonation_s:.1f} s covers less than {cfg.min_phonation_word_share:.0%} of the "
+            f"{word_time:.1f} s the words take: the level analysis misses speech (noise?), so rates and pauses are unsure"
+        )
     windows = rate_over_time(
         segments=segs, pauses=pauses, word_times_s=word_mid[word_syll > 0], syllable_times_s=syl_times,
         duration_s=duration_s, window_s=cfg.rate_window_s, min_window_phonation_s=cfg.rate_window_min_phonation_s,
     )
     if not words:
         windows = tuple(RateWindow(w.start_s, w.end_s, None, w.articulation_rate_sps) for w in windows)
-    return RateAnalysis(pst, n_words, syl_text, int(len(nuclei)), wpm, art, art_ac, windows, realisation, tuple(quality))
+    return RateAnalysis(pst, n_words, syl_text, int(len(nuclei)), wpm, art, art_ac, windows, realisation, word_time,
+                        tuple(quality))
+
+
+def segs_span(segs: Sequence[Interval]) -> tuple[Interval, ...]:
+    """The stretch from the first to the last speech segment (empty without segments)."""
+    return (Interval(segs[0].start_s, segs[-1].end_s),) if segs else ()
 
 
 def analyse_loudness(lv: LevelAnalysis, ps: PitchStats, cfg: VoiceConfig) -> tuple[LoudnessStats, float | None]:
@@ -277,6 +348,7 @@ def measure_voice(
     config: VoiceConfig,
     duration_s: float,
     other_activity: Sequence[Interval] = (),
+    not_noise: Sequence[Interval] = (),
 ) -> VoiceMeasures:
     """Every voice measure of one party.
 
@@ -300,6 +372,10 @@ def measure_voice(
         Length of the recording, s.
     other_activity : sequence of Interval, optional
         The other party's speech, s; silences filled by it are hand-overs, not pauses.
+    not_noise : sequence of Interval, optional
+        Stretches that are neither this party's speech nor line noise (hold music, s): kept out of
+        the noise floor. On a shared (mono) channel the noise floor is measured between both
+        parties' speech when ``other_activity`` is given, else on the quietest activity frames.
 
     Returns
     -------
@@ -315,7 +391,11 @@ def measure_voice(
     words = [w for w in words if w.text.strip()]
     cl = clarity_stats(words=words, low_threshold=cfg.low_confidence, min_words=cfg.min_words)
 
-    lv = analyse_levels(x, sr, activity, exclusive=signal.exclusive, duration_s=duration_s, cfg=cfg)
+    if signal.exclusive:
+        busy: Sequence[Interval] | None = tuple(not_noise)
+    else:
+        busy = tuple(other_activity) + tuple(not_noise) if other_activity else None
+    lv = analyse_levels(x, sr, activity, not_noise=busy, duration_s=duration_s, cfg=cfg)
     if lv is None:
         return VoiceMeasures(
             word_count=len(words),
@@ -376,6 +456,7 @@ def measure_voice(
         word_confidence_p10=cl.word_confidence_p10,
         low_confidence_word_share=cl.low_confidence_word_share,
         syllable_realisation_ratio=rt.syllable_realisation_ratio,
+        phonation_word_share=(pst.phonation_s / rt.word_time_s) if rt.word_time_s > 0 else None,
         quality=tuple(quality),
     )
 
