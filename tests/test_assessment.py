@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from callcheck.batch import analyse_and_write, discover
+from callcheck.calljob import analyse_and_write
+from callcheck.discover import discover
 from callcheck.config import Config
 from callcheck.dsp.resample import resample
 from callcheck.types import Word

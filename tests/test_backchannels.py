@@ -11,7 +11,8 @@ import shutil
 
 import pytest
 
-from callcheck.batch import analyse_and_write, discover
+from callcheck.calljob import analyse_and_write
+from callcheck.discover import discover
 from callcheck.config import Config
 from callcheck.measures.conversation import analyse_conversation
 from callcheck.measures.turns import is_hum

@@ -13,7 +13,8 @@ import soundfile as sf
 
 import holdaudio
 from callcheck.audio.hold import detect_hold
-from callcheck.batch import analyse_and_write, discover
+from callcheck.calljob import analyse_and_write
+from callcheck.discover import discover
 from callcheck.config import ActivityConfig, Config
 from conftest import DATA, ScriptedTranscriber, sample_wavs, truth_of
 
