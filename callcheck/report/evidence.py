@@ -431,7 +431,7 @@ def confidence(rule_id: str, ev: Mapping[str, Any], facts: FindingFacts, lang: s
     if isinstance(n, int) and isinstance(m, int) and n <= m:
         med.append(t["why_conf_edge"].format(n=fmt.whole(n), min=fmt.whole(m)))
     for w in facts.warnings[:2]:
-        med.append(t["why_conf_warning"].format(text=w))
+        med.append(t["why_conf_warning"].format(text=reason_text(w, fmt.lang)))
     if low:
         return "low", low + med
     if med:
