@@ -579,7 +579,7 @@ def analyse(info: CallInfo, *, config: Config, transcriber: Any, input_sha256: s
     state = run_steps(info, config=config, context=Context(transcriber=transcriber, cache=cache))
     data = build_call_json(state, model=model_info(transcriber), input_sha256=input_sha256,
                            settings_hash=settings_hash(config, transcriber.identity, info), out_dir=out_dir)
-    data.update(evaluate_call(data, config=config.rules).to_json())
+    data.update(evaluate_call(data, config=config).to_json())
     return data
 
 

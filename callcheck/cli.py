@@ -202,10 +202,14 @@ def show_config(
 
 
 def _toml_value(v) -> str:
+    import dataclasses
     import json
 
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, tuple) and v and dataclasses.is_dataclass(v[0]):  # an array of tables, as inline tables
+        return "[" + ", ".join("{" + ", ".join(f"{f.name} = {_toml_value(getattr(t, f.name))}" for f in dataclasses.fields(t))
+                               + "}" for t in v) + "]"
     if isinstance(v, tuple):
         return json.dumps(list(v), ensure_ascii=False)
     if isinstance(v, str):
