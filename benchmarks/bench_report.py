@@ -1,13 +1,16 @@
 """Benchmark: judge and render generated call records (no model, no audio).
 
-    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--runs cold,warm,changed]
+    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--runs cold,warm,changed] [--audio]
 
 Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
 ``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
 — in three runs: cold (judgements and pages deleted first: everything written), warm (nothing
 changed) and after one agent's call was re-analysed (one record changed). Each run is a fresh
 child process: wall and CPU time of each step, and the peak memory (maximum resident set size,
-``resource.getrusage``) after judging and in all.
+``resource.getrusage``) after judging and in all. At the end: the size of the pages, and with
+``--audio`` (every call's ``source`` is one generated 2-minute recording, so the moments get Opus
+snippets) the audio files each agent page plays — e.g. ``--calls 500 --agents 10 --audio`` for
+agent pages of 50 calls.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from callfactory import GOOD_DE, GOOD_EN, T, analysed, insert_turns, make_call, 
 from callcheck.result import write_record  # noqa: E402
 
 
-def fixture_call(i: int, n_calls: int, n_agents: int, n_weeks: int, rng: random.Random) -> dict:
+def fixture_call(i: int, n_calls: int, n_agents: int, n_weeks: int, rng: random.Random, source: str | None = None) -> dict:
     de = rng.random() < 0.7
     script = GOOD_DE if de else GOOD_EN
     if rng.random() < 0.2:
@@ -47,7 +50,7 @@ def fixture_call(i: int, n_calls: int, n_agents: int, n_weeks: int, rng: random.
                        "f0_variation_st": rng.uniform(1.0, 4.5)}}
     day = dt.date(2026, 9, 7) + dt.timedelta(days=(i * 7 * n_weeks) // n_calls)
     return make_call(script, call_id=f"call-{i:05d}", agent=f"agent-{i % n_agents:02d}", language="de" if de else "en",
-                     date=day.isoformat(), voice=voice)
+                     date=day.isoformat(), voice=voice, **({"source": source} if source else {}))
 
 
 def fixture_calls(n_calls: int, n_agents: int, n_weeks: int = 12, seed: int = 7) -> list[dict]:
@@ -55,14 +58,31 @@ def fixture_calls(n_calls: int, n_agents: int, n_weeks: int = 12, seed: int = 7)
     return [fixture_call(i, n_calls, n_agents, n_weeks, rng) for i in range(n_calls)]
 
 
-def write_fixture(out: Path, n_calls: int, n_agents: int, n_weeks: int) -> None:
+def recording(path: Path, seconds: float = 120.0, sr: int = 16000) -> str:
+    """A stereo 'call' for the snippets: two noise-excited voices taking turns (speech-like for the codec)."""
+    import numpy as np
+    import soundfile as sf
+
+    if not path.is_file():
+        g = np.random.default_rng(3)
+        t = np.arange(int(sr * seconds)) / sr
+        voice = np.sin(2 * np.pi * (140 + 30 * np.sin(2 * np.pi * 0.7 * t)) * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3.1 * t)) ** 2
+        x = (0.2 * voice + 0.02 * g.standard_normal(t.size)).astype(np.float32)
+        turn = (np.floor(t / 4.0) % 2).astype(np.float32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, np.stack([x * turn, x * (1 - turn)], axis=1), sr)
+    return str(path)
+
+
+def write_fixture(out: Path, n_calls: int, n_agents: int, n_weeks: int, audio: bool = False) -> None:
     marker = out / "calls" / ".bench.json"
-    want = {"calls": n_calls, "agents": n_agents, "weeks": n_weeks}
+    want = {"calls": n_calls, "agents": n_agents, "weeks": n_weeks, **({"audio": True} if audio else {})}
     if marker.is_file() and json.loads(marker.read_text()) == want:
         return
     rng = random.Random(7)
+    source = recording(out / "recording.wav") if audio else None
     for i in range(n_calls):
-        c = fixture_call(i, n_calls, n_agents, n_weeks, rng)
+        c = fixture_call(i, n_calls, n_agents, n_weeks, rng, source)
         write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
     marker.write_text(json.dumps(want))
 
@@ -114,10 +134,11 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--keep", type=Path, default=None, help="write the output folder here (reused when it holds the same fixture)")
     ap.add_argument("--runs", default="cold,warm,changed", help="which runs, in order: cold, warm, changed")
+    ap.add_argument("--audio", action="store_true", help="give every call a recording, so the pages get Opus snippets")
     a = ap.parse_args()
     out = a.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
     t0 = time.perf_counter()
-    write_fixture(out, a.calls, a.agents, a.weeks)
+    write_fixture(out, a.calls, a.agents, a.weeks, a.audio)
     print(f"fixture: {a.calls} records of {a.agents} agents over {a.weeks} weeks in {out} ({time.perf_counter() - t0:.0f} s)")
     labels = {"cold": "cold", "warm": "warm (nothing changed)", "changed": "one record changed"}
     for run in a.runs.split(","):
@@ -133,12 +154,21 @@ def main() -> None:
               f"render {r['render_s']:6.1f} s wall / {r['render_cpu_s']:6.1f} s CPU ({r['rendered']} files written, "
               f"{r['reused']} pages up to date); peak RSS {r['peak_judge_mb']:.0f} MB after judging, {r['peak_mb']:.0f} MB in all; "
               f"{r['calls']} calls, {r['agents']} agents; load average {os.getloadavg()[0]:.1f}", flush=True)
-    size = {p.name: p.stat().st_size for p in (out / "agents").glob("*.html")}
+    import re
+
+    html = {p: p.stat().st_size for p in (out / "agents").glob("*.html")}
     calls = [p.stat().st_size for p in (out / "callpages").glob("*.html")]
-    if size:
-        print(f"agent pages: {len(size)} of {a.calls // a.agents} calls each, HTML {min(size.values()) / 1e3:.0f}-{max(size.values()) / 1e3:.0f} kB; "
+    if html:
+        played = []
+        for p in html:
+            srcs = set(re.findall(r'<audio[^>]* src="([^"]+)"', p.read_text(encoding="utf-8")))
+            played.append((len(srcs), sum((p.parent / s).stat().st_size for s in srcs if (p.parent / s).is_file())))
+        audio = sum(f.stat().st_size for f in (out / "audio").rglob("*.opus")) if (out / "audio").is_dir() else 0
+        print(f"agent pages: {len(html)} of {a.calls // a.agents} calls each, HTML {min(html.values()) / 1e3:.0f}-{max(html.values()) / 1e3:.0f} kB, "
+              f"each playing {min(n for n, _ in played)}-{max(n for n, _ in played)} snippets of "
+              f"{min(b for _, b in played) / 1e3:.0f}-{max(b for _, b in played) / 1e3:.0f} kB in all; "
               f"index.html {(out / 'index.html').stat().st_size / 1e3:.0f} kB; call pages: {len(calls)}, "
-              f"{sum(calls) / max(1, len(calls)) / 1e3:.0f} kB each on average")
+              f"{sum(calls) / max(1, len(calls)) / 1e3:.0f} kB each on average; audio/ {audio / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -66,10 +66,15 @@ def team_calls(lang: str, wav: Path | None = None) -> list[dict]:
                 c["hold"] = [{"start_s": 30.0, "end_s": 34.0, "channel": "mix", "kind": "music"}]
                 c["privacy"] = {"mode": "caller", "spans": [{"kind": "phone", "speaker": "caller", "start_s": 40.0, "end_s": 41.0}],
                                 "clear_text": None}
-                c["speakers"]["agent"]["validity"] = {"loudness_dbfs": {"class": "unsure", "reason": "clipping"},
-                                                      "monotony": {"class": "heuristic", "reason": None}}
+                # validity and assessment texts as callcheck/measures/validity.py writes them
+                c["speakers"]["agent"]["validity"] = {"loudness_dbfs": {"class": "unsure", "reason": "clipping in 2.35 % of speech samples"},
+                                                      "monotony": {"class": "heuristic", "reason": "SD of frame levels, exact by definition"}}
+                c["speakers"]["caller"]["validity"] = {"f0_median_hz": {"class": "unsure", "reason":
+                                                       "speech only 7.5 dB above the line noise (< 12 dB): pitch is unreliable"}}
+                c["assessment"] = {"assessable": True, "reasons": [], "warnings": ["hold takes 4 s of the 60 s call"]}
             if a_i == 3 and k == 5:
-                c["assessment"] = {"assessable": False, "reasons": ["no agent speech found"], "warnings": []}
+                c["assessment"] = {"assessable": False, "warnings": ["the caller hardly speaks (0.8 s): comparisons with the caller are not possible"],
+                                   "reasons": ["no agent speech (1.2 s < 5 s)", "the agent's transcript is implausible: 35 words/min over 60 s of speech"]}
             calls.append(c)
     return calls
 

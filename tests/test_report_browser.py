@@ -122,8 +122,30 @@ def pw_browser():
         b.close()
 
 
+def _intercept(ctx) -> list[str]:
+    """Route every request of the context: anything that would leave the machine is recorded and
+    aborted (pages must need no network); the control below shows the route does catch requests."""
+    network: list[str] = []
+
+    def handle(route):
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            network.append(route.request.url)
+            route.abort()
+    ctx.route("**/*", handle)
+    return network
+
+
 def test_team_page_links_to_a_call_page_whose_timeline_and_player_work_offline(played_site, pw_browser, tmp_path):
     ctx = pw_browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    network = _intercept(ctx)
+    control = ctx.new_page()
+    control.set_content('<img src="http://cdn.invalid/x.png">')
+    control.wait_for_timeout(300)
+    assert network == ["http://cdn.invalid/x.png"]  # the interception works: a network request is caught
+    control.close()
+    network.clear()
     page = ctx.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -144,6 +166,7 @@ def test_team_page_links_to_a_call_page_whose_timeline_and_player_work_offline(p
     agent.click()
     page.wait_for_load_state()
     assert page.url.endswith("agents/Anna.html") and page.evaluate(PLAY).get("t", 0) > 0.3
+    assert len(requests) >= 4 and not network, network  # pages and snippets from the folder, nothing from a network
     ctx.close()
 
 

@@ -220,3 +220,43 @@ def test_harsh_article_wording_only_in_trainer_material(batch):
         assert not any(h in text for h in harsh), p
     outlines = " ".join(p.read_text(encoding="utf-8") for p in clips.rglob("outline.md"))
     assert any(h in outlines for h in harsh)
+
+
+#: Reasons, warnings and unsure-measure reasons as callcheck/measures/validity.py writes them.
+RECORDED = [
+    "no agent in this recording", "the agent channel is silent (loudest frame -62 dBFS < -50): muted or not recorded",
+    "no agent speech (1.2 s < 5 s)", "the transcript of 30 s of agent speech is empty",
+    "the agent's transcript is unreliable (mean word confidence 0.41 < 0.5); 8000 Hz mp3 audio",
+    "the agent's transcript is implausible: 20 syllables in 12 words for 140 syllable nuclei in the audio (words are missing)",
+    "the agent's transcript is implausible: 35 words/min over 60 s of speech",
+    "the agent seems to be on the right channel (it opens with the greeting, the other does not); use --layout agent-right",
+    "the caller channel is silent (loudest frame -70 dBFS): muted or one-sided recording; nothing about the caller, "
+    "and no comparison with the caller, is possible",
+    "the caller hardly speaks (0.8 s): comparisons with the caller are not possible",
+    "the caller channel speaks first; if the agent is on the left channel, use --layout agent-left",
+    "only one voice was found in this mono recording: agent and caller measures may be one person; "
+    "if it holds the agent alone, use --layout agent-only",
+    "mono speaker separation is unsure (confidence 0.32): per-party measures are unsure",
+    "narrow-band lossy audio (8000 Hz mp3): ASR confidence and word counts are weaker", "hold takes 95 s of the 180 s call",
+    "call not assessable: no agent speech (1.2 s < 5 s); the agent's transcript is implausible: 35 words/min over 60 s of speech",
+    "mono separation unsure (confidence unknown < 0.5): who said what may be mixed up",
+    "speech only 7.5 dB above the line noise (< 10 dB): pauses and rates drift",
+    "speech only 7.5 dB above the line noise (< 12 dB): pitch is unreliable", "clipping in 2.35 % of speech samples",
+    "too little speech for rates (4.0 s < 10 s)", "the level analysis finds speech in only 45% of the time the words take (noise?)",
+    "9.1 syllables/s is outside the possible 2-9", "35 words/min over 60 s of speech: the transcript misses words",
+]
+
+
+@pytest.mark.parametrize("reason", RECORDED)
+def test_recorded_reasons_are_translated(reason):
+    from callcheck.report.i18n import known_reason, reason_text
+
+    assert known_reason(reason)
+    de, en = reason_text(reason, "de"), reason_text(reason, "en")
+    assert not words(re.sub(r"--layout [a-z-]+|mp3|dBFS", " ", de)) & ENGLISH, de
+    assert not words(en) & GERMAN, en
+    assert not re.search(r"\d\.\d", de), de  # German decimal commas
+    nums = re.findall(r"\d+(?:\.\d+)?", reason)
+    assert all(n.replace(".", ",") in de for n in nums), (nums, de)  # every number kept
+    assert not known_reason("a reason no table knows")
+    assert reason_text("a reason no table knows", "de") == "a reason no table knows"  # shown as recorded

@@ -4,6 +4,7 @@ incremental rendering, muted personal data, and trainer clips that serve a sessi
 from __future__ import annotations
 
 
+import html as html_lib
 import re
 import shutil
 from pathlib import Path
@@ -38,8 +39,19 @@ def test_team_page_lists_failed_and_unassessable_recordings_with_reasons(site):
     problems = html.split('id="problems"')[1].split('id="matrix"')[0]
     assert "Nicht analysiert (Fehler beim Einlesen) (1)" in problems and "/recordings/broken.wav" in problems
     assert "Nicht bewertbar (1)" in problems and 'href="callpages/dieter-5.html"' in problems
-    assert "Keine Sprache des Agenten erkannt." in problems  # the recorded reason, translated
+    # the recorded reasons, translated, with their numbers in German format
+    assert "Keine Sprache des Agenten erkannt (1,2 s < 5 s); Das Transkript des Agenten ist unplausibel: 35 Wörter/min über 60 s Sprache<" in html_lib.unescape(problems)
     assert s.unassessable == 1
+    # not assessable: never "good practice" or "worth listening to", however clean it looks
+    for section in ("listen", "good"):
+        assert "dieter-5" not in html.split(f'id="{section}"')[1].split("<h2")[0], section
+    assert "dieter-5" in html.split('id="good"')[0].split('id="problems"')[1]
+    call = (out / "callpages" / "dieter-5.html").read_text(encoding="utf-8")
+    assert '<p class="card info">Dieses Gespräch ist nicht bewertbar und zählt in keiner Statistik mit. Keine Sprache des Agenten' in call
+    assert "Der Anrufer spricht kaum (0,8 s)" in call.split("<h2")[0]  # its warning, translated
+    dieter = (out / "agents" / "Dieter.html").read_text(encoding="utf-8")
+    row = dieter.split('id="calls"')[1].split('href="../callpages/dieter-5.html"')[0].rsplit("<tr", 1)[1]
+    assert 'class="grey"' in row  # greyed out in the agent's list of calls
     # the unassessable call is kept out of the statistics: Dieter counts 5 calls, the team 23
     matrix = html.split('id="matrix"')[1].split('id="common"')[0]
     row = re.search(r'>Dieter</a></td><td class="num">(\d+)</td>', matrix)
@@ -72,7 +84,14 @@ def test_call_page_timeline_transcript_findings_and_audio(site):
     assert html.count('class="turn ') == 11  # the transcript by turn
     srcs = re.findall(r'<audio controls preload="none" src="([^"]+)"', html)
     assert srcs and all((out / "callpages" / s).resolve().is_file() for s in srcs)
-    assert "Lautheit" in html and "(unsicher)" in html  # an unsure measure greyed, with its class
+    # an unsure measure greyed out, with its class and the recorded reason in German; heuristic ones
+    # only named (their English evidence stays in docs/measures.md)
+    cells = re.findall(r'<td class="num grey unsure-value">(.*?)</td>', html)
+    assert len(cells) == 2, cells
+    assert any("(unsicher)" in c and "Übersteuerung in 2,35 % der Sprachabtastwerte" in c for c in cells)
+    assert any("Tonhöhe unzuverlässig" in c for c in cells)
+    assert "(heuristisch)" in html and "SD of frame levels" not in html
+    assert "Warteschleife nimmt 4 s des 60 s langen Gesprächs ein" in html.split("<h2")[0]
     for other in AGENTS["de"][1:]:
         assert other not in html  # a call page names only its own agent
 

@@ -102,13 +102,16 @@ def wav_bytes(mono: np.ndarray, sr: int) -> bytes:
 
 
 def encode_opus(mono: np.ndarray, sr: int, *, bitrate_kbps: int = 24) -> bytes:
-    """Ogg/Opus of ``mono`` (libopus through PyAV; ``sr`` one of 8, 12, 16, 24, 48 kHz)."""
+    """Ogg/Opus of ``mono`` (libopus through PyAV, complexity 5; ``sr`` one of 8, 12, 16, 24, 48 kHz)."""
     import av
 
     buf = io.BytesIO()
     with av.open(buf, "w", format="ogg") as c:
         st = c.add_stream("libopus", rate=int(sr), layout="mono")
         st.bit_rate = int(bitrate_kbps) * 1000
+        # libopus complexity 5 of 10: a third of the CPU time of the default for the same size (a
+        # 12 s snippet: 0.05 s instead of 0.15 s), what a page of 50 calls' moments spends its time on
+        st.options = {"compression_level": "5"}
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)[None, :],
                                            format="flt", layout="mono")
         frame.sample_rate = int(sr)

@@ -47,7 +47,6 @@ def _transcript(rec: CallRecord, fmt: Fmt, low_p: float) -> list[dict[str, Any]]
 
 
 def _measures(rec: CallRecord, fmt: Fmt) -> list[dict[str, Any]]:
-    t = fmt.t
     speakers = {p: rec.speaker(p) for p in ("agent", "caller")}
     parties = [p for p, sp in speakers.items() if sp.present]
     rows = []
@@ -59,9 +58,12 @@ def _measures(rec: CallRecord, fmt: Fmt) -> list[dict[str, Any]]:
             sp = speakers[p]
             v = sp.num(key)
             val = sp.validity(key)
+            unsure = val is not None and val.cls == "unsure"
+            # an unsure value is shown greyed out with why (translated); the evidence behind a
+            # validated or heuristic class is in docs/measures.md, not on the page
             cells.append({"party": p, "value": fmt.measure(key, v) if v is not None else "—",
-                          "cls": val.cls if val is not None else "", "unsure": val is not None and val.cls == "unsure",
-                          "why": (t[f"validity_{val.cls}"] + (f": {reason_text(val.reason, fmt.lang)}" if val.reason else "")) if val is not None else ""})
+                          "cls": val.cls if val is not None else "", "unsure": unsure,
+                          "why": reason_text(val.reason, fmt.lang) if unsure and val is not None and val.reason else ""})
         rows.append({"key": key, "label": MEASURES[key].label(fmt.lang), "cells": cells})
     return rows
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from callcheck.report.i18n import MEASURES, NNBSP, Fmt
+from callcheck.report.i18n import MEASURES, NNBSP, Fmt, reason_text
 
 __all__ = ["Sentence", "SIGNALS", "RULE_SIGNALS", "HEADLINES", "FindingFacts", "signal_ids", "evidence_sentences",
            "headline", "comparison_sentences", "confidence", "used_measures", "get_path", "evidence_of"]
@@ -454,9 +454,10 @@ def confidence(rule_id: str, ev: Mapping[str, Any], facts: FindingFacts, lang: s
     if facts.separation_confidence is not None:
         low.append(t["why_conf_mono"].format(conf=fmt.num(facts.separation_confidence, 2)))
     for key in used_measures(ev):
-        cls = facts.validity.get(key, ("", None))[0]
+        cls, why = (tuple(facts.validity.get(key) or ("", None)) + (None,))[:2]
         if cls == "unsure":
-            low.append(t["why_conf_unsure"].format(measure=MEASURES[key].label(fmt.lang)))
+            text = t["why_conf_unsure"].format(measure=MEASURES[key].label(fmt.lang))
+            low.append(f"{text} ({reason_text(str(why), fmt.lang)})" if why else text)
         elif cls == "heuristic":
             med.append(t["why_conf_heuristic"].format(measure=MEASURES[key].label(fmt.lang)))
     qc = facts.quote_confidence
@@ -466,7 +467,7 @@ def confidence(rule_id: str, ev: Mapping[str, Any], facts: FindingFacts, lang: s
     if isinstance(n, int) and isinstance(m, int) and n <= m:
         med.append(t["why_conf_edge"].format(n=fmt.whole(n), min=fmt.whole(m)))
     for w in facts.warnings[:2]:
-        med.append(t["why_conf_warning"].format(text=w))
+        med.append(t["why_conf_warning"].format(text=reason_text(w, fmt.lang)))
     if low:
         return "low", low + med
     if med:

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-__all__ = ["TEXTS", "MEASURES", "Measure", "Fmt", "texts", "LANGUAGES"]
+__all__ = ["TEXTS", "MEASURES", "Measure", "Fmt", "texts", "LANGUAGES", "REASONS", "reason_text", "known_reason"]
 
 LANGUAGES = ("de", "en")
 NNBSP = "\u202f"  # narrow no-break space: "50 %", "10 000"
@@ -365,26 +365,126 @@ def check_tables(tables: Mapping[str, Mapping[str, str]] = TEXTS) -> list[str]:
     return sorted((de - en) | (en - de))
 
 
-#: Reasons and warnings the pipeline records (``assessment``, failures) that the pages translate:
-#: ``(regular expression on the English text, German, English)``; ``{0}``... are the groups.
-#: Anything else is shown as recorded.
+#: Reasons and warnings the pipeline records (``assessment.reasons``/``warnings``, the ``reason`` of
+#: an ``unsure`` measure, failures) that the pages translate: ``(regular expression on the English
+#: text, German, English)``; ``{0}``... are the groups (numbers written in the page's format). A
+#: recorded text is translated clause by clause (split at ``"; "``); a clause no pattern knows is
+#: shown as recorded. The patterns follow ``callcheck/measures/validity.py``.
+_N = r"(-?[\d.]+|unknown)"
 REASONS: tuple[tuple[str, str, str], ...] = (
+    # not assessable (assessment.reasons)
+    (r"(?i)^call not assessable: (.*)$", "Gespräch nicht bewertbar: {0!r}", "call not assessable: {0!r}"),
+    (r"(?i)^no agent in this recording$", "Kein Agent in dieser Aufnahme.", "No agent in this recording."),
+    (r"(?i)^the agent channel is silent \(loudest frame " + _N + r" dBFS < " + _N + r"\): muted or not recorded$",
+     "Der Kanal des Agenten ist still (lautester Abschnitt {0} dBFS < {1}): stummgeschaltet oder nicht aufgenommen.",
+     "The agent channel is silent (loudest frame {0} dBFS < {1}): muted or not recorded."),
+    (r"(?i)^no agent speech \(" + _N + r" s < " + _N + r" s\)$", "Keine Sprache des Agenten erkannt ({0} s < {1} s).",
+     "No agent speech found ({0} s < {1} s)."),
     (r"(?i)^no agent speech.*", "Keine Sprache des Agenten erkannt.", "No agent speech found."),
     (r"(?i)^no caller speech.*", "Keine Sprache des Anrufers erkannt.", "No caller speech found."),
-    (r"(?i)^(?:the )?agent speaks? (?:only |for )?([\d.]+) ?s.*", "Der Agent spricht nur {0} s.", "The agent speaks only {0} s."),
+    (r"(?i)^the transcript of " + _N + r" s of agent speech is empty$", "Das Transkript von {0} s Sprache des Agenten ist leer.",
+     "The transcript of {0} s of agent speech is empty."),
+    (r"(?i)^the agent's transcript is unreliable \(mean word confidence " + _N + r" < " + _N + r"\)$",
+     "Das Transkript des Agenten ist unzuverlässig (mittlere Erkennungssicherheit {0} < {1}).",
+     "The agent's transcript is unreliable (mean word confidence {0} < {1})."),
+    (r"(?i)^the agent's transcript is implausible: " + _N + r" syllables in " + _N + r" words for " + _N
+     + r" syllable nuclei in the audio \(words are missing\)$",
+     "Das Transkript des Agenten ist unplausibel: {0} Silben in {1} Wörtern bei {2} Silbenkernen im Audio (es fehlen Wörter).",
+     "The agent's transcript is implausible: {0} syllables in {1} words for {2} syllable nuclei in the audio (words are missing)."),
+    (r"(?i)^the agent's transcript is implausible: " + _N + r" words/min over " + _N + r" s of speech$",
+     "Das Transkript des Agenten ist unplausibel: {0} Wörter/min über {1} s Sprache.",
+     "The agent's transcript is implausible: {0} words/min over {1} s of speech."),
     (r"(?i)^transcript (?:is )?implausible.*", "Das Transkript ist unplausibel (Spracherkennung unsicher).", "The transcript is implausible (speech recognition unsure)."),
+    (r"(?i)^(?:the )?agent speaks? (?:only |for )?" + _N + r" ?s.*", "Der Agent spricht nur {0} s.", "The agent speaks only {0} s."),
+    (r"(?i)^the agent seems to be on the (left|right) channel \(it opens with the greeting, the other does not\)$",
+     "Der Agent ist offenbar auf dem {0} Kanal (dieser beginnt mit der Begrüßung, der andere nicht).",
+     "The agent seems to be on the {0} channel (it opens with the greeting, the other does not)."),
+    (r"(?i)^use --layout ([a-z-]+)$", "neu analysieren mit --layout {0}", "use --layout {0}"),
+    (r"(?i)^(" + r"\d+" + r") Hz (\S+) audio$", "{0}-Hz-Audio ({1})", "{0} Hz {1} audio"),
     (r"(?i)^channels? (?:are )?identical.*", "Beide Kanäle sind gleich – die Aufnahme ist wohl mono.", "Both channels are identical — the recording is probably mono."),
-    (r"(?i)^(?:mostly |only )?hold.*", "Die Aufnahme ist überwiegend Warteschleife.", "The recording is mostly hold."),
     (r"(?i)^(?:the )?(?:recording|call) is too short.*", "Die Aufnahme ist zu kurz.", "The recording is too short."),
+    # warnings (assessment.warnings)
+    (r"(?i)^the caller channel is silent \(loudest frame " + _N + r" dBFS\): muted or one-sided recording$",
+     "Der Kanal des Anrufers ist still (lautester Abschnitt {0} dBFS): stummgeschaltet oder einseitig aufgenommen",
+     "The caller channel is silent (loudest frame {0} dBFS): muted or one-sided recording"),
+    (r"(?i)^nothing about the caller, and no comparison with the caller, is possible$",
+     "über den Anrufer und im Vergleich mit ihm lässt sich nichts sagen.", "nothing about the caller, and no comparison with the caller, is possible."),
+    (r"(?i)^the caller hardly speaks \(" + _N + r" s\): comparisons with the caller are not possible$",
+     "Der Anrufer spricht kaum ({0} s): Vergleiche mit dem Anrufer sind nicht möglich.",
+     "The caller hardly speaks ({0} s): comparisons with the caller are not possible."),
+    (r"(?i)^the caller channel speaks first$", "Auf dem Kanal des Anrufers wird zuerst gesprochen", "The caller channel speaks first"),
+    (r"(?i)^if the agent is on the (left|right) channel, use --layout ([a-z-]+)$",
+     "ist der Agent auf dem {0} Kanal, neu analysieren mit --layout {1}.", "if the agent is on the {0} channel, use --layout {1}."),
+    (r"(?i)^only one voice was found in this mono recording: agent and caller measures may be one person$",
+     "In dieser Mono-Aufnahme wurde nur eine Stimme gefunden: die Werte von Agent und Anrufer können von einer Person stammen",
+     "Only one voice was found in this mono recording: agent and caller measures may be one person"),
+    (r"(?i)^if it holds the agent alone, use --layout ([a-z-]+)$", "spricht darin nur der Agent, neu analysieren mit --layout {0}.",
+     "if it holds the agent alone, use --layout {0}."),
+    (r"(?i)^mono speaker separation is unsure \(confidence " + _N + r"\): per-party measures are unsure$",
+     "Die Trennung der beiden Stimmen ist unsicher (Sicherheit {0}): die Werte je Seite sind unsicher.",
+     "Mono speaker separation is unsure (confidence {0}): per-party measures are unsure."),
+    (r"(?i)^narrow-band lossy audio \((\d+) Hz (\S+)\): ASR confidence and word counts are weaker$",
+     "Schmalbandiges, verlustbehaftet komprimiertes Audio ({0} Hz, {1}): Erkennungssicherheit und Wortzahlen sind schwächer.",
+     "Narrow-band lossy audio ({0} Hz {1}): ASR confidence and word counts are weaker."),
+    (r"(?i)^hold takes " + _N + r" s of the " + _N + r" s call$", "Die Warteschleife nimmt {0} s des {1} s langen Gesprächs ein.",
+     "Hold takes {0} s of the {1} s call."),
+    (r"(?i)^(?:mostly |only )?hold.*", "Die Aufnahme ist überwiegend Warteschleife.", "The recording is mostly hold."),
+    # why a measure is unsure (speakers.<party>.validity.<key>.reason)
+    (r"(?i)^mono separation unsure \(confidence " + _N + r" < " + _N + r"\): who said what may be mixed up$",
+     "Trennung der Stimmen unsicher (Sicherheit {0} < {1}): wer was sagte, kann vertauscht sein",
+     "mono separation unsure (confidence {0} < {1}): who said what may be mixed up"),
+    (r"(?i)^speech only " + _N + r" dB above the line noise \(< " + _N + r" dB\): pauses and rates drift$",
+     "Sprache nur {0} dB über dem Leitungsrauschen (< {1} dB): Pausen und Sprechtempo ungenau",
+     "speech only {0} dB above the line noise (< {1} dB): pauses and rates drift"),
+    (r"(?i)^speech only " + _N + r" dB above the line noise \(< " + _N + r" dB\): pitch is unreliable$",
+     "Sprache nur {0} dB über dem Leitungsrauschen (< {1} dB): Tonhöhe unzuverlässig",
+     "speech only {0} dB above the line noise (< {1} dB): pitch is unreliable"),
+    (r"(?i)^clipping in " + _N + r" % of speech samples$", "Übersteuerung in {0} % der Sprachabtastwerte", "clipping in {0}% of speech samples"),
+    (r"(?i)^clipping$", "Übersteuerung", "clipping"),
+    (r"(?i)^too little speech for rates \(" + _N + r" s < " + _N + r" s\)$", "zu wenig Sprache für Tempomaße ({0} s < {1} s)",
+     "too little speech for rates ({0} s < {1} s)"),
+    (r"(?i)^the level analysis finds speech in only (\d+)% of the time the words take \(noise\?\)$",
+     "die Pegelanalyse findet Sprache nur in {0} % der Zeit, die die Wörter dauern (Rauschen?)",
+     "the level analysis finds speech in only {0}% of the time the words take (noise?)"),
+    (r"(?i)^" + _N + r" syllables/s is outside the possible " + _N + r"-" + _N + r"$",
+     "{0} Silben/s liegt außerhalb des Möglichen ({1}–{2})", "{0} syllables/s is outside the possible {1}–{2}"),
+    (r"(?i)^" + _N + r" words/min over " + _N + r" s of speech: the transcript misses words$",
+     "{0} Wörter/min über {1} s Sprache: dem Transkript fehlen Wörter", "{0} words/min over {1} s of speech: the transcript misses words"),
 )
 
+_SIDES = {"left": ("linken", "left"), "right": ("rechten", "right")}
 
-def reason_text(reason: str, lang: str) -> str:
-    """``reason`` in ``lang`` when :data:`REASONS` knows it, else as recorded."""
+
+def _clause(text: str, lang: str) -> str | None:
     import re
 
     for pat, de, en in REASONS:
-        m = re.match(pat, reason.strip())
-        if m:
-            return (de if lang == "de" else en).format(*m.groups())
-    return reason
+        m = re.match(pat, text.strip())
+        if not m:
+            continue
+        args = []
+        for g in m.groups():
+            if g in _SIDES:
+                args.append(_SIDES[g][0 if lang == "de" else 1])
+            elif g is not None and re.fullmatch(r"-?[\d.]+", g) and lang == "de":
+                args.append(g.replace(".", ",").replace("-", "\u2212"))
+            elif g == "unknown":
+                args.append("unbekannt" if lang == "de" else g)
+            else:
+                args.append(g)
+        tpl = de if lang == "de" else en
+        if "{0!r}" in tpl:  # the clause holds other reasons: translate them too
+            return tpl.replace("{0!r}", reason_text(str(m.group(1)), lang))
+        return tpl.format(*args)
+    return None
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """``reason`` in ``lang``, clause by clause (``"; "``) where :data:`REASONS` knows the clause,
+    else the clause as recorded; without a final full stop (pages join reasons with ``"; "``)."""
+    return "; ".join((_clause(p, lang) or p).rstrip(".") for p in str(reason).split("; "))
+
+
+def known_reason(reason: str) -> bool:
+    """Whether every clause of ``reason`` is one :data:`REASONS` translates."""
+    return all(_clause(p, "en") is not None for p in str(reason).split("; "))
