@@ -130,7 +130,7 @@ def analyze_call(
         sha = file_sha256(p)
     except OSError as exc:
         raise AudioError(f"{p}: cannot be read ({exc.strerror})") from None
-    cache = TranscriptCache(out / ".cache" / "transcripts", sha, info.layout) if out is not None else None
+    cache = TranscriptCache.of(out, sha, info.layout) if out is not None else None
     data = analyse(info, config=cfg, transcriber=tr, input_sha256=sha, cache=cache, out_dir=out)
     if out is not None:
         from callcheck.result import dumps

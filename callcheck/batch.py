@@ -16,7 +16,8 @@ atomically, resume, stop cleanly on Ctrl-C.
 * ``OUT/calls/<call_id>.json`` is written to a temporary file and moved into place, so a killed run
   never leaves half a JSON. A call whose JSON exists with the same input hash and settings is
   skipped, so a re-run resumes where the last one stopped. Transcripts are cached in
-  ``OUT/.cache/transcripts`` (keyed by audio content, party activity, model and decoding settings).
+  ``OUT/private/transcripts`` (clear text: owner-only; keyed by audio content, party activity,
+  model and decoding settings).
 * One bad file never stops the batch: its reason goes to stderr (one line) and ``OUT/failures.csv``.
 * Ctrl-C: the first stops after the calls being analysed ("stopping after the current calls
   (Ctrl-C again to abort)"), the second ends the worker processes at once. Workers ignore Ctrl-C
@@ -491,7 +492,16 @@ def file_sha256(path: str | Path) -> str:
 
 
 class TranscriptCache:
-    """Transcripts on disk under ``OUT/.cache/transcripts``, keyed by content and settings."""
+    """Transcripts on disk under ``OUT/private/transcripts`` (clear text: folder 0700, files 0600),
+    keyed by content and settings; a key starts with 16 hex digits of the audio's SHA-256
+    (``callcheck forget`` removes a call's entries by it)."""
+
+    @classmethod
+    def of(cls, out_dir: Path, input_sha256: str, layout_tag: str) -> "TranscriptCache":
+        """The cache of the results folder ``out_dir``."""
+        from callcheck.privacy.store import transcript_cache_dir
+
+        return cls(transcript_cache_dir(out_dir), input_sha256, layout_tag)
 
     def __init__(self, root: Path, input_sha256: str, layout_tag: str) -> None:
         self.root = root
@@ -504,7 +514,7 @@ class TranscriptCache:
         for part in (self.input_sha256, self.layout_tag, sig.party, identity, language, acts):
             h.update(part.encode())
             h.update(b"\0")
-        return h.hexdigest()
+        return f"{self.input_sha256[:16]}.{h.hexdigest()}"
 
     def get(self, key: str) -> tuple[Word, ...] | None:
         f = self.root / f"{key}.json"
@@ -516,7 +526,7 @@ class TranscriptCache:
 
     def put(self, key: str, words: Sequence[Word]) -> None:
         data = {"words": [[w.speaker, w.text, w.start_s, w.end_s, round(w.probability, 4)] for w in words]}
-        atomic_write(self.root / f"{key}.json", json.dumps(data, ensure_ascii=False))
+        atomic_write(self.root / f"{key}.json", json.dumps(data, ensure_ascii=False), mode=0o600)
 
 
 def settings_hash(config: Config, model_identity: str, info: CallInfo) -> str:
@@ -565,6 +575,10 @@ def analyse(info: CallInfo, *, config: Config, transcriber: Any, input_sha256: s
     data = build_call_json(state, model=model_info(transcriber), input_sha256=input_sha256,
                            settings_hash=settings_hash(config, transcriber.identity, info), out_dir=out_dir)
     data.update(evaluate_call(data, config=config.rules).to_json())
+    if out_dir is not None and data["privacy"]["clear_text"]:
+        from callcheck.privacy.store import write_clear_text
+
+        write_clear_text(out_dir, info.call_id, state.privacy)
     return data
 
 
@@ -595,7 +609,7 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, transcri
         _update_source(previous, info, out_dir)
         return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0), input_sha256=sha)
     try:
-        cache = TranscriptCache(out_dir / ".cache" / "transcripts", sha, info.layout)
+        cache = TranscriptCache.of(out_dir, sha, info.layout)
         data = analyse(info, config=config, transcriber=transcriber, input_sha256=sha, cache=cache, out_dir=out_dir)
         write_record(out_dir / "calls" / f"{info.call_id}.json", data)
         return Outcome(info, "done", duration_s=float(data["duration_s"]), input_sha256=sha)
@@ -774,7 +788,7 @@ def run_batch(
     """
     out_dir = Path(out_dir)
     (out_dir / "calls").mkdir(parents=True, exist_ok=True)
-    for folder in (out_dir / "calls", out_dir / ".cache" / "transcripts"):
+    for folder in (out_dir / "calls", out_dir / "private" / "transcripts"):
         for stale in folder.glob(".*.tmp"):  # left by a killed run; never a result
             stale.unlink(missing_ok=True)
     outcomes: list[Outcome] = []

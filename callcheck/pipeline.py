@@ -1,6 +1,6 @@
 """Analysing one call: a short list of named steps, with a hook after each.
 
-    load → activity → language → transcribe → separate (mono) → agent (mono) → conversation → voice
+    load → activity → language → transcribe → separate (mono) → agent (mono) → conversation → voice → redact
 
 ``separate`` splits a mono recording into two anonymous voices (:mod:`callcheck.audio.separate`);
 ``agent`` names them — which voice is the agent, from greeting phrases, first speaker or most talk
@@ -65,6 +65,7 @@ class State:
     separation: Separation | None = None
     conversation: object | None = None
     voice: Mapping[Party, object] = field(default_factory=dict)
+    privacy: object | None = None  # callcheck.privacy.redact.Redaction, after the redact step
     timings_s: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -228,6 +229,19 @@ def step_voice(state: State, ctx: "Context") -> State:
     return dataclasses.replace(state, voice=voice)
 
 
+def step_redact(state: State, ctx: "Context") -> State:
+    """Personal data out of the transcript and the conversation texts (``privacy.redact``); the
+    clear words stay in ``state.privacy.clear_words`` (the record gets them only in
+    ``OUT/private/`` when ``privacy.clear_text`` is on)."""
+    from callcheck.privacy.redact import redact_conversation, redact_transcript
+
+    assert state.transcript is not None
+    red = redact_transcript(state.transcript.words, language=state.transcript.language, config=state.config.privacy,
+                            agent_names=(state.info.agent,) if state.info.agent else ())
+    return dataclasses.replace(state, privacy=red, transcript=dataclasses.replace(state.transcript, words=red.words),
+                               conversation=redact_conversation(state.conversation, red))
+
+
 STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
     ("load", step_load),
     ("activity", step_activity),
@@ -237,6 +251,7 @@ STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
     ("agent", step_agent),
     ("conversation", step_conversation),
     ("voice", step_voice),
+    ("redact", step_redact),
 )
 
 

@@ -92,6 +92,8 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
     per_speaker_conv = jsonable(getattr(conv, "per_speaker", {}) or {})
     total_talk = sum(sig.talk_time_s for sig in state.parties.values())
 
+    red = getattr(state, "privacy", None)  # callcheck.privacy.redact.Redaction after the redact step
+    counted_words = red.clear_words if red is not None else transcript.words  # counts are of the clear words
     speakers: dict[str, Any] = {}
     parties = [p for p in PARTIES if p in state.parties]
     for p in parties:
@@ -108,7 +110,7 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         else:
             quality = []
         entry.update({k: v for k, v in per_speaker_conv.get(p, {}).items() if k not in ("talk_time_s", "talk_share")})
-        entry["word_count"] = len(transcript.of(p))
+        entry["word_count"] = len([w for w in counted_words if w.speaker == p])
         entry["activity"] = [[_num(iv.start_s), _num(iv.end_s)] for iv in sig.activity]
         entry["quality"] = quality
         speakers[p] = entry
@@ -160,9 +162,22 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         "findings": [],
         "strengths": [],
         "promises": [],
+        "privacy": privacy_json(state, out_dir),
         "timings_s": dict(state.timings_s),
         "config": config_to_dict(state.config),
     }
+
+
+def privacy_json(state: Any, out_dir: str | Path | None) -> dict[str, Any]:
+    """``privacy`` of the record: the redact mode, the redacted spans (types and times, no text)
+    and the clear-text file relative to the results folder (``private/<call_id>.json``) when
+    ``privacy.clear_text`` keeps one, else None."""
+    red = getattr(state, "privacy", None)
+    cfg = state.config.privacy
+    keep = bool(cfg.clear_text) and out_dir is not None and red is not None and red.mode != "off"
+    return {"mode": red.mode if red is not None else "off",
+            "spans": red.spans_json() if red is not None else [],
+            "clear_text": f"private/{state.info.call_id}.json" if keep else None}
 
 
 def load_schema(name: str = "call") -> dict[str, Any]:
