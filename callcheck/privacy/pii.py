@@ -1004,9 +1004,42 @@ def detect_call(words: Sequence[Word], *, language: str, mode: str = "caller", a
         for s in detect_pii([words[i] for i in idx], language=language, config=config):
             out.append(PiiSpan(s.kind, idx[s.first_word], idx[s.last_word], s.start_s, s.end_s, s.text,
                                s.self_name, party))
+    out = _repeated_names(words, out)
     # spans of one party may interleave with the other's words in the full list; they stay per party
     out.sort(key=lambda s: (s.start_s, s.first_word))
     return filter_mode(out, mode=mode, agent_names=agent_names)
+
+
+def _name_key(text: str) -> str:
+    return strip_word(text)
+
+
+def _repeated_names(words: Sequence[Word], spans: list[PiiSpan]) -> list[PiiSpan]:
+    """A name found once (an introduction, a title, a spelling) is the same name wherever it comes
+    again in the call, said by either party: "Auf Wiederhören, Wagner." after "hier ist Peter
+    Wagner". Only capitalised words of three or more letters that are not everyday words count,
+    and a name the agent introduced themselves with is left to the mode filter."""
+    names: dict[str, bool] = {}  # word -> all its name spans are the agent's own introduction
+    for s in spans:
+        if s.kind != "name":
+            continue
+        own = s.speaker == "agent" and s.self_name
+        for raw in s.text.split():
+            k = _name_key(raw)
+            if len(k) >= 3 and k.isalpha() and k not in lx.NOT_NAMES and raw.strip("\"'„(")[:1].isupper():
+                names[k] = names.get(k, True) and own
+    if not names:
+        return spans
+    covered = {i for s in spans for i in range(s.first_word, s.last_word + 1)}
+    extra = []
+    for i, w in enumerate(words):
+        if i in covered:
+            continue
+        k = _name_key(w.text)
+        if k in names and w.text.strip().lstrip("\"'„(")[:1].isupper():
+            extra.append(PiiSpan("name", i, i, float(w.start_s), float(w.end_s), w.text.strip(),
+                                 names[k] and w.speaker == "agent", w.speaker))
+    return spans + extra
 
 
 def redact_call_words(words: Sequence[Word], spans: Sequence[PiiSpan], *, language: str) -> tuple[Word, ...]:
