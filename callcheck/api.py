@@ -108,6 +108,10 @@ def analyze_call(
         The model cannot be found or loaded.
     """
     cfg = as_config(config)
+    if out_dir is not None:
+        from callcheck.fsutil import set_file_mode
+
+        set_file_mode(cfg.privacy.file_mode)
     lay = parse_layout(layout)
     lang = normalize_language(language)
     day = parse_date(date)
@@ -258,6 +262,7 @@ def analyze_batch(
         raise ConfigError(f"--out {out} is a file; give a folder for the results")
     plan: BatchPlan = discover(inputs, manifest=manifest, config=cfg, layout=layout, language=language, out_dir=out)
     factory = transcriber_factory or WhisperFactory.resolve(model, cfg.transcribe)
+    plan = _privacy_before_batch(out, plan, cfg, on_notice or _stderr)
     if on_start is not None:
         from callcheck.audio.io import probe_duration_s
 
@@ -278,6 +283,41 @@ def analyze_batch(
         summary = replace(summary, removed=removed, report_error=report_error, report=rendered)
     write_failures(out, summary.failures)
     return summary
+
+
+def _privacy_before_batch(out: Path, plan: BatchPlan, cfg: Config, notice: Callable[[str], None]) -> BatchPlan:
+    """Before a batch: file permissions (``privacy.file_mode``), the clear-text transcript cache of
+    earlier versions removed, and ``privacy.retention_days`` applied (expired calls forgotten,
+    expired recordings not analysed again)."""
+    from callcheck.fsutil import set_file_mode
+    from callcheck.privacy.purge import apply_retention, retention_cutoff
+    from callcheck.privacy.store import remove_legacy_cache
+
+    set_file_mode(cfg.privacy.file_mode)
+    if remove_legacy_cache(out):
+        notice(f"note: removed {out / '.cache' / 'transcripts'} (clear text of an earlier version; the cache is now in {out / 'private'})")
+    cutoff = retention_cutoff(cfg.privacy.retention_days)
+    if cutoff is None:
+        return plan
+    done = apply_retention(out, cfg.privacy.retention_days, config=cfg)
+    if done is not None:
+        notice(f"note: privacy.retention_days = {cfg.privacy.retention_days}: forgot {len(done.targets)} call(s) dated before {cutoff}")
+    keep = tuple(c for c in plan.calls if (_call_day(c) or cutoff) >= cutoff)
+    if len(keep) < len(plan.calls):
+        notice(f"note: {len(plan.calls) - len(keep)} recording(s) dated before {cutoff} not analysed (privacy.retention_days)")
+    return replace(plan, calls=keep)
+
+
+def _call_day(info: CallInfo) -> str | None:
+    """The call's date: the manifest's, else the recording's modification date."""
+    import datetime as _dt
+
+    if info.date:
+        return info.date
+    try:
+        return _dt.datetime.fromtimestamp(Path(info.path).stat().st_mtime, _dt.timezone.utc).date().isoformat()
+    except OSError:
+        return None
 
 
 def _stderr(line: str) -> None:

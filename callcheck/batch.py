@@ -684,6 +684,9 @@ def _die_with_parent(parent_pid: int) -> None:
 def _init_worker(factory: TranscriberFactory, config: Config, cpu_threads: int, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process handles Ctrl-C
     _die_with_parent(parent_pid)
+    from callcheck.fsutil import set_file_mode
+
+    set_file_mode(config.privacy.file_mode)  # spawned workers start with the defaults
     _WORKER.update(transcriber=factory(cpu_threads), config=config)
 
 

@@ -28,7 +28,7 @@ from callcheck.errors import CallcheckError
 from callcheck.fsutil import atomic_write
 from callcheck.record import CallRecord, load_batch
 from callcheck.report import aggregate as agg
-from callcheck.report.audio import AudioCache, cut, data_uri, wav_bytes
+from callcheck.report.audio import AudioCache, cut_muted, data_uri, wav_bytes
 from callcheck.report.i18n import texts
 from callcheck.rules import RULE_IDS, build_baselines
 
@@ -139,6 +139,12 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         by_agent["unknown" if c.agent is None else c.agent].append(c)
     taken: set[str] = set()
     pages = {a: f"agents/{agent_slug(a, taken)}.html" for a in sorted(by_agent)}
+    shown = {a: a for a in by_agent}  # how team views name each agent
+    if config.privacy.pseudonyms:  # stable pseudonyms in team views and page names; own pages keep the name
+        from callcheck.privacy import pseudonym
+
+        shown = {a: pseudonym(a, out_dir) for a in by_agent}
+        pages = {a: f"agents/{shown[a]}.html" for a in by_agent}
     html_env, md_env = _env(), _env(markdown=True)
     agent_html, agent_md = html_env.get_template("agent.html.j2"), md_env.get_template("agent.md.j2")
     audio = AudioCache()
@@ -147,7 +153,8 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     def snippet(call: CallRecord, f: Mapping[str, Any]) -> str | None:
         if not rc.embed_audio:
             return None
-        return data_uri(audio.get(call.audio_path), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        return data_uri(audio.get(call.audio_path), f.get("start_s"), f.get("end_s"), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s,
+                        record=call)
 
     written = []
     generated = time.strftime("%Y-%m-%d %H:%M")
@@ -160,7 +167,8 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         atomic_write(base.with_suffix(".md"), agent_md.render(ctx))
         written += [pages[a], pages[a][:-5] + ".md"]
     lang = _lang(language, config, calls)
-    tctx = agg.team_context(by_agent, pages, baselines=baselines, config=config, lang=lang)
+    tctx = agg.team_context({shown[a]: cs for a, cs in by_agent.items()}, {shown[a]: p for a, p in pages.items()},
+                            baselines=baselines, config=config, lang=lang)
     tctx["generated"] = generated
     tctx["skipped"] = skipped
     atomic_write(out_dir / "index.html", html_env.get_template("index.html.j2").render(tctx))
@@ -253,7 +261,7 @@ def export_clips(out_dir: Path, dest: Path, *, config: Config, per_mistake: int 
         stem = f"{k:02d}_{agent_slug(call.call_id)}"
         atomic_write(folder / f"{stem}.txt", _transcript(call, a, b))
         files.append(str(folder / f"{stem}.txt"))
-        piece = cut(audio.get(call.audio_path), s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        piece = cut_muted(audio.get(call.audio_path), call, s, e, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
         wav = None
         if piece is not None:
             atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))

@@ -3,6 +3,8 @@
 A snippet is cut from the call's ``source`` (read with :func:`callcheck.audio.io.load_audio`) when
 the file exists; otherwise there is no snippet and the page says so. Snippets are for listening,
 not measuring: channels are averaged into one so both parties are heard; the sample rate is kept.
+Every piece has the call's redacted spans muted (:func:`callcheck.privacy.mute_record_audio`)
+when a record is given — the report and clip writers always give it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ def cut(audio: Any, start_s: float, end_s: float, *, pad_s: float, max_s: float)
     return samples[:, i:j].mean(axis=0), sr
 
 
+def cut_muted(audio: Any, record: Any, start_s: float, end_s: float, *, pad_s: float,
+              max_s: float) -> tuple[np.ndarray, int] | None:
+    """:func:`cut` with the record's redacted spans (``privacy.spans``) muted in the piece."""
+    piece = cut(audio, start_s, end_s, pad_s=pad_s, max_s=max_s)
+    if piece is None or record is None:
+        return piece
+    from callcheck.privacy.audio import mute_record_audio
+
+    return mute_record_audio(piece[0], piece[1], record, offset_s=max(0.0, start_s - pad_s)), piece[1]
+
+
 def wav_bytes(mono: np.ndarray, sr: int) -> bytes:
     import soundfile as sf
     buf = io.BytesIO()
@@ -63,11 +76,13 @@ def wav_bytes(mono: np.ndarray, sr: int) -> bytes:
     return buf.getvalue()
 
 
-def data_uri(audio: Any, start_s: float | None, end_s: float | None, *, pad_s: float, max_s: float) -> str | None:
-    """A ``data:audio/wav;base64,…`` URI of the snippet, or None when there is no audio."""
+def data_uri(audio: Any, start_s: float | None, end_s: float | None, *, pad_s: float, max_s: float,
+             record: Any = None) -> str | None:
+    """A ``data:audio/wav;base64,…`` URI of the snippet (``record``'s redacted spans muted), or
+    None when there is no audio."""
     if audio is None or start_s is None:
         return None
-    piece = cut(audio, start_s, end_s if end_s is not None else start_s, pad_s=pad_s, max_s=max_s)
+    piece = cut_muted(audio, record, start_s, end_s if end_s is not None else start_s, pad_s=pad_s, max_s=max_s)
     if piece is None:
         return None
     return "data:audio/wav;base64," + base64.b64encode(wav_bytes(*piece)).decode("ascii")
