@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from callcheck import __version__
 from callcheck.config import Config, TranscribeConfig, config_to_dict
 from callcheck.errors import CallcheckError, ConfigError, ModelError
-from callcheck.fsutil import atomic_write, relative_path
+from callcheck.fsutil import atomic_write, make_dirs, relative_path
 from callcheck.record import locate_source  # noqa: F401  (re-exported: batch callers find audio the same way)
 from callcheck.languages import normalize_language
 from callcheck.types import CallInfo, Layout, PartySignal, Word
@@ -790,7 +790,7 @@ def run_batch(
     A :class:`ModelError` stops the batch (raised, after the workers are ended).
     """
     out_dir = Path(out_dir)
-    (out_dir / "calls").mkdir(parents=True, exist_ok=True)
+    make_dirs(out_dir / "calls")  # owner-only unless privacy.file_mode says otherwise
     for folder in (out_dir / "calls", out_dir / "private" / "transcripts"):
         for stale in folder.glob(".*.tmp"):  # left by a killed run; never a result
             stale.unlink(missing_ok=True)

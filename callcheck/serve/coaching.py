@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from callcheck.errors import CallcheckError
-from callcheck.fsutil import atomic_write
+from callcheck.fsutil import atomic_write, make_dirs
 from callcheck.serve import db
 from callcheck.serve.reviews import jeffreys_interval
 from callcheck.serve.source import load_call, source_for
@@ -192,7 +192,7 @@ def export_session(engine: Engine, out_dir: Path, session_id: int, dest: Path) -
     t = texts(lang)
     meta = mistake_meta(lang)
     folder = Path(dest)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder)
     audio = AudioCache(max_items=2)
     moments = []
     for k, it in enumerate(s["items"], 1):
