@@ -54,6 +54,7 @@ from callcheck.audio.activity import speech_intervals, stereo_activity  # noqa: 
 from callcheck.audio.io import load_audio  # noqa: E402
 from callcheck.config import Config  # noqa: E402
 from callcheck.privacy import KINDS, PiiSpan, PrivacyConfig, detect_call, mute_record_audio  # noqa: E402
+from callcheck.privacy.redact import redact_transcript  # noqa: E402
 from callcheck.privacy.numbers import strip_word, word_number  # noqa: E402
 from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
@@ -452,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     model_score = {k: Score() for k in splits}
     per_lang = {"de": Score(), "en": Score()}
     all_mode_agent = [0, 0]
-    audio_total = audio_leaked = 0
+    audio_stats = {k: [0, 0] for k in splits}  # digit-bearing mentions, of them leaked
+    muted_s = speech_s = 0.0
     leak_examples: list[str] = []
     t_detect = 0.0
     n_words = 0
@@ -474,8 +476,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
         words, spans, rec = _clear_of(out, cid)
         if args.redetect:
             t0 = time.perf_counter()
-            spans = list(detect_call(words, language=lang, mode="caller", agent_names=(truth["agent_name"],), config=pcfg))
+            act_of = {p: [Interval(a, b) for a, b in rec["speakers"][p]["activity"]] for p in ("agent", "caller")}
+            red = redact_transcript(words, language=lang, config=pcfg, agent_names=(truth["agent_name"],), activity=act_of)
+            spans = list(red.spans)
             t_detect += time.perf_counter() - t0
+            rec = dict(rec, privacy={"mode": "caller", "spans": red.spans_json()})
         n_words += len(words)
         for k in (sp, "all"):
             _score_call(model_score[k], words, spans, truth)
@@ -496,16 +501,17 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
                 all_mode_agent[1] += allp[i] is not None
         if not args.no_audio and asr is not None:
             audio = load_audio(str(set_dir / f"{cid}.wav"))
-            if args.redetect:  # mute what this detection found
-                rec = dict(rec, privacy={"mode": "caller", "spans": [
-                    {"kind": s.kind, "speaker": s.speaker, "start_s": s.start_s, "end_s": s.end_s} for s in spans]})
             muted = mute_record_audio(audio.samples, audio.sample_rate, rec)
             act = tuple(Interval(a, b) for a, b in rec["speakers"]["caller"]["activity"])
             again = asr.words(muted[1], audio.sample_rate, act, language=lang, speaker="caller")
             n, leaked, ex = _leaks(again, _pieces(truth, "caller"))
-            audio_total += n
-            audio_leaked += leaked
-            leak_examples += [f"{cid} {e}" for e in ex]
+            for k in (sp, "all"):
+                audio_stats[k][0] += n
+                audio_stats[k][1] += leaked
+            leak_examples += [f"{cid} ({sp}) {e}" for e in ex]
+            muted_s += sum(max(0.0, min(b, x["end_s"] + pcfg.margin_s) - max(a, x["start_s"] - pcfg.margin_s))
+                           for x in rec["privacy"]["spans"] for a, b in rec["speakers"]["caller"]["activity"])
+            speech_s += sum(b - a for a, b in rec["speakers"]["caller"]["activity"])
     print(f"PII test set {set_dir}: {len(calls)} calls, {mentions['all']} PII mentions "
           f"({sum(1 for c in calls if c['language'] == 'de')} German, {sum(1 for c in calls if c['language'] == 'en')} English); "
           f"tuning {mentions['tuning']}, held-out {mentions['held-out']} mentions")
@@ -531,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
         _non_pii(args, asr, cfg)
     if not args.no_audio and asr is not None:
         print(f"\n5. MUTED AUDIO re-transcribed (margin {pcfg.margin_s} s, fade {pcfg.fade_s} s, both channels muted "
-              f"over every span): {audio_leaked} of {audio_total} digit-bearing caller mentions left a digit or number word")
+              f"over every span of the record): digit-bearing caller mentions that left a digit or number word: "
+              + ", ".join(f"{k} {audio_stats[k][1]}/{audio_stats[k][0]}" for k in splits)
+              + f"; {muted_s / max(speech_s, 1e-9):.1%} of the callers' speech muted (overlaps of spans counted twice)")
         for e in leak_examples:
             print("  leak:", e)
     if args.show:
@@ -545,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
 def _non_pii(args, asr: "Asr", cfg: Config) -> None:
     print("\n4. NON-PII SPEECH (every redacted word that is not a person's name is a false positive)")
     sample_fp = sample_tp = sample_words = sample_agent = 0
+    s_muted = s_untr = s_speech = 0.0
     fps: list[str] = []
     for wav in sorted((ROOT / "samples").glob("*/*.wav")):
         tr = json.loads(wav.with_suffix(".truth.json").read_text(encoding="utf-8"))
@@ -554,8 +563,13 @@ def _non_pii(args, asr: "Asr", cfg: Config) -> None:
         for party, ch in (("agent", 0), ("caller", 1)):
             words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=tr["language"], speaker=party)
         words.sort(key=lambda w: (w.start_s, w.end_s))
-        spans = detect_call(words, language=tr["language"], mode="caller", agent_names=(tr.get("agent") or "",))
+        red = redact_transcript(words, language=tr["language"], config=PrivacyConfig(), agent_names=(tr.get("agent") or "",),
+                                activity=act)
+        spans = red.spans
         pred = _pred_kinds(words, spans)
+        s_muted += sum(a.end_s - a.start_s + 2 * PrivacyConfig().margin_s for a in red.audio if a.speaker == "caller")
+        s_untr += sum(a.end_s - a.start_s for a in red.audio if a.kind == "untranscribed")
+        s_speech += sum(iv.end_s - iv.start_s for iv in act["caller"])
         for i, w in enumerate(words):
             sample_words += 1
             if pred[i] is None:
@@ -571,7 +585,8 @@ def _non_pii(args, asr: "Asr", cfg: Config) -> None:
                 fps.append(f"{wav.stem}: {w.text!r} ({pred[i]})")
     print(f"samples/ (5 calls, through the model): {sample_words} words, {sample_fp} non-PII words redacted "
           f"({sample_fp / max(sample_words, 1):.2%}), {sample_tp} caller name/street words redacted, "
-          f"{sample_agent} agent-name words redacted")
+          f"{sample_agent} agent-name words redacted; audio muted: {s_muted:.1f} s of {s_speech:.1f} s caller speech "
+          f"({s_muted / max(s_speech, 1e-9):.1%}), of it {s_untr:.1f} s untranscribed speech")
     real_words = real_fp = real_tp = real_names = 0
     for lang, path, text in _real_items(args.data):
         audio = load_audio(str(path))

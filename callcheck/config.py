@@ -276,7 +276,7 @@ class PrivacyConfig(_Section):
     beep_level_dbfs: float = _f(-30.0, "RMS level of the beep, dBFS (about 6 dB below normal speech, -24 dBFS).", ge=-120, le=0)
     clear_text: bool = _f(False, "Keep the clear (unredacted) words of each call in OUT/private/<call_id>.json (folder 0700, files 0600), e.g. for an auditor; the record names that file. Off (default): the clear text is not kept anywhere except the transcript cache in OUT/private/transcripts.")
     retention_days: int = _f(0, "Calls older than this many days (the call's date, else the recording's file date) are forgotten at the start of each `callcheck analyze` run, as `callcheck forget DIR --before` does, and old recordings are not analysed again. 0: kept until forgotten by hand.", ge=0)
-    pseudonyms: bool = _f(False, "Team pages, team.csv and exports name agents by stable pseudonyms ('Agent-3F9K', an HMAC of the name with a random key kept in OUT/private/pseudonym.key), so a supervisor or works council can review the team without names; an agent's own page keeps the name.")
+    pseudonyms: bool = _f(False, "Team pages, team.csv and exports name agents by stable pseudonyms ('Agent-3F9KQ', an HMAC of the name with a random key kept in OUT/private/pseudonym.key), so a supervisor or works council can review the team without names; an agent's own page keeps the name.")
     file_mode: Literal["owner", "group", "shared"] = _f("owner", "Permissions of the files and folders callcheck creates in OUT: 'owner' (0600 files, 0700 folders; default), 'group' (0640/0750) or 'shared' (0666/0777 minus the umask, readable by everyone as before). OUT/private/ is always owner-only.")
 
 

@@ -237,7 +237,8 @@ def step_redact(state: State, ctx: "Context") -> State:
 
     assert state.transcript is not None
     red = redact_transcript(state.transcript.words, language=state.transcript.language, config=state.config.privacy,
-                            agent_names=(state.info.agent,) if state.info.agent else ())
+                            agent_names=(state.info.agent,) if state.info.agent else (),
+                            activity={p: sig.activity for p, sig in state.parties.items()})
     return dataclasses.replace(state, privacy=red, transcript=dataclasses.replace(state.transcript, words=red.words),
                                conversation=redact_conversation(state.conversation, red))
 

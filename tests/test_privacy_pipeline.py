@@ -148,3 +148,25 @@ def test_file_mode_group_relaxes_outputs_but_not_private(tmp_path):
     assert stat.S_IMODE((out / "calls").stat().st_mode) == 0o750
     assert stat.S_IMODE((out / "private").stat().st_mode) == 0o700
     assert all(stat.S_IMODE(x.stat().st_mode) == 0o600 for x in (out / "private" / "transcripts").iterdir())
+
+
+def test_audio_spans_cover_what_the_timing_squeezed_and_untranscribed_speech():
+    from callcheck.privacy.redact import MAX_EXTEND_S, audio_spans
+    from callcheck.types import Interval
+
+    words = [w("caller", "Meine", 1.0), w("caller", "Kundennummer", 1.5), w("caller", "ist", 2.0),
+             w("caller", "4711299.", 5.0), w("caller", "Danke.", 9.0), w("agent", "Gut.", 10.0)]
+    red = redact_transcript(words, language="de", config=PrivacyConfig())
+    assert [s.kind for s in red.spans] == ["number"] and red.spans[0].start_s == 5.0
+    act = {"caller": [Interval(1.0, 9.4), Interval(12.0, 14.0)], "agent": [Interval(10.0, 10.4)]}
+    spans = audio_spans(red, act)
+    num = next(a for a in spans if a.kind == "number")
+    # from the end of "ist" on, up to "Danke." but at most MAX_EXTEND_S after the number's last word
+    assert num.start_s == pytest.approx(2.4) and num.end_s == pytest.approx(5.4 + MAX_EXTEND_S)
+    untr = [a for a in spans if a.kind == "untranscribed"]
+    assert [(round(a.start_s, 2), round(a.end_s, 2)) for a in untr] == [(12.0, 14.0)]  # caller speech, no words
+    # the record stores these times; the words' own times without activity
+    red2 = redact_transcript(words, language="de", config=PrivacyConfig(), activity=act)
+    assert any(x["kind"] == "untranscribed" for x in red2.spans_json())
+    assert redact_transcript(words, language="de", config=PrivacyConfig()).spans_json()[0]["start_s"] == 5.0
+    assert audio_spans(redact_transcript(words, language="de", config=PrivacyConfig(redact="off")), act) == ()

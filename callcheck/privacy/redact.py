@@ -17,10 +17,34 @@ from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from callcheck.config import PrivacyConfig
+from callcheck.intervals import subtract
 from callcheck.privacy.pii import _TRAIL, PiiSpan, detect_call, placeholder, redact_call_words, redact_text
-from callcheck.types import Word
+from callcheck.types import Interval, Word
 
-__all__ = ["Redaction", "redact_transcript", "redact_conversation"]
+__all__ = ["AudioSpan", "Redaction", "audio_spans", "redact_transcript", "redact_conversation"]
+
+
+#: a redacted span's audio reaches over the party's speech around it up to the neighbouring
+#: unredacted words, but at most this far, s (the recogniser's word times squeeze a dictation:
+#: "46300078." took 1 s of a 6 s dictation, and groups it dropped are still heard)
+MAX_EXTEND_S = 3.0
+#: a stretch of the caller's speech this long without any transcribed word is muted too, s: the
+#: recogniser heard speech and wrote nothing (a dictation it could not read is the usual case)
+UNTRANSCRIBED_MIN_S = 1.0
+#: speech within this distance of a transcribed word counts as that word's, s
+WORD_PAD_S = 0.3
+UNTRANSCRIBED = "untranscribed"
+
+
+@dataclass(frozen=True)
+class AudioSpan:
+    """A stretch of the call muted in every audio output: a redacted span's audio, or speech of
+    the caller the recogniser wrote nothing for (``kind`` ``"untranscribed"``)."""
+
+    kind: str
+    speaker: str
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -37,11 +61,14 @@ class Redaction:
     words: tuple[Word, ...]
     spans: tuple[PiiSpan, ...]
     agent_names: tuple[str, ...] = ()
+    audio: tuple[AudioSpan, ...] = ()
 
     def spans_json(self) -> list[dict[str, Any]]:
-        """``privacy.spans[]`` of the record: type, speaker and times, never the text."""
-        return [{"kind": s.kind, "speaker": s.speaker, "start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3)}
-                for s in self.spans]
+        """``privacy.spans[]`` of the record: type, speaker and the times audio is muted over
+        (:func:`audio_spans`; the words' own times when there are none), never the text."""
+        spans = self.audio or tuple(AudioSpan(s.kind, str(s.speaker), s.start_s, s.end_s) for s in self.spans)
+        return [{"kind": a.kind, "speaker": a.speaker, "start_s": round(a.start_s, 3), "end_s": round(a.end_s, 3)}
+                for a in spans]
 
     # ------------------------------------------------------------------ texts built from words
 
@@ -113,7 +140,7 @@ class Redaction:
 
 
 def redact_transcript(words: Sequence[Word], *, language: str, config: PrivacyConfig,
-                      agent_names: Sequence[str] = ()) -> Redaction:
+                      agent_names: Sequence[str] = (), activity: Mapping[str, Sequence[Any]] | None = None) -> Redaction:
     """Detect the personal data of a call's words under ``config.redact`` and redact them.
 
     Parameters
@@ -126,13 +153,53 @@ def redact_transcript(words: Sequence[Word], *, language: str, config: PrivacyCo
         ``redact`` mode and detector thresholds.
     agent_names : sequence of str
         The agent's name(s) (e.g. from the manifest): kept under ``caller``.
+    activity : mapping party -> intervals, optional
+        Each party's speech (s): the audio spans reach over it (:func:`audio_spans`); without
+        it the spans are the words' own times.
     """
     clear = tuple(words)
     names = tuple(n for n in agent_names if n)
-    if config.redact == "off" or not clear:
+    if config.redact == "off":
         return Redaction(config.redact, language, clear, clear, (), names)
     spans = detect_call(clear, language=language, mode=config.redact, agent_names=names, config=config)
-    return Redaction(config.redact, language, clear, redact_call_words(clear, spans, language=language), spans, names)
+    red = Redaction(config.redact, language, clear, redact_call_words(clear, spans, language=language), spans, names)
+    if activity is not None:
+        red = dataclasses.replace(red, audio=audio_spans(red, activity))
+    return red
+
+
+def audio_spans(red: Redaction, activity: Mapping[str, Sequence[Any]]) -> tuple[AudioSpan, ...]:
+    """The stretches to mute in audio: each redacted span widened over its party's speech to the
+    neighbouring unredacted words of that party (at most :data:`MAX_EXTEND_S` on each side), and
+    the caller's speech without any transcribed word outside those (:data:`UNTRANSCRIBED_MIN_S`
+    or longer).
+
+    Muting only the words' own times leaves what the recogniser's timing squeezed or dropped
+    audible: re-transcribing such audio gave digits back in 31 of 110 dictated values of the
+    test set (benchmarks/eval_pii.py); see docs/privacy.md for the figures with these spans.
+    """
+    if red.mode == "off":
+        return ()
+    out: list[AudioSpan] = []
+    by_party: dict[str, list[int]] = {}
+    for i, w in enumerate(red.clear_words):
+        by_party.setdefault(str(w.speaker), []).append(i)
+    in_span = {k for s in red.spans for k in range(s.first_word, s.last_word + 1)}
+    for s in red.spans:
+        idx = by_party.get(str(s.speaker), [])
+        before = [red.clear_words[i].end_s for i in idx if i < s.first_word and i not in in_span]
+        after = [red.clear_words[i].start_s for i in idx if i > s.last_word and i not in in_span]
+        lo = max(float(before[-1]) if before else 0.0, s.start_s - MAX_EXTEND_S)
+        hi = min(float(after[0]) if after else s.end_s + MAX_EXTEND_S, s.end_s + MAX_EXTEND_S)
+        out.append(AudioSpan(s.kind, str(s.speaker), min(lo, s.start_s), max(hi, s.end_s)))
+    speech = [Interval(float(iv.start_s), float(iv.end_s)) for iv in activity.get("caller", ()) or ()]
+    if speech:
+        words = [Interval(max(0.0, float(red.clear_words[i].start_s) - WORD_PAD_S), float(red.clear_words[i].end_s) + WORD_PAD_S)
+                 for i in by_party.get("caller", [])]
+        covered = words + [Interval(a.start_s, a.end_s) for a in out]
+        for iv in subtract(speech, covered, min_s=UNTRANSCRIBED_MIN_S):
+            out.append(AudioSpan(UNTRANSCRIBED, "caller", float(iv.start_s), float(iv.end_s)))
+    return tuple(sorted(out, key=lambda a: (a.start_s, a.end_s)))
 
 
 def redact_conversation(conv: Any, red: Redaction) -> Any:
