@@ -41,7 +41,7 @@ from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
 
 
-def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Path:
+def build_call(data: Path, minutes: float, dest: Path, mono: bool = False, seed: int = 7) -> Path:
     sr = 16000
     agent_src = [data / "msft-customspeech-de" / f for f in ("test_audio.wav", "train_audio1.wav", "train_audio2.wav")]
     agent_src += [data / "picovoice" / "test_de.wav"]
@@ -51,12 +51,13 @@ def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Pa
         return to_16k(a.channel(0), a.sample_rate)
     agent_parts = [mono16(p) for p in agent_src]
     caller_parts = [mono16(p) for p in caller_src]
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     total = int(minutes * 60 * sr)
     left = np.zeros(total, dtype=np.float32)
     right = np.zeros(total, dtype=np.float32)
     t = int(0.5 * sr)
     i = 0
+    turns = []  # (party, start_s, end_s): the construction, the truth of the mono DER
     while t < total:
         src = agent_parts if i % 2 == 0 else caller_parts
         seg = src[(i // 2) % len(src)]
@@ -67,14 +68,35 @@ def build_call(data: Path, minutes: float, dest: Path, mono: bool = False) -> Pa
         piece = piece / (np.max(np.abs(piece)) + 1e-9) * 0.5
         end = min(total, t + len(piece))
         (left if i % 2 == 0 else right)[t:end] += piece[: end - t]
+        turns.append(("agent" if i % 2 == 0 else "caller", t / sr, end / sr))
         t = end + int(rng.uniform(0.3, 0.8) * sr)
         i += 1
     noise = rng.normal(0, 10 ** (-55 / 20), (2, total)).astype(np.float32)
     stereo = np.stack([left + 10 ** (-30 / 20) * right, right + 10 ** (-30 / 20) * left]) + noise
-    out = dest / "bench" / ("benchcall_mono.wav" if mono else "benchcall.wav")
+    name = ("benchcall_mono" if mono else "benchcall") + ("" if seed == 7 else f"_{seed}")
+    out = dest / "bench" / f"{name}.wav"
     out.parent.mkdir(parents=True, exist_ok=True)
     sf.write(out, (left + right + noise[0]) if mono else stereo.T, sr, subtype="PCM_16")
+    import json
+
+    out.with_suffix(".turns.json").write_text(json.dumps(turns))
     return out
+
+
+def mono_der(call: Path, record: dict, duration_s: float) -> tuple[float, float]:
+    """DER (0.25 s collar, and none) of a mono record's two parties against the construction."""
+    import json
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from eval_mono import der
+
+    from callcheck.types import Interval
+
+    ref: dict[str, list] = {}
+    for party, s, e in json.loads(call.with_suffix(".turns.json").read_text()):
+        ref.setdefault(party, []).append(Interval(s, e))
+    hyp = {p: [Interval(a, b) for a, b in record["speakers"][p]["activity"]] for p in ("agent", "caller") if p in record["speakers"]}
+    return der(ref, hyp, duration_s, 0.25)["der"], der(ref, hyp, duration_s, 0.0)["der"]
 
 
 def plain_faster_whisper(model, path: Path, cfg) -> float:
@@ -129,6 +151,8 @@ def main() -> None:
             measures = steps.get("voice", 0.0) + steps.get("conversation", 0.0)
             print(f"non-ASR measures (voice + conversation): {measures:.2f} s = {100 * measures / max(asr, 1e-9):.1f} % of transcription; all non-ASR steps except loading: {100 * other / max(asr, 1e-9):.1f} %")
             if args.mono:
+                d1, d0 = mono_der(call, record, duration)
+                print(f"mono DER against the construction: {100 * d1:.2f} % (0.25 s collar), {100 * d0:.2f} % (no collar)")
                 print(f"voice separation: {steps.get('separate', 0.0):.2f} s = {100 * steps.get('separate', 0.0) / max(asr, 1e-9):.1f} % of transcription")
 
 

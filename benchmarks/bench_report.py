@@ -1,71 +1,144 @@
-"""Benchmark: judge and render 200 fixture calls of 20 agents from their records.
+"""Benchmark: judge and render generated call records (no model, no audio).
 
-    python benchmarks/bench_report.py [--calls 200] [--agents 20] [--keep DIR]
+    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--runs cold,warm,changed]
 
-Prints the time of the first judgement (every call compared with the team and its agent's own
-calls, judgements/ written), of a second one (nothing changed, nothing written) and of rendering
-the pages. No audio: snippets are skipped (sources absent).
+Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
+``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
+— in three runs: cold (judgements and pages deleted first: everything written), warm (nothing
+changed) and after one agent's call was re-analysed (one record changed). Each run is a fresh
+child process: wall and CPU time of each step, and the peak memory (maximum resident set size,
+``resource.getrusage``) after judging and in all.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 from callfactory import GOOD_DE, GOOD_EN, T, analysed, insert_turns, make_call, replace_turn  # noqa: E402
 
-from callcheck.config import Config  # noqa: E402
-from callcheck.judge import judge_batch  # noqa: E402
-from callcheck.report import render_reports  # noqa: E402
 from callcheck.result import write_record  # noqa: E402
 
 
-def fixture_calls(n_calls: int, n_agents: int, seed: int = 7) -> list[dict]:
+def fixture_call(i: int, n_calls: int, n_agents: int, n_weeks: int, rng: random.Random) -> dict:
+    de = rng.random() < 0.7
+    script = GOOD_DE if de else GOOD_EN
+    if rng.random() < 0.2:
+        script = replace_turn(script, 4, overlap=rng.uniform(0.6, 2.0))
+    if rng.random() < 0.15:
+        script = replace_turn(script, 0, text="Herzlich willkommen bei Grumps und Söhne, mein Name ist Sonja Müller-Lüdenscheid, was kann ich für Sie tun?" if de
+                              else "Thank you for calling Grumps and Sons, my name is Sonja Miller, how may I help you today?", wps=2.4)
+    if rng.random() < 0.1:
+        script = insert_turns(script, 7, T("caller", "Wie bitte? Das habe ich nicht verstanden." if de else "Sorry, what? I didn't catch that."))
+    voice = {"agent": {"monotony": rng.uniform(0.15, 0.85), "articulation_rate_sps": rng.uniform(4.3, 7.4),
+                       "loudness_dbfs": rng.uniform(-30, -16), "pause_share": rng.uniform(0.04, 0.3),
+                       "f0_variation_st": rng.uniform(1.0, 4.5)}}
+    day = dt.date(2026, 9, 7) + dt.timedelta(days=(i * 7 * n_weeks) // n_calls)
+    return make_call(script, call_id=f"call-{i:05d}", agent=f"agent-{i % n_agents:02d}", language="de" if de else "en",
+                     date=day.isoformat(), voice=voice)
+
+
+def fixture_calls(n_calls: int, n_agents: int, n_weeks: int = 12, seed: int = 7) -> list[dict]:
     rng = random.Random(seed)
-    calls = []
+    return [fixture_call(i, n_calls, n_agents, n_weeks, rng) for i in range(n_calls)]
+
+
+def write_fixture(out: Path, n_calls: int, n_agents: int, n_weeks: int) -> None:
+    marker = out / "calls" / ".bench.json"
+    want = {"calls": n_calls, "agents": n_agents, "weeks": n_weeks}
+    if marker.is_file() and json.loads(marker.read_text()) == want:
+        return
+    rng = random.Random(7)
     for i in range(n_calls):
-        de = rng.random() < 0.7
-        script = GOOD_DE if de else GOOD_EN
-        if rng.random() < 0.2:
-            script = replace_turn(script, 4, overlap=rng.uniform(0.6, 2.0))
-        if rng.random() < 0.15:
-            script = replace_turn(script, 0, text="Herzlich willkommen bei Grumps und Söhne, mein Name ist Sonja Müller-Lüdenscheid, was kann ich für Sie tun?" if de
-                                  else "Thank you for calling Grumps and Sons, my name is Sonja Miller, how may I help you today?", wps=2.4)
-        if rng.random() < 0.1:
-            script = insert_turns(script, 7, T("caller", "Wie bitte? Das habe ich nicht verstanden." if de else "Sorry, what? I didn't catch that."))
-        voice = {"agent": {"monotony": rng.uniform(0.15, 0.85), "articulation_rate_sps": rng.uniform(4.3, 7.4),
-                           "loudness_dbfs": rng.uniform(-30, -16), "pause_share": rng.uniform(0.04, 0.3),
-                           "f0_variation_st": rng.uniform(1.0, 4.5)}}
-        calls.append(make_call(script, call_id=f"call-{i:04d}", agent=f"agent-{i % n_agents:02d}", language="de" if de else "en",
-                               date=f"2026-{10 + (i * 7 // n_calls) // 4:02d}-{1 + (i * 3) % 28:02d}", voice=voice))
-    return calls
+        c = fixture_call(i, n_calls, n_agents, n_weeks, rng)
+        write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
+    marker.write_text(json.dumps(want))
+
+
+CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from callcheck.config import Config
+from callcheck.judge import judge_batch
+from callcheck.report import render_reports
+out = Path({out!r})
+cfg = Config()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
+j = judge_batch(out, config=cfg)
+t1, c1 = time.perf_counter(), cpu()
+peak_judge = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+s = render_reports(out, config=cfg)
+t2, c2 = time.perf_counter(), cpu()
+print(json.dumps({{"judge_s": t1 - t0, "render_s": t2 - t1, "judge_cpu_s": c1 - c0, "render_cpu_s": c2 - c1,
+                  "written": j.written, "unchanged": j.unchanged, "calls": s.calls, "agents": s.agents,
+                  "rendered": len(s.pages), "reused": getattr(s, "reused", None), "peak_judge_mb": peak_judge,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def run_once(out: Path) -> dict:
+    code = CHILD.format(root=str(ROOT), out=str(out))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def touch_one_call(out: Path) -> str:
+    """Re-analyse one call: a new record for the first agent's newest call (its agent's pages change)."""
+    p = sorted(q for q in (out / "calls").glob("*.json") if not q.name.startswith("."))[0]
+    rec = json.loads(p.read_text(encoding="utf-8"))
+    rec["speakers"]["agent"]["monotony"] = 0.95 if (rec["speakers"]["agent"].get("monotony") or 0) < 0.9 else 0.2
+    write_record(p, rec)
+    return rec["call_id"]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=200)
-    ap.add_argument("--agents", type=int, default=20)
-    ap.add_argument("--keep", type=Path, default=None, help="write the output folder here instead of a temp folder")
+    ap.add_argument("--calls", type=int, default=10000)
+    ap.add_argument("--agents", type=int, default=50)
+    ap.add_argument("--weeks", type=int, default=12)
+    ap.add_argument("--keep", type=Path, default=None, help="write the output folder here (reused when it holds the same fixture)")
+    ap.add_argument("--runs", default="cold,warm,changed", help="which runs, in order: cold, warm, changed")
     a = ap.parse_args()
     out = a.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
-    for c in fixture_calls(a.calls, a.agents):
-        write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
-    cfg = Config()
     t0 = time.perf_counter()
-    j1 = judge_batch(out, config=cfg)
-    t1 = time.perf_counter()
-    j2 = judge_batch(out, config=cfg)
-    t2 = time.perf_counter()
-    s = render_reports(out, config=cfg)
-    t3 = time.perf_counter()
-    print(f"{s.calls} calls, {s.agents} agents: first judgement {t1 - t0:.2f} s ({j1.written} written), "
-          f"second {t2 - t1:.2f} s ({j2.written} written, {j2.unchanged} unchanged), render {t3 - t2:.2f} s; output {out}")
+    write_fixture(out, a.calls, a.agents, a.weeks)
+    print(f"fixture: {a.calls} records of {a.agents} agents over {a.weeks} weeks in {out} ({time.perf_counter() - t0:.0f} s)")
+    labels = {"cold": "cold", "warm": "warm (nothing changed)", "changed": "one record changed"}
+    for run in a.runs.split(","):
+        label = labels[run]
+        if run == "cold":
+            import shutil
+            for d in ("judgements", "agents", "callpages", "audio", ".report"):
+                shutil.rmtree(out / d, ignore_errors=True)
+        if run == "changed":
+            touch_one_call(out)
+        r = run_once(out)
+        print(f"{label:24s} judge {r['judge_s']:6.1f} s wall / {r['judge_cpu_s']:6.1f} s CPU ({r['written']} judgements written), "
+              f"render {r['render_s']:6.1f} s wall / {r['render_cpu_s']:6.1f} s CPU ({r['rendered']} files written, "
+              f"{r['reused']} pages up to date); peak RSS {r['peak_judge_mb']:.0f} MB after judging, {r['peak_mb']:.0f} MB in all; "
+              f"{r['calls']} calls, {r['agents']} agents; load average {os.getloadavg()[0]:.1f}", flush=True)
+    size = {p.name: p.stat().st_size for p in (out / "agents").glob("*.html")}
+    calls = [p.stat().st_size for p in (out / "callpages").glob("*.html")]
+    if size:
+        print(f"agent pages: {len(size)} of {a.calls // a.agents} calls each, HTML {min(size.values()) / 1e3:.0f}-{max(size.values()) / 1e3:.0f} kB; "
+              f"index.html {(out / 'index.html').stat().st_size / 1e3:.0f} kB; call pages: {len(calls)}, "
+              f"{sum(calls) / max(1, len(calls)) / 1e3:.0f} kB each on average")
 
 
 if __name__ == "__main__":

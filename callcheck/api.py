@@ -39,9 +39,11 @@ from callcheck.batch import (
     write_failures,
 )
 from callcheck.config import Config, TranscribeConfig, as_config
+from callcheck.engine import DEFAULT_RETRIES, check_engine
 from callcheck.errors import AudioError, ConfigError
 from callcheck.fsutil import atomic_write
 from callcheck.languages import normalize_language
+from callcheck.storage import is_url, local_path
 from callcheck.types import CallInfo, Layout
 
 __all__ = ["analyze_call", "analyze_batch", "BatchSummary", "Outcome", "Failure", "TranscriberFactory"]
@@ -210,6 +212,9 @@ def analyze_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
     transcriber_factory: TranscriberFactory | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    retries: int = DEFAULT_RETRIES,
 ) -> BatchSummary:
     """Analyse recordings into a results folder, then render the reports.
 
@@ -222,7 +227,8 @@ def analyze_batch(
     inputs : sequence of str or Path
         Audio files and folders (searched recursively).
     out_dir : str or Path
-        The results folder (created).
+        The results folder (created): a path (a shared filesystem is fine) or an fsspec URL
+        (``s3://bucket/reports``, :mod:`callcheck.storage`); inputs may be URLs too.
     config, layout, language, model
         As for :func:`analyze_call`; a manifest row's layout/language override them.
     manifest : str, Path or None
@@ -242,6 +248,14 @@ def analyze_batch(
     transcriber_factory : callable or None
         ``factory(cpu_threads) -> Transcriber``, called once per worker; must pickle when
         ``workers > 1``. None: faster-whisper with ``model``.
+    engine : str
+        ``local`` (processes on this machine) or ``dask`` (a Dask distributed cluster; needs
+        ``pip install 'callcheck[dask]'``); see :mod:`callcheck.engine`.
+    address : str or None
+        ``dask``: the scheduler (``tcp://host:8786`` or a scheduler file); None starts a local
+        cluster of ``workers`` processes.
+    retries : int
+        ``dask``: runs of a call again after its worker process died, before it is listed as failed.
 
     Returns
     -------
@@ -257,7 +271,20 @@ def analyze_batch(
     cfg = as_config(config)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"--workers {workers!r} must be a whole number >= 1")
-    out = Path(out_dir)
+    engine = check_engine(engine, address, retries)
+    if is_url(out_dir):  # results on shared storage: a local working copy, uploaded as it is written
+        from callcheck.storage import ResultsMirror
+
+        mirror = ResultsMirror(str(out_dir))
+        mirror.pull()
+        try:
+            return analyze_batch(inputs, mirror.local, config=cfg, manifest=manifest, layout=layout, language=language,
+                                 model=model, workers=workers, report=report, on_start=on_start,
+                                 on_outcome=mirror.on_outcome(on_outcome), on_notice=on_notice,
+                                 transcriber_factory=transcriber_factory, engine=engine, address=address, retries=retries)
+        finally:
+            mirror.push_all()
+    out = Path(local_path(out_dir))
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder for the results")
     plan: BatchPlan = discover(inputs, manifest=manifest, config=cfg, layout=layout, language=language, out_dir=out)
@@ -267,7 +294,8 @@ def analyze_batch(
         from callcheck.audio.io import probe_duration_s
 
         on_start(plan.calls, {c.call_id: probe_duration_s(c.path) or 0.0 for c in plan.calls})
-    run = run_batch(plan.calls, out, config=cfg, factory=factory, workers=workers, on_outcome=on_outcome, on_notice=on_notice)
+    run = run_batch(plan.calls, out, config=cfg, factory=factory, workers=workers, on_outcome=on_outcome, on_notice=on_notice,
+                    engine=engine, address=address, retries=retries)
     summary = BatchSummary(out, plan.calls, run.outcomes, interrupted=run.interrupted)
     if not run.interrupted:
         removed = tuple(remove_superseded(out, plan.superseded, run.outcomes))

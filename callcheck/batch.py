@@ -51,6 +51,7 @@ from callcheck.errors import CallcheckError, ConfigError, ModelError
 from callcheck.fsutil import atomic_write, make_dirs, relative_path
 from callcheck.record import locate_source  # noqa: F401  (re-exported: batch callers find audio the same way)
 from callcheck.languages import normalize_language
+from callcheck.storage import is_url, list_audio, local_path
 from callcheck.types import CallInfo, Layout, PartySignal, Word
 
 #: longest call id; longer names keep their first ``_ID_KEEP`` characters and a hash of the whole
@@ -182,7 +183,7 @@ def _record_keys(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def known_records(out_dir: Path | None) -> list[KnownRecord]:
+def known_records(out_dir: str | Path | None) -> list[KnownRecord]:
     """Every record in ``OUT/calls`` (unreadable ones are left out: the report step names them)."""
     if out_dir is None or not (Path(out_dir) / "calls").is_dir():
         return []
@@ -253,7 +254,13 @@ def discover(
         entries.extend(read_manifest(manifest, layout=lay, language=lang))
     listed = {e.path for e in entries}
     for raw in inputs:
-        p = Path(raw)
+        if is_url(raw):  # an object or prefix on shared storage (fsspec): listed there
+            for url in list_audio(str(raw), sorted(exts)):
+                if Path(url) not in listed:
+                    listed.add(Path(url))
+                    entries.append(_Entry(Path(url), url, agent_from_path(Path(url), config.batch.agent_pattern), None, lay, lang))
+            continue
+        p = Path(local_path(raw))
         if p.is_dir():
             files = sorted(
                 f for f in p.rglob("*")
@@ -484,6 +491,10 @@ def read_manifest(path: str | Path, *, layout: Layout, language: str) -> list[_E
 
 
 def file_sha256(path: str | Path) -> str:
+    if is_url(path):
+        from callcheck.storage import sha256_of
+
+        return sha256_of(path)
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -567,6 +578,10 @@ def model_info(transcriber: Any) -> dict[str, str]:
 def analyse(info: CallInfo, *, config: Config, transcriber: Any, input_sha256: str, cache: TranscriptCache | None = None,
             out_dir: Path | None = None) -> dict[str, Any]:
     """The schema-valid record of one call with its absolute-norm findings (nothing written)."""
+    from callcheck.storage import is_url
+
+    if is_url(info.path):  # read through fsspec: decoded from a temporary copy, the record names the URL
+        return _analyse_url(info, config=config, transcriber=transcriber, input_sha256=input_sha256, cache=cache, out_dir=out_dir)
     from callcheck.pipeline import Context, run_steps
     from callcheck.result import build_call_json
     from callcheck.rules import evaluate_call
@@ -582,9 +597,28 @@ def analyse(info: CallInfo, *, config: Config, transcriber: Any, input_sha256: s
     return data
 
 
+def _analyse_url(info: CallInfo, **kw: Any) -> dict[str, Any]:
+    """:func:`analyse` of a recording at an fsspec URL (:mod:`callcheck.storage`)."""
+    import dataclasses
+
+    from callcheck.storage import local_copy, remote_source
+
+    with local_copy(info.path) as local:
+        try:
+            data = analyse(dataclasses.replace(info, path=local), **kw)
+        except CallcheckError as exc:  # name the URL, not the temporary copy
+            raise type(exc)(str(exc).replace(local, info.path)) from None
+    data.update(remote_source(info.path))
+    return data
+
+
 def _update_source(record: dict[str, Any], info: CallInfo, out_dir: Path) -> None:
     """A cached record whose audio was moved: store where it is now (the measures are unchanged)."""
     from callcheck.result import write_record
+    from callcheck.storage import is_url
+
+    if is_url(info.path):  # a URL names the recording itself
+        return
 
     now = {"source": str(Path(info.path).resolve()), "source_relative": relative_path(info.path, out_dir)}
     if any(record.get(k) != v for k, v in now.items()):
@@ -596,35 +630,61 @@ def analyse_and_write(info: CallInfo, out_dir: Path, *, config: Config, transcri
     """Analyse one call and write its JSON atomically; every error becomes a one-line reason."""
     from callcheck.result import write_record
 
+    outcome, data = analyse_outcome(info, out_dir, config=config, transcriber=transcriber)
+    if data is None:
+        return outcome
     try:
-        sha = file_sha256(info.path)
-    except FileNotFoundError:
-        return Outcome(info, "failed", reason=f"{info.path}: file not found")
-    except IsADirectoryError:
-        return Outcome(info, "failed", reason=f"{info.path}: is a folder, not an audio file")
-    except OSError as exc:
-        return Outcome(info, "failed", reason=f"{info.path}: cannot be read ({exc.strerror})")
-    previous = finished_result(out_dir, info, sha, settings_hash(config, transcriber.identity, info))
-    if previous is not None:
-        _update_source(previous, info, out_dir)
-        return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0), input_sha256=sha)
-    try:
-        cache = TranscriptCache.of(out_dir, sha, info.layout)
-        data = analyse(info, config=config, transcriber=transcriber, input_sha256=sha, cache=cache, out_dir=out_dir)
         write_record(out_dir / "calls" / f"{info.call_id}.json", data)
-        return Outcome(info, "done", duration_s=float(data["duration_s"]), input_sha256=sha)
+    except CallcheckError as exc:
+        return Outcome(info, "failed", reason=f"{info.path}: {exc}")
+    return outcome
+
+
+def analyse_outcome(info: CallInfo, out_dir: Path | None, *, config: Config, transcriber: Any,
+                    known: tuple[str, str] | None = None) -> tuple[Outcome, dict[str, Any] | None]:
+    """Analyse one call without writing its record: the outcome and, when analysed, the record.
+
+    A call whose record in ``out_dir/calls`` was made from the same audio and settings is
+    ``cached`` (its moved ``source`` is updated in place). Engines whose workers cannot see the
+    records pass ``known`` instead: the ``(input_sha256, settings_hash)`` of the existing record.
+    Transcripts are cached under ``out_dir/private/transcripts`` (owner-only) when ``out_dir`` is given.
+    Every error becomes a one-line reason; a :class:`ModelError` is raised (the batch stops).
+    """
+    from callcheck.storage import sha256_of
+
+    try:
+        sha = sha256_of(info.path)
+    except FileNotFoundError:
+        return Outcome(info, "failed", reason=f"{info.path}: file not found"), None
+    except IsADirectoryError:
+        return Outcome(info, "failed", reason=f"{info.path}: is a folder, not an audio file"), None
+    except OSError as exc:
+        return Outcome(info, "failed", reason=f"{info.path}: cannot be read ({exc.strerror or exc})"), None
+    s_hash = settings_hash(config, transcriber.identity, info)
+    if known is not None:
+        if known == (sha, s_hash):
+            return Outcome(info, "cached", input_sha256=sha), None
+    elif out_dir is not None:
+        previous = finished_result(out_dir, info, sha, s_hash)
+        if previous is not None:
+            _update_source(previous, info, out_dir)
+            return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0), input_sha256=sha), None
+    try:
+        cache = TranscriptCache.of(out_dir, sha, info.layout) if out_dir is not None else None
+        data = analyse(info, config=config, transcriber=transcriber, input_sha256=sha, cache=cache, out_dir=out_dir)
+        return Outcome(info, "done", duration_s=float(data["duration_s"]), input_sha256=sha), data
     except ModelError:
         raise  # not this file's fault: the whole batch stops with the model's message (exit 2)
     except CallcheckError as exc:
         msg = str(exc)
-        return Outcome(info, "failed", reason=msg if info.path in msg else f"{info.path}: {msg}")
+        return Outcome(info, "failed", reason=msg if info.path in msg else f"{info.path}: {msg}"), None
     except MemoryError:
-        return Outcome(info, "failed", reason=f"{info.path}: out of memory while analysing")
+        return Outcome(info, "failed", reason=f"{info.path}: out of memory while analysing"), None
     except Exception as exc:  # a bug: still one line for the user, the traceback on request
         if os.environ.get("CALLCHECK_DEBUG"):
             traceback.print_exc()
         first = str(exc).splitlines()[0] if str(exc) else ""
-        return Outcome(info, "failed", reason=f"{info.path}: internal error {type(exc).__name__}: {first[:200]} (set CALLCHECK_DEBUG=1 for details)")
+        return Outcome(info, "failed", reason=f"{info.path}: internal error {type(exc).__name__}: {first[:200]} (set CALLCHECK_DEBUG=1 for details)"), None
 
 
 # ------------------------------------------------------------------------------- transcribers
@@ -784,10 +844,16 @@ def run_batch(
     workers: int = 1,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    retries: int = 2,
 ) -> BatchRun:
     """Analyse ``calls`` into ``out_dir`` (``workers`` processes when > 1); Ctrl-C stops cleanly.
 
-    A :class:`ModelError` stops the batch (raised, after the workers are ended).
+    ``engine`` other than ``local`` (``dask``): the calls run on that engine's workers
+    (:mod:`callcheck.engine`; ``address`` its scheduler, ``retries`` the runs after a worker
+    process died); this process writes the records. A :class:`ModelError` stops the batch
+    (raised, after the workers are ended).
     """
     out_dir = Path(out_dir)
     make_dirs(out_dir / "calls")  # owner-only unless privacy.file_mode says otherwise
@@ -807,7 +873,13 @@ def run_batch(
     interrupted = False
     with _CtrlC(on_notice or _stderr_notice) as ctrl:
         try:
-            if workers == 1:
+            if engine != "local":
+                from callcheck.engine import run_engine
+
+                run_engine(engine, calls, out_dir, config=config, factory=factory, workers=workers, address=address,
+                           retries=retries, record=record, should_stop=lambda: ctrl.stop,
+                           notice=on_notice or _stderr_notice)
+            elif workers == 1:
                 tr = factory(threads)
                 for info in calls:
                     if ctrl.stop:

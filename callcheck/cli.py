@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from callcheck import __version__
 from callcheck.errors import CallcheckError
 from callcheck.types import Layout
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(
     name="callcheck",
@@ -35,8 +38,8 @@ def _err(message: str) -> None:
 
 @app.command()
 def analyze(
-    inputs: List[Path] = typer.Argument(None, help="Audio files and/or folders (searched recursively).", show_default=False),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder: calls/<call_id>.json, reports, cache."),
+    inputs: List[str] = typer.Argument(None, help="Audio files and/or folders (searched recursively); also fsspec URLs (s3://bucket/prefix).", show_default=False),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder: calls/<call_id>.json, reports, cache; a path or an fsspec URL (s3://bucket/reports)."),
     layout: Layout = typer.Option(Layout.AUTO.value, case_sensitive=False, help="Who is where. auto: stereo → agent-left, mono → mono."),
     language: str = typer.Option("auto", help="auto (detected per call) or a language code: de, en, … (case and region ignored: DE, de-DE → de)."),
     model: Optional[str] = typer.Option(None, help="A CTranslate2 model folder, or a faster-whisper model name (e.g. small; downloaded into models/). Default: the embedded multilingual base model, offline."),
@@ -44,6 +47,9 @@ def analyze(
     config: Optional[Path] = typer.Option(None, help="callcheck.toml with settings (see `callcheck config`)."),
     workers: int = typer.Option(1, min=1, help="Calls analysed in parallel; CPU threads are divided among them. Ctrl-C: the first stops after the current calls, the second at once."),
     report: bool = typer.Option(True, "--report/--no-report", help="Render agent and team reports after the analysis."),
+    engine: str = typer.Option("local", "--engine", help="local (worker processes on this machine) or dask (a Dask distributed cluster; pip install 'callcheck[dask]')."),
+    address: Optional[str] = typer.Option(None, "--address", help="--engine dask: the scheduler, tcp://HOST:8786 or a scheduler file; omitted: a local cluster of --workers processes."),
+    retries: int = typer.Option(2, "--retries", min=0, help="--engine dask: runs of a call again on another worker after its worker process died, before it is listed in failures.csv."),
 ) -> None:
     """Analyse recorded calls: one JSON per call in OUT/calls/, then the reports.
 
@@ -57,23 +63,27 @@ def analyze(
         summary = analyze_batch(
             inputs or [], out, config=config, manifest=manifest, layout=layout, language=language, model=model,
             workers=workers, report=report, on_start=progress.start, on_outcome=progress.outcome, on_notice=progress.say,
+            engine=engine, address=address, retries=retries,
         )
     except CallcheckError as exc:
         progress.stop()
         _err(str(exc))
         raise typer.Exit(2) from None
     progress.stop()
-    calls = out / "calls"
+    from callcheck.storage import is_url
+
+    base = out.rstrip("/") if is_url(out) else Path(out)
+    calls = f"{base}/calls"
     if summary.interrupted:
         _err(f"interrupted: {summary.analysed + summary.unchanged} of {len(summary.calls)} calls are in {calls} "
              f"({summary.analysed} analysed now, {summary.unchanged} unchanged); run the same command again to resume")
         raise typer.Exit(130)
     if summary.report_error:
         _err(summary.report_error)
-    report_note = f"; reports in {out / 'index.html'}" if summary.report is not None else ""
+    report_note = f"; reports in {base}/index.html" if summary.report is not None else ""
     typer.echo(
         f"{summary.analysed} analysed, {summary.unchanged} unchanged (cached), {len(summary.failures)} failed "
-        f"→ {calls}{report_note}" + (f"; failures listed in {out / 'failures.csv'}" if summary.failures else "")
+        f"→ {calls}{report_note}" + (f"; failures listed in {base}/failures.csv" if summary.failures else "")
     )
     raise typer.Exit(summary.exit_code)
 
@@ -85,7 +95,7 @@ class _BatchProgress:
         from rich.console import Console
 
         self.console = Console(stderr=True)
-        self.progress = None
+        self.progress: Progress | None = None
         self.durations: dict[str, float] = {}
         self.done_s = 0.0
 
@@ -126,11 +136,12 @@ def report(
     out: Path = typer.Argument(..., help="An output folder of `callcheck analyze`."),
     language: Optional[str] = typer.Option(None, help="Report language: de or en (default: the language of most of an agent's calls)."),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml"),
+    audio: Optional[bool] = typer.Option(None, "--audio/--no-audio", help="Write the moments' audio snippets (OUT/audio/*.opus) for the pages (default: report.audio)."),
 ) -> None:
-    """Re-render the agent and team reports from OUT/calls/*.json (no re-analysis)."""
+    """Judge OUT/calls/*.json and render the agent, call and team pages (no re-analysis; only what changed)."""
     from callcheck.cli_report import report_command
 
-    raise typer.Exit(report_command(out, language, config))
+    raise typer.Exit(report_command(out, language, config, audio=audio))
 
 
 @app.command()
@@ -155,12 +166,15 @@ def clips(
     out: Path = typer.Argument(..., help="An output folder of `callcheck analyze`."),
     to: Path = typer.Option(..., "--to", help="Folder for the clips and the coaching-session outline."),
     per_mistake: int = typer.Option(3, min=1, help="Clips per mistake (the clearest examples)."),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent's calls (repeatable)."),
+    language: Optional[str] = typer.Option(None, "--language", help="de or en: only calls in this language (default: one set of folders per language)."),
+    mistake: Optional[List[str]] = typer.Option(None, "--mistake", help="Only this mistake: 1-8 or a rule id such as M3_IMPATIENT (repeatable)."),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml"),
 ) -> None:
-    """Export the clearest examples of each mistake and of good practice as short audio clips for trainers."""
+    """Export the clearest moments of each mistake and of good practice as clips with a coaching-session outline, per language."""
     from callcheck.cli_report import clips_command
 
-    raise typer.Exit(clips_command(out, to, per_mistake, config))
+    raise typer.Exit(clips_command(out, to, per_mistake, config, agents=agent or (), language=language, mistakes=mistake or ()))
 
 
 @app.command("config")

@@ -82,7 +82,9 @@ class TranscribeConfig(_Section):
     beam_size: int = _f(1, "1 = greedy. Greedy was as accurate as beam 5 on our German/English checks and ~1.6x faster (README, 'Decoding settings').", ge=1)
     temperature: float = _f(0.0, "Single temperature, no fallback: the fallback made tiny.en run at 0.75x real time on repetitive audio (DEVELOPERS.md).", ge=0, le=1)
     condition_on_previous_text: bool = _f(False, "Off: avoids repetition loops on long calls at no measured WER cost.")
-    compute_type: Literal["int8", "int8_float32", "float32", "auto"] = _f("int8", "CTranslate2 compute type on CPU: the types every CPU build supports (float16/int16 need a GPU or particular CPUs); auto = the fastest the machine supports.")
+    device: Literal["auto", "cpu", "cuda"] = _f("auto", "Where Whisper runs: 'auto' = a GPU when CTranslate2 sees one (ctranslate2.get_cuda_device_count() > 0), else the CPU; 'cpu'; 'cuda' (an error when there is no GPU).")
+    compute_type: Literal["default", "int8", "int8_float32", "int8_float16", "float16", "float32", "auto"] = _f("default", "CTranslate2 compute type: 'default' = float16 on a GPU, int8 on the CPU (int8 is what every CPU build supports; float16 needs a GPU); auto = the fastest the device supports.")
+    batch_size: int = _f(1, "1 = sequential decoding (faster-whisper's WhisperModel.transcribe). > 1: faster-whisper's batched pipeline decodes this many ~30 s pieces of a party's speech at once (BatchedInferencePipeline); faster on a GPU, measured in README 'GPU'.", ge=1, le=64)
     chunk_pad_s: float = _f(0.2, "Audio kept on each side of a speech stretch when it is handed to the model, s.", ge=0)
     language_detect_s: float = _f(30.0, "Seconds of speech used to detect the language when --language auto.", ge=1, le=30)
     initial_prompt: str = _f("", "Optional prompt, e.g. company and product names.", free_text=True)
@@ -244,13 +246,21 @@ class RulesConfig(_Section):
 class ReportConfig(_Section):
     """Report rendering (see ``docs/reports.md``)."""
 
-    language: Literal["auto", "de", "en"] = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls).")
+    language: Literal["auto", "de", "en"] = _f("auto", "Report language: 'de', 'en', or 'auto' (the language of most of the agent's calls; team pages: of most calls; a call's page: its own language).")
     focus_points: int = _f(3, "Most focus points on an agent page (the article-backed mistakes with the highest weighted count; 2-3 per the issue).", ge=1)
+    min_calls: int = _f(5, "Fewest calls behind a percentage: below it a share is written as a count ('2 of 3') or 'too few calls' (agent trends, weeks, matrix cells).", ge=1)
+    trend_weeks: int = _f(12, "Team overview: the last this many ISO weeks in the weekly trend.", ge=1)
     snippet_pad_s: float = _f(1.5, "Audio kept before and after a finding's moment in a snippet or clip, s.", ge=0)
-    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s (keeps pages small: 12 s mono 16 kHz ~ 380 kB).", gt=0)
-    embed_audio: bool = _f(True, "Embed snippets as data: URIs when the call's source file exists.")
-    outlier_factor: float = _f(2.0, "Team overview: an agent is an outlier for a mistake when their share of calls with it is at least this times the team's share (and at least outlier_min_calls calls).", ge=1)
-    outlier_min_calls: int = _f(3, "Fewest calls before an agent can be an outlier.", ge=1)
+    snippet_max_s: float = _f(12.0, "Longest snippet or clip, s.", gt=0)
+    audio: bool = _f(True, "Write audio snippets of the moments (Ogg/Opus files under OUT/audio/, played by the pages) when the call's source file exists; false: pages without audio (also --no-audio).")
+    audio_rate_hz: int = _f(16000, "Sample rate of snippets and clips, Hz, mono (16 kHz keeps speech clear, 8 kHz is telephone quality); taken down to 8000, 12000 or 16000, the rates Opus encodes.", ge=8000, le=16000)
+    audio_bitrate_kbps: int = _f(24, "Opus bit rate of snippets, kbit/s (24 kbit/s: about 36 kB for 12 s of speech).", ge=6, le=128)
+    call_pages: bool = _f(True, "Write a page per call (OUT/callpages/<call_id>.html: timeline, transcript, findings with audio) that the agent and team pages link to.")
+    quote_min_confidence: float = _f(0.6, "A quote whose words the recogniser was on average less sure of than this (0..1) is marked 'uncertain transcript' and lowers the finding's confidence.", ge=0, le=1)
+    company_name: str = _f("", "Company name used in the greeting advice; empty: the first of turns.company_names, else a placeholder.", free_text=True)
+    greeting_example: str = _f("", "A good greeting quoted in the advice on mistake 4, e.g. 'Grumps + Söhne, Sonja Müller, guten Tag'; '{company}' is replaced by the company name. Empty: '<company>, <your name>, guten Tag' / 'good morning'.", free_text=True)
+    outlier_factor: float = _f(2.0, "Team overview: an agent stands out for a mistake when their share of calls with it is at least this times the share in the rest of the team, the two shares' 90 % Jeffreys intervals do not overlap, and they have at least outlier_min_calls and min_calls assessable calls.", ge=1)
+    outlier_min_calls: int = _f(5, "Fewest assessable calls before an agent can stand out.", ge=1)
     listen_top_n: int = _f(10, "Team overview: how many calls most worth listening to are listed.", ge=0)
 
 
@@ -456,8 +466,9 @@ def _problem(spec: _Spec, value: Any) -> str | None:
 def _check_section(section: Any) -> None:
     """Raise :class:`ConfigError` ('voice.hop_s = 0 must be > 0') for the first invalid value; store
     ints given for float fields as floats and lists as tuples (so equal settings hash equally)."""
-    name = _SECTION_NAMES.get(type(section), type(section).__name__)
-    for spec in field_specs(type(section)):
+    cls: type = type(section)
+    name = _SECTION_NAMES.get(cls, cls.__name__)
+    for spec in field_specs(cls):
         value = getattr(section, spec.name)
         why = _problem(spec, value)
         if why:
@@ -491,7 +502,7 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
         if cls is Config:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{name} must be a table ([{name}]), got {_show(value)}")
-            kwargs[name] = _build(fields[name].default_factory, value, f"{name}.")  # type: ignore[misc]
+            kwargs[name] = _build(fields[name].default_factory, value, f"{name}.")  # type: ignore[arg-type]  # every Config field defaults to its section class
             continue
         why = _problem(specs[name], value)
         if why:

@@ -77,13 +77,15 @@ def private_dir(out_dir: Path, *parts: str) -> Path:
     return d
 
 
-def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, fsync: bool = True) -> None:
     """Write ``data`` to a temporary file in ``path``'s folder, flush it to disk, then ``os.replace``
     it onto ``path``: a killed process leaves either the old file or the new one, never a torn one.
     The temporary name starts with a dot and ends in ``.tmp`` (batches delete stale ones).
 
     The file gets ``mode`` (default :func:`file_mode`, 0600 unless ``privacy.file_mode`` says
-    otherwise); missing folders are created with :func:`dir_mode`."""
+    otherwise); missing folders are created with :func:`dir_mode`. ``fsync=False`` skips forcing
+    the bytes to disk (still atomic for readers and a killed process; for files that can be made
+    again, such as rendered pages)."""
     path = Path(path)
     make_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -91,7 +93,8 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, file_mode() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:

@@ -74,7 +74,7 @@ class _Entry:
 def baseline_set_sha256(rows: Iterable[tuple[str, str | None, Mapping[str, float | None]]], *, config: RulesConfig) -> str:
     """SHA-256 of the comparison inputs: ``(call_id, agent, baseline values)`` of every call (sorted by
     call id) and the rules settings. Equal inputs give the same hash whatever the file order."""
-    calls = sorted(([cid, agent, [values.get(m) for m in BASELINE_MEASURES]] for cid, agent, values in rows),
+    calls: list[list[Any]] = sorted(([cid, agent, [values.get(m) for m in BASELINE_MEASURES]] for cid, agent, values in rows),
                    key=lambda r: r[0])
     blob = json.dumps({"measures": list(BASELINE_MEASURES), "rules": config_to_dict(config), "calls": calls},
                       sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
 from callcheck.intervals import subtract
 from callcheck.types import (
+    PARTIES,
     CallAudio,
     CallInfo,
     Party,
@@ -41,6 +42,7 @@ from callcheck.types import (
 
 if TYPE_CHECKING:
     from callcheck.audio.separate import TwoVoices
+    from callcheck.transcribe.whisper import Transcriber
 
 Hook = Callable[[str, "State"], None]
 
@@ -115,29 +117,49 @@ def step_activity(state: State, ctx: "Context") -> State:
     if layout in ("agent-left", "agent-right"):
         ia, ic = (0, 1) if layout == "agent-left" else (1, 0)
         act = stereo_activity(audio.channel(ia), audio.channel(ic), sr, config=cfg)
-        parties = {
+        parties: dict[Party, PartySignal] = {
             "agent": PartySignal("agent", audio.channel(ia), sr, act["agent"], exclusive=True),
             "caller": PartySignal("caller", audio.channel(ic), sr, act["caller"], exclusive=True),
         }
     elif layout == "agent-only":
+        assert mono is not None  # resolve_layout gives the one voice track for every layout but agent-left/right
         parties = {"agent": PartySignal("agent", mono, sr, speech_intervals(mono, sr, config=cfg), exclusive=True)}
     else:  # mono: the speech of both; the separation step splits it after transcription
+        assert mono is not None
         speech = speech_intervals(mono, sr, config=cfg)
         parties = {"agent": PartySignal("agent", mono, sr, speech, exclusive=False)}
     return dataclasses.replace(state, layout=layout, parties=parties, notes=state.notes + notes)
 
 
 def step_language(state: State, ctx: "Context") -> State:
+    """The call's language: as asked, or detected from both parties' first speech.
+
+    Detection is restricted to ``transcribe.language_candidates`` (default de, en; empty = any
+    language Whisper knows) and the probability is renormalised over them; a more probable language
+    outside them is named in a note. Transcribers without ``language_probabilities`` (test doubles)
+    are asked ``detect_language`` on the party that speaks most.
+    """
+    from callcheck.transcribe.whisper import DEFAULT_LANGUAGE_CANDIDATES, choose_language
+
     requested = state.info.language
     if requested and requested != "auto":
         return dataclasses.replace(state, language=requested, language_probability=None)
-    # the agent's speech decides (the agent greets); the caller's when the agent says little
-    best = max(state.parties.values(), key=lambda p: (p.party == "agent" and p.talk_time_s >= 3.0, p.talk_time_s))
-    if best.talk_time_s < 0.5:
-        return dataclasses.replace(state, language="en", language_probability=None,
-                                   notes=state.notes + ("too little speech to detect the language; assumed en",))
-    lang, prob = ctx.transcriber.detect_language(best.samples, best.sample_rate, speech=best.activity)
-    return dataclasses.replace(state, language=lang, language_probability=round(prob, 4))
+    candidates = tuple(getattr(state.config.transcribe, "language_candidates", DEFAULT_LANGUAGE_CANDIDATES) or ())
+    candidates = tuple(c for c in candidates if c and c != "all")
+    fallback = candidates[0] if candidates else "en"
+    speaking = [p for p in state.parties.values() if p.talk_time_s >= 0.5]
+    if not speaking:
+        return dataclasses.replace(state, language=fallback, language_probability=None,
+                                   notes=state.notes + (f"too little speech to detect the language; assumed {fallback}",))
+    probabilities = getattr(ctx.transcriber, "language_probabilities", None)
+    if probabilities is None:
+        best = max(speaking, key=lambda p: (p.party == "agent" and p.talk_time_s >= 3.0, p.talk_time_s))
+        lang, prob = ctx.transcriber.detect_language(best.samples, best.sample_rate, speech=best.activity)
+        return dataclasses.replace(state, language=lang, language_probability=round(prob, 4))
+    probs = probabilities([(p.samples, p.sample_rate, p.activity) for p in speaking])
+    lang, prob, note = choose_language(probs, candidates)
+    notes = state.notes + ((note,) if note else ())
+    return dataclasses.replace(state, language=lang, language_probability=round(prob, 4), notes=notes)
 
 
 def step_transcribe(state: State, ctx: "Context") -> State:
@@ -176,8 +198,8 @@ def step_agent(state: State, ctx: "Context") -> State:
     sig = state.parties["agent"]
     assert state.transcript is not None
     named = assign_parties(state.voices, state.transcript.words, agent_is=state.config.separation.agent_is)
-    parties = {
-        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(named.activity.get(p, ())), exclusive=False) for p in ("agent", "caller")
+    parties: dict[Party, PartySignal] = {
+        p: PartySignal(p, sig.samples, sig.sample_rate, tuple(named.activity.get(p, ())), exclusive=False) for p in PARTIES
     }
     transcript = dataclasses.replace(state.transcript, words=assign_speakers(state.transcript.words, named.activity))
     return dataclasses.replace(state, parties=parties, transcript=transcript, separation=named.separation)
@@ -256,12 +278,22 @@ STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
 )
 
 
+class WordCache(Protocol):
+    """Where :class:`Context` keeps transcripts (:class:`callcheck.batch.TranscriptCache`)."""
+
+    def key(self, path: str, sig: PartySignal, identity: str, language: str) -> str: ...
+
+    def get(self, key: str) -> tuple[Word, ...] | None: ...
+
+    def put(self, key: str, words: Sequence[Word]) -> None: ...
+
+
 @dataclass
 class Context:
     """What the steps need besides the state: the transcriber and the transcript cache."""
 
-    transcriber: object
-    cache: object | None = None
+    transcriber: Transcriber
+    cache: WordCache | None = None
 
     def transcribe_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
         key = None

@@ -19,6 +19,7 @@ import numpy as np
 
 Party = Literal["agent", "caller"]
 PARTIES: tuple[Party, Party] = ("agent", "caller")
+Severity = Literal["info", "low", "medium", "high"]
 
 
 class Layout(StrEnum):
@@ -99,7 +100,7 @@ class Finding:
 
     mistake: int
     rule_id: str
-    severity: Literal["info", "low", "medium", "high"]
+    severity: Severity
     start_s: float | None
     end_s: float | None
     evidence: Mapping[str, object]

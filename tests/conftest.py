@@ -63,3 +63,15 @@ class ScriptedTranscriber:
                 if any(iv.start_s <= mid <= iv.end_s for iv in speech):
                     out.append(Word(speaker, t, round(s, 3), round(e, 3), 0.9))
         return tuple(sorted(out, key=lambda w: w.start_s))
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """A throw-away PostgreSQL server (tests/pgserver.py); the tests skip, with the reason, without one."""
+    import pgserver
+
+    server = pgserver.start()
+    if isinstance(server, str):
+        pytest.skip(f"PostgreSQL not available: {server}")
+    yield server
+    server.stop()

@@ -116,13 +116,14 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.startup_s = 0.0
+        self.extra_args: list[str] = []  # e.g. ["--db", URL]
 
     def start(self, timeout_s: float = 60.0) -> "Server":
         import httpx
 
         env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "callcheck", "serve", str(self.out), "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "callcheck", "serve", str(self.out), "--port", str(self.port), *self.extra_args],
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -66,7 +66,7 @@ def test_choices_come_from_the_annotations():
     ("[voice]\nmovement_smooth_frames = 4", "voice.movement_smooth_frames = 4 must be an odd whole number"),
     ("[transcribe]\nbeam_size = 1.5", "transcribe.beam_size = 1.5 is not a whole number"),
     ('[turns]\ninterruption_grace_s = "half a second"', "turns.interruption_grace_s = 'half a second' is not a number"),
-    ("[report]\nembed_audio = 1", "report.embed_audio = 1 is not true or false"),
+    ("[report]\naudio = 1", "report.audio = 1 is not true or false"),
     ("[transcribe]\ninitial_prompt = 3", "transcribe.initial_prompt = 3 is not a string"),
     ("[rules]\nseverity_weights = [0, 1, 2]", "rules.severity_weights = [0, 1, 2] must be a list of 4 numbers"),
     ('[rules]\nseverity_weights = [0, 1, "x", 3]', "rules.severity_weights = [0, 1, 'x', 3] has an item 'x' that is not a number"),

@@ -44,12 +44,12 @@ class _Batch:
     """``callcheck analyze`` in its own process group with the slow recogniser; stderr lines are
     collected with the time they arrived."""
 
-    def __init__(self, tmp: Path, *, calls: int, workers: int, sleep_s: float) -> None:
+    def __init__(self, tmp: Path, *, calls: int, workers: int, sleep_s: float, extra: tuple[str, ...] = ()) -> None:
         self.markers = tmp / "markers"
         self.markers.mkdir()
         self.out = tmp / "out"
         inbox = _calls(tmp / "in", calls)
-        argv = ["analyze", str(inbox), "--out", str(self.out), "--workers", str(workers), "--no-report", "--language", "en"]
+        argv = ["analyze", str(inbox), "--out", str(self.out), "--workers", str(workers), "--no-report", "--language", "en", *extra]
         code = (f"import sys; sys.path.insert(0, {str(TESTS)!r}); import slowfake; "
                 f"slowfake.run_cli({str(self.markers)!r}, {sleep_s!r}, {argv!r})")
         env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1")

@@ -120,12 +120,14 @@ def test_mute_record_audio_mutes_every_channel_with_offset():
 def test_report_and_clip_pieces_are_muted(folder):
     from callcheck.audio.io import load_audio
     from callcheck.record import load_record
-    from callcheck.report.audio import cut_muted
+    from callcheck.report.audio import cut
+    from callcheck.report.digest import digest_call
 
     rec = load_record(folder / "calls" / "de05_unclear.json")
     span = next(s for s in rec.pii_spans if s.speaker == "caller")
     audio = load_audio(rec.audio_path)
-    piece, sr = cut_muted(audio, rec, span.start_s, span.end_s, pad_s=1.0, max_s=12.0)
+    mute = digest_call(rec, file="de05_unclear.json", verdict="", pad_s=1.0, max_s=12.0).pii  # what pages and clips cut with
+    piece, sr = cut(audio, span.start_s, span.end_s, mute=mute, pad_s=1.0, max_s=12.0)
     a = int((1.0 - 0.05) * sr)
     assert np.max(np.abs(piece[a:a + int((span.end_s - span.start_s + 0.1) * sr)])) == 0.0
     assert np.max(np.abs(piece[: int(0.5 * sr)])) > 0.0 or np.max(np.abs(piece)) > 0.0

@@ -87,11 +87,13 @@ def test_markdown_focus_points_with_moments(rendered):
     md = (out / "agents" / "Bernadette.md").read_text(encoding="utf-8")
     assert md.startswith("# Coaching-Bericht: Bernadette\n")  # German calls → German report
     assert "## Ihre Schwerpunkte" in md
-    focus = md.split("## Ihre Schwerpunkte")[1].split("## Was gut lief")[0]
-    assert "### 1. Stimme drückt Ungeduld aus (in 2 von 4 Gesprächen)" in focus
-    assert "0:44.5–0:46.1" in focus and "Anrufer: „Da steht Papierstau" in focus
+    assert md.index("## Was gut lief") < md.index("## Ihre Schwerpunkte")  # strengths first
+    focus = md.split("## Ihre Schwerpunkte")[1].split("## Ihre Zusagen")[0].split("## Ihre Zusagen")[0]
+    assert "### 1. Stimme drückt Ungeduld aus (2 von 4)" in focus  # below 5 calls: a count, no percentage
+    assert "0:44,5–0:46,1" in focus and "Ihr Anrufer: „Da steht Papierstau" in focus
+    assert "Sie begannen zu sprechen, während Ihr Anrufer noch redete: 1,6\u202fs gleichzeitig" in focus
     assert "Lassen Sie den Kunden ausreden" in focus  # advice from the article file
-    assert "| 3. Stimme drückt Ungeduld aus | 50% |" in md  # trend table: early calls 2 of 2... half
+    assert "| 3. Stimme drückt Ungeduld aus | 1 von 2 | 1 von 2 | 2 von 4 | 2 von 10 (20\u202f%) |" in md  # every share with its n
     en = (out / "agents" / "Zoltan.md").read_text(encoding="utf-8")
     assert en.startswith("# Coaching report: Zoltan") and "Antiquated, overlong greeting" in en
     assert "Asked questions" in en and "I'll send you" in en  # strengths and the promise ledger
@@ -147,7 +149,10 @@ def test_agent_page_shows_no_other_agent(rendered):
 def test_audio_snippet_embedded_when_source_exists(rendered):
     out, _ = rendered
     html = (out / "agents" / "Bernadette.html").read_text(encoding="utf-8")
-    assert html.count('src="data:audio/wav;base64,') >= 1
+    srcs = re.findall(r'<audio controls preload="none" src="([^"]+)"', html)
+    assert srcs and all(s.startswith("../audio/bern-0/") and s.endswith(".opus") for s in srcs)
+    for s in srcs:
+        assert (out / "agents" / s).resolve().is_file()  # a relative link: the copied folder plays offline
     assert "(Audio nicht verfügbar)" in html  # bern-2's source does not exist: still renders
     assert "http://" not in html and "https://" not in html  # self-contained
 
@@ -205,10 +210,10 @@ def test_judged_findings_reach_the_pages_and_unjudged_calls_show_their_own(tmp_p
     s = render_reports(out, config=Config())  # nothing judged yet
     assert s.unjudged == 15 and not (out / "judgements").exists()
     assert "Ihre Schwerpunkte" in (out / "agents" / "Fritz.md").read_text(encoding="utf-8")
-    assert "Stimme klingt tonlos" not in (out / "agents" / "Fritz.md").read_text(encoding="utf-8").split("## Was gut lief")[0]
+    assert "Stimme klingt tonlos" not in (out / "agents" / "Fritz.md").read_text(encoding="utf-8").split("## Ihre Schwerpunkte")[1].split("## Ihre Zusagen")[0]
     s = report(out)
     assert s.unjudged == 0
-    focus = (out / "agents" / "Fritz.md").read_text(encoding="utf-8").split("## Was gut lief")[0]
+    focus = (out / "agents" / "Fritz.md").read_text(encoding="utf-8").split("## Ihre Schwerpunkte")[1].split("## Ihre Zusagen")[0]
     assert "Stimme klingt tonlos" in focus and "dem Team" in focus  # baseline: the team
 
 
@@ -222,23 +227,23 @@ def test_csv_injection_guard(tmp_path):
 def test_index_sections(rendered):
     out, _ = rendered
     html = (out / "index.html").read_text(encoding="utf-8")
-    for heading in ("Agenten × Fehler", "Häufigste Fehler", "Ausreißer", "Verlauf nach Wochen",
+    for heading in ("Aufnahmen ohne Bewertung", "Agenten × Punkte", "Häufigste Punkte", "Auffällige Agenten", "Messwerte je Agent", "Verlauf nach Wochen",
                     "Gespräche, die sich anzuhören lohnen", "Beispiele guter Praxis", "Verteilungen"):
         assert heading in html, heading
-    assert "<svg" in html and "2026-W45" in html
+    assert "<svg" in html and ">KW 45</th>" in html and ">KW 47</th>" in html  # every week labelled
 
 
 def test_clips(rendered, tmp_path):
     out, _ = rendered
     s = export_clips(out, tmp_path / "clips", config=Config(), per_mistake=2)
-    m3 = tmp_path / "clips" / "m3_M3_IMPATIENT"
+    m3 = tmp_path / "clips" / "de" / "m3_M3_IMPATIENT"
     wavs = sorted(m3.glob("*.wav"))
     assert len(wavs) == 1 and len(list(m3.glob("*.txt"))) == 2  # bern-2 has no audio: transcript only
     data, sr = sf.read(wavs[0])
     assert sr == 16000 and 1.0 < len(data) / sr <= Config().report.snippet_max_s
     outline = (m3 / "outline.md").read_text(encoding="utf-8")
     assert outline.startswith("# Stimme drückt Ungeduld aus") and "Da steht Papierstau" in outline
-    assert (tmp_path / "clips" / "good_practice" / "outline.md").is_file()
+    assert (tmp_path / "clips" / "de" / "good_practice" / "outline.md").is_file()
     assert s.audio_missing == s.clips - 1
 
 
@@ -294,8 +299,9 @@ def test_unsure_mono_separation_is_flagged_at_its_moments(tmp_path):
     report(out)
     md = (out / "agents" / f"{agent_slug('Mona')}.md").read_text(encoding="utf-8")
     html = (out / "agents" / f"{agent_slug('Mona')}.html").read_text(encoding="utf-8")
-    assert md.count("Mono-Aufnahme") == 1 and "(0.20)" in md  # the unsure call's moment only
-    assert html.count("Mono-Aufnahme") == 2  # its moment and its row in the calls table
+    caveat = "Die beiden Stimmen ließen sich nicht sicher trennen (0,20)"
+    assert md.count(caveat) == 1 and "Verlässlichkeit: gering" in md  # the unsure call's moment only
+    assert html.count(caveat) == 2  # its moment and its row in the calls table
     report(out, language="en")
     md_en = (out / "agents" / f"{agent_slug('Mona')}.md").read_text(encoding="utf-8")
     assert "Mono recording" in md_en

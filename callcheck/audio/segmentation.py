@@ -96,7 +96,7 @@ def _bilstm(x: np.ndarray, sd: dict[str, np.ndarray], layer: int) -> np.ndarray:
                          for n in names])  # 2, B, T, 4H
     w_hh = np.stack([sd[f"lstm.weight_hh_{n}"].T * scale for n in names])  # 2, H, 4H
     b, t_len, _ = x.shape
-    h = np.zeros((2, b, h_size), np.float32)
+    h: np.ndarray = np.zeros((2, b, h_size), np.float32)
     c = np.zeros((2, b, h_size), np.float32)
     out = np.empty((2, b, t_len, h_size), np.float32)
     g = np.empty((2, b, 4 * h_size), np.float32)

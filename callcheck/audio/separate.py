@@ -392,17 +392,17 @@ def _model_start(grid: Sequence[tuple[int, np.ndarray]], ff: FrameFeatures, mf: 
         return None
     v = _unit_vectors(ff, mf, units, units, pitch_weight)
     lab = _kmeans2(v)[0]
-    win = np.array(win)
+    wins = np.array(win)
     for _ in range(LLOYD_ITERATIONS):
         if len(set(lab.tolist())) < 2:
             break
         c = np.stack([v[lab == k].mean(0) for k in (0, 1)])
         d = ((v[:, None, :] - c[None]) ** 2).sum(-1)  # units x 2
         new = d.argmin(1)
-        for w in np.unique(win):
-            us = np.flatnonzero(win == w)
+        for w in np.unique(wins):
+            us = np.flatnonzero(wins == w)
             if len(us) >= 2:  # the two largest units of a window go to different voices
-                us = sorted(us, key=lambda u: -len(units[u]))
+                us = np.array(sorted(us, key=lambda u: -len(units[u])))
                 a, b = us[0], us[1]
                 if d[a, 0] + d[b, 1] <= d[a, 1] + d[b, 0]:
                     new[a], new[b] = 0, 1
@@ -482,12 +482,14 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
     ff, mf, v = vf.frames, vf.mfcc_norm, st.vectors
     sp = ff.speech
     grid = cues.grid if cues is not None else None
-    hows = ("kmeans", "ward", "pitch") if config.cluster == "best-of" else (config.cluster,)
+    hows: tuple[str, ...] = ("kmeans", "ward", "pitch") if config.cluster == "best-of" else (config.cluster,)
     if grid is not None and config.cluster == "best-of":
         hows += ("model",)
     best, finals, lik_best = None, [], None
+    done: dict[bytes, tuple[np.ndarray, float]] = {}  # starts that are the same split re-segment once
     for how in hows:
         if how == "model":
+            assert grid is not None  # "model" is a start only with the model's grid
             frame_lab = _model_start(grid, ff, mf, config.pitch_weight)
             if frame_lab is None:
                 continue
@@ -497,9 +499,9 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
             frame_lab = _frame_labels(st.spans, lab, sp)
         score = 0.0
         if config.resegment_iterations > 0:
-            frame_lab, score = resegment(ff, mf, frame_lab, config)
+            frame_lab, score = _resegment_once(ff, mf, frame_lab, config, done)
         finals.append(frame_lab[sp])
-        key = (score,)
+        key: tuple[float, ...] = (score,)
         if grid is not None:  # the start that agrees best with the segmentation model's speakers wins
             ag = _model_agreement(grid, frame_lab)
             key = ((round(ag[1], 2) if ag else 0.0), score)
@@ -507,6 +509,7 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
             best = (key, how, lab, frame_lab)
         if lik_best is None or score > lik_best[0]:
             lik_best = (score, frame_lab[sp])
+    assert best is not None and lik_best is not None  # every start but "model" gives a partition
     _, how, lab, frame_lab = best
     chosen = frame_lab[sp]
     # how much of the speech the likelihood-best start gives to the other voice (up to a swap of the labels)
@@ -515,6 +518,21 @@ def best_start(vf: VoiceFeatures, st: Stretches, cues: ModelCues | None, config:
     agree = min((max(float(np.mean(f == chosen)), float(np.mean(f == 1 - chosen))) for f in finals), default=1.0)
     frame_lab = _smooth(frame_lab, max(1, frame_of(config.min_segment_s)))
     return StartChoice(how, lab, frame_lab, agree, disagree)
+
+
+def _resegment_once(ff: FrameFeatures, mf: np.ndarray, frame_lab: np.ndarray, config: SeparationConfig,
+                    done: dict[bytes, tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
+    """:func:`resegment` of a start, or the result of an earlier start with the same split (up to
+    the names of the two voices, which only swap the result): k-means and Ward often agree, and the
+    re-segmentation is the costly part of a start."""
+    first = frame_lab[frame_lab >= 0]
+    swap = bool(len(first)) and first[0] == 1
+    norm = np.where(frame_lab >= 0, 1 - frame_lab, -1) if swap else frame_lab
+    key = np.asarray(norm, dtype=np.int8).tobytes()
+    if key not in done:
+        done[key] = resegment(ff, mf, norm, config)
+    out, score = done[key]
+    return (np.where(out >= 0, 1 - out, -1) if swap else out.copy()), score
 
 
 def assign_utterances(vf: VoiceFeatures, frame_lab: np.ndarray, words: Sequence[Word], cues: ModelCues | None,
@@ -603,7 +621,7 @@ def _notes(start: StartChoice, conf: Confidence, utt: UtteranceResult, cues: Mod
         notes.append(f"{utt.n_utterances} transcribed utterances each given whole to one voice; "
                      f"{utt.n_changed} changed voice against the frame-wise path")
     n_windows = len(cues.grid) if cues is not None else 0
-    if ov.overlap is not None:
+    if ov.overlap is not None and cues is not None:  # (the model's overlap comes with its cues)
         both = float((masks[:, 0] & masks[:, 1]).sum() * HOP_S)
         notes.append(f"segmentation model ({n_windows} windows of 10 s): {int(cues.cuts.sum())} changes of speaker cut utterances; "
                      f"{both:.1f} s heard as two voices at once count for both parties")

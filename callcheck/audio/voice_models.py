@@ -32,14 +32,33 @@ FRAMES_PER_GMM_COMPONENT = 50
 #: GMM regularisation added to the diagonal variances, and EM rounds (enough for re-segmentation)
 GMM_REG_COVAR = 1e-3
 GMM_MAX_ITER = 50
+#: a voice model is fitted on at most this many frames (120 s of that voice's speech), evenly spaced
+#: over its frames: the fit's cost stops growing with the call. Every call of benchmarks/eval_mono.py
+#: has fewer per voice, so its results are unchanged; on the 15- and 60-minute mono calls of
+#: benchmarks/bench_pipeline.py --mono the DER against the construction is unchanged (README)
+MAX_FIT_FRAMES = 12000
 #: the per-voice F0 Gaussian needs this many voiced frames; its SD is at least this, semitones
 MIN_F0_FRAMES = 20
 MIN_F0_SD_ST = 1.0
 
 
+def fit_subset(x_fit: np.ndarray, max_frames: int = MAX_FIT_FRAMES) -> np.ndarray:
+    """At most ``max_frames`` evenly spaced rows of ``x_fit`` (all of them when there are fewer).
+
+    Neighbouring 10 ms frames are nearly the same, so a voice model fitted on every k-th frame of
+    a long call is the model fitted on all of them; the fit then costs the same for a 15- or a
+    60-minute call. Calls with up to ``max_frames`` frames of a voice are fitted exactly as before.
+    """
+    n = len(x_fit)
+    if n <= max_frames:
+        return x_fit
+    return x_fit[np.linspace(0, n - 1, max_frames).round().astype(int)]
+
+
 def gmm_loglik(x_fit: np.ndarray, x_all: np.ndarray, n_comp: int, seed: int = 0) -> np.ndarray:
     """Per-frame log-likelihood of ``x_all`` under a diagonal GMM fitted on ``x_fit`` (at most
-    ``n_comp`` components, one per 50 frames)."""
+    ``n_comp`` components, one per 50 frames; fitted on at most :data:`MAX_FIT_FRAMES` evenly
+    spaced frames, :func:`fit_subset`)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -49,7 +68,7 @@ def gmm_loglik(x_fit: np.ndarray, x_all: np.ndarray, n_comp: int, seed: int = 0)
     with warnings.catch_warnings():  # 50 EM rounds are plenty for re-segmentation; not the user's concern
         warnings.simplefilter("ignore", ConvergenceWarning)
         g = GaussianMixture(k, covariance_type="diag", reg_covar=GMM_REG_COVAR, max_iter=GMM_MAX_ITER,
-                            random_state=seed).fit(x_fit)
+                            random_state=seed).fit(fit_subset(x_fit))
     return g.score_samples(x_all)
 
 
@@ -164,28 +183,34 @@ def assign_whole_utterances(mf: np.ndarray, f0: np.ndarray, sp: np.ndarray, fram
     of utterances whose voice changed against the frame-wise path."""
     lab = frame_lab.copy()
     idx = np.flatnonzero(sp)
-    ids = [u for u in np.unique(owner[idx]) if u >= 0]
-    start_lab = {}
-    for u in ids:
-        fr = np.flatnonzero(owner == u)
-        v = lab[fr]
-        start_lab[u] = int(np.round(np.mean(v[v >= 0]))) if (v >= 0).any() else -1
     test = np.flatnonzero(owner >= 0)
+    if not len(test):
+        return lab, 0
+    # per utterance (one pass over the frames, not one per utterance): its frames, first frame, start label
+    u_of = owner[test]
+    n_u = int(u_of.max()) + 1
+    present = np.bincount(u_of, minlength=n_u) > 0
+    first = np.full(n_u, -1)
+    first[u_of[::-1]] = test[::-1]  # the smallest frame index of each utterance
+    v = lab[test]
+    lab_n = np.bincount(u_of, weights=(v >= 0), minlength=n_u)
+    lab_sum = np.bincount(u_of, weights=np.where(v >= 0, v, 0), minlength=n_u)
+    start_lab = np.where(lab_n > 0, np.round(lab_sum / np.maximum(lab_n, 1)), -1).astype(int)
+    in_sp = sp[test]  # only utterances holding speech frames are assigned (as before)
+    assigned = np.bincount(u_of, weights=in_sp, minlength=n_u) > 0
     for _ in range(config.utterance_iterations):
         if min((lab[idx] == 0).sum(), (lab[idx] == 1).sum()) < MIN_VOICE_FRAMES:
             break
         ll = voice_loglik(mf, f0, lab, sp & (lab >= 0), test, config)
-        llr = np.zeros(len(lab))
-        llr[test] = np.clip(ll[:, 0] - ll[:, 1], -config.llr_clip, config.llr_clip)
+        llr = np.clip(ll[:, 0] - ll[:, 1], -config.llr_clip, config.llr_clip)
+        mean = np.bincount(u_of, weights=llr, minlength=n_u) / np.maximum(np.bincount(u_of, minlength=n_u), 1)
+        voice_u = np.where(mean > 0, 0, 1)
         new = lab.copy()
-        for u in ids:
-            fr = np.flatnonzero(owner == u)
-            new[fr] = 0 if llr[fr].mean() > 0 else 1
+        take = assigned[u_of]
+        new[test[take]] = voice_u[u_of[take]]
         if (new == lab).all():
             break
         lab = new
-    changed = 0
-    for u in ids:
-        fr = np.flatnonzero(owner == u)
-        changed += int(lab[fr[0]] != start_lab[u])
+    ids = np.flatnonzero(present & assigned)
+    changed = int((lab[first[ids]] != start_lab[ids]).sum())
     return lab, changed

@@ -261,9 +261,9 @@ def track_pitch(
         starts = np.clip(starts, 0, len(seg) - length)
         for c in range(0, len(ks), _CHUNK_FRAMES):
             st = starts[c : c + _CHUNK_FRAMES]
-            frames = seg[st[:, None] + np.arange(length)[None, :]]
-            frames = frames - frames.mean(axis=1, keepdims=True)
-            dn, silent = _normalised_difference(frames, w, tau_max)
+            fx = seg[st[:, None] + np.arange(length)[None, :]]  # not `frames`: that is the FrameSet argument
+            fx = fx - fx.mean(axis=1, keepdims=True)
+            dn, silent = _normalised_difference(fx, w, tau_max)
             if seg_nl is not None:
                 fy = seg_nl[st[:, None] + np.arange(length)[None, :]]
                 dny, _ = _normalised_difference(fy - fy.mean(axis=1, keepdims=True), w, tau_max)
@@ -279,8 +279,8 @@ def track_pitch(
             out_aph.append(valh)
     if not out_idx:
         e = np.zeros(0)
-        c = np.zeros((0, candidates))
-        return PitchTrack(np.zeros(0, dtype=int), hop_s, e, e, np.zeros((0, len(_MULTIPLES))), e, c, c)
+        e2 = np.zeros((0, candidates))
+        return PitchTrack(np.zeros(0, dtype=int), hop_s, e, e, np.zeros((0, len(_MULTIPLES))), e, e2, e2)
     return PitchTrack(
         np.concatenate(out_idx), hop_s, np.concatenate(out_f0).astype(float),
         np.concatenate(out_ap).astype(float), np.concatenate(out_ap2, axis=0).astype(float),

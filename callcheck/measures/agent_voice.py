@@ -123,7 +123,7 @@ def assign_parties(voices: TwoVoices, words: Sequence[Word], *, agent_is: str) -
     note first (after the separation's own note when it found a single voice)."""
     choice = choose_agent(voices, words, agent_is=agent_is)
     k = choice.agent_voice
-    activity = {"agent": tuple(voices.activity[k]), "caller": tuple(voices.activity[1 - k])}
+    activity: dict[Party, tuple[Interval, ...]] = {"agent": tuple(voices.activity[k]), "caller": tuple(voices.activity[1 - k])}
     sep = voices.separation
     notes = tuple(sep.notes) + (choice.note,) if voices.single else (choice.note,) + tuple(sep.notes)
     return PartyAssignment(activity, dataclasses.replace(sep, notes=notes), k)

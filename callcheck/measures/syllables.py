@@ -264,7 +264,7 @@ def syllable_nuclei(
     right = np.where(np.r_[contiguous[1:], False], right, -np.inf)
     cand = np.flatnonzero((lv >= left) & (lv > right) & (lv > silence_db) & voiced)
     peaks: list[int] = []
-    for i in cand:
+    for i in cand.tolist():  # Python ints (peaks is a list[int])
         if not peaks:
             peaks.append(i)
             continue

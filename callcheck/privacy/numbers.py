@@ -361,8 +361,8 @@ def runs(texts: Sequence[str], *, language: str, max_gap: int = 0) -> tuple[Numb
     for i, t in enumerate(texts):
         w = strip_word(t)
         if readings[i] is None and w in ZERO_LETTERS | {"ein", "eine"}:
-            near = [j for j in (i - 1, i + 1) if 0 <= j < n and readings[j] is not None
-                    and readings[j].kind in ("unit", "digits", "repeat", "teen", "tens", "cardinal")]
+            near = [j for j in (i - 1, i + 1) if 0 <= j < n and (rj := readings[j]) is not None
+                    and rj.kind in ("unit", "digits", "repeat", "teen", "tens", "cardinal")]
             if near or (i + 1 < n and strip_word(texts[i + 1]) in ZERO_LETTERS):
                 readings[i] = NumberWord("0" if w in ZERO_LETTERS else "1", 0 if w in ZERO_LETTERS else 1, "unit")
     out: list[NumberRun] = []
@@ -380,7 +380,7 @@ def runs(texts: Sequence[str], *, language: str, max_gap: int = 0) -> tuple[Numb
             rk = readings[k]
             w = strip_word(texts[k])
             if rk is not None:
-                if rk.kind == "and" and not (k + 1 < n and readings[k + 1] is not None and readings[k + 1].kind not in ("and",)):
+                if rk.kind == "and" and not (k + 1 < n and (rn := readings[k + 1]) is not None and rn.kind not in ("and",)):
                     break
                 members.append(k)
                 j = k
@@ -393,13 +393,13 @@ def runs(texts: Sequence[str], *, language: str, max_gap: int = 0) -> tuple[Numb
                 break
             k += 1
         # drop trailing "and"/repeat readings
-        while members and readings[members[-1]].kind in ("and", "repeat"):
+        while members and (rl := readings[members[-1]]) is not None and rl.kind in ("and", "repeat"):
             members.pop()
         if not members:
             i = k
             continue
         j = members[-1]
-        sel = [readings[m] for m in members]
+        sel = [s for s in (readings[m] for m in members) if s is not None]  # all are: members are number words
         groups = combine(sel, language=language)
         digits = "".join(groups)
         out.append(NumberRun(i, j, digits, groups, sum(1 for s in sel if s.written),
@@ -414,7 +414,7 @@ def _starts_number(readings: Sequence[NumberWord | None], i: int) -> bool:
     if r is None:
         return False
     if r.kind == "repeat":
-        return i + 1 < len(readings) and readings[i + 1] is not None and readings[i + 1].kind == "unit"
+        return i + 1 < len(readings) and (rn := readings[i + 1]) is not None and rn.kind == "unit"
     if r.kind == "multiplier":
         return True
     return False

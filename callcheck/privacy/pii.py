@@ -239,7 +239,7 @@ def _near_word(w: str, cue: str) -> bool:
 
 def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
     """(type, first word, last word) of every cue, the most specific one per position."""
-    out = []
+    out: list[tuple[str, int, int]] = []
     toks = ctx.toks
     i = 0
     while i < len(toks):
@@ -389,8 +389,8 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
         if t.w in lx.MONTHS and t.num is None:
             a = b = i
             day = None
-            if i >= 1 and ordinal(toks[i - 1].raw, lang) is not None or i >= 1 and toks[i - 1].num is not None \
-                    and toks[i - 1].num.value is not None and 1 <= toks[i - 1].num.value <= 31:
+            if i >= 1 and ordinal(toks[i - 1].raw, lang) is not None or i >= 1 and (pn := toks[i - 1].num) is not None \
+                    and pn.value is not None and 1 <= pn.value <= 31:
                 a = i - 1
                 day = True
             elif i >= 2 and toks[i - 1].w == "of" and ordinal(toks[i - 2].raw, lang) is not None:
@@ -411,7 +411,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                     and _year_of(toks[year_end + 1]) is not None:
                 year_end += 1  # the year written twice ("August 1910 .1990")
             has_year = year_end is not None
-            if has_year:
+            if year_end is not None:
                 b = year_end
             if not day and not has_year:
                 continue
@@ -487,8 +487,8 @@ def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
         last = k
     elif t.num is not None and t.num.value is not None and 0 < t.num.value < 10000 and t.num.kind != "decimal":
         last = k
-        if (lang != "de" and t.num.kind == "tens" and k + 1 < len(toks) and toks[k + 1].num is not None
-                and toks[k + 1].num.kind == "unit" and not t.comma):
+        if (lang != "de" and t.num.kind == "tens" and k + 1 < len(toks) and (nx := toks[k + 1].num) is not None
+                and nx.kind == "unit" and not t.comma):
             last = k + 1
     else:
         return None
@@ -541,10 +541,10 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if lang != "de" and start >= 1:
             k = start - 1
             while k >= 0 and start - k <= 4 and not toks[k].end and (
-                    re.fullmatch(r"\d{1,4}[a-z]?", toks[k].w) or toks[k].num is not None and (
-                        toks[k].num.kind in ("and", "multiplier") or toks[k].num.value is not None
-                        and 0 <= toks[k].num.value < 10000)):
-                if toks[k].num is None or toks[k].num.kind not in ("and",):
+                    re.fullmatch(r"\d{1,4}[a-z]?", toks[k].w) or (nk := toks[k].num) is not None and (
+                        nk.kind in ("and", "multiplier") or nk.value is not None
+                        and 0 <= nk.value < 10000)):
+                if (nk := toks[k].num) is None or nk.kind not in ("and",):
                     first = k
                 k -= 1
         unambiguous = w in ("street", "road", "lane", "avenue", "crescent", "terrace", "gardens", "boulevard",

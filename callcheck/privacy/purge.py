@@ -453,8 +453,8 @@ def _sweep(out_dir: Path, ids: Sequence[str], agents: Sequence[str], log: _Log, 
                     log.remove(p, "mentions a forgotten call or agent; export the clips again")
                 else:
                     leftovers.append(str(p))
-    for p in leftovers:
-        log.lines.append(f"warning: {log.rel(Path(p))} still mentions a forgotten call or agent (not made by callcheck; not removed)")
+    for left in leftovers:
+        log.lines.append(f"warning: {log.rel(Path(left))} still mentions a forgotten call or agent (not made by callcheck; not removed)")
     return leftovers
 
 

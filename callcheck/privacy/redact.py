@@ -117,10 +117,10 @@ class Redaction:
             return redact_text(text, language=self.language, keep_names=self.agent_names, mode=self.mode)
         word_ids = sorted(set(owner[best:best + n]))
         span_of: dict[int, PiiSpan] = {}
-        for s in self.spans:
-            if s.speaker == speaker:
-                for k in range(s.first_word, s.last_word + 1):
-                    span_of[k] = s
+        for sp in self.spans:
+            if sp.speaker == speaker:
+                for k in range(sp.first_word, sp.last_word + 1):
+                    span_of[k] = sp
         out: list[str] = []
         k = 0
         while k < len(word_ids):

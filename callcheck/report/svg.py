@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -16,7 +16,7 @@ def sparkline(values: Sequence[float | None], *, width: int = 180, height: int =
     """A line of ``values`` (None = gap) left to right; each point has an escaped ``<title>``."""
     vals = [v for v in values if v is not None]
     if not vals:
-        return Markup(f'<svg class="spark" width="{width}" height="{height}" role="img" aria-label="no data"></svg>')
+        return Markup(f'<svg class="spark" width="{width}" height="{height}" role="img" aria-hidden="true"></svg>')
     top = max_value if max_value is not None else max(vals)
     top = top if top > 0 else 1.0
     n = len(values)
@@ -43,10 +43,15 @@ def sparkline(values: Sequence[float | None], *, width: int = 180, height: int =
 
 
 def histogram(values: Sequence[float], *, bins: int = 14, width: int = 260, height: int = 70,
-              marks: Sequence[tuple[str, float]] = (), highlight: float | None = None) -> Markup:
-    """Histogram of ``values`` with vertical marks (e.g. percentiles) and an optional highlighted value."""
+              marks: Sequence[tuple[str, float]] = (), highlight: float | None = None,
+              fmt: Callable[[float], str] | None = None) -> Markup:
+    """Histogram of ``values`` with vertical marks (e.g. percentiles) and an optional highlighted
+    value; ``fmt`` writes the range's ends (default ``{:.3g}``)."""
+    if fmt is None:
+        def fmt(v: float) -> str:
+            return f"{v:.3g}"
     if not values:
-        return Markup(f'<svg class="hist" width="{width}" height="{height}" role="img" aria-label="no data"></svg>')
+        return Markup(f'<svg class="hist" width="{width}" height="{height}" role="img" aria-hidden="true"></svg>')
     lo, hi = min(values), max(values)
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
@@ -70,8 +75,8 @@ def histogram(values: Sequence[float], *, bins: int = 14, width: int = 260, heig
     if highlight is not None:
         x = xpos(min(max(highlight, lo), hi))
         parts.append(f'<line x1="{_fmt(x)}" y1="0" x2="{_fmt(x)}" y2="{base}" stroke="#b4442f" stroke-width="2"/>')
-    parts.append(f'<text x="4" y="{height - 2}" font-size="9" fill="#666">{escape(f"{lo:.3g}")}</text>'
-                 f'<text x="{width - 4}" y="{height - 2}" font-size="9" text-anchor="end" fill="#666">{escape(f"{hi:.3g}")}</text></svg>')
+    parts.append(f'<text x="4" y="{height - 2}" font-size="9" fill="#666">{escape(fmt(lo))}</text>'
+                 f'<text x="{width - 4}" y="{height - 2}" font-size="9" text-anchor="end" fill="#666">{escape(fmt(hi))}</text></svg>')
     return Markup("".join(parts))
 
 

@@ -13,7 +13,7 @@ import dataclasses
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import RuleContext, compare, longest_turn, primary, r3, span, talk_time, turn_quote
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 1
 RULE_ID = "M1_TONELESS"
@@ -38,7 +38,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     if main is None:
         return []
     fired = sum(c.fired for c in comps_m) + sum(c.fired for c in comps_f)
-    severity = "high" if fired >= 3 else "medium" if fired == 2 or main != "team" else "low"
+    severity: Severity = "high" if fired >= 3 else "medium" if fired == 2 or main != "team" else "low"
     turn = longest_turn(rec, "agent")
     start_s, end_s = span(turn)
     evidence = {

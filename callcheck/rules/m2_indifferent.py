@@ -16,7 +16,7 @@ from callcheck.rules.common import (
     RuleContext, agent_backchannels, compare, longest_turn, primary, quote, r3, reply_gaps, reply_latency_median, span,
     talk_time, turn_quote,
 )
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 2
 RULE_ID = "M2_INDIFFERENT"
@@ -71,6 +71,8 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     voice = "flat_prosody" in signals or "low_energy" in signals
     if len(signals) < cfg.m2_min_signals or not voice:
         return []
+    start_s: float | None
+    end_s: float | None
     if slowest is not None:
         gap, before, reply = slowest
         start_s, end_s = before.end_s, reply.start_s + min(3.0, reply.end_s - reply.start_s)
@@ -83,7 +85,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
         where = "agent's longest turn"
     baselines = [s.get("baseline") for s in signals.values() if isinstance(s, Mapping) and s.get("baseline")]
     main = next((b for b in ("agent", "team") if b in baselines), "absolute")
-    severity = "high" if len(signals) >= cfg.m2_min_signals + 1 else "medium"
+    severity: Severity = "high" if len(signals) >= cfg.m2_min_signals + 1 else "medium"
     evidence = {"baseline": main, "signals": signals, "signal_count": len(signals), "min_signals": cfg.m2_min_signals,
                 "comparisons": comparisons, "span": where, "quote": q}
     msg = f"The agent sounds indifferent: {', '.join(k.replace('_', ' ') for k in signals)}."

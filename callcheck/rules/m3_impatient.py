@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import PhraseHit, RuleContext, agent_interruptions, hit_json, prev_turn, quote, r3, turn_at, turn_quote
-from callcheck.types import Finding, Overlap, Turn
+from callcheck.types import Finding, Overlap, Severity, Turn
 
 MISTAKE = 3
 RULE_ID = "M3_IMPATIENT"
@@ -43,7 +43,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
         cut = prev_turn(rec, s + 1e-6, "caller") or turn_at(rec, "caller", s, e)
         own = turn_at(rec, "agent", s, e)
         with_phrase = [h for h in phrases if _during(h, o, own)]
-        severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
+        severity: Severity = "high" if len(inter) >= cfg.m3_high_interruptions or with_phrase else "medium"
         evidence = {
             "baseline": "absolute",
             "kind": "interruption",

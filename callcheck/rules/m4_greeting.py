@@ -13,7 +13,7 @@ from typing import Iterable
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import RuleContext, normalise, r3
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 4
 RULE_ID = "M4_GREETING"
@@ -48,7 +48,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     if not (too_many or too_long or stock):
         return []
     if too_many and too_long:
-        severity = "high" if formulas else "medium"
+        severity: Severity = "high" if formulas else "medium"
     elif too_many or too_long:
         severity = "medium"
     else:

@@ -23,7 +23,7 @@ from callcheck.record import CallRecord, RateWindow, Speaker
 from callcheck.rules.common import (
     RuleContext, compare, longest_turn, primary, quote, r3, reply_gaps, reply_latency_median, talk_time, turn_at, turn_quote,
 )
-from callcheck.types import Finding, Turn
+from callcheck.types import Finding, Severity, Turn
 
 MISTAKE = 5
 RULE_ID = "M5_RUSHED"
@@ -42,11 +42,11 @@ def speedup(ag: Speaker) -> tuple[float | None, RateWindow | None]:
     if len(ws) < 3:
         return None, None
     k = max(1, len(ws) // 3)
-    first = statistics.fmean(w.speech_rate_wpm for w in ws[:k])
-    last = statistics.fmean(w.speech_rate_wpm for w in ws[-k:])
+    first = statistics.fmean(w.speech_rate_wpm or 0.0 for w in ws[:k])
+    last = statistics.fmean(w.speech_rate_wpm or 0.0 for w in ws[-k:])
     if first <= 0:
         return None, None
-    return last / first, max(ws[-k:], key=lambda w: w.speech_rate_wpm)
+    return last / first, max(ws[-k:], key=lambda w: w.speech_rate_wpm or 0.0)
 
 
 def turn_wpm(turn: Turn) -> float | None:
@@ -91,7 +91,7 @@ def _local(rec: CallRecord, ctx: RuleContext, little_room: dict | None) -> list[
         if len(signals) < cfg.m5_min_signals:
             continue
         start_s, end_s = turns[0].start_s, turns[-1].end_s
-        severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium"
+        severity: Severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium"
         evidence = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
                     "measures": {"replies_in_stretch": len(turns), "articulation_rate_sps": r3(rec.speaker("agent").articulation_rate_sps)},
                     "span": "consecutive agent replies with very short gaps",
@@ -135,18 +135,20 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     signals.pop("short_reply_gaps", None)  # short gaps count in stretches (above); a call median mixes in interruptions
     if len(signals) < cfg.m5_min_signals or not {"speeding_up", "little_breathing_room"} <= set(signals):
         return []  # over the whole call, rushed = no breathing room *and* speeding up; fast alone is not rushed
+    start_s: float | None
+    end_s: float | None
     if "speeding_up" in signals and late is not None:
         start_s, end_s, span = late.start_s, late.end_s, "the fastest window of the last third of the call"
     elif _windows(ag):
-        w = max(_windows(ag), key=lambda w: w.speech_rate_wpm)
+        w = max(_windows(ag), key=lambda w: w.speech_rate_wpm or 0.0)
         start_s, end_s, span = w.start_s, w.end_s, "the window with the highest speech rate"
     else:
         t = longest_turn(rec, "agent")
         start_s, end_s, span = (t.start_s, t.end_s, "agent's longest turn") if t else (None, None, "")
-    turn = turn_at(rec, "agent", start_s, end_s) if start_s is not None else None
+    turn = turn_at(rec, "agent", start_s, end_s) if start_s is not None and end_s is not None else None
     bls = [s["baseline"] for s in signals.values()]
     main = next((b for b in ("agent", "team") if b in bls), "absolute")
-    severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium" if len(signals) > cfg.m5_min_signals or main == "absolute" else "low"
+    severity: Severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium" if len(signals) > cfg.m5_min_signals or main == "absolute" else "low"
     evidence = {
         "baseline": main, "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
         "measures": {"pause_share": r3(ps), "reply_latency_median_s": r3(lat), "speech_rate_wpm": r3(wpm),

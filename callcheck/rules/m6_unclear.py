@@ -13,7 +13,7 @@ import statistics
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import RuleContext, prev_turn, quote, r3, turn_quote, turn_words
-from callcheck.types import Finding, Turn
+from callcheck.types import Finding, Severity, Turn
 
 MISTAKE = 6
 RULE_ID = "M6_UNCLEAR"
@@ -66,7 +66,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     }
     out: list[Finding] = []
     if n:
-        severity = "high" if low_conf and n >= cfg.m6_min_repairs else "medium"
+        severity: Severity = "high" if low_conf and n >= cfg.m6_min_repairs else "medium"
         for h in repairs[: cfg.max_findings_per_rule]:
             before = prev_turn(rec, h.start_s, "agent")
             s = before.start_s if before else h.start_s

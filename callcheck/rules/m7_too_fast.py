@@ -12,7 +12,7 @@ from callcheck.record import CallRecord
 from callcheck.rules.common import (
     RuleContext, compare, longest_turn, prev_turn, primary, quote, r3, span as turn_span, talk_time, turn_at, turn_quote,
 )
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 7
 RULE_ID = "M7_TOO_FAST"
@@ -40,17 +40,19 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
                     and (not caller_rate or w.articulation_rate_sps / caller_rate >= cfg.m7_caller_ratio)]
     if not rate_fires and fast_windows:
         rate_fires, main = True, "absolute"
-        fastest = max(fast_windows, key=lambda w: w.articulation_rate_sps)
+        fastest = max(fast_windows, key=lambda w: w.articulation_rate_sps or 0.0)
         rate = fastest.articulation_rate_sps
         ratio = rate / caller_rate if caller_rate else None
     if not rate_fires and not slow_down:
         return []
     if rate_fires and slow_down:
-        severity = "high"
+        severity: Severity = "high"
     elif rate_fires:
         severity = "medium" if ratio is not None else "low"
     else:
         severity = "medium" if (ratio is not None and ratio > 1.0) else "low"
+    start_s: float | None
+    end_s: float | None
     if slow_down:
         h = slow_down[0]
         before = prev_turn(rec, h.start_s, "agent")
@@ -60,7 +62,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     else:
         ws = fast_windows or [w for w in ag.rate_over_time if w.articulation_rate_sps is not None]
         if ws:
-            w = max(ws, key=lambda w: w.articulation_rate_sps)
+            w = max(ws, key=lambda w: w.articulation_rate_sps or 0.0)
             start_s, end_s, span = w.start_s, w.end_s, "the window with the highest articulation rate"
             turn = turn_at(rec, "agent", start_s, end_s)
         else:

@@ -14,7 +14,7 @@ from typing import Any
 
 from callcheck.record import CallRecord
 from callcheck.rules.common import RuleContext, agent_interruptions, hit_json, longest_turn, quote, r3, span, talk_time, turn_quote
-from callcheck.types import Finding
+from callcheck.types import Finding, Severity
 
 MISTAKE = 8
 RULE_ID = "M8_KNOW_IT_ALL"
@@ -65,7 +65,7 @@ def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     others = len(signals) - (1 if contra else 0)
     if not ((contra and others >= 1) or len(signals) >= cfg.m8_min_signals):
         return []
-    severity = "high" if (contra and others >= 2) or len(signals) >= cfg.m8_min_signals + 2 else "medium"
+    severity: Severity = "high" if (contra and others >= 2) or len(signals) >= cfg.m8_min_signals + 2 else "medium"
     base = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m8_min_signals}
     # moments: agent turns with a contradiction phrase or at least two you-messages, most loaded first
     moments = []

@@ -213,7 +213,7 @@ class App:
         ip = _ip(request)
         if auth.rate_limited(self.s.engine, username, ip):
             self.audit(c, "login_limited", detail=username)
-            resp = self.render(c, "login.html.j2", status=429, next=nxt, error=c.t["login_limited"])
+            resp: Response = self.render(c, "login.html.j2", status=429, next=nxt, error=c.t["login_limited"])
             resp.headers["Retry-After"] = str(auth.LOGIN_WINDOW_S)
             return resp
         user = await run_in_threadpool(auth.authenticate, self.s.engine, username, password)
@@ -267,6 +267,7 @@ class App:
         return resp
 
     def _list_calls(self, c: Ctx, params) -> dict[str, Any]:
+        assert c.user is not None  # the callers send anonymous requests to the login
         self.s.indexer.maybe_sync()
         cl = db.calls
         q = select(cl).where(access.call_filter(c.user))
@@ -291,7 +292,7 @@ class App:
             rows = conn.execute(q.order_by(cl.c.date.desc(), cl.c.call_id).limit(limit).offset(offset)).all()
             ids = [r.call_id for r in rows]
             revs = reviews.reviews_by_finding(conn, call_ids=ids)
-            fps = {}
+            fps: dict[str, list[tuple[str, str]]] = {}
             for f in conn.execute(select(db.findings.c.finding_id, db.findings.c.call_id, db.findings.c.fingerprint)
                                   .where(db.findings.c.call_id.in_(ids))):
                 fps.setdefault(f.call_id, []).append((f.finding_id, f.fingerprint))
@@ -416,6 +417,7 @@ class App:
         return JSONResponse(self._agreement())
 
     def _search(self, c: Ctx, p) -> dict[str, Any]:
+        assert c.user is not None  # the callers send anonymous requests to the login
         self.s.indexer.maybe_sync()
         mistake = int(p["mistake"]) if str(p.get("mistake") or "").isdigit() else None
         reviewed = p.get("reviewed") if p.get("reviewed") in REVIEW_STATES else None
@@ -433,6 +435,7 @@ class App:
         return JSONResponse(self._search(c, dict(request.query_params)))
 
     def _team(self, c: Ctx) -> dict[str, Any]:
+        assert c.user is not None  # the callers send anonymous requests to the login
         from callcheck.rules import RULE_IDS
 
         self.s.indexer.maybe_sync()
@@ -461,6 +464,7 @@ class App:
         return JSONResponse(self._team(c))
 
     def _agent(self, c: Ctx, agent: str) -> dict[str, Any] | None:
+        assert c.user is not None  # the callers send anonymous requests to the login
         from callcheck.rules import RULE_IDS
 
         if not access.can_see_agent(c.user, agent):
@@ -631,9 +635,10 @@ class App:
         c, data, err = await self._coach_ctx(request, True)
         if err:
             return err
+        assert c.user is not None  # _coach_ctx has answered anonymous requests (err)
         sid = coaching.create_session(self.s.engine, title=str(data.get("title") or ""), created_by=c.user.username,
                                       agent=str(data.get("agent") or "") or None, date=str(data.get("date") or "") or None,
-                                      notes=str(data.get("notes") or ""), language=data.get("language") if data.get("language") in auth.LANGUAGES else c.lang)
+                                      notes=str(data.get("notes") or ""), language=data["language"] if data.get("language") in auth.LANGUAGES else c.lang)
         return RedirectResponse(f"/sessions/{sid}", status_code=303)
 
     def _sid(self, request: Request) -> int | None:
@@ -659,7 +664,7 @@ class App:
             return self.not_found(c, False)
         coaching.update_session(self.s.engine, sid, title=str(data.get("title") or ""), agent=str(data.get("agent") or "") or None,
                                 date=str(data.get("date") or "") or None, notes=str(data.get("notes") or ""),
-                                language=data.get("language") if data.get("language") in auth.LANGUAGES else c.lang)
+                                language=data["language"] if data.get("language") in auth.LANGUAGES else c.lang)
         return RedirectResponse(f"/sessions/{sid}", status_code=303)
 
     async def add_item(self, request: Request) -> Response:
@@ -726,6 +731,7 @@ class App:
         c, data, err = await self._coach_ctx(request, True)
         if err:
             return err
+        assert c.user is not None  # _coach_ctx has answered anonymous requests (err)
         agent = str(data.get("agent") or "")
         sid = int(data["session_id"]) if str(data.get("session_id") or "").isdigit() else None
         try:

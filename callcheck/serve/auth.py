@@ -259,8 +259,8 @@ def rate_limited(engine: Engine, username: str, ip: str) -> bool:
     since = _iso(_now() - _dt.timedelta(seconds=LOGIN_WINDOW_S))
     a = db.login_attempts
     with engine.connect() as conn:
-        by_user = conn.execute(select(func.count()).where(a.c.username == username, a.c.ok.is_(False), a.c.at >= since)).scalar()
-        by_ip = conn.execute(select(func.count()).where(a.c.ip == ip, a.c.ok.is_(False), a.c.at >= since)).scalar()
+        by_user = conn.execute(select(func.count()).where(a.c.username == username, a.c.ok.is_(False), a.c.at >= since)).scalar_one()
+        by_ip = conn.execute(select(func.count()).where(a.c.ip == ip, a.c.ok.is_(False), a.c.at >= since)).scalar_one()
     return by_user >= LOGIN_MAX_FAILS_USER or by_ip >= LOGIN_MAX_FAILS_IP
 
 

@@ -37,10 +37,14 @@ def _results_dir(d: Path) -> Path:
     return d
 
 
-def _engine(d: Path):
+def _engine(d: Path, url: str | None = None):
     from callcheck.serve.db import open_engine
 
-    return open_engine(_results_dir(d))
+    return open_engine(_results_dir(d), url=url)
+
+
+_DB_HELP = ("Database URL: postgresql://USER:PASSWORD@HOST/DB when several machines share one (pg8000 driver, "
+            "pip install 'callcheck[postgres]'); default $CALLCHECK_DB_URL, else SQLite DIR/serve/callcheck.db.")
 
 
 def _password_from_stdin() -> str:
@@ -59,6 +63,7 @@ def users_add(
     language: str = typer.Option("de", "--language", help="UI language: de or en."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from the first line of standard input (required)."),
     dir: Path = typer.Option(Path("."), "--dir", help="The results folder served (as for `callcheck serve DIR`)."),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
     """Add a user (the password comes from standard input, never from the command line)."""
     try:
@@ -66,7 +71,7 @@ def users_add(
 
         if not password_stdin:
             raise CallcheckError("give --password-stdin and pipe the password in (passwords are never command-line arguments)")
-        u = add_user(_engine(dir), name, role=role, password=_password_from_stdin(), agent=agent, language=language)
+        u = add_user(_engine(dir, db), name, role=role, password=_password_from_stdin(), agent=agent, language=language)
     except ImportError:
         _err(_MISSING_DEPS)
         raise typer.Exit(2) from None
@@ -77,12 +82,13 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(dir: Path = typer.Option(Path("."), "--dir", help="The results folder served.")) -> None:
+def users_list(dir: Path = typer.Option(Path("."), "--dir", help="The results folder served."),
+               db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """List the users: name, role, agent, language, last login."""
     try:
         from callcheck.serve.auth import list_users
 
-        us = list_users(_engine(dir))
+        us = list_users(_engine(dir, db))
     except ImportError:
         _err(_MISSING_DEPS)
         raise typer.Exit(2) from None
@@ -94,12 +100,13 @@ def users_list(dir: Path = typer.Option(Path("."), "--dir", help="The results fo
 
 
 @users_app.command("remove")
-def users_remove(name: str = typer.Argument(...), dir: Path = typer.Option(Path("."), "--dir", help="The results folder served.")) -> None:
+def users_remove(name: str = typer.Argument(...), dir: Path = typer.Option(Path("."), "--dir", help="The results folder served."),
+                 db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """Remove a user and end their sessions (their reviews stay, under their name)."""
     try:
         from callcheck.serve.auth import remove_user
 
-        remove_user(_engine(dir), name)
+        remove_user(_engine(dir, db), name)
     except ImportError:
         _err(_MISSING_DEPS)
         raise typer.Exit(2) from None
@@ -114,6 +121,7 @@ def users_reset(
     name: str = typer.Argument(...),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the new password from standard input (required)."),
     dir: Path = typer.Option(Path("."), "--dir", help="The results folder served."),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
     """Set a new password (from standard input) and end the user's sessions."""
     try:
@@ -121,7 +129,7 @@ def users_reset(
 
         if not password_stdin:
             raise CallcheckError("give --password-stdin and pipe the new password in")
-        reset_password(_engine(dir), name, _password_from_stdin())
+        reset_password(_engine(dir, db), name, _password_from_stdin())
     except ImportError:
         _err(_MISSING_DEPS)
         raise typer.Exit(2) from None
@@ -135,6 +143,7 @@ def serve_command(
     dir: Path = typer.Argument(..., help="A results folder of `callcheck analyze` (calls/*.json)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
     """Serve a results folder to the team: call review pages, reviews, search, coaching (see docs/serve.md)."""
     try:
@@ -146,7 +155,7 @@ def serve_command(
         raise typer.Exit(2) from None
     try:
         d = _results_dir(dir)
-        app = create_app(d, allowed_hosts=LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None)
+        app = create_app(d, url=db, allowed_hosts=LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None)
     except CallcheckError as exc:
         _err(str(exc))
         raise typer.Exit(2) from None

@@ -42,13 +42,13 @@ def create_session(engine: Engine, *, title: str, created_by: str, agent: str | 
     with engine.begin() as conn:
         return int(conn.execute(insert(db.coaching_sessions).values(
             title=title.strip()[:200] or "—", agent=agent or None, date=date or None, notes=notes, language=language,
-            created_by=created_by, created_at=now, updated_at=now)).inserted_primary_key[0])
+            created_by=created_by, created_at=now, updated_at=now)).inserted_primary_key[0])  # type: ignore[index]  # one-row INSERT
 
 
 def list_sessions(engine: Engine) -> list[dict[str, Any]]:
     s, i = db.coaching_sessions, db.coaching_items
     with engine.connect() as conn:
-        n = dict(conn.execute(select(i.c.session_id, func.count()).group_by(i.c.session_id)).all())
+        n: dict[Any, int] = dict(conn.execute(select(i.c.session_id, func.count()).group_by(i.c.session_id)).all())
         return [dict(r._mapping, n_items=int(n.get(r.id, 0))) for r in conn.execute(select(s).order_by(s.c.id.desc()))]
 
 
@@ -84,10 +84,10 @@ def add_item(engine: Engine, session_id: int, *, kind: str, call_id: str, findin
         raise CoachingError(f"item kind {kind!r} is not finding or moment")
     i = db.coaching_items
     with engine.begin() as conn:
-        pos = conn.execute(select(func.coalesce(func.max(i.c.position), 0)).where(i.c.session_id == session_id)).scalar()
+        pos = conn.execute(select(func.coalesce(func.max(i.c.position), 0)).where(i.c.session_id == session_id)).scalar_one()
         iid = conn.execute(insert(i).values(session_id=session_id, position=int(pos) + 1, kind=kind, finding_id=finding_id,
                                             call_id=call_id, start_s=start_s, end_s=end_s, note=note,
-                                            created_at=db.now_iso())).inserted_primary_key[0]
+                                            created_at=db.now_iso())).inserted_primary_key[0]  # type: ignore[index]  # one-row INSERT
         conn.execute(update(db.coaching_sessions).where(db.coaching_sessions.c.id == session_id).values(updated_at=db.now_iso()))
     return int(iid)
 
@@ -129,7 +129,7 @@ def record_coaching(engine: Engine, *, agent: str, mistake: int, date: str, reco
     with engine.begin() as conn:
         return int(conn.execute(insert(db.coachings).values(agent=agent, mistake=int(mistake), date=date, session_id=session_id,
                                                             note=note, recorded_by=recorded_by,
-                                                            created_at=db.now_iso())).inserted_primary_key[0])
+                                                            created_at=db.now_iso())).inserted_primary_key[0])  # type: ignore[index]  # one-row INSERT
 
 
 def coachings_of(engine: Engine, agent: str) -> list[dict[str, Any]]:

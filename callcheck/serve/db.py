@@ -3,8 +3,9 @@
 Why SQLAlchemy Core + Alembic: the same table definitions and versioned migrations run on SQLite
 (the default, one file ``DIR/serve/callcheck.db``) and on PostgreSQL (issue 14: ``--db URL`` when
 several machines write); Core keeps the SQL visible (no ORM session state in a web server).
-Full-text search is SQLite FTS5 here (:mod:`callcheck.serve.search`); a PostgreSQL ``tsvector``
-column with a GIN index is the planned equivalent, isolated in that module and in the migrations.
+Full-text search is SQLite FTS5 on SQLite and a generated ``tsvector`` column with a GIN index on
+PostgreSQL (migration 0003), isolated in :mod:`callcheck.serve.search` and the migrations. The
+PostgreSQL driver is pg8000 (pure Python, BSD-3; psycopg is LGPL).
 
 Times stored by the server are ISO-8601 UTC strings with microseconds (``2026-12-01T10:00:00.000000Z``):
 fixed width, so they sort and compare as text on every database.
@@ -24,7 +25,7 @@ from callcheck.errors import CallcheckError
 
 __all__ = ["metadata", "users", "sessions", "login_attempts", "audit", "calls", "findings", "turns", "reviews",
            "coaching_sessions", "coaching_items", "coachings", "open_engine", "migrate", "current_revision",
-           "head_revision", "db_path", "now_iso", "DatabaseError"]
+           "head_revision", "db_path", "now_iso", "DatabaseError", "database_url", "DB_URL_ENV"]
 
 
 class DatabaseError(CallcheckError):
@@ -212,29 +213,63 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def open_engine(out_dir: Path | None = None, *, url: str | None = None, migrate_to_head: bool = True) -> Engine:
-    """The engine for ``url`` (default: SQLite in ``out_dir``), migrated to the newest schema.
+#: a database URL used when none is given (several servers, one PostgreSQL database)
+DB_URL_ENV = "CALLCHECK_DB_URL"
 
-    Parameters
-    ----------
-    out_dir : Path or None
-        A results folder; the database is ``DIR/serve/callcheck.db`` unless ``url`` is given.
-    url : str or None
-        An SQLAlchemy URL. Only ``sqlite:///...`` is supported in this version (FTS5 search).
-    migrate_to_head : bool
-        Run the Alembic migrations up to the newest revision (a no-op when already there).
-    """
+
+def database_url(out_dir: Path | None = None, url: str | None = None) -> str:
+    """The SQLAlchemy URL to open: ``url``, else ``$CALLCHECK_DB_URL``, else SQLite in ``out_dir``.
+    ``postgresql://`` (and ``postgres://``) mean the pg8000 driver; a ``postgresql+DRIVER://`` URL
+    keeps its driver."""
+    import os
+
+    url = url or os.environ.get(DB_URL_ENV) or None
     if url is None:
         if out_dir is None:
             raise DatabaseError("no database: give the results folder or a database URL")
         path = db_path(out_dir)
         _create_private(path)
-        url = f"sqlite:///{path}"
-    if not url.startswith("sqlite"):
-        raise DatabaseError(f"{url.split(':', 1)[0]}: only SQLite databases are supported in this version; "
-                            "omit the URL to use DIR/serve/callcheck.db")
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    event.listen(engine, "connect", _sqlite_pragmas)
+        return f"sqlite:///{path}"
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+pg8000://" + url[len(plain):]
+    return url
+
+
+def open_engine(out_dir: Path | None = None, *, url: str | None = None, migrate_to_head: bool = True) -> Engine:
+    """The engine for ``url`` (default: ``$CALLCHECK_DB_URL``, else SQLite in ``out_dir``), migrated
+    to the newest schema.
+
+    Parameters
+    ----------
+    out_dir : Path or None
+        A results folder; the database is ``DIR/serve/callcheck.db`` unless a URL is given.
+    url : str or None
+        ``sqlite:///FILE`` or ``postgresql://USER:PASSWORD@HOST:PORT/DB`` (pg8000 driver,
+        ``pip install 'callcheck[postgres]'``): one PostgreSQL database can serve several servers
+        and machines. Full-text search is FTS5 on SQLite and a ``tsvector`` GIN index on PostgreSQL
+        (:mod:`callcheck.serve.search`).
+    migrate_to_head : bool
+        Run the Alembic migrations up to the newest revision (a no-op when already there).
+    """
+    url = database_url(out_dir, url)
+    shown = url.split("@", 1)[-1] if "@" in url else url  # never echo a password
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    elif url.startswith("postgresql"):
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+            with engine.connect():
+                pass
+        except ImportError:
+            raise DatabaseError("PostgreSQL needs its driver: pip install 'callcheck[postgres]' (pg8000)") from None
+        except Exception as exc:
+            raise DatabaseError(f"{shown}: cannot connect to the PostgreSQL database "
+                                f"({str(exc).splitlines()[0][:160]}); check host, port, user, password and database name") from None
+    else:
+        raise DatabaseError(f"{url.split(':', 1)[0]}: not a supported database; use sqlite:///FILE or "
+                            "postgresql://USER:PASSWORD@HOST/DB (or omit it for DIR/serve/callcheck.db)")
     if migrate_to_head:
         migrate(engine)
     return engine
@@ -273,7 +308,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), revision)
     except Exception as exc:  # a broken or foreign database file
-        raise DatabaseError(f"{engine.url}: the database could not be migrated ({str(exc).splitlines()[0][:160]}); "
+        raise DatabaseError(f"{engine.url.render_as_string(hide_password=True)}: the database could not be migrated ({str(exc).splitlines()[0][:160]}); "
                             "move the file away to start a fresh one") from exc
 
 

@@ -80,7 +80,7 @@ def turn_rows(call_id: str, data: Mapping[str, Any]) -> list[dict[str, Any]]:
     for w in data.get("words") or []:
         if isinstance(w, Mapping) and w.get("start_s") is not None:
             st = float(w["start_s"])
-            mid = 0.5 * (st + float(w.get("end_s") if w.get("end_s") is not None else st))
+            mid = 0.5 * (st + float(w["end_s"] if w.get("end_s") is not None else st))
             by_spk.setdefault(str(w.get("speaker") or ""), ([], []))[0].append(mid)
             by_spk[str(w.get("speaker") or "")][1].append(st)
     for k, (mids, starts_) in by_spk.items():
@@ -121,7 +121,7 @@ def _call_row(c: CallSource, key: str) -> dict[str, Any]:
 def _finding_rows(c: CallSource) -> list[dict[str, Any]]:
     rows = []
     for i, f in enumerate(c.findings):
-        ev = f.get("evidence") if isinstance(f.get("evidence"), Mapping) else {}
+        ev = f["evidence"] if isinstance(f.get("evidence"), Mapping) else {}
         m = f.get("mistake")
         rows.append({"finding_id": f["id"], "call_id": c.call_id, "position": i,
                      "mistake": int(m) if isinstance(m, int) else None, "rule_id": f.get("rule_id"),
@@ -183,7 +183,7 @@ def sync(engine: Engine, out_dir: Path, *, batch_size: int = 200) -> SyncSummary
             if uniq:
                 conn.execute(insert(db.calls), uniq)
             fseen: set[str] = set()
-            f_rows = [r for r in f_rows if r["call_id"] in seen and not (r["finding_id"] in fseen or fseen.add(r["finding_id"]))]
+            f_rows = [r for r in f_rows if r["call_id"] in seen and not (r["finding_id"] in fseen or fseen.add(r["finding_id"]))]  # type: ignore[func-returns-value]  # set.add marks it seen
             if f_rows:
                 conn.execute(insert(db.findings), f_rows)
             t_rows = [r for r in t_rows if r["call_id"] in seen]

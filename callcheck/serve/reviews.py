@@ -24,23 +24,12 @@ from typing import Any, Iterable, Mapping, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from callcheck.report.stats import jeffreys_interval  # one definition, shared with the reports
 from callcheck.serve import db
 from callcheck.serve.access import AGENT_VERDICTS, JUDGE_VERDICTS
 from callcheck.serve.auth import User
 
 __all__ = ["jeffreys_interval", "add_review", "reviews_by_finding", "finding_state", "agreement", "RuleAgreement"]
-
-
-def jeffreys_interval(x: int, n: int, level: float = 0.90) -> tuple[float, float] | None:
-    """Jeffreys interval for a binomial proportion x/n (None when n = 0)."""
-    if n <= 0:
-        return None
-    from scipy.special import betaincinv
-
-    a = (1.0 - level) / 2.0
-    lo = 0.0 if x == 0 else float(betaincinv(x + 0.5, n - x + 0.5, a))
-    hi = 1.0 if x == n else float(betaincinv(x + 0.5, n - x + 0.5, 1.0 - a))
-    return lo, hi
 
 
 def add_review(engine: Engine, user: User, finding: Mapping[str, Any], verdict: str, comment: str) -> dict[str, Any]:
@@ -49,7 +38,7 @@ def add_review(engine: Engine, user: User, finding: Mapping[str, Any], verdict: 
            "user_id": user.id, "reviewer": user.username, "role": user.role, "verdict": verdict,
            "comment": comment, "fingerprint": finding["fingerprint"], "created_at": db.now_iso()}
     with engine.begin() as conn:
-        rid = conn.execute(insert(db.reviews).values(**row)).inserted_primary_key[0]
+        rid = conn.execute(insert(db.reviews).values(**row)).inserted_primary_key[0]  # type: ignore[index]  # a one-row INSERT has its key
     return dict(row, id=rid, stale=False)
 
 

@@ -4,8 +4,9 @@ first matching word, so the page can jump there.
 
 Query language (deliberately small, never passed to FTS5 raw): words must all occur in one turn;
 ``"two words"`` is a phrase; ``word*`` matches a prefix. Case and diacritics are ignored
-("muller" finds "Müller"). A PostgreSQL backend would use ``to_tsvector``/``websearch_to_tsquery``
-on the same ``turns`` table (issue 14); only this module and the migrations know FTS5.
+("muller" finds "Müller"). On PostgreSQL the same queries run on the ``turns.tsv`` column
+(``to_tsvector('simple', callcheck_fold(text))``, GIN index, migration 0003) with ``to_tsquery``;
+only this module and the migrations know either.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 from sqlalchemy import text
@@ -82,8 +84,44 @@ def _jump(query: Query, text_: str, starts: Sequence[float]) -> float | None:
     return best
 
 
+def pg_tsquery(query: Query) -> str:
+    """The PostgreSQL ``to_tsquery('simple', ...)`` text of a parsed query: the words of a term in
+    sequence (``<->``, a phrase), a prefix term's last word with ``:*``, all terms required (``&``).
+    Words are runs of word characters already folded (:func:`norm`) and quoted, so no syntax passes through."""
+    parts = []
+    for words, prefix in query.terms:
+        toks = [f"'{w}'" for w in words]
+        if prefix:
+            toks[-1] += ":*"
+        parts.append("(" + " <-> ".join(toks) + ")")
+    return " & ".join(parts)
+
+
+def mark_snippet(query: Query, text_: str, tokens: int = 14) -> str:
+    """A snippet as FTS5's ``snippet()`` gives it (for PostgreSQL): about ``tokens`` tokens around
+    the first hit, the tokens matching a query word between the markers, ``…`` where text was cut."""
+    toks = text_.split()
+    words = {w for ws, _ in query.terms for w in ws}
+    prefixes = {ws[-1] for ws, p in query.terms if p}
+
+    def matches(word: str) -> bool:
+        w = norm(word)
+        return w in words or any(w.startswith(p) for p in prefixes)
+
+    def marked(tok: str) -> str:  # the matching words of a token, without its punctuation (as FTS5)
+        return _WORD.sub(lambda m: f"{_MARK_ON}{m.group(0)}{_MARK_OFF}" if matches(m.group(0)) else m.group(0), tok)
+
+    marks = [any(matches(w) for w in _WORD.findall(t)) for t in toks]
+    first = next((i for i, m in enumerate(marks) if m), 0)
+    a = max(0, min(first - tokens // 3, len(toks) - tokens))
+    b = min(len(toks), a + tokens)
+    body = " ".join(marked(t) for t in toks[a:b])
+    return ("…" if a > 0 else "") + body + ("…" if b < len(toks) else "")
+
+
 def _snippet(s: str) -> list[dict[str, Any]]:
     """FTS5 snippet with markers -> [{text, hit}] (no HTML in the data: pages escape it)."""
+    buf: list[str]
     out, hit, buf = [], False, []
     for ch in s:
         if ch in (_MARK_ON, _MARK_OFF):
@@ -134,6 +172,7 @@ def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: st
         a review state of :data:`REVIEW_STATES`).
     """
     kind, me = scope
+    params: dict[str, Any]
     where, params = ["1=1"], {"limit": int(max(1, min(limit, 200))), "offset": int(max(0, offset))}
     if kind == "none":
         return {"query": q, "total": 0, "hits": [], "mode": "text"}
@@ -172,19 +211,30 @@ def search(engine: Engine, q: str, *, scope: tuple[str, str | None], speaker: st
                      "end_s": r.end_s, "message": r.message, "quote": r.quote,
                      "snippet": [{"text": r.quote or r.message or "", "hit": False}]} for r in rows]
             return {"query": q, "total": int(total or 0), "hits": hits, "mode": "findings"}
-        params["match"] = query.fts
         if speaker in ("agent", "caller"):
             where.append("t.speaker = :spk")
             params["spk"] = speaker
-        base = (f"FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid JOIN calls c ON c.call_id = t.call_id "
-                f"WHERE turns_fts MATCH :match AND {' AND '.join(where)}")
-        sql = (f"SELECT t.call_id, t.idx, t.speaker, t.start_s, t.end_s, t.text, t.word_starts, c.agent, c.date, "
-               f"snippet(turns_fts, 0, '{_MARK_ON}', '{_MARK_OFF}', '…', 14) AS snip {base} "
-               f"ORDER BY bm25(turns_fts), c.date DESC LIMIT :limit OFFSET :offset")
-        rows = conn.execute(text(sql), params).all()
+        if engine.dialect.name == "postgresql":  # the tsvector column of migration 0003
+            params["match"] = pg_tsquery(query)
+            base = (f"FROM turns t JOIN calls c ON c.call_id = t.call_id "
+                    f"WHERE t.tsv @@ to_tsquery('simple', :match) AND {' AND '.join(where)}")
+            sql = (f"SELECT t.call_id, t.idx, t.speaker, t.start_s, t.end_s, t.text, t.word_starts, c.agent, c.date, "
+                   f"t.text AS snip {base} "
+                   f"ORDER BY ts_rank(t.tsv, to_tsquery('simple', :match)) DESC, c.date DESC, t.call_id, t.idx "
+                   f"LIMIT :limit OFFSET :offset")
+            turn_rows: Sequence[Any] = [SimpleNamespace(**{**dict(r._mapping), "snip": mark_snippet(query, r.text)})
+                                        for r in conn.execute(text(sql), params).all()]
+        else:
+            params["match"] = query.fts
+            base = (f"FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid JOIN calls c ON c.call_id = t.call_id "
+                    f"WHERE turns_fts MATCH :match AND {' AND '.join(where)}")
+            sql = (f"SELECT t.call_id, t.idx, t.speaker, t.start_s, t.end_s, t.text, t.word_starts, c.agent, c.date, "
+                   f"snippet(turns_fts, 0, '{_MARK_ON}', '{_MARK_OFF}', '…', 14) AS snip {base} "
+                   f"ORDER BY bm25(turns_fts), c.date DESC LIMIT :limit OFFSET :offset")
+            turn_rows = conn.execute(text(sql), params).all()
         total = conn.execute(text(f"SELECT count(*) {base}"), params).scalar()
     hits = []
-    for r in rows:
+    for r in turn_rows:
         starts = json.loads(r.word_starts)
         at = _jump(query, r.text, starts)
         hits.append({"kind": "turn", "call_id": r.call_id, "agent": r.agent, "date": r.date, "speaker": r.speaker,

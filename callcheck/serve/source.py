@@ -160,6 +160,6 @@ def call_date(data: Mapping[str, Any]) -> str | None:
 def source_for(out_dir: Path, record_path: str | Path) -> SourceFile:
     """The :class:`SourceFile` of an indexed record path (its judgement looked up again)."""
     rec = Path(record_path)
-    j = Path(out_dir) / "judgements" / rec.name
-    j = j if j.is_file() else None
+    jp = Path(out_dir) / "judgements" / rec.name
+    j = jp if jp.is_file() else None
     return SourceFile(rec.name[:-5] if rec.name.endswith(".json") else rec.name, rec, j, stat_key(rec, j))

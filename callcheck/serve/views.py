@@ -39,7 +39,7 @@ def transcript_turns(call: Mapping[str, Any], lang: str) -> list[dict[str, Any]]
     by_spk: dict[str, list[tuple[float, Mapping[str, Any]]]] = {}
     for w in call.get("words") or []:
         if isinstance(w, Mapping) and w.get("start_s") is not None:
-            mid = 0.5 * (float(w["start_s"]) + float(w.get("end_s") if w.get("end_s") is not None else w["start_s"]))
+            mid = 0.5 * (float(w["start_s"]) + float(w["end_s"] if w.get("end_s") is not None else w["start_s"]))
             by_spk.setdefault(str(w.get("speaker")), []).append((mid, w))
     for v in by_spk.values():
         v.sort(key=lambda x: x[0])
@@ -50,7 +50,7 @@ def transcript_turns(call: Mapping[str, Any], lang: str) -> list[dict[str, Any]]
         if not isinstance(tu, Mapping) or tu.get("start_s") is None:
             continue
         spk = str(tu.get("speaker"))
-        s, e = float(tu["start_s"]), float(tu.get("end_s") if tu.get("end_s") is not None else tu["start_s"])
+        s, e = float(tu["start_s"]), float(tu["end_s"] if tu.get("end_s") is not None else tu["start_s"])
         words = []
         if spk in by_spk:
             lo = bisect.bisect_left(keys[spk], s - 0.05)
@@ -98,12 +98,13 @@ def finding_views(findings: Sequence[Mapping[str, Any]], states: Mapping[str, Ma
                   history: Mapping[str, Sequence[Mapping[str, Any]]], lang: str) -> list[dict[str, Any]]:
     """Each finding with its title, evidence lines, quotes, review state and history."""
     from callcheck.report.aggregate import evidence_summary, mistake_meta
+    from callcheck.report.evidence import headline
 
     t = texts(lang)
     meta = mistake_meta(lang)
     out = []
     for f in findings:
-        ev = f.get("evidence") if isinstance(f.get("evidence"), Mapping) else {}
+        ev = f["evidence"] if isinstance(f.get("evidence"), Mapping) else {}
         m = f.get("mistake")
         mm = meta.get(int(m)) if isinstance(m, int) and int(m) in meta else None
         hist = []
@@ -114,10 +115,11 @@ def finding_views(findings: Sequence[Mapping[str, Any]], states: Mapping[str, Ma
         st = states.get(f["id"], {})
         out.append({"id": f["id"], "mistake": m, "rule_id": f.get("rule_id"), "title": mm["title"] if mm else str(f.get("rule_id")),
                     "severity": f.get("severity"), "start_s": f.get("start_s"), "end_s": f.get("end_s"),
-                    "time": mmss(f.get("start_s")), "end_time": mmss(f.get("end_s")), "message": f.get("message") or "",
+                    "time": mmss(f.get("start_s")), "end_time": mmss(f.get("end_s")),
+                    "message": headline(str(f.get("rule_id") or ""), ev, lang, fallback=str(f.get("message") or "")),
                     "quote": ev.get("quote") if isinstance(ev.get("quote"), str) else "",
                     "caller_quote": ev.get("caller_quote") if isinstance(ev.get("caller_quote"), str) else "",
                     "baseline": t.get(f"baseline_{ev.get('baseline', 'absolute')}", str(ev.get("baseline") or "")),
-                    "evidence": evidence_summary(ev), "judgement": st.get("judgement"), "response": st.get("response"),
+                    "evidence": evidence_summary(ev, str(f.get("rule_id") or ""), lang), "judgement": st.get("judgement"), "response": st.get("response"),
                     "stale_reviews": st.get("stale_reviews", 0), "history": hist, "fingerprint": f.get("fingerprint")})
     return out

@@ -13,6 +13,7 @@ party's words. Timestamps are mapped back to the recording. The audio is resampl
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Protocol, Sequence
@@ -27,6 +28,12 @@ from callcheck.transcribe.models import ModelSpec
 from callcheck.types import Interval, Party, Word
 
 
+#: languages a call may be in unless ``transcribe.language_candidates`` says otherwise (empty = any)
+DEFAULT_LANGUAGE_CANDIDATES: tuple[str, ...] = ("de", "en")
+#: an excluded language this probable (of all Whisper's languages) is named in a note
+OTHER_LANGUAGE_NOTE_P = 0.5
+
+
 class Transcriber(Protocol):
     """What the pipeline needs from a speech recogniser."""
 
@@ -38,6 +45,10 @@ class Transcriber(Protocol):
     def detect_language(self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval]) -> tuple[str, float]:
         """ISO 639-1 code and its probability, from the given speech."""
         ...
+
+    # Optional (the pipeline uses it when present): every language's probability from the speech of
+    # several signals, e.g. both parties of a stereo call.
+    # def language_probabilities(self, signals: Sequence[tuple[np.ndarray, int, Sequence[Interval]]]) -> dict[str, float]
 
     def transcribe(
         self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
@@ -61,6 +72,27 @@ def speech_chunks(speech: Sequence[Interval], *, pad_s: float, duration_s: float
     return [(s, e) for s, e in out]
 
 
+#: most seconds of speech handed to the model in one call: faster-whisper computes the features of
+#: all the audio it is given at once, ~0.86 MB per second (120 s: +0.12 GB; a whole hour: +1.5 GB).
+#: Each batch ends in a part-filled 30 s window (about half a window of extra encoding per 4).
+TRANSCRIBE_BATCH_S = 120.0
+
+
+def speech_batches(chunks: Sequence[tuple[float, float]], *, max_s: float) -> list[list[tuple[float, float]]]:
+    """Consecutive groups of speech chunks, each holding at most ``max_s`` seconds of speech (a
+    single longer chunk is a group of its own)."""
+    out: list[list[tuple[float, float]]] = []
+    total = 0.0
+    for s, e in chunks:
+        if out and total + (e - s) <= max_s:
+            out[-1].append((s, e))
+            total += e - s
+        else:
+            out.append([(s, e)])
+            total = e - s
+    return out
+
+
 def _concatenate(x16: np.ndarray, chunks: list[tuple[float, float]]) -> tuple[np.ndarray, list[dict]]:
     sample_chunks = [{"start": int(round(s * VAD_RATE)), "end": int(round(e * VAD_RATE))} for s, e in chunks]
     sample_chunks = [c for c in sample_chunks if c["end"] > c["start"]]
@@ -68,6 +100,47 @@ def _concatenate(x16: np.ndarray, chunks: list[tuple[float, float]]) -> tuple[np
         return np.zeros(0, dtype=np.float32), []
     audio = np.concatenate([x16[c["start"] : c["end"]] for c in sample_chunks]).astype(np.float32)
     return audio, sample_chunks
+
+
+def speech_budget(talk_s: Sequence[float], budget_s: float) -> list[float]:
+    """Seconds of speech to take from each signal so that all of them are heard.
+
+    Each gets up to an equal share of ``budget_s``; what one cannot use goes to the others.
+    """
+    take = [0.0] * len(talk_s)
+    left = budget_s
+    open_ = [i for i, t in enumerate(talk_s) if t > 0]
+    while open_ and left > 1e-9:
+        share = left / len(open_)
+        for i in list(open_):
+            add = min(share, talk_s[i] - take[i])
+            take[i] += add
+            left -= add
+            if talk_s[i] - take[i] <= 1e-9:
+                open_.remove(i)
+    return take
+
+
+def choose_language(probabilities: dict[str, float], candidates: Sequence[str]) -> tuple[str, float, str | None]:
+    """The most probable of ``candidates`` (all languages when empty), its probability renormalised
+    over the candidates, and a note when a language outside them is more probable than
+    ``OTHER_LANGUAGE_NOTE_P`` (a call in a language nobody configured should not pass unnoticed).
+    """
+    if not probabilities:
+        lang = candidates[0] if candidates else "en"
+        return lang, 0.0, None
+    top = max(probabilities, key=lambda k: probabilities[k])
+    if not candidates:
+        return top, float(probabilities[top]), None
+    restricted = {c: float(probabilities.get(c, 0.0)) for c in candidates}
+    total = sum(restricted.values())
+    lang = max(restricted, key=lambda k: restricted[k]) if total > 0 else candidates[0]
+    prob = restricted[lang] / total if total > 0 else 0.0
+    note = None
+    if top not in restricted and probabilities[top] > OTHER_LANGUAGE_NOTE_P:
+        note = (f"the speech sounds most like {top!r} (probability {probabilities[top]:.2f}), which is not among the "
+                f"languages allowed (transcribe.language_candidates: {', '.join(candidates)}); analysed as {lang!r}")
+    return lang, prob, note
 
 
 def snap_words(words: Sequence[Word], speech: Sequence[Interval], *, tolerance_s: float) -> tuple[Word, ...]:
@@ -106,12 +179,23 @@ def _norm_token(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def drop_repetition_loops(words: Sequence[Word], *, min_repeats: int = 4, max_ngram: int = 4) -> tuple[Word, ...]:
-    """Collapse decoding loops: an n-gram (n <= ``max_ngram``) repeated ``min_repeats`` or more times
-    in a row is kept once.
+#: a phrase of this many tokens or more repeated LONG_LOOP_REPEATS times in a row is a decoding loop
+LONG_NGRAM = 5
+LONG_LOOP_REPEATS = 3
+#: longest digit run kept inside one token: an IBAN has at most 34 characters (ISO 13616)
+MAX_DIGIT_RUN = 34
+_TOKEN_RUN = re.compile(r"(.{1,10}?)\1{4,}", re.S)
+_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGIT_RUN + 1))
+
+
+def drop_repetition_loops(words: Sequence[Word], *, min_repeats: int = 4, max_ngram: int = 10) -> tuple[Word, ...]:
+    """Collapse decoding loops: an n-gram repeated in a row is kept once when it repeats
+    ``min_repeats`` or more times (n < ``LONG_NGRAM``) or ``LONG_LOOP_REPEATS`` or more times
+    (``LONG_NGRAM`` <= n <= ``max_ngram``).
 
     Greedy decoding without temperature fallback (chosen for speed) can loop on noise or degraded
-    speech ("1 1 1 1 …", "I'm sorry I'm sorry …"); real speech rarely repeats a phrase four times.
+    speech ("1 1 1 1 …", "I'm sorry I'm sorry …", a 5-token phrase 45 times); real speech rarely
+    repeats a word or short phrase four times, or a phrase of five words three times.
     "ja ja ja" (three) is kept: it is evidence for the impatience rule.
     """
     toks = [_norm_token(w.text) for w in words]
@@ -126,7 +210,7 @@ def drop_repetition_loops(words: Sequence[Word], *, min_repeats: int = 4, max_ng
             reps = 1
             while toks[i + reps * n : i + (reps + 1) * n] == gram:
                 reps += 1
-            if reps >= min_repeats:
+            if reps >= (min_repeats if n < LONG_NGRAM else LONG_LOOP_REPEATS):
                 out.extend(words[i : i + n])
                 i += reps * n
                 skipped = True
@@ -134,6 +218,23 @@ def drop_repetition_loops(words: Sequence[Word], *, min_repeats: int = 4, max_ng
         if not skipped:
             out.append(words[i])
             i += 1
+    return tuple(out)
+
+
+def collapse_token_runs(words: Sequence[Word]) -> tuple[Word, ...]:
+    """Loops inside one token: a unit of 1-10 characters repeated five or more times over at least
+    10 characters is kept once ("1111111111" -> "1", "hahahahaha" -> "ha"), and a digit run longer
+    than ``MAX_DIGIT_RUN`` (34, the longest IBAN) is cut to that length: no speaker dictates more
+    digits in one breath (issue 15: a dictated IBAN came out as one 150-digit "word"). "100000" and
+    "0800" are kept; a token left empty is dropped.
+    """
+    out: list[Word] = []
+    for w in words:
+        text = _TOKEN_RUN.sub(lambda m: m.group(1) if len(m.group(0)) >= 10 else m.group(0), w.text)
+        text = _DIGIT_RUN.sub(lambda m: m.group(0)[:MAX_DIGIT_RUN], text)
+        if not text.strip():
+            continue
+        out.append(w if text == w.text else Word(w.speaker, text, w.start_s, w.end_s, w.probability))
     return tuple(out)
 
 
@@ -152,8 +253,11 @@ class FasterWhisperTranscriber:
     @property
     def identity(self) -> str:
         c = self.config
+        device, compute = resolve_device(c)
+        where = "" if device == "cpu" else f":{device}"  # the CPU's identity is what it always was
+        batched = "" if c.batch_size <= 1 else f":batch{c.batch_size}"
         return (
-            f"faster-whisper:{self.spec.name}:{c.compute_type}:beam{c.beam_size}:t{c.temperature}:"
+            f"faster-whisper:{self.spec.name}:{compute}{where}{batched}:beam{c.beam_size}:t{c.temperature}:"
             f"prev{int(c.condition_on_previous_text)}:pad{c.chunk_pad_s}:prompt={c.initial_prompt}"
         )
 
@@ -167,11 +271,12 @@ class FasterWhisperTranscriber:
     def _load(self):
         from faster_whisper import WhisperModel
 
+        device, compute = resolve_device(self.config)
         try:
             return WhisperModel(
                 self.spec.path_or_name,
-                device="cpu",
-                compute_type=self.config.compute_type,
+                device=device,
+                compute_type=compute,
                 cpu_threads=self.cpu_threads,
                 download_root=self.spec.download_root,
             )
@@ -185,14 +290,47 @@ class FasterWhisperTranscriber:
             raise ModelError(f"{self.spec.path_or_name}: cannot load the model ({first[:200]})") from None
 
     def detect_language(self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval]) -> tuple[str, float]:
-        x16 = to_16k(samples, sample_rate)
-        chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
-        audio, _ = _concatenate(x16, chunks)
-        audio = audio[: int(self.config.language_detect_s * VAD_RATE)]
-        if audio.shape[0] < VAD_RATE // 2:
+        probs = self.language_probabilities([(samples, sample_rate, speech)])
+        if not probs:
             return "en", 0.0
-        lang, prob, _ = self.model.detect_language(audio=audio, language_detection_segments=1)
-        return str(lang), float(prob)
+        lang = max(probs, key=lambda k: probs[k])
+        return lang, probs[lang]
+
+    def language_probabilities(self, signals: Sequence[tuple[np.ndarray, int, Sequence[Interval]]]) -> dict[str, float]:
+        """Every language's probability from the first speech of all ``signals`` in one Whisper window.
+
+        ``signals``: ``(samples, sample_rate, speech)`` per party. Each party contributes up to an equal
+        share of ``language_detect_s`` (what one party cannot fill goes to the other), so a short
+        greeting is judged together with the caller's reply instead of alone (issue 15: 3.7 s of
+        a German agent alone read as Thai in 47 of 102 fuzzed copies).
+        """
+        per_signal = []
+        for samples, rate, speech in signals:
+            duration_s = samples.shape[0] / float(rate)
+            chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=duration_s)
+            per_signal.append((samples, rate, chunks))
+        talks = [sum(e - s for s, e in chunks) for _, _, chunks in per_signal]
+        budget = speech_budget(talks, min(self.config.language_detect_s, 30.0))
+        pieces: list[np.ndarray] = []
+        for (samples, rate, chunks), take_s in zip(per_signal, budget):
+            if take_s <= 0:
+                continue
+            first: list[tuple[float, float]] = []  # only the chunks that fill this party's share
+            left = take_s
+            for s, e in chunks:
+                if left <= 0:
+                    break
+                first.append((s, min(e, s + left)))
+                left -= first[-1][1] - s
+            end = first[-1][1]
+            x16 = to_16k(samples[: int(np.ceil(end * rate)) + 1], rate)  # never the whole call
+            audio, _ = _concatenate(x16, first)
+            pieces.append(audio[: int(take_s * VAD_RATE)])
+        audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        if audio.shape[0] < VAD_RATE // 2:
+            return {}
+        _lang, _prob, all_probs = self.model.detect_language(audio=audio, language_detection_segments=1)
+        return {str(k): float(v) for k, v in all_probs}
 
     def transcribe(
         self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
@@ -201,34 +339,103 @@ class FasterWhisperTranscriber:
 
         x16 = to_16k(samples, sample_rate)
         chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
-        audio, sample_chunks = _concatenate(x16, chunks)
-        if audio.shape[0] < VAD_RATE // 10:
-            return ()
         c = self.config
-        segments, _info = self.model.transcribe(
-            audio,
-            language=language,
-            beam_size=c.beam_size,
-            best_of=1,
-            temperature=c.temperature,
-            condition_on_previous_text=c.condition_on_previous_text,
-            word_timestamps=True,
-            vad_filter=False,
-            initial_prompt=c.initial_prompt or None,
-        )
-        ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
         words: list[Word] = []
-        for seg in segments:
-            for w in seg.words or ():
-                text = w.word.strip()
-                if not text:
-                    continue
-                idx = ts_map.get_chunk_index(w.start)
-                start = ts_map.get_original_time(w.start, idx)
-                end = ts_map.get_original_time(w.end, idx, is_end=True)
-                words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
+        # a long call goes to the model in batches of speech (TRANSCRIBE_BATCH_S); without
+        # previous-text conditioning nothing is carried across a batch boundary anyway
+        for batch in speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S):
+            audio, sample_chunks = _concatenate(x16, batch)
+            if audio.shape[0] < VAD_RATE // 10:
+                continue
+            if c.batch_size > 1:  # faster-whisper's batched pipeline, on <= 30 s clips of our chunks
+                from faster_whisper import BatchedInferencePipeline
+
+                segments, _info = BatchedInferencePipeline(self.model).transcribe(
+                    audio, language=language, beam_size=c.beam_size, temperature=c.temperature,
+                    condition_on_previous_text=c.condition_on_previous_text, word_timestamps=True, vad_filter=False,
+                    clip_timestamps=batch_clips(sample_chunks), batch_size=c.batch_size, without_timestamps=True,
+                    initial_prompt=c.initial_prompt or None,
+                )
+            else:
+                segments, _info = self.model.transcribe(
+                    audio,
+                    language=language,
+                    beam_size=c.beam_size,
+                    best_of=1,
+                    temperature=c.temperature,
+                    condition_on_previous_text=c.condition_on_previous_text,
+                    word_timestamps=True,
+                    vad_filter=False,
+                    initial_prompt=c.initial_prompt or None,
+                )
+            ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
+            for seg in segments:
+                for w in seg.words or ():
+                    text = w.word.strip()
+                    if not text:
+                        continue
+                    idx = ts_map.get_chunk_index(w.start)
+                    start = ts_map.get_original_time(w.start, idx)
+                    end = ts_map.get_original_time(w.end, idx, is_end=True)
+                    words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
+            del audio, segments
         words.sort(key=lambda w: (w.start_s, w.end_s))
-        return snap_words(drop_repetition_loops(words), speech, tolerance_s=c.chunk_pad_s + 0.1)
+        return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=c.chunk_pad_s + 0.1)
+
+
+#: the longest piece the batched pipeline decodes at once (Whisper's window), s
+BATCH_CLIP_S = 30.0
+
+
+def batch_clips(sample_chunks: Sequence[dict], *, max_s: float = BATCH_CLIP_S, rate: int = VAD_RATE) -> list[dict]:
+    """Clips (``{"start", "end"}`` in seconds of the concatenated speech) for the batched pipeline:
+    consecutive chunks packed into pieces of at most ``max_s``, a longer chunk cut every ``max_s``."""
+    clips: list[list[float]] = []
+    pos = 0.0
+    for ch in sample_chunks:
+        start = pos
+        pos = end = pos + (ch["end"] - ch["start"]) / rate
+        if clips and end - clips[-1][0] <= max_s:  # the chunks are contiguous in the concatenation
+            clips[-1][1] = end
+            continue
+        while end - start > max_s:
+            clips.append([start, start + max_s])
+            start += max_s
+        if end > start:
+            clips.append([start, end])
+    return [{"start": round(a, 3), "end": round(b, 3)} for a, b in clips]
+
+
+def resolve_device(config: TranscribeConfig) -> tuple[str, str]:
+    """``(device, compute_type)`` for CTranslate2: ``auto`` is ``cuda`` when CTranslate2 sees a GPU,
+    else ``cpu``; compute type ``default`` is float16 on CUDA and int8 on the CPU.
+
+    Raises
+    ------
+    ModelError
+        ``device = "cuda"`` on a machine where CTranslate2 sees no GPU.
+    """
+    device = config.device
+    if device in ("auto", "cuda"):
+        n = cuda_devices()
+        if device == "cuda" and n == 0:
+            raise ModelError("transcribe.device = 'cuda', but CTranslate2 sees no GPU on this machine "
+                             "(ctranslate2.get_cuda_device_count() = 0); use device = 'auto' or 'cpu'")
+        device = "cuda" if n > 0 else "cpu"
+    compute = config.compute_type
+    if compute == "default":
+        compute = "float16" if device == "cuda" else "int8"
+    return device, compute
+
+
+def cuda_devices() -> int:
+    """GPUs CTranslate2 can use here (0 without CUDA, or with a CPU-only build)."""
+    try:
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    except Exception:  # no CUDA runtime, a CPU-only wheel: no GPU
+        return 0
 
 
 def make_transcriber(spec: ModelSpec, config: TranscribeConfig, *, cpu_threads: int = 0) -> FasterWhisperTranscriber:

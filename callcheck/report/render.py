@@ -1,0 +1,493 @@
+"""Rendering an output folder: one streaming pass over the calls, then the agent and team pages.
+
+1. **Scan** (:func:`callcheck.report.digest.scan`): every record is read once, digested and
+   dropped; while it is in memory its call page is rendered when that page is out of date.
+2. **Agent pages**: per agent, from the digests of its calls; the few moments a page shows are
+   read again (their findings' full evidence). A page is rendered only when what it shows changed:
+   its context (the agent's calls and verdicts, the team figures it quotes, settings, language) is
+   hashed and compared with the hash stored for the file in ``OUT/.report/state.json``.
+3. **Team page** and ``team.csv``: always (one page).
+
+Memory holds the digests (about 1 kB per call) and one record at a time, so it grows slowly with
+the number of calls; a re-run parses only changed records and renders only changed pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import csv
+import datetime as _dt
+import hashlib
+import io
+import json
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from callcheck.config import Config, config_to_dict
+from callcheck.errors import CallcheckError
+from callcheck.fsutil import atomic_write as _atomic_write
+from callcheck.record import CALLS_DIR, CallRecord, RecordError, load_call
+from callcheck.report import aggregate as agg
+from callcheck.report.audio import AudioCache, Snippet, snippet_name, write_snippet
+from callcheck.report.callpage import call_context
+from callcheck.report.digest import CallDigest, scan
+from callcheck.report.i18n import Fmt, texts
+from callcheck.rules import RULE_IDS
+
+__all__ = ["ReportError", "ReportSummary", "render_reports", "agent_slug", "team_csv", "read_failures", "TEMPLATE_VERSION"]
+
+#: Bump when a template or context changes what a page shows (forces every page to re-render).
+TEMPLATE_VERSION = "11.1"
+STATE_DIR = ".report"
+CALL_PAGES = "callpages"
+
+
+class ReportError(CallcheckError):
+    """The output folder cannot be reported on (missing, no calls)."""
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What :func:`render_reports` wrote."""
+
+    calls: int
+    agents: int
+    pages: tuple[str, ...]          # files written in this run
+    unjudged: int = 0               # calls shown with their record's absolute findings (no current judgement)
+    skipped: tuple[str, ...] = ()
+    seconds: float = 0.0
+    reused: int = 0                 # pages up to date, not rendered again
+    parsed: int = 0                 # records read (the rest: digests reused)
+    unassessable: int = 0
+    audio_files: int = 0            # snippet files written in this run
+
+    def to_json(self) -> dict[str, Any]:
+        return {"calls": self.calls, "agents": self.agents, "pages": list(self.pages), "unjudged": self.unjudged,
+                "skipped": list(self.skipped), "seconds": round(self.seconds, 3), "reused": self.reused,
+                "parsed": self.parsed, "unassessable": self.unassessable, "audio_files": self.audio_files}
+
+
+def agent_slug(agent: str | None, taken: set[str] | None = None) -> str:
+    """A safe file name for an agent (ASCII letters, digits, ``._-``); unique within ``taken``."""
+    import re
+    import unicodedata
+
+    name = "unknown" if agent is None else str(agent)
+    a = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    a = re.sub(r"[^A-Za-z0-9._-]+", "_", a).strip("._-")[:60] or "agent"
+    if taken is not None:
+        if a in taken or a.lower() in {x.lower() for x in taken}:
+            a = f"{a}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
+        taken.add(a)
+    return a
+
+
+class _Env(Environment):
+    """Templates read plain dicts by key first: ``{{ mo.time }}`` costs no failed attribute lookup."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+def _env(markdown: bool = False) -> Environment:
+    if markdown:
+        def md_escape(v: Any) -> Any:
+            if v is None:
+                return ""
+            s = str(v)
+            return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+        return _Env(loader=PackageLoader("callcheck.report", "templates"), autoescape=False, finalize=md_escape,
+                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return _Env(loader=PackageLoader("callcheck.report", "templates"), autoescape=select_autoescape(("html", "j2")),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def resolve_language(requested: str | None, config: Config, calls: Sequence[Any]) -> str:
+    lang = requested or config.report.language
+    if lang in ("de", "en"):
+        return lang
+    if lang not in (None, "", "auto"):
+        raise ReportError(f"report language {lang!r} is not supported; use de, en or auto")
+    return agg.call_language(calls)
+
+
+def read_failures(out_dir: Path) -> list[dict[str, str]]:
+    """The rows of ``OUT/failures.csv`` (inputs the last batch could not analyse), [] when none."""
+    p = Path(out_dir) / "failures.csv"
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        if r.get("path") or r.get("reason"):
+            rows.append({"path": str(r.get("path") or ""), "call_id": str(r.get("call_id") or ""), "reason": str(r.get("reason") or "")})
+    return rows
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Pages, snippets and bookkeeping are made again from the records: atomic, not fsync'ed."""
+    _atomic_write(path, data, fsync=False)
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _State:
+    """``OUT/.report/state.json``: per page written, the hash of what it shows and the snippets it plays."""
+
+    path: Path
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, out_dir: Path, version: str) -> "_State":
+        p = out_dir / STATE_DIR / "state.json"
+        try:
+            d = json.loads(p.read_text(encoding="utf-8"))
+            if d.get("version") == version and isinstance(d.get("pages"), dict):
+                return cls(p, d["pages"])
+        except (OSError, ValueError):
+            pass
+        return cls(p)
+
+    def fresh(self, out_dir: Path, rel: str, key: str) -> bool:
+        e = self.pages.get(rel) or {}
+        return (bool(e) and e.get("key") == key and (out_dir / rel).is_file()
+                and all((out_dir / a).is_file() for a in e.get("audio", ())))
+
+    def save(self, version: str) -> None:
+        atomic_write(self.path, json.dumps({"version": version, "pages": self.pages}, ensure_ascii=False, sort_keys=True))
+
+
+class _Snippets:
+    """Snippet files: names from the call and span, written on first use, counted."""
+
+    def __init__(self, out_dir: Path, config: Config, enabled: bool) -> None:
+        self.out_dir = out_dir
+        rc = config.report
+        self.rate = max(r for r in (8000, 12000, 16000) if r <= rc.audio_rate_hz)
+        self.bitrate = rc.audio_bitrate_kbps
+        self.enabled = enabled
+        self.audio = AudioCache(max_items=2)
+        self.written = 0
+        self.used: set[str] = set()
+
+    def name(self, d: CallDigest, span: tuple[float, float] | None) -> str | None:
+        """The snippet's file (written now when missing), None when there is no audio for it."""
+        if not self.enabled or span is None or not d.audio:
+            return None
+        s = Snippet(d.call_id, span[0], span[1])
+        name = snippet_name(s, f"{d.record_sha}|{self.rate}|{self.bitrate}")
+        if not (self.out_dir / name).is_file():
+            if not write_snippet(self.out_dir, name, self.audio.get(d.audio), s, mute=d.pii, rate_hz=self.rate, bitrate_kbps=self.bitrate):
+                return None
+            self.written += 1
+        self.used.add(name)
+        return name
+
+
+class _Findings:
+    """The full findings of the calls read in this run (kept as compact JSON, parsed on demand),
+    and of any other call read again when a page shows one of its moments."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self._json: dict[str, str] = {}
+        self._last: tuple[str, dict[str, Mapping[str, Any]]] | None = None
+
+    def put(self, rec: CallRecord) -> None:
+        self._json[rec.call_id] = json.dumps(list(rec.findings), ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def get(self, call_id: str, finding_id: str) -> Mapping[str, Any] | None:
+        if self._last is None or self._last[0] != call_id:
+            if call_id not in self._json:
+                try:
+                    self.put(load_call(self.out_dir, call_id))
+                except RecordError:
+                    return None
+            self._last = (call_id, {str(f.get("id")): f for f in json.loads(self._json[call_id])})
+        return self._last[1].get(finding_id)
+
+
+def _code_key() -> str:
+    """SHA-256 of the report package's code, templates and article text: a new version re-renders every page."""
+    from importlib import resources
+
+    h = hashlib.sha256()
+    pkg = resources.files("callcheck.report")
+    for entry in sorted((*pkg.iterdir(), *pkg.joinpath("templates").iterdir()), key=lambda e: e.name):
+        if entry.name.endswith((".py", ".j2")):
+            h.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    h.update(resources.files("callcheck.data").joinpath("article.toml").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _config_key(config: Config) -> str:
+    return _hash({"report": config_to_dict(config.report), "weights": list(config.rules.severity_weights),
+                  "team_percentile": config.rules.team_percentile, "min_conf": config.separation.min_confidence,
+                  "company": list(config.turns.company_names)})
+
+
+def render_reports(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None) -> ReportSummary:
+    """Write the agent pages, the call pages, ``index.html`` and ``team.csv`` from the records and
+    their judgements (only what changed; see the module docstring).
+
+    Read-only on ``calls/`` and ``judgements/``: run :func:`callcheck.judge.judge_batch` first for
+    the team and own-history comparisons (``callcheck report`` and ``callcheck analyze`` do).
+
+    Parameters
+    ----------
+    out_dir : Path
+        An output folder of ``callcheck analyze`` (reads ``calls/*.json`` and ``judgements/*.json``).
+    config : Config
+        Rules and report settings.
+    language : str or None
+        'de' or 'en' for every page; None uses ``config.report.language`` ('auto': per agent the
+        language of most of their calls, the team page that of most calls, a call page its call's).
+    audio : bool or None
+        Write and play snippets; None: ``config.report.audio``.
+
+    Returns
+    -------
+    ReportSummary
+    """
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    if not (out_dir / CALLS_DIR).is_dir():
+        raise ReportError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
+    if (language or config.report.language) not in ("de", "en", "auto", None, ""):
+        raise ReportError(f"report language {language or config.report.language!r} is not supported; use de, en or auto")
+    rc = config.report
+    use_audio = rc.audio if audio is None else bool(audio)
+    version = f"{TEMPLATE_VERSION}|{_code_key()}|{_config_key(config)}|{language or ''}|audio={int(use_audio)}"
+    state = _State.load(out_dir, version)
+    digest_cache = _load_digests(out_dir, config)
+    html_env, md_env = _env(), _env(markdown=True)
+    snippets = _Snippets(out_dir, config, use_audio)
+    findings = _Findings(out_dir)
+    written: list[str] = []
+    reused = 0
+    new_state: dict[str, dict[str, Any]] = {}
+    provisional: dict[str, str] = {}  # call_id -> the agent page its call page links to
+
+    def call_lang(d: CallDigest) -> str:
+        forced = language or rc.language
+        if forced in ("de", "en"):
+            return forced
+        return d.language if d.language in ("de", "en") else "en"
+
+    def render_call(rec: CallRecord, d: CallDigest, slug: str) -> None:
+        nonlocal reused
+        rel = f"{CALL_PAGES}/{d.call_id}.html"
+        lang = call_lang(d)
+        key = _hash([d.key, lang, slug])
+        if state.fresh(out_dir, rel, key):
+            snippets.used.update(state.pages[rel].get("audio", ()))
+            new_state[rel] = state.pages[rel]
+            reused += 1
+            return
+        before = set(snippets.used)
+        snippets.used = set()
+        links = agg.Links("../", True, {d.agent: f"agents/{slug}.html"})
+        ctx = call_context(rec, d, lang=lang, config=config, links=links, audio_name=snippets.name)
+        ctx["generated"] = ""
+        atomic_write(out_dir / rel, html_env.get_template("call.html.j2").render(ctx))
+        written.append(rel)
+        new_state[rel] = {"key": key, "audio": sorted(snippets.used)}
+        snippets.used |= before
+
+    def on_record(rec: CallRecord, d: CallDigest) -> None:
+        findings.put(rec)
+        if rc.call_pages:
+            slug = agent_slug(d.agent)
+            provisional[d.call_id] = slug
+            render_call(rec, d, slug)
+
+    res = scan(out_dir, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s, cache=digest_cache, on_record=on_record)
+    digests = res.digests
+    if not digests:
+        raise ReportError(f"{out_dir / 'calls'}: no call JSON files to report on")
+    by_agent: dict[str, list[CallDigest]] = defaultdict(list)
+    for d in digests:
+        by_agent[d.agent].append(d)
+    taken: set[str] = set()
+    pages = {a: f"agents/{agent_slug(a, taken)}.html" for a in sorted(by_agent)}
+    shown = {a: a for a in by_agent}  # how the team page and team.csv name each agent
+    if config.privacy.pseudonyms:  # stable pseudonyms in team views and page names; own pages keep the name
+        from callcheck.privacy import pseudonym
+
+        shown = {a: pseudonym(a, out_dir) for a in by_agent}
+        pages = {a: f"agents/{shown[a]}.html" for a in by_agent}
+    # call pages not read in this scan (digest reused) are kept when their key still matches
+    if rc.call_pages:
+        for d in digests:
+            slug = pages[d.agent][len("agents/"):-len(".html")]
+            rel = f"{CALL_PAGES}/{d.call_id}.html"
+            if rel in new_state and provisional.get(d.call_id, slug) == slug:
+                continue
+            key = _hash([d.key, call_lang(d), slug])
+            if state.fresh(out_dir, rel, key):
+                new_state[rel] = state.pages[rel]
+                snippets.used.update(state.pages[rel].get("audio", ()))
+                reused += 1
+                continue
+            try:  # re-read: a new slug (a name collision) or a page deleted by hand
+                rec = load_call(out_dir, d.call_id)
+            except RecordError:
+                continue
+            render_call(rec, d, slug)
+    team = agg.team_stats(digests)
+    now = _dt.datetime.now()
+    fingerprints: dict[str, Any] = {}
+    for a in sorted(by_agent):
+        cs = by_agent[a]
+        lang = resolve_language(language, config, cs)
+        links = agg.Links("../", rc.call_pages, {a: pages[a]})
+        rel = pages[a]
+        md_rel = rel[:-5] + ".md"
+        # what the page shows: the agent's calls and verdicts, and the team figures as the page writes them
+        key = _hash([lang, rel, sorted((d.call_id, d.key, d.audio is not None) for d in cs), fingerprints.setdefault(lang, agg.team_fingerprint(team, lang, config))])
+        if state.fresh(out_dir, rel, key) and state.fresh(out_dir, md_rel, key):
+            new_state[rel], new_state[md_rel] = state.pages[rel], state.pages[md_rel]
+            snippets.used.update(state.pages[rel].get("audio", ()))
+            reused += 2
+            continue
+        before = set(snippets.used)
+        snippets.used = set()
+        ctx = agg.agent_context(a, cs, team, config=config, lang=lang, links=links, load_finding=findings.get, audio_name=snippets.name)
+        refs = sorted(snippets.used)
+        snippets.used |= before
+        ctx["generated"] = Fmt(lang).datetime(now)
+        atomic_write(out_dir / rel, html_env.get_template("agent.html.j2").render(ctx))
+        atomic_write(out_dir / md_rel, md_env.get_template("agent.md.j2").render(ctx))
+        written += [rel, md_rel]
+        new_state[rel] = {"key": key, "audio": refs}
+        new_state[md_rel] = {"key": key}
+    lang = resolve_language(language, config, digests)
+    links = agg.Links("", rc.call_pages, {shown[a]: p for a, p in pages.items()})
+    tctx = agg.team_context({shown[a]: [dataclasses.replace(d, agent=shown[a]) for d in cs] for a, cs in by_agent.items()}, team, config=config, lang=lang, links=links, load_finding=findings.get,
+                            failures=read_failures(out_dir), skipped=res.skipped)
+    tctx["generated"] = Fmt(lang).datetime(now)
+    atomic_write(out_dir / "index.html", html_env.get_template("index.html.j2").render(tctx))
+    atomic_write(out_dir / "team.csv", team_csv(tctx["csv_rows"], lang))
+    written += ["index.html", "team.csv"]
+    _remove_stale(out_dir, set(pages.values()), {d.call_id for d in digests} if rc.call_pages else set(), snippets.used)
+    state.pages = new_state
+    state.save(version)
+    if res.parsed or len(digest_cache) != len(digests):
+        _save_digests(out_dir, config, digests)
+    unjudged = sum(not d.judged for d in digests)
+    return ReportSummary(len(digests), len(by_agent), tuple(written), unjudged, tuple(res.skipped), time.perf_counter() - t0,
+                         reused, res.parsed, sum(not d.assessable for d in digests), snippets.written)
+
+
+def _remove_stale(out_dir: Path, agent_pages: set[str], call_ids: set[str], audio: set[str]) -> None:
+    """Pages of agents and calls that are gone, and snippets no page plays any more."""
+    folder = out_dir / "agents"
+    if folder.is_dir():
+        keep = agent_pages | {p[:-5] + ".md" for p in agent_pages}
+        for p in folder.iterdir():
+            if p.suffix in (".html", ".md") and f"agents/{p.name}" not in keep:
+                p.unlink(missing_ok=True)
+    folder = out_dir / CALL_PAGES
+    if folder.is_dir():
+        for p in folder.iterdir():
+            if p.suffix == ".html" and p.stem not in call_ids:
+                p.unlink(missing_ok=True)
+    folder = out_dir / "audio"
+    if folder.is_dir():
+        for sub in folder.iterdir():
+            if not sub.is_dir():
+                continue
+            for p in sub.iterdir():
+                if p.suffix == ".opus" and f"audio/{sub.name}/{p.name}" not in audio:
+                    p.unlink(missing_ok=True)
+            if not any(sub.iterdir()):
+                shutil.rmtree(sub, ignore_errors=True)
+
+
+def _digests_path(out_dir: Path) -> Path:
+    return out_dir / STATE_DIR / "digests.json"
+
+
+def _load_digests(out_dir: Path, config: Config) -> dict[str, Mapping[str, Any]]:
+    from callcheck.report.digest import DIGEST_VERSION
+
+    try:
+        d = json.loads(_digests_path(out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    want = [DIGEST_VERSION, config.report.snippet_pad_s, config.report.snippet_max_s]
+    if d.get("version") != want or not isinstance(d.get("calls"), dict):
+        return {}
+    return d["calls"]
+
+
+def _save_digests(out_dir: Path, config: Config, digests: Sequence[CallDigest]) -> None:
+    from callcheck.report.digest import DIGEST_VERSION
+
+    data = {"version": [DIGEST_VERSION, config.report.snippet_pad_s, config.report.snippet_max_s],
+            "calls": {d.file: d.to_json() for d in digests}}
+    atomic_write(_digests_path(out_dir), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _csv_safe(v: Any) -> Any:
+    """Spreadsheet-safe cell: text starting with = + - @ is prefixed with ' (CSV injection)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+#: team.csv columns: (key in the team context's rows, text key of the header). ``{m}``/``{title}``: the mistake.
+TEAM_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("agent", "csv_agent"), ("calls", "csv_calls"), ("assessable", "csv_assessable"),
+    *((f"m{m}_calls", "csv_m_calls") for m in RULE_IDS), *((f"m{m}_share", "csv_m_share") for m in RULE_IDS),
+    ("findings", "csv_findings"), ("findings_per_call", "csv_findings_per_call"), ("weighted_score", "csv_weighted_score"),
+    ("strengths", "csv_strengths"), ("promises", "csv_promises"),
+)
+
+
+def team_csv(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """``team.csv`` for spreadsheets in the report language (docs/reports.md).
+
+    German (``de``): ``;`` between cells and decimal commas, as German Excel reads a CSV;
+    English: ``,`` and decimal points. Both start with a UTF-8 byte-order mark (so Excel reads
+    umlauts right), have readable headers, CRLF line ends, and shares in percent.
+    """
+    t = texts(lang)
+    titles = {m: v["title"] for m, v in agg.mistake_meta(lang).items()}
+    sep, comma = (";", ",") if lang == "de" else (",", ".")
+
+    def header(key: str, text_key: str) -> str:
+        m = int(key[1:key.index("_")]) if key.startswith("m") and key[1:2].isdigit() else None
+        return t[text_key].format(m=m, title=titles.get(m, "")) if m is not None else t[text_key]
+
+    def cell(key: str, v: Any) -> Any:
+        if v is None:
+            return ""
+        if key.endswith("_share") and isinstance(v, (int, float)):
+            v = round(100.0 * v, 1)
+        if isinstance(v, float):
+            return str(v).replace(".", comma)
+        return _csv_safe(v)
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
+    w.writerow([header(k, tk) for k, tk in TEAM_CSV_COLUMNS])
+    for r in rows:
+        w.writerow([cell(k, r.get(k)) for k, _ in TEAM_CSV_COLUMNS])
+    return "\ufeff" + buf.getvalue()

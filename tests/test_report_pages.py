@@ -1,0 +1,196 @@
+"""The team page a supervisor acts on, the per-call pages it links to, honest shares, small pages,
+incremental rendering, muted personal data, and trainer clips that serve a session."""
+
+from __future__ import annotations
+
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callcheck.config import Config
+from callcheck.judge import judge_batch
+from callcheck.report import export_clips, render_reports
+from callcheck.report.clips import parse_mistakes
+from callcheck.report.render import ReportError
+from callcheck.result import write_record
+from callfactory import GOOD_DE, analysed, make_call, replace_turn
+from report_support import AGENTS, build
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = build(tmp_path_factory.mktemp("pages") / "out", "de")
+    summary = render_reports(out, config=Config())
+    return out, summary
+
+
+def links(html: str) -> list[str]:
+    return re.findall(r'href="([^"#]+)(?:#[^"]*)?"', html)
+
+
+def test_team_page_lists_failed_and_unassessable_recordings_with_reasons(site):
+    out, s = site
+    html = (out / "index.html").read_text(encoding="utf-8")
+    problems = html.split('id="problems"')[1].split('id="matrix"')[0]
+    assert "Nicht analysiert (Fehler beim Einlesen) (1)" in problems and "/recordings/broken.wav" in problems
+    assert "Nicht bewertbar (1)" in problems and 'href="callpages/dieter-5.html"' in problems
+    assert "Keine Sprache des Agenten erkannt." in problems  # the recorded reason, translated
+    assert s.unassessable == 1
+    # the unassessable call is kept out of the statistics: Dieter counts 5 calls, the team 23
+    matrix = html.split('id="matrix"')[1].split('id="common"')[0]
+    row = re.search(r'>Dieter</a></td><td class="num">(\d+)</td>', matrix)
+    assert row and row.group(1) == "5"
+    assert "von 23" in html.split('id="common"')[1].split('id="outliers"')[0]
+
+
+def test_every_listed_call_links_to_its_page(site):
+    out, _ = site
+    html = (out / "index.html").read_text(encoding="utf-8")
+    for section in ("listen", "good", "problems"):
+        part = html.split(f'id="{section}"')[1].split("<h2")[0]
+        hrefs = [h for h in links(part) if h.startswith("callpages/")]
+        assert hrefs, section
+        for h in hrefs:
+            assert (out / h).is_file(), h
+    for agent in AGENTS["de"]:
+        page = (out / "agents" / f"{agent}.html").read_text(encoding="utf-8")
+        calls = [h for h in links(page) if "callpages/" in h]
+        assert len(set(calls)) == 6  # every call of the agent, from the calls table
+        assert all((out / "agents" / h).resolve().is_file() for h in calls)
+
+
+def test_call_page_timeline_transcript_findings_and_audio(site):
+    out, _ = site
+    html = (out / "callpages" / "anna-0.html").read_text(encoding="utf-8")
+    assert '<svg class="timeline"' in html and 'class="hold"' in html and 'class="interruption"' in html
+    anchors = re.findall(r'<a href="#(f-[^"]+)" class="fmark">', html)
+    assert anchors and all(f'id="{a}"' in html for a in anchors)  # timeline findings jump to their cards
+    assert html.count('class="turn ') == 11  # the transcript by turn
+    srcs = re.findall(r'<audio controls preload="none" src="([^"]+)"', html)
+    assert srcs and all((out / "callpages" / s).resolve().is_file() for s in srcs)
+    assert "Lautheit" in html and "(unsicher)" in html  # an unsure measure greyed, with its class
+    for other in AGENTS["de"][1:]:
+        assert other not in html  # a call page names only its own agent
+
+
+def test_snippets_mute_personal_data(site):
+    """anna-0 has a redacted span at 40-41 s; the snippet of the interruption (from the caller's
+    sentence at 35.7 s) covers it and is silent there, and only there."""
+    import av
+
+    out, _ = site
+    html = (out / "callpages" / "anna-0.html").read_text(encoding="utf-8")
+    src = next(s for s in re.findall(r'src="\.\./(audio/anna-0/(\d+)-(\d+)-\w+\.opus)"', html) if int(s[1]) < 40000 < int(s[2]))
+    start_s = int(src[1]) / 1000
+    with av.open(str(out / src[0])) as c:
+        sr = c.streams.audio[0].rate
+        x = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+
+    def rms(a: float, b: float) -> float:
+        seg = x[int((a - start_s) * sr):int((b - start_s) * sr)]
+        return float(np.sqrt(np.mean(seg ** 2)))
+    assert rms(40.2, 40.8) < 0.01 < 0.1 < rms(37.0, 39.0)
+
+
+def test_shares_with_n_minimum_and_intervals(site):
+    out, _ = site
+    html = (out / "index.html").read_text(encoding="utf-8")
+    outliers = html.split('id="outliers"')[1].split("<h2")[0]
+    # 3 of 6 interruptions and 6 of 6 long greetings (rest of the team: 0 of 17) stand out; 2 of 6 flat calls,
+    # or the one request to repeat in 5 calls, do not: their intervals overlap the rest's
+    assert ">Anna</a>: Stimme drückt Ungeduld aus — 3 von 6 (50\u202f%), 90-%-Intervall" in outliers
+    assert ">Bernd</a>: Antiquiert klingende und zu lange Meldung — 6 von 6 (100\u202f%)" in outliers
+    assert "Carla" not in outliers and "Dieter" not in outliers
+    weekly = html.split('id="weekly"')[1].split("<h2")[0]
+    assert weekly.count('class="num small">n = ') == 3 and all(f">KW {w}</th>" in weekly for w in (45, 46, 47))
+    carla = (out / "agents" / "Carla.md").read_text(encoding="utf-8")
+    assert "| 1. Stimme klingt tonlos | 2 von 3 | 0 von 3 | 2 von 6 (33\u202f%), 90-%-Intervall" in carla
+    measures = html.split('id="measures"')[1].split("<h2")[0]
+    assert "Redeanteil" in measures and "Unterbrechungen je Gespräch" in measures and "Erkennungssicherheit" in measures
+
+
+def test_re_render_only_what_changed(site, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(site[0], out)
+    s = render_reports(out, config=Config())
+    assert sorted(s.pages) == ["index.html", "team.csv"] and s.parsed == 0  # nothing changed: nothing read or rendered
+    before = {p: p.read_bytes() for p in (out / "agents").glob("*.html")}
+    # re-analyse one of Bernd's calls (a note added): only Bernd's page and that call's page are rendered again
+    p = out / "calls" / "bernd-3.json"
+    import json
+    rec = json.loads(p.read_text(encoding="utf-8"))
+    rec["notes"] = ["re-analysed"]
+    write_record(p, rec)
+    judge_batch(out, config=Config())
+    s = render_reports(out, config=Config())
+    assert s.parsed == 1
+    assert sorted(s.pages) == ["agents/Bernd.html", "agents/Bernd.md", "callpages/bernd-3.html", "index.html", "team.csv"]
+    for q, data in before.items():
+        if q.name != "Bernd.html":
+            assert q.read_bytes() == data, q
+    # a call that is gone takes its page and snippets with it
+    (out / "calls" / "anna-0.json").unlink()
+    judge_batch(out, config=Config())
+    render_reports(out, config=Config())
+    assert not (out / "callpages" / "anna-0.html").exists() and not (out / "audio" / "anna-0").exists()
+
+
+def test_agent_page_with_50_calls_is_small(tmp_path):
+    out = tmp_path / "out"
+    wav = tmp_path / "tone.wav"
+    import soundfile as sf
+    sf.write(wav, (0.2 * np.sin(2 * np.pi * 200 * np.arange(16000 * 110) / 16000)).astype(np.float32), 16000)
+    for i in range(50):
+        script = replace_turn(GOOD_DE, 4, overlap=1.6) if i % 2 else GOOD_DE
+        c = make_call(script, call_id=f"c{i:02d}", agent="Eva", date=f"2026-{9 + i // 20:02d}-{1 + i % 20:02d}", source=str(wav))
+        write_record(out / "calls" / f"c{i:02d}.json", analysed(c))
+    judge_batch(out, config=Config())
+    render_reports(out, config=Config())
+    page = out / "agents" / "Eva.html"
+    assert page.stat().st_size < 1_000_000
+    audio = list((out / "audio").rglob("*.opus"))
+    assert audio and max(a.stat().st_size for a in audio) < 80_000  # a 12 s snippet at 24 kbit/s
+    assert "data:audio" not in page.read_text(encoding="utf-8")
+    s = render_reports(out, config=Config(), audio=False)
+    assert not (out / "audio").exists() or not list((out / "audio").rglob("*.opus"))  # --no-audio: none kept
+    assert "<audio" not in page.read_text(encoding="utf-8") and s.audio_files == 0
+
+
+def test_clips_serve_a_session(tmp_path):
+    out = build(tmp_path / "out", "de")
+    s = export_clips(out, tmp_path / "clips", config=Config(), per_mistake=3)
+    dest = tmp_path / "clips" / "de"
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for txt in dest.rglob("*.txt"):
+        call = txt.stem.split("_", 1)[1]
+        times = [float(m.group(1)) * 60 + float(m.group(2).replace(",", ".")) for m in re.finditer(r"\[(\d+):(\d\d,\d)\]", txt.read_text(encoding="utf-8"))]
+        spans.setdefault(call, []).append((min(times), max(times)))
+    for call, ss in spans.items():  # one moment is never exported twice
+        assert len(ss) == len(set(ss)), (call, ss)
+    inter = (dest / "m3_M3_IMPATIENT").glob("*.txt")
+    first = sorted(inter)[0].read_text(encoding="utf-8").splitlines()
+    assert first[0].split("] ")[1].startswith("Anrufer:")  # the clip starts with the caller's sentence it cuts
+    assert s.audio_missing < s.clips
+    # filters: one agent, one mistake, one language
+    s2 = export_clips(out, tmp_path / "c2", config=Config(), agents=["Bernd"], mistakes=parse_mistakes(["M4_GREETING"]))
+    assert [Path(f).name for f in s2.folders] == ["m4_M4_GREETING"] and s2.clips == 3
+    assert all("bernd" in Path(f).name for f in s2.files)
+    with pytest.raises(ReportError):
+        export_clips(out, tmp_path / "c3", config=Config(), agents=["Nobody"])
+    with pytest.raises(ReportError):
+        parse_mistakes(["9"])
+    assert parse_mistakes(["3,m4", "M8_KNOW_IT_ALL"]) == {3, 4, 8}
+    mixed = tmp_path / "mixed"
+    shutil.copytree(out, mixed)
+    for c in build(tmp_path / "en" / "out", "en").joinpath("calls").glob("*.json"):
+        shutil.copy(c, mixed / "calls" / c.name)
+    judge_batch(mixed, config=Config())
+    s3 = export_clips(mixed, tmp_path / "c4", config=Config())
+    langs = {Path(f).parent.name for f in s3.folders}
+    assert langs == {"de", "en"}  # one outline per session, in its language, from calls in that language
+    en_outline = (tmp_path / "c4" / "en" / "m3_M3_IMPATIENT" / "outline.md").read_text(encoding="utf-8")
+    assert en_outline.startswith("# Impatient voice") and "alice-" in en_outline and "anna-" not in en_outline

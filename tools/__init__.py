@@ -1,0 +1,1 @@
+"""Developer tools of callcheck (not installed with the package)."""
