@@ -167,33 +167,42 @@ def _piece_tokens(p: dict) -> set[str]:
     return {strip_word(t) for t in p["text"].split() if strip_word(t)}
 
 
+#: how far the neighbouring piece may lie, s: the transcriber decodes each party's speech with the
+#: pauses cut out and maps the words back, so the first word after a pause is often timed right
+#: after the last word before it ("...1341. The" with "The" spoken 5.7 s later, pii_en11)
+NEIGHBOUR_S = 8.0
+
+
 def _truth_of(word: Word, pieces: list[dict]) -> tuple[str | None, int | None]:
     """Truth type of a transcribed word: the piece (same speaker) it overlaps most, if >= half.
 
     The recogniser's word times are off by up to a few tenths of a second at a piece boundary
     ("9918682. Ich" puts "Ich", the first word of the next sentence, inside the number; after a
     pause Whisper starts a word right after the previous one): a word whose text is a word of the
-    neighbouring piece (< 3 s away) and not of the piece it overlaps most belongs to the neighbour."""
+    neighbouring piece (< :data:`NEIGHBOUR_S` away) and not of the piece it was given (by overlap,
+    else by its middle) belongs to the neighbour."""
     best, best_ov, best_i = None, 0.0, None
     dur = max(word.end_s - word.start_s, 0.02)
     for i, p in enumerate(pieces):
         ov = min(word.end_s, p["end_s"]) - max(word.start_s, p["start_s"])
         if ov > best_ov:
             best, best_ov, best_i = p, ov, i
-    if best is not None and best_i is not None and best_ov >= 0.5 * dur:
-        w = strip_word(word.text)
-        if w and w not in _piece_tokens(best):
-            for j in (best_i + 1, best_i - 1):
-                if 0 <= j < len(pieces) and (pieces[j]["kind"] in (None, "agent_self")) != (best["kind"] in (None, "agent_self")) \
-                        and (pieces[j]["start_s"] - word.end_s if j > best_i else word.start_s - pieces[j]["end_s"]) < 3.0 \
-                        and w in _piece_tokens(pieces[j]):
-                    return pieces[j]["kind"], j
-    if best is None or best_ov < 0.5 * dur:
+    if best is None or best_ov < 0.5 * dur:  # no piece holds half of it: the one its middle falls in
+        best, best_i = None, None
         mid = 0.5 * (word.start_s + word.end_s)
         for i, p in enumerate(pieces):
             if p["start_s"] - 0.05 <= mid <= p["end_s"] + 0.05:
-                return p["kind"], i
+                best, best_i = p, i
+                break
+    if best is None or best_i is None:
         return None, None
+    w = strip_word(word.text)
+    if w and w not in _piece_tokens(best):
+        for j in (best_i + 1, best_i - 1):
+            if 0 <= j < len(pieces) and (pieces[j]["kind"] in (None, "agent_self")) != (best["kind"] in (None, "agent_self")) \
+                    and (pieces[j]["start_s"] - word.end_s if j > best_i else word.start_s - pieces[j]["end_s"]) < NEIGHBOUR_S \
+                    and w in _piece_tokens(pieces[j]):
+                return pieces[j]["kind"], j
     return best["kind"], best_i
 
 

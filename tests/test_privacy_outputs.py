@@ -72,9 +72,10 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
 def _mentions(root: Path, pattern: str) -> list[str]:
     rx = re.compile(pattern, re.IGNORECASE)
     hits = []
-    for p in root.rglob("*"):
-        if p.is_file() and (rx.search(p.name) or rx.search(p.read_bytes().decode("utf-8", "ignore"))):
-            hits.append(str(p.relative_to(root)))
+    for p in root.rglob("*"):  # folder names too (report snippets live in audio/<call_id>/)
+        rel = str(p.relative_to(root))
+        if rx.search(rel) or p.is_file() and rx.search(p.read_bytes().decode("utf-8", "ignore")):
+            hits.append(rel)
     return hits
 
 
@@ -300,3 +301,34 @@ def test_team_views_use_pseudonyms(tmp_path):
     engine.dispose()
     csv_text = (out / "exports" / "calls.csv").read_text(encoding="utf-8")
     assert pseudonym("sonja", out) in csv_text and not re.search(r"(?<!\w)sonja(?!\w)", csv_text, re.IGNORECASE)
+
+
+def test_forget_on_a_postgresql_server_database(folder, tmp_path, pg, monkeypatch):
+    """The server's database by URL (``CALLCHECK_DB_URL``, PostgreSQL with its tsvector search):
+    forget deletes the call's rows there too and the search finds nothing of it."""
+    from sqlalchemy import text
+
+    from callcheck.privacy import forget
+    from callcheck.serve import db
+    from callcheck.serve.index import sync
+
+    out = _copy(folder, tmp_path)
+    shutil.rmtree(out / "serve")
+    monkeypatch.setenv(db.DB_URL_ENV, pg.new_database())
+    engine = db.open_engine(out)
+    sync(engine, out)
+
+    def rows() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t} WHERE call_id = 'de05_unclear'")).scalar_one()
+                    for t in ("calls", "turns", "findings")}
+
+    assert rows()["turns"] > 0
+    s = forget(out, call_ids=["de05_unclear"])
+    assert not s.leftovers and any("database" in line and "@" not in line for line in s.lines), s.lines
+    assert rows() == {"calls": 0, "turns": 0, "findings": 0}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM turns WHERE tsv @@ to_tsquery('simple', 'de05_unclear')")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM calls")).scalar_one() == 2
+    engine.dispose()
+    assert _mentions(out, r"de05_unclear") == []

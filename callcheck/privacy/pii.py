@@ -498,6 +498,18 @@ def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
     return last
 
 
+#: German street suffixes long enough to be recognised one letter off ("Kirchtasse")
+_FUZZY_STREET_SUFFIXES = ("straße", "strasse", "gasse", "allee", "platz")
+_NOT_FUZZY_STREETS = ("klasse", "kasse", "masse", "rasse", "adresse", "presse")
+
+
+def _garbled_street(w: str) -> bool:
+    """A word ending one letter off a German street suffix, at least three letters before it."""
+    if any(w.endswith(x) for x in _NOT_FUZZY_STREETS):
+        return False
+    return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+
+
 def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
     toks = ctx.toks
     lang = ctx.lang
@@ -518,6 +530,9 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if (lang == "de" or lang not in ("de", "en")) and t.num is None and w not in lx.NOT_STREETS and any(
                 w.endswith(s) and len(w) > len(s) + 2 for s in lx.DE_STREET_SUFFIXES) and t.cap:
             start = i
+        elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
+              and _garbled_street(w) and _house_number(toks, i + 1, lang) is not None):
+            start = i  # "Kirchtasse 20" (Kirchgasse): a near street word with a house number
         elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
                 and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
             start = i - 1
@@ -651,6 +666,8 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if e is None:
             _clause_value(ctx, v, kind)
             continue
+        if kind == "postcode" and ctx.lang != "de":
+            e = _uk_inward_after(ctx, e)
         # the value starts at the first number-bearing word unless garbage sits between cue and digits
         digits, compact = _digits_of(toks, v, e, ctx.lang)
         if kind == "iban":
@@ -676,6 +693,20 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c):
             e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
+
+
+def _uk_inward_after(ctx: _Ctx, e: int) -> int:
+    """A UK postcode's inward half that the value reader stopped before: the recogniser writes
+    "EC2. 4 .netb." or "EC2. Six YF." for "EC2 4NB", "EC2 6YF" — after a digit, one short word of
+    letters that ends the sentence."""
+    toks = ctx.toks
+    if e + 1 >= len(toks) or not _numeric(toks[e]) or toks[e].end or not ctx.free(e + 1, e + 1):
+        return e
+    n = toks[e + 1]
+    w = n.w.strip(".")
+    if n.end and n.num is None and not _is_breaker(n, ctx.lang) and w not in lx.NOT_NAMES and re.fullmatch(r"[a-z]{1,4}", w):
+        return e + 1
+    return e
 
 
 #: a clause after a strong cue this long at most is taken whole as the (garbled) value, words
@@ -850,6 +881,10 @@ def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False
     return last
 
 
+#: "the account is in the name of ...": whose an account or contract is
+_OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
+
+
 def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split in the privacy integration)
     toks = ctx.toks
     lang = ctx.lang
@@ -875,6 +910,13 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
                                               "mr", "mrs", "ms"):
             k += 1
         if k >= len(toks) or k in ctx.taken:
+            continue
+        if phrase in _OWNER_CUES:
+            # "Das Konto läuft auf, Monica Hoffmann.": the name ends the sentence (not "läuft auf
+            # Windows und ..."), at most three words, not a word of the everyday lists
+            e = _name_tokens(ctx, k, need_cap=False)
+            if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)):
+                ctx.add("name", k, e)
             continue
         if phrase in strong:
             e = _name_tokens(ctx, k, need_cap=False)

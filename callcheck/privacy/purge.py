@@ -185,8 +185,11 @@ class _Log:
 
 def _forget_in_db(out_dir: Path, ids: Sequence[str], agents: Sequence[str], log: _Log) -> dict[str, int]:
     """Delete/mark the database rows of the calls and agents; compact the file."""
+    import os
+
     path = _db_file(out_dir)
-    if not path.is_file():
+    pg_url = os.environ.get("CALLCHECK_DB_URL")  # the server's database by URL (PostgreSQL), as serve opens it
+    if not path.is_file() and not pg_url:
         return {}
     try:
         from sqlalchemy import delete, func, or_, select, text, update
@@ -197,6 +200,8 @@ def _forget_in_db(out_dir: Path, ids: Sequence[str], agents: Sequence[str], log:
                           "pip install 'callcheck[serve]', then run forget again") from None
 
     engine = db.open_engine(out_dir)
+    sqlite = engine.dialect.name == "sqlite"
+    path = path if sqlite else Path(db.database_url(out_dir).split("@", 1)[-1])  # named without the password
     counts: dict[str, int] = {}
     id_rx = _id_pattern(ids)
 
@@ -206,7 +211,8 @@ def _forget_in_db(out_dir: Path, ids: Sequence[str], agents: Sequence[str], log:
 
     try:
         with engine.begin() as conn:
-            conn.execute(text("PRAGMA secure_delete=ON"))
+            if sqlite:
+                conn.execute(text("PRAGMA secure_delete=ON"))
             agent_calls = set()
             if agents:
                 agent_calls = {r.call_id for r in conn.execute(select(db.calls.c.call_id).where(db.calls.c.agent.in_(list(agents))))}
@@ -271,17 +277,38 @@ def _forget_in_db(out_dir: Path, ids: Sequence[str], agents: Sequence[str], log:
                                 conn.execute(update(t).where(t.c.id == r.id).values({col: name_rx.sub("[forgotten]", val)}))
                             add(f"{t.name}.{col} texts cleaned", 1)
         if not log.dry_run and counts:
-            with engine.begin() as conn:
-                conn.execute(text("INSERT INTO turns_fts(turns_fts) VALUES('optimize')"))
-            with engine.connect() as conn:
-                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-                conn.exec_driver_sql("VACUUM")
-                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            _compact(engine)
     finally:
         engine.dispose()
     if counts:
         log.lines.append("database " + log.rel(path) + ": " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return counts
+
+
+def _compact(engine: Any) -> None:
+    """Leave no freed page with the deleted text: SQLite FTS ``optimize``, WAL checkpoint and
+    ``VACUUM``; PostgreSQL ``VACUUM`` of the tables that held it (the search vectors are a column
+    of ``turns`` and go with the rows)."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "sqlite":
+        raw = engine.raw_connection()  # VACUUM runs outside a transaction only
+        try:
+            raw.rollback()  # the pool's ping opened a transaction
+            raw.driver_connection.autocommit = True
+            cur = raw.cursor()
+            for t in ("turns", "findings", "calls", "audit"):
+                cur.execute(f"VACUUM {t}")
+            cur.close()
+        finally:
+            raw.close()
+        return
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO turns_fts(turns_fts) VALUES('optimize')"))
+    with engine.connect() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        conn.exec_driver_sql("VACUUM")
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 # ------------------------------------------------------------------------------------ main entry
