@@ -365,30 +365,37 @@ def _texts_of_file(p: Path) -> str:
     audio (data: URIs) and SVG drawings."""
     raw = p.read_bytes().decode("utf-8", "ignore")
     if p.suffix == ".json":
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return raw
-        vals: list[str] = []
-
-        def walk(x):
-            if isinstance(x, str):
-                vals.append(x)
-            elif isinstance(x, dict):
-                for k, v in x.items():
-                    # the test set's own file paths; content hashes (hex digits are not dictated digits)
-                    if k not in ("source", "source_relative", "identity") and "sha" not in k and "hash" not in k:
-                        walk(v)
-            elif isinstance(x, list):
-                for v in x:
-                    walk(v)
-        walk(data)
-        return "\n".join(vals)
+        return _json_strings(raw)
     raw = re.sub(r"data:[a-z]+/[\w.+-]+;base64,[A-Za-z0-9+/=]+", " ", raw)
-    return re.sub(r"<svg\b.*?</svg>", " ", raw, flags=re.S)
+    return _HEX_RUN.sub(" ", re.sub(r"<svg\b.*?</svg>", " ", raw, flags=re.S))
 
 
-_HEX = re.compile(r"[0-9a-f]{16,}")
+#: hex runs with a letter (content hashes, snippet file names "23602-28740-b3345a65.opus"): their
+#: digits are not dictated digits
+_HEX_RUN = re.compile(r"(?<![0-9a-f])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}(?![0-9a-f])")
+
+
+def _json_strings(raw: str) -> str:
+    """The string values of a JSON text (numbers are measures, not dictated digits)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return _HEX_RUN.sub(" ", raw)
+    vals: list[str] = []
+
+    def walk(x):
+        if isinstance(x, str):
+            vals.append(x)
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                # the test set's own file paths; content hashes (hex digits are not dictated digits)
+                if k not in ("source", "source_relative", "identity") and "sha" not in k and "hash" not in k:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(data)
+    return _HEX_RUN.sub(" ", "\n".join(vals))
 
 
 def find_leaks(out: Path, strings: list[tuple[str, str]]) -> list[str]:
@@ -417,7 +424,8 @@ def find_leaks(out: Path, strings: list[tuple[str, str]]) -> list[str]:
                 for row in con.execute(f'SELECT * FROM "{t}"'):
                     # as in the files: not the test set's own paths, not content hashes (hex digits are
                     # not dictated digits)
-                    cell = "\n".join(v for v in row if isinstance(v, str) and not v.startswith("/") and not _HEX.fullmatch(v))
+                    cell = "\n".join(_json_strings(v) if v[:1] in "{[" else _HEX_RUN.sub(" ", v)
+                                      for v in row if isinstance(v, str) and not v.startswith("/"))
                     for kind, st, rx in pats:
                         if rx.search(cell):
                             hits.append(f"database table {t}: {kind} {st!r}")
