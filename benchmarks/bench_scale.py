@@ -80,7 +80,7 @@ def _batched(call: Path, model: str | None) -> tuple[float, float]:
     import dataclasses
 
     from callcheck import analyze_call
-    from callcheck.batch import WhisperFactory
+    from callcheck.calljob import WhisperFactory
 
     times = []
     for bs in (1, 8):

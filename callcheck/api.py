@@ -20,27 +20,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from callcheck.batch import (
-    BatchPlan,
-    Failure,
-    Outcome,
-    TranscriberFactory,
-    TranscriptCache,
-    WhisperFactory,
-    agent_from_path,
-    analyse,
-    discover,
-    file_sha256,
-    parse_date,
-    parse_layout,
-    remove_superseded,
-    run_batch,
-    safe_id,
-    write_failures,
-)
+from callcheck.discover import BatchPlan, agent_from_path, discover, parse_date, parse_layout, safe_id
+from callcheck.calljob import Failure, Outcome, TranscriberFactory, TranscriptCache, WhisperFactory, analyse
+from callcheck.batch import OutLock, remove_superseded, run_batch, write_failures
+from callcheck.storage import file_sha256
 from callcheck.config import Config, TranscribeConfig, as_config
 from callcheck.engine import DEFAULT_RETRIES, check_engine
-from callcheck.errors import AudioError, ConfigError
+from callcheck.errors import AudioError, ConfigError, printable
 from callcheck.fsutil import atomic_write
 from callcheck.languages import normalize_language
 from callcheck.storage import is_url, local_path
@@ -121,6 +107,9 @@ def analyze_call(
     if p.is_dir():
         raise AudioError(f"{p}: is a folder; analyze_call takes one recording (analyze_batch takes folders)")
     if not p.is_file():
+        from callcheck.audio.io import check_regular_file
+
+        check_regular_file(p)  # names what it is (a FIFO, a device, a link loop) without opening it
         raise AudioError(f"{p}: file not found")
     out = Path(out_dir) if out_dir is not None else None
     if call_id is not None:
@@ -288,6 +277,22 @@ def analyze_batch(
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder for the results")
     plan: BatchPlan = discover(inputs, manifest=manifest, config=cfg, layout=layout, language=language, out_dir=out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot be created ({exc.strerror or exc}); give a folder you can write to") from None
+    with OutLock(out):  # a second run on this folder stops here (exit 2); stale temporaries removed
+        return _run_planned(plan, out, cfg, model=model, workers=workers, report=report, on_start=on_start,
+                            on_outcome=on_outcome, on_notice=on_notice, transcriber_factory=transcriber_factory,
+                            engine=engine, address=address, retries=retries)
+
+
+def _run_planned(plan: BatchPlan, out: Path, cfg: Config, *, model: str | None, workers: int, report: bool,
+                 on_start: Callable[[Sequence[CallInfo], Mapping[str, float]], None] | None,
+                 on_outcome: Callable[[Outcome], None] | None, on_notice: Callable[[str], None] | None,
+                 transcriber_factory: TranscriberFactory | None, engine: str, address: str | None,
+                 retries: int) -> BatchSummary:
+    """:func:`analyze_batch` once the calls are known and ``out`` is held: analyse, then render."""
     factory = transcriber_factory or WhisperFactory.resolve(model, cfg.transcribe)
     plan = _privacy_before_batch(out, plan, cfg, on_notice or _stderr)
     if on_start is not None:
@@ -351,7 +356,7 @@ def _call_day(info: CallInfo) -> str | None:
 def _stderr(line: str) -> None:
     import sys
 
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(printable(line) + "\n")
 
 
 def _judge_and_render(out_dir: Path, config: Config):

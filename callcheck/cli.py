@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 
 from callcheck import __version__
-from callcheck.errors import CallcheckError
+from callcheck.errors import CallcheckError, printable
 from callcheck.types import Layout
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ app = typer.Typer(
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    """One line on stderr; control characters of file names escaped (:func:`callcheck.errors.printable`)."""
+    sys.stderr.write(f"error: {printable(message)}\n")
     sys.stderr.flush()
 
 
@@ -81,10 +82,10 @@ def analyze(
     if summary.report_error:
         _err(summary.report_error)
     report_note = f"; reports in {base}/index.html" if summary.report is not None else ""
-    typer.echo(
+    typer.echo(printable(
         f"{summary.analysed} analysed, {summary.unchanged} unchanged (cached), {len(summary.failures)} failed "
         f"→ {calls}{report_note}" + (f"; failures listed in {base}/failures.csv" if summary.failures else "")
-    )
+    ))
     raise typer.Exit(summary.exit_code)
 
 
@@ -123,7 +124,7 @@ class _BatchProgress:
             self.progress.update(self.task, advance=1, audio=self._audio())
 
     def say(self, line: str) -> None:
-        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.console.print(printable(line), markup=False, highlight=False, soft_wrap=True)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -202,10 +203,14 @@ def show_config(
 
 
 def _toml_value(v) -> str:
+    import dataclasses
     import json
 
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, tuple) and v and dataclasses.is_dataclass(v[0]):  # an array of tables, as inline tables
+        return "[" + ", ".join("{" + ", ".join(f"{f.name} = {_toml_value(getattr(t, f.name))}" for f in dataclasses.fields(t))
+                               + "}" for t in v) + "]"
     if isinstance(v, tuple):
         return json.dumps(list(v), ensure_ascii=False)
     if isinstance(v, str):

@@ -91,7 +91,8 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, fsyn
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            # surrogateescape: a file name that is not valid UTF-8 keeps its own bytes (no crash)
+            fh.write(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
             fh.flush()
             if fsync:
                 os.fsync(fh.fileno())

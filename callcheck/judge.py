@@ -12,7 +12,9 @@ agent_calls}, findings, strengths, promises}``
 * ``record_sha256``: SHA-256 of the record file's bytes — the judgement belongs to exactly that
   record (a re-analysed call has a new hash, and its old judgement is not used).
 * ``baseline_set_sha256``: SHA-256 of the comparison inputs — every call's id, agent and baseline
-  measures, and the ``[rules]`` settings. It changes only when they change.
+  measures, and the ``[rules]`` and ``[words]`` settings. It changes only when they change.
+* A call that is not assessable (its record's ``assessment``) adds nothing to the baselines and
+  gets no finding; its judgement's ``checks`` say so (``assessable``, ``reasons``, ``in_baselines``).
 * Findings, strengths and promises carry the same stable ids as the record's
   (``<call_id>.<rule_id>.<start in ms>``): a moment found by both keeps its id.
 
@@ -41,7 +43,7 @@ from callcheck.record import (
 from callcheck.result import SchemaError, dumps, schema_problem
 from callcheck.rules import BASELINE_MEASURES, Baselines, baseline_values, baselines_from_values, evaluate_call
 
-__all__ = ["JudgeSummary", "baseline_set_sha256", "judge_batch", "judge_record", "validate_judgement"]
+__all__ = ["JudgeSummary", "baseline_set_sha256", "batch_baselines", "judge_batch", "judge_record", "validate_judgement"]
 
 
 @dataclass(frozen=True)
@@ -71,18 +73,35 @@ class _Entry:
     values: Mapping[str, float | None]
 
 
-def baseline_set_sha256(rows: Iterable[tuple[str, str | None, Mapping[str, float | None]]], *, config: RulesConfig) -> str:
+def _settings(config: RulesConfig | Config) -> dict[str, Any]:
+    """The settings a judgement depends on: ``[rules]``, and with a whole Config also ``[words]`` and
+    ``turns.company_names`` (the phrase lists, company names and trackers the rules read)."""
+    if isinstance(config, Config):
+        return {**config_to_dict(config.rules), "words": config_to_dict(config.words),
+                "turns.company_names": list(config.turns.company_names)}
+    return config_to_dict(config)
+
+
+def baseline_set_sha256(rows: Iterable[tuple[str, str | None, Mapping[str, float | None]]], *, config: RulesConfig | Config) -> str:
     """SHA-256 of the comparison inputs: ``(call_id, agent, baseline values)`` of every call (sorted by
-    call id) and the rules settings. Equal inputs give the same hash whatever the file order."""
+    call id) and the rules settings (with a whole Config also the ``[words]`` settings). Equal inputs
+    give the same hash whatever the file order."""
     calls: list[list[Any]] = sorted(([cid, agent, [values.get(m) for m in BASELINE_MEASURES]] for cid, agent, values in rows),
                    key=lambda r: r[0])
-    blob = json.dumps({"measures": list(BASELINE_MEASURES), "rules": config_to_dict(config), "calls": calls},
+    blob = json.dumps({"measures": list(BASELINE_MEASURES), "rules": _settings(config), "calls": calls},
                       sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 
-def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig, baseline_set_sha256: str) -> dict[str, Any]:
-    """The judgement of one call (a dict of ``judgement.schema.json``)."""
+def batch_baselines(records: Iterable[CallRecord], *, config: RulesConfig | Config | None = None) -> Baselines:
+    """:class:`~callcheck.rules.Baselines` of ``records`` as :func:`judge_batch` builds them: calls that
+    are not assessable add no value (:func:`callcheck.rules.baseline_values`)."""
+    return baselines_from_values((r.call_id, r.agent, baseline_values(r)) for r in records)
+
+
+def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig | Config, baseline_set_sha256: str) -> dict[str, Any]:
+    """The judgement of one call (a dict of ``judgement.schema.json``). Its ``checks`` say whether the
+    call could be assessed and is part of the baselines, and which comparisons each rule could make."""
     res = evaluate_call(rec, config=config, baselines=baselines).to_json()
     return {
         "schema_version": SCHEMA_VERSION,
@@ -116,7 +135,8 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     out_dir : Path
         An output folder of ``callcheck analyze`` (reads ``calls/*.json``, writes ``judgements/``).
     config : Config
-        ``config.rules`` holds the thresholds and the baseline settings.
+        ``config.rules`` holds the thresholds and the baseline settings, ``config.words`` the
+        phrase lists, company names and trackers.
 
     Returns
     -------
@@ -129,7 +149,7 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    rules = config.rules
+    rules = config  # the whole Config: [rules] thresholds, [words] lists and trackers
     # pass 1: validate each record once, keep only what the baselines need
     entries: list[_Entry] = []
     skipped: list[str] = []

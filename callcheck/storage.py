@@ -287,3 +287,14 @@ class ResultsMirror:
     def remove_local(self) -> None:
         """Delete the working copy (not the remote results)."""
         shutil.rmtree(self.local, ignore_errors=True)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a local file or an fsspec URL's object, read in 1 MiB blocks."""
+    if is_url(path):
+        return sha256_of(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

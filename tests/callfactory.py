@@ -112,7 +112,8 @@ def questions_of(words: Sequence[Mapping[str, Any]], language: str) -> list[dict
 def record(*, call_id: str, agent: str | None, language: str, duration_s: float, speakers: Mapping[str, Any],
            words: list, turns: list, overlaps: list, greeting: Mapping[str, Any] | None, conversation: Mapping[str, Any],
            date: str | None = None, source: str = "/nonexistent/call.wav", layout: str = "agent-left",
-           separation: Mapping[str, Any] | None = None, notes: Sequence[str] = ()) -> dict[str, Any]:
+           separation: Mapping[str, Any] | None = None, notes: Sequence[str] = (),
+           assessment: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A schema-valid measured record from its parts, keyed and ordered as ``result.build_call_json``
     writes it (findings, strengths and promises empty: :func:`analysed` fills them like analyze)."""
     data = {
@@ -128,6 +129,8 @@ def record(*, call_id: str, agent: str | None, language: str, duration_s: float,
         "words": words, "turns": turns, "overlaps": overlaps, "findings": [], "strengths": [], "promises": [],
         "timings_s": {}, "config": config_to_dict(Config()),
     }
+    if assessment is not None:  # phase-2 key (the measures step writes it)
+        data["assessment"] = dict(assessment)
     validate_call_json(data)
     return data
 
@@ -165,11 +168,15 @@ def make_call(
     tail_s: float = 1.0,
     layout: str = "agent-left",
     separation: dict[str, Any] | None = None,
+    assessment: dict[str, Any] | None = None,
+    validity: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """A measured record for ``script``. ``voice`` overrides voice measures per party;
     ``rate_over_time`` gives (speech_rate_wpm, articulation_rate_sps) per equal window of the agent's span;
     ``greeting=True`` makes the first agent turn the greeting, a dict replaces it, None removes it;
-    ``conversation`` overrides keys of the conversation summary."""
+    ``conversation`` overrides keys of the conversation summary; ``assessment`` is the record's
+    ``assessment``; ``validity`` marks measures per party, e.g. ``{"agent": {"monotony": "unsure"}}``
+    (``speakers.<party>.validity.<key> = {"class": ..., "reason": ...}``)."""
     turns, words, overlaps = [], [], []
     prev_end = 0.0
     for tu in script:
@@ -224,6 +231,9 @@ def make_call(
         sp.update(copy.deepcopy(DEFAULT_VOICE[p]))
         sp.update((voice or {}).get(p, {}))
         sp["activity"] = [[x["start_s"], x["end_s"]] for x in turns if x["speaker"] == p]
+        if validity and validity.get(p):
+            sp["validity"] = {k: {"class": c, "reason": None if c != "unsure" else "test: marked unsure"}
+                              for k, c in validity[p].items()}
         speakers[p] = speaker_entry(**sp)
     a_turns = [x for x in turns if x["speaker"] == "agent"]
     if rate_over_time and a_turns:
@@ -269,7 +279,7 @@ def make_call(
     conv.update(conversation or {})
     return record(call_id=call_id, agent=agent, language=language, duration_s=duration, speakers=speakers, words=words,
                   turns=turns, overlaps=overlaps, greeting=g, conversation=conv, date=date, source=source, layout=layout,
-                  separation=separation)
+                  separation=separation, assessment=assessment)
 
 
 def good_call(language: str = "de", **kw: Any) -> dict[str, Any]:

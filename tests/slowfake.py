@@ -47,10 +47,10 @@ class SlowFactory:
 
 def run_cli(marker_dir: str, sleep_s: float, argv: list[str]) -> None:
     """``callcheck`` with ``argv``, its recogniser replaced by :class:`SlowFactory`."""
-    import callcheck.batch
+    import callcheck.calljob
     from callcheck.cli import main
 
     factory = SlowFactory(marker_dir, sleep_s)
-    callcheck.batch.WhisperFactory.resolve = classmethod(lambda cls, model, config: factory)  # this process only
+    callcheck.calljob.WhisperFactory.resolve = classmethod(lambda cls, model, config: factory)  # this process only
     sys.argv = ["callcheck", *argv]
     main()

@@ -11,7 +11,8 @@ import pytest
 
 import callcheck
 from callcheck import analyze_batch, analyze_call
-from callcheck.batch import discover, locate_source, parse_date, safe_id
+from callcheck.discover import discover, parse_date, safe_id
+from callcheck.record import locate_source
 from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
 from callcheck.languages import WHISPER_LANGUAGES, normalize_language

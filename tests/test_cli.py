@@ -78,8 +78,8 @@ def test_usage_errors_exit_2_before_any_work(tmp_path):
         (["analyze", str(tmp_path / "nope.wav"), "--out", str(out)],
          f"error: {tmp_path / 'nope.wav'}: no such file or folder; give audio files or folders that exist"),
         (["analyze", str(empty), "--out", str(out)],
-         f"error: {empty}: folder holds no audio files (.aac, .aif, .aiff, .au, .flac, .m4a, .mp3, .mp4, .ogg, .opus, .wav, "
-         ".webm, .wma); give the folder with the recordings, or set batch.audio_extensions"),
+         f"error: {empty}: folder holds no audio files (.aac, .aif, .aiff, .amr, .au, .caf, .flac, .m4a, .mka, .mp3, .mp4, .oga, .ogg, .opus, "
+         ".w64, .wav, .webm, .wma); give the folder with the recordings, or set batch.audio_extensions"),
         (["analyze", wav, "--out", str(out), "--language", "german"],
          "error: --language 'german' is not a language code; did you mean de? (use auto or an ISO 639-1 code such as de or en)"),
         (["analyze", wav, "--out", str(out), "--language", "xx"],

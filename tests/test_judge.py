@@ -139,7 +139,8 @@ def test_load_batch_attaches_only_current_judgements(tmp_path):
 def test_finding_ids_are_stable_across_two_analyses(tmp_path):
     """The samples analysed twice, into two folders, with the scripted transcriber, then judged:
     the same finding, strength and promise ids (reviews are keyed by them), the same judgements."""
-    from callcheck.batch import analyse_and_write, discover
+    from callcheck.calljob import analyse_and_write
+    from callcheck.discover import discover
 
     wavs = sorted(SAMPLES.glob("*/*.wav"))[:3]  # en03 (barge-ins), en04, de01 (strengths, a promise)
     ids = []

@@ -14,7 +14,9 @@ import soundfile as sf
 
 from callcheck.audio.activity import stereo_activity
 from callcheck.audio.io import load_audio
-from callcheck.batch import analyse_and_write, discover, write_failures
+from callcheck.calljob import analyse_and_write
+from callcheck.discover import discover
+from callcheck.batch import write_failures
 from callcheck.config import Config
 from callcheck.errors import AudioError, ConfigError
 from callcheck.pipeline import resolve_layout
@@ -210,7 +212,7 @@ def test_batch_goes_on_after_bad_files_and_lists_them(tmp_path):
     assert [o.status for o in outcomes] == ["failed", "done", "failed"]
     assert outcomes[0].reason == f"{empty}: empty file (0 bytes)"
     assert outcomes[2].reason == f"{junk}: not a readable audio file (format not recognised or data corrupt)"
-    from callcheck.batch import Failure
+    from callcheck.calljob import Failure
 
     path = write_failures(tmp_path / "out", [Failure(o.info.path, o.reason, o.info.call_id) for o in outcomes if o.status == "failed"])
     rows = path.read_text().splitlines()
@@ -264,7 +266,7 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
 def _crashing_worker(info, out_dir):
     import os as _os
 
-    from callcheck.batch import Outcome
+    from callcheck.calljob import Outcome
 
     if "crash" in info.path:
         _os._exit(3)  # a worker killed for memory looks like this to the pool

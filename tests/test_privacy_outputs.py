@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callcheck.batch import analyse_and_write, discover
+from callcheck.calljob import analyse_and_write
+from callcheck.discover import discover
 from callcheck.config import Config, PrivacyConfig
 from callcheck.privacy import mute_record_audio, pseudonym, record_intervals
 from tests.conftest import SAMPLES, ScriptedTranscriber, truth_of

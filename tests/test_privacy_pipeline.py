@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from callcheck.batch import analyse_and_write, discover
+from callcheck.calljob import analyse_and_write
+from callcheck.discover import discover
 from callcheck.config import Config, PrivacyConfig
 from callcheck.privacy.redact import Redaction, redact_transcript
 from callcheck.record import load_record

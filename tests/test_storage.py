@@ -122,7 +122,7 @@ def test_a_missing_object_is_one_line_and_the_batch_goes_on(s3, tmp_path, monkey
     factory = ScriptedFactory(str(sample_wavs()[0].with_suffix(".truth.json")))
     s3.put_file(str(sample_wavs()[0]), "calls-bucket/gone/anna/x.wav")
     s3.put_file(str(sample_wavs()[1]), "calls-bucket/gone/anna/y.wav")
-    from callcheck.batch import discover
+    from callcheck.discover import discover
     from callcheck.config import Config
 
     plan = discover(["s3://calls-bucket/gone"], manifest=None, config=Config())

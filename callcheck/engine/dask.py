@@ -67,7 +67,7 @@ def _localise(factory: Any) -> Any:
     """The factory as this machine must use it: the embedded model is assembled per machine, so a
     factory resolved on the driver is resolved again on the worker (``--model PATH`` must exist on
     every worker: a shared filesystem; a hub name downloads into each worker's models folder)."""
-    from callcheck.batch import WhisperFactory
+    from callcheck.calljob import WhisperFactory
 
     if isinstance(factory, WhisperFactory) and getattr(factory.spec, "source", None) == "embedded":
         from callcheck.transcribe.models import resolve_model
@@ -103,7 +103,7 @@ class CallcheckWorkerSetup(WorkerPlugin):
 
     def setup(self, worker: Any = None) -> None:
         if self.parent_pid is not None:
-            from callcheck.batch import _die_with_parent
+            from callcheck.calljob import _die_with_parent
 
             with contextlib.suppress(ValueError, OSError):  # only the main thread may set handlers
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process handles Ctrl-C
@@ -126,7 +126,7 @@ class CallcheckWorkerSetup(WorkerPlugin):
 def analyse_task(info: CallInfo, token: str, out_dir: str | None, known: tuple[str, str]) -> TaskResult:
     """One call on a worker: analyse it and return the record (nothing written but the transcript
     cache, and that only where this worker sees ``out_dir``)."""
-    from callcheck.batch import Outcome, analyse_outcome
+    from callcheck.calljob import Outcome, analyse_outcome
 
     where = _worker_address()
     state = _STATE.get(token)
@@ -182,7 +182,7 @@ def connect(address: str | None, *, workers: int, retries: int):
     import dask
     from distributed import Client, LocalCluster
 
-    from callcheck.batch import _sigint_blocked
+    from callcheck.calljob import _sigint_blocked
 
     if address is None:
         with dask.config.set({"distributed.scheduler.allowed-failures": retries,
@@ -255,7 +255,7 @@ def _drive(client: Any, calls: Sequence[CallInfo], out_dir: Path, *, token: str,
            where: str) -> None:
     from distributed.scheduler import KilledWorker
 
-    from callcheck.batch import Outcome
+    from callcheck.calljob import Outcome
 
     queue = list(calls)
     pending: dict[Any, CallInfo] = {}
@@ -302,7 +302,7 @@ def _drive(client: Any, calls: Sequence[CallInfo], out_dir: Path, *, token: str,
 def _finish(res: TaskResult, out_dir: Path) -> Any:
     """On the driver: write an analysed call's record atomically; a cached one gets its moved
     source updated; a model error stops the batch."""
-    from callcheck.batch import Outcome, _update_source, finished_result
+    from callcheck.calljob import Outcome, _update_source, finished_result
     from callcheck.result import write_record
 
     if res.model_error:

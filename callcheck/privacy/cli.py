@@ -26,7 +26,7 @@ def forget_command(
 
     Exit codes: 0 done; 1 a file outside callcheck's outputs still names a forgotten call (listed, not removed); 2 bad usage.
     """
-    from callcheck.batch import parse_date
+    from callcheck.discover import parse_date
     from callcheck.privacy.purge import forget
 
     try:

@@ -288,6 +288,13 @@ HEADLINES: dict[str, tuple[tuple[str, Sentence], ...]] = {
                        ("", S(("Sie haben viel erklärt und wenig gefragt.",), ("You explained a lot and asked little.",)))),
 }
 
+#: The rules' fired-signal ids (``evidence.fired[].signal``) -> the sentence id of :data:`SIGNALS`.
+REPORT_SIGNAL: dict[str, str] = {
+    "interruption_overlap": "interruption", "agent_interruptions_in_call": "interruptions_in_call",
+    "agent_to_caller_articulation_ratio": "caller_ratio", "f0_variation_st": "f0_variation",
+    "repair_requests": "repair_request", "word_confidence_mean": "low_confidence", "contradiction_phrases": "contradiction_phrase",
+}
+
 #: Rules whose ``comparisons`` is one list (not a mapping per measure): the measure it compares.
 COMPARED_MEASURE: dict[str, str] = {"M7_TOO_FAST": "articulation_rate_sps"}
 
@@ -299,7 +306,7 @@ def signal_ids(rule_id: str, ev: Mapping[str, Any]) -> list[str]:
     if isinstance(fired, Mapping):
         return [str(k) for k, v in fired.items() if v]
     if isinstance(fired, (list, tuple)):
-        return [str(x) for x in fired]
+        return list(dict.fromkeys(str(x.get("signal")) if isinstance(x, Mapping) else str(x) for x in fired))
     return [sid for sid, cond in RULE_SIGNALS.get(rule_id, ()) if condition(ev, cond)]
 
 
@@ -314,9 +321,38 @@ def _generic(sid: str, ev: Mapping[str, Any], fmt: Fmt) -> str:
     return "; ".join(parts) + "." if parts else sid.replace("_", " ") + "."
 
 
+def _with_fired(ev: Mapping[str, Any], sent: Sentence, item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``ev`` with the sentence's missing value (``v``) and threshold (``thr``) fields filled from one
+    ``evidence.fired`` item, so the sentence shows exactly the numbers that fired."""
+    fill = {"v": item.get("value"), "thr": item.get("threshold")}
+    out: dict[str, Any] = dict(ev)
+    for name, (path, _) in sent.fields.items():
+        if name not in fill or fill[name] is None or "[" in path or get_path(ev, path) is not None:
+            continue
+        *parents, leaf = path.split(".")
+        cur = out
+        for seg in parents:
+            nxt = cur.get(seg)
+            cur[seg] = dict(nxt) if isinstance(nxt, Mapping) else {}
+            cur = cur[seg]
+        cur[leaf] = fill[name]
+    return out
+
+
 def evidence_sentences(rule_id: str, ev: Mapping[str, Any], lang: str) -> list[str]:
     """One sentence per signal of the finding, in ``lang``."""
     fmt = Fmt(lang)
+    fired = ev.get("fired")
+    if isinstance(fired, (list, tuple)) and fired and all(isinstance(x, Mapping) for x in fired):
+        from callcheck.rules.labels import fired_sentence  # the rules' fired signals (value, op, threshold, comparison)
+
+        texts = []
+        for x in fired:  # the report's own sentence for the signal when its fields are there, else the rules' label
+            sent = SIGNALS.get(REPORT_SIGNAL.get(str(x.get("signal")), str(x.get("signal"))))
+            texts.append((sent.render(_with_fired(ev, sent, x), fmt) if sent is not None else None)
+                         or fired_sentence(x, lang, lambda v: fmt.num(v, 0 if float(v).is_integer() else 2)))
+        if all(texts):
+            return list(dict.fromkeys(t for t in texts if t))
     out = []
     for sid in signal_ids(rule_id, ev):
         s = SIGNALS.get(sid)

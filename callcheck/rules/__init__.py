@@ -23,18 +23,19 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 from scipy.stats import median_abs_deviation
 
-from callcheck.config import RulesConfig
+from callcheck.config import Config, RulesConfig, WordsConfig
 from callcheck.record import CallRecord
 from callcheck.rules import (
     m1_toneless, m2_indifferent, m3_impatient, m4_greeting, m5_rushed, m6_unclear, m7_too_fast, m8_know_it_all,
 )
 from callcheck.rules.common import RuleContext, load_phrases, r3, reply_latency_median
-from callcheck.rules.strengths import Promise, Strength, find_promises, find_strengths
+from callcheck.rules.strengths import Promise, Strength, find_promises, find_strengths, find_trackers
 from callcheck.types import Finding
 
 __all__ = [
     "RULES", "RULE_IDS", "Baselines", "History", "RuleInfo", "RulesResult", "baseline_values", "baselines_from_values",
     "build_baselines", "evaluate_call", "finding_to_json", "list_rules", "load_article", "moment_id", "BASELINE_MEASURES",
+    "rule_checks",
 ]
 
 RULES = (m1_toneless, m2_indifferent, m3_impatient, m4_greeting, m5_rushed, m6_unclear, m7_too_fast, m8_know_it_all)
@@ -77,6 +78,11 @@ def assign_ids(call_id: str, items: Iterable[tuple[str, dict[str, Any]]]) -> lis
     return out
 
 
+def _tracker_id(call_id: str, t: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    hits = t.get("hits") or []
+    return f"tracker-{t['name']}", {**t, "start_s": hits[0]["start_s"] if hits else None}
+
+
 def finding_to_json(f: Finding) -> dict[str, Any]:
     """A finding as the contract's plain dict (without its id: :meth:`RulesResult.to_json` adds it)."""
     return {"mistake": f.mistake, "rule_id": f.rule_id, "severity": f.severity, "start_s": r3(f.start_s),
@@ -91,12 +97,18 @@ class RulesResult:
     strengths: tuple[Strength, ...] = ()
     promises: tuple[Promise, ...] = ()
     call_id: str = "call"
+    checks: Mapping[str, Any] = field(default_factory=dict)
+    trackers: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """``{findings, strengths, promises}`` as written to the record and the judgement, each with ``id``."""
+        """``{findings, strengths, promises, checks, trackers}`` as written to the record and the
+        judgement; findings, strengths, promises and trackers each with ``id``."""
+        trackers = [{k: v for k, v in t.items() if k != "start_s"}
+                    for t in assign_ids(self.call_id, (_tracker_id(self.call_id, t) for t in self.trackers))]
         return {"findings": assign_ids(self.call_id, ((f.rule_id, finding_to_json(f)) for f in self.findings)),
                 "strengths": assign_ids(self.call_id, ((f"strength-{s.kind}", s.to_json()) for s in self.strengths)),
-                "promises": assign_ids(self.call_id, ((f"promise-{p.kind}", p.to_json()) for p in self.promises))}
+                "promises": assign_ids(self.call_id, ((f"promise-{p.kind}", p.to_json()) for p in self.promises)),
+                "checks": dict(self.checks), "trackers": trackers}
 
 
 # --- baselines -------------------------------------------------------------------------------------
@@ -198,7 +210,12 @@ class Baselines:
 
 
 def baseline_values(rec: CallRecord) -> dict[str, float | None]:
-    """The call's values of :data:`BASELINE_MEASURES` (None where not measured)."""
+    """The call's values of :data:`BASELINE_MEASURES` (None where not measured or unsure). A call
+    that is not assessable (``assessment.assessable`` false) gives no value at all: a silent
+    channel, a muted agent or an unusable transcript never shifts the team's or the agent's own
+    baseline."""
+    if not rec.assessment.assessable:
+        return {name: None for name in BASELINE_MEASURES}
     return {name: get(rec) for name, get in BASELINE_MEASURES.items()}
 
 
@@ -231,32 +248,94 @@ def build_baselines(calls: Sequence[CallRecord | Mapping[str, Any]], *, config: 
     return baselines_from_values((str(r.raw.get("call_id") or f"#{i}"), r.agent, baseline_values(r)) for i, r in enumerate(recs))
 
 
-def evaluate_call(call: CallRecord | Mapping[str, Any], *, config: RulesConfig, baselines: Baselines | None = None) -> RulesResult:
-    """Check one call against the eight mistakes; strengths and promises too.
+def _configs(config: RulesConfig | Config, words: WordsConfig | None) -> tuple[RulesConfig, WordsConfig | None, tuple[str, ...]]:
+    """The rules' settings, the ``[words]`` settings and every configured company name."""
+    if isinstance(config, Config):
+        w = words if words is not None else config.words
+        return config.rules, w, tuple(dict.fromkeys((*w.company_names, *config.turns.company_names)))
+    return config, words, tuple(words.company_names) if words is not None else ()
+
+
+def evaluate_call(call: CallRecord | Mapping[str, Any], *, config: RulesConfig | Config, baselines: Baselines | None = None,
+                  words: WordsConfig | None = None) -> RulesResult:
+    """Check one call against the eight mistakes; strengths, promises and custom trackers too.
 
     Parameters
     ----------
     call : CallRecord or Mapping
         The call's read model, or its per-call JSON (wrapped without validation).
-    config : RulesConfig
-        Thresholds and weights.
+    config : RulesConfig or Config
+        Thresholds and weights; a whole :class:`~callcheck.config.Config` also gives the ``[words]``
+        section (company names, house greeting, phrase lists, trackers).
     baselines : Baselines or None
         Team and own-history distributions; None compares with the absolute norms only.
+    words : WordsConfig or None
+        The ``[words]`` section when ``config`` is a RulesConfig (None: the shipped lists only).
 
     Returns
     -------
     RulesResult
-        Findings sorted by time (then mistake), strengths and promises.
+        Findings sorted by time (then mistake), strengths, promises, trackers and ``checks``: whether
+        the call could be assessed and, per rule, whether it was checked and which comparisons
+        (absolute / caller / team / own, with n) were possible. A call that is not assessable
+        (``assessment.assessable`` false) gets no finding, strength, promise or tracker hit: every
+        rule reads the agent's voice, the transcript or the turn timing, and an unusable recording
+        (a silent or muted channel, a transcript that cannot be right, channels not as the layout
+        says) corrupts each of them.
     """
     rec = call if isinstance(call, CallRecord) else CallRecord(call)
+    rules_cfg, words_cfg, companies = _configs(config, words)
     lang = rec.language
-    ctx = RuleContext(config=config, phrases=load_phrases(lang), baselines=baselines, agent=rec.agent,
-                      call_id=None if rec.raw.get("call_id") is None else rec.call_id, language=lang)
+    ctx = RuleContext(config=rules_cfg, phrases=load_phrases(lang, words_cfg), baselines=baselines, agent=rec.agent,
+                      call_id=None if rec.raw.get("call_id") is None else rec.call_id, language=lang,
+                      words=words_cfg, company_names=companies)
+    a = rec.assessment
+    if not a.assessable:
+        checks = rule_checks(rec, ctx, checked=False,
+                             reason="not assessable: " + ("; ".join(a.reasons) or "the recording cannot be assessed"))
+        return RulesResult((), (), (), rec.call_id, checks, ())
     findings: list[Finding] = []
     for rule in RULES:
         findings.extend(rule.check(rec, ctx))
     findings.sort(key=lambda f: (f.start_s if f.start_s is not None else float("inf"), f.mistake))
-    return RulesResult(tuple(findings), tuple(find_strengths(rec, ctx)), tuple(find_promises(rec, ctx)), rec.call_id)
+    return RulesResult(tuple(findings), tuple(find_strengths(rec, ctx)), tuple(find_promises(rec, ctx)), rec.call_id,
+                       rule_checks(rec, ctx), tuple(find_trackers(rec, ctx)))
+
+
+def _comparisons(rec: CallRecord, ctx: RuleContext, module: Any) -> dict[str, Any]:
+    """Which comparisons the rule could make for this call, with how many calls each rests on."""
+    cfg, bl = ctx.config, ctx.baselines
+    out: dict[str, Any] = {}
+    for kind in module.COMPARES:
+        if kind == "absolute":
+            out[kind] = {"possible": True}
+        elif kind == "caller":
+            key = getattr(module, "CALLER_MEASURE", None)
+            ok = rec.has_party("caller") and (key is None or rec.speaker("caller").trusted(key) is not None)
+            out[kind] = {"possible": ok, **({} if ok else {"reason": "no caller in this recording" if not rec.has_party("caller")
+                                                            else f"the caller's {key} is not measured or not trusted"})}
+        elif kind == "team":
+            n = max((bl.team_count(m) for m in module.MEASURES), default=0) if bl is not None else 0
+            out[kind] = {"possible": bl is not None and n >= cfg.team_min_calls, "n_calls": n, "min_calls": cfg.team_min_calls}
+        elif kind == "own":
+            n = max((bl.agent_stats(ctx.agent, m, exclude_call=ctx.call_id)[0] for m in module.MEASURES), default=0) if bl is not None else 0
+            out[kind] = {"possible": bl is not None and n >= cfg.agent_min_calls, "n_calls": n, "min_calls": cfg.agent_min_calls}
+    return out
+
+
+def rule_checks(rec: CallRecord, ctx: RuleContext, *, checked: bool = True, reason: str | None = None) -> dict[str, Any]:
+    """The record's / judgement's ``checks``: assessable or not (and why), whether the call's values
+    are in the baselines, and per rule whether it was checked (else why not) and the comparisons it
+    could make (``absolute``, ``caller``, ``team``, ``own``; team/own with the number of calls)."""
+    a = rec.assessment
+    skips = ctx.cache.get("skips", {})
+    rules = []
+    for m in RULES:
+        why = reason if not checked else skips.get(m.RULE_ID)
+        rules.append({"rule_id": m.RULE_ID, "mistake": m.MISTAKE, "checked": checked and why is None, "reason": why,
+                      "comparisons": _comparisons(rec, ctx, m) if checked and why is None else {}})
+    return {"assessable": a.assessable, "reasons": list(a.reasons), "warnings": list(a.warnings),
+            "in_baselines": a.assessable, "rules": rules}
 
 
 # --- rule listing --------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ with few pauses at a steady pace is not rushed, and a high articulation rate is 
 from __future__ import annotations
 
 import statistics
-from typing import Any
 
 from callcheck.record import CallRecord, RateWindow, Speaker
 from callcheck.rules.common import (
-    RuleContext, compare, longest_turn, primary, quote, r3, reply_gaps, reply_latency_median, talk_time, turn_at, turn_quote,
+    RuleContext, Signal, compare, describe_signal, evidence, fired_signals, longest_turn, quote, r3, reply_gaps, talk_time,
+    turn_at, turn_quote,
 )
 from callcheck.types import Finding, Severity, Turn
 
@@ -30,6 +30,9 @@ RULE_ID = "M5_RUSHED"
 THRESHOLDS = ("m5_pause_share_max", "m5_reply_gap_max_s", "m5_min_run", "m5_speedup_ratio", "m5_speech_rate_wpm_en",
               "m5_speech_rate_wpm_de", "m5_min_signals", "m1_min_talk_s")
 SIGNALS = "low pause share, very short reply gaps, speeding up over the call, speech rate (wpm, pauses included)"
+COMPARES = ("absolute", "team", "own")
+MEASURES = ("agent.pause_share", "agent.speech_rate_wpm")
+CALLER_MEASURE = None
 
 
 def _windows(ag: Speaker) -> list[RateWindow]:
@@ -70,91 +73,92 @@ def rushed_runs(rec: CallRecord, max_gap_s: float, min_run: int, min_gap_s: floa
     return runs
 
 
-def _local(rec: CallRecord, ctx: RuleContext, little_room: dict | None) -> list[Finding]:
+def _wpm_limit(rec: CallRecord, ctx: RuleContext) -> float | None:
+    cfg, lang = ctx.config, rec.language
+    return cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en if lang == "en" else None
+
+
+def _groups_text(groups: dict[str, list[Signal]]) -> str:
+    return "; ".join(f"{k.replace('_', ' ')} ({describe_signal(g[0])})" for k, g in groups.items())
+
+
+def _signals_json(groups: dict[str, list[Signal]]) -> dict[str, dict[str, object]]:
+    return {k: {s.signal: r3(s.value) for s in g} | {"baseline": g[0].baseline} for k, g in groups.items()}
+
+
+def _local(rec: CallRecord, ctx: RuleContext, little_room: list[Signal]) -> list[Finding]:
     """Rushed stretches: consecutive very short reply gaps plus speeding up, a high rate or no pauses."""
     cfg = ctx.config
-    lang = rec.language
-    limit = cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en if lang == "en" else None
+    limit = _wpm_limit(rec, ctx)
     out = []
     for run in rushed_runs(rec, cfg.m5_reply_gap_max_s, cfg.m5_min_run, -cfg.m3_min_interruption_s):
         turns = [r for _, r in run]
         rates = [turn_wpm(t) for t in turns]
-        signals: dict[str, Any] = {"short_reply_gaps": {"gaps_s": [r3(g) for g, _ in run], "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}}
+        gaps = [g for g, _ in run]
+        groups: dict[str, list[Signal]] = {"short_reply_gaps": [
+            Signal("longest_reply_gap_in_stretch", max(gaps), "<", cfg.m5_reply_gap_max_s, unit="s", at_s=turns[0].start_s),
+            Signal("replies_in_stretch", len(turns), ">=", cfg.m5_min_run)]}
         known = [r for r in rates if r is not None]
         if len(known) >= 2 and known[0] > 0 and known[-1] / known[0] >= cfg.m5_speedup_ratio:
-            signals["speeding_up"] = {"turn_rates_wpm": [r3(r) for r in rates], "last_to_first_ratio": r3(known[-1] / known[0]),
-                                      "threshold": cfg.m5_speedup_ratio, "baseline": "absolute"}
+            groups["speeding_up"] = [Signal("last_to_first_turn_rate_ratio", known[-1] / known[0], ">=", cfg.m5_speedup_ratio)]
         if known and limit is not None and max(known) > limit:
-            signals["high_speech_rate"] = {"max_turn_rate_wpm": r3(max(known)), "threshold_wpm": limit, "language": lang, "baseline": "absolute"}
+            groups["high_speech_rate"] = [Signal("fastest_turn_speech_rate", max(known), ">", limit, unit="wpm")]
         if little_room:
-            signals["little_breathing_room"] = little_room
-        if len(signals) < cfg.m5_min_signals:
+            groups["little_breathing_room"] = little_room
+        if len(groups) < cfg.m5_min_signals:
             continue
         start_s, end_s = turns[0].start_s, turns[-1].end_s
-        severity: Severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium"
-        evidence = {"baseline": "absolute", "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
-                    "measures": {"replies_in_stretch": len(turns), "articulation_rate_sps": r3(rec.speaker("agent").articulation_rate_sps)},
-                    "span": "consecutive agent replies with very short gaps",
-                    "quote": quote(" / ".join(t.text for t in turns), max_words=cfg.quote_max_words)}
-        msg = f"The agent sounds rushed from {start_s:.1f} s to {end_s:.1f} s: {', '.join(k.replace('_', ' ') for k in signals)}."
-        out.append(Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg))
+        severity: Severity = "high" if len(groups) >= cfg.m5_min_signals + 2 else "medium"
+        fired = [x for g in groups.values() for x in g]
+        ev = evidence(fired, signals=_signals_json(groups), signal_count=len(groups), min_signals=cfg.m5_min_signals,
+                      reply_gaps_s=[r3(g) for g in gaps], turn_rates_wpm=[r3(r) for r in rates],
+                      span="consecutive agent replies with very short gaps",
+                      quote=quote(" / ".join(t.text for t in turns), max_words=cfg.quote_max_words))
+        msg = f"The agent sounds rushed from {start_s:.1f} s to {end_s:.1f} s: {_groups_text(groups)}."
+        out.append(Finding(MISTAKE, RULE_ID, severity, start_s, end_s, ev, msg))
     return out[: cfg.max_findings_per_rule]
 
 
 def check(rec: CallRecord, ctx: RuleContext) -> list[Finding]:
     cfg = ctx.config
     if talk_time(rec, "agent") < cfg.m1_min_talk_s:
-        return []
+        return ctx.skip(RULE_ID, f"the agent speaks less than rules.m1_min_talk_s = {cfg.m1_min_talk_s:g} s")
     ag = rec.speaker("agent")
-    signals: dict[str, Any] = {}
-    comparisons: dict[str, Any] = {}
+    groups: dict[str, list[Signal]] = {}
     ps = ag.pause_share
     if ps is not None:
         cp = compare(ps, measure="agent.pause_share", higher_is_worse=False, absolute=cfg.m5_pause_share_max, ctx=ctx)
-        comparisons["pause_share"] = [c.to_json() for c in cp]
-        if primary(cp):
-            signals["little_breathing_room"] = {"pause_share": r3(ps), "baseline": primary(cp)}
-    local = _local(rec, ctx, signals.get("little_breathing_room"))
+        room = fired_signals(cp, signal="pause_share", value=ps, higher_is_worse=False)
+        if room:
+            groups["little_breathing_room"] = room
+    local = _local(rec, ctx, groups.get("little_breathing_room", []))
     if local:
         return local
-    lat = reply_latency_median(rec)
-    if lat is not None and -cfg.m3_min_interruption_s < lat < cfg.m5_reply_gap_max_s:
-        signals["short_reply_gaps"] = {"reply_latency_median_s": r3(lat), "threshold_s": cfg.m5_reply_gap_max_s, "baseline": "absolute"}
     ratio, late = speedup(ag)
     late_art = late.articulation_rate_sps if late is not None else None
     if ratio is not None and ratio >= cfg.m5_speedup_ratio and not (late_art is not None and late_art > cfg.m7_articulation_sps):
-        signals["speeding_up"] = {"last_to_first_third_ratio": r3(ratio), "threshold": cfg.m5_speedup_ratio, "baseline": "absolute"}
-    wpm = ag.speech_rate_wpm
-    lang = rec.language
-    if wpm is not None and lang in ("de", "en"):
-        limit = cfg.m5_speech_rate_wpm_de if lang == "de" else cfg.m5_speech_rate_wpm_en
+        groups["speeding_up"] = [Signal("last_to_first_third_speech_rate_ratio", ratio, ">=", cfg.m5_speedup_ratio)]
+    wpm, limit = ag.speech_rate_wpm, _wpm_limit(rec, ctx)
+    if wpm is not None and limit is not None:
         cw = compare(wpm, measure="agent.speech_rate_wpm", higher_is_worse=True, absolute=limit, ctx=ctx)
-        comparisons["speech_rate_wpm"] = [c.to_json() for c in cw]
-        if primary(cw):
-            signals["high_speech_rate"] = {"speech_rate_wpm": r3(wpm), "language": lang, "baseline": primary(cw)}
-    signals.pop("short_reply_gaps", None)  # short gaps count in stretches (above); a call median mixes in interruptions
-    if len(signals) < cfg.m5_min_signals or not {"speeding_up", "little_breathing_room"} <= set(signals):
+        high = fired_signals(cw, signal="speech_rate", value=wpm, higher_is_worse=True, unit="wpm")
+        if high:
+            groups["high_speech_rate"] = high
+    if len(groups) < cfg.m5_min_signals or not {"speeding_up", "little_breathing_room"} <= set(groups):
         return []  # over the whole call, rushed = no breathing room *and* speeding up; fast alone is not rushed
     start_s: float | None
     end_s: float | None
-    if "speeding_up" in signals and late is not None:
+    if late is not None:
         start_s, end_s, span = late.start_s, late.end_s, "the fastest window of the last third of the call"
-    elif _windows(ag):
-        w = max(_windows(ag), key=lambda w: w.speech_rate_wpm or 0.0)
-        start_s, end_s, span = w.start_s, w.end_s, "the window with the highest speech rate"
     else:
         t = longest_turn(rec, "agent")
         start_s, end_s, span = (t.start_s, t.end_s, "agent's longest turn") if t else (None, None, "")
     turn = turn_at(rec, "agent", start_s, end_s) if start_s is not None and end_s is not None else None
-    bls = [s["baseline"] for s in signals.values()]
-    main = next((b for b in ("agent", "team") if b in bls), "absolute")
-    severity: Severity = "high" if len(signals) >= cfg.m5_min_signals + 2 else "medium" if len(signals) > cfg.m5_min_signals or main == "absolute" else "low"
-    evidence = {
-        "baseline": main, "signals": signals, "signal_count": len(signals), "min_signals": cfg.m5_min_signals,
-        "measures": {"pause_share": r3(ps), "reply_latency_median_s": r3(lat), "speech_rate_wpm": r3(wpm),
-                     "articulation_rate_sps": r3(ag.articulation_rate_sps), "speedup_ratio": r3(ratio)},
-        "comparisons": comparisons, "span": span,
-        "quote": turn_quote(turn, max_words=cfg.quote_max_words),
-    }
-    msg = f"The agent sounds rushed: {', '.join(k.replace('_', ' ') for k in signals)}."
-    return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, evidence, msg)]
+    fired = [x for g in groups.values() for x in g]
+    main = evidence(fired)["baseline"]
+    severity: Severity = ("high" if len(groups) >= cfg.m5_min_signals + 2 else
+                "medium" if len(groups) > cfg.m5_min_signals or main == "absolute" else "low")
+    ev = evidence(fired, signals=_signals_json(groups), signal_count=len(groups), min_signals=cfg.m5_min_signals, span=span,
+                  quote=turn_quote(turn, max_words=cfg.quote_max_words))
+    msg = f"The agent sounds rushed: {_groups_text(groups)}."
+    return [Finding(MISTAKE, RULE_ID, severity, start_s, end_s, ev, msg)]

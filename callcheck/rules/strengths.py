@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from callcheck.record import CallRecord
-from callcheck.rules.common import RuleContext, agent_backchannels, find_phrases, hit_json, quote, r3, talk_time
+from callcheck.rules.common import (
+    RuleContext, agent_backchannels, compile_phrases, configured_pattern, find_phrases, hit_json, quote, r3, talk_time,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def find_strengths(rec: CallRecord, ctx: RuleContext) -> list[Strength]:
     if has_caller and share is not None and lo <= share <= hi:
         out.append(Strength("listening", None, None, "", {"talk_share": r3(share), "range": [lo, hi]}))
     bc = agent_backchannels(rec)
-    if has_caller and bc >= cfg.strength_min_backchannels:
+    if has_caller and bc is not None and bc >= cfg.strength_min_backchannels:
         first = next((o for o in rec.overlaps if o.interrupter == "agent" and o.kind == "backchannel"), None)
         out.append(Strength("backchannels", first.start_s if first else None, first.end_s if first else None,
                             "", {"backchannels": bc, "threshold": cfg.strength_min_backchannels}))
@@ -83,4 +85,27 @@ def find_promises(rec: CallRecord, ctx: RuleContext) -> list[Promise]:
             seen.add(key)
             out.append(Promise(h.start_s, h.end_s, quote(h.turn_text, max_words=ctx.config.quote_max_words, around=h.matched), kind, h.matched))
     out.sort(key=lambda p: p.start_s)
+    return out
+
+
+def find_trackers(rec: CallRecord, ctx: RuleContext) -> list[dict[str, Any]]:
+    """The ``[[words.trackers]]`` of the config in this call: per tracker (of the call's language)
+    ``{name, party, required, found, status, hits[]}``; ``status`` is ``said``, ``not said`` or — for a
+    required tracker not said — ``missing``. Each hit: who said which phrase when, with the quote."""
+    if ctx.words is None:
+        return []
+    out = []
+    for t in ctx.words.trackers:
+        if t.language != "any" and t.language != rec.language:
+            continue
+        pats = compile_phrases((configured_pattern(p) for p in t.phrases), f"callcheck.toml [[words.trackers]] {t.name}")
+        parties = ("agent", "caller") if t.party == "any" else (t.party,)
+        hits = [h for party in parties for h in find_phrases(rec, party, f"tracker:{t.name}", pats)
+                if h.start_s >= t.from_s and (not t.to_s or h.start_s <= t.to_s)]
+        hits.sort(key=lambda h: h.start_s)
+        status = "said" if hits else "missing" if t.required else "not said"
+        out.append({"name": t.name, "party": t.party, "required": t.required, "window_s": [t.from_s, t.to_s or None],
+                    "found": bool(hits), "status": status,
+                    "hits": [hit_json(h, max_words=ctx.config.quote_max_words) for h in hits[: ctx.config.max_findings_per_rule * 3]],
+                    "count": len(hits)})
     return out

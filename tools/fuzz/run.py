@@ -277,6 +277,12 @@ def classify(entries: list[tuple[Entry, str]], run: Run, run_name: str) -> list[
             else:
                 out.append(Result(e, "refused", reason, run_name))
             continue
+        if (not run.traceback and run.rc == 2 and e.expect == "refused" and run_name.startswith("direct") and len(naming) == 1
+                and len(lines) == 1 and not _CTRL.search(naming[0])):
+            # given alone and refused as a usage error before any work (a folder without audio):
+            # the documented exit 2 with one line naming it; there is no batch, so no failures.csv
+            out.append(Result(e, "refused", naming[0][:300] + " (exit 2)", run_name))
+            continue
         if run.traceback or run.rc not in (0, 1):
             tb = run.stderr.strip().splitlines()[-1:] if run.traceback else [f"exit {run.rc}"]
             out.append(Result(e, "traceback", (tb[0] if tb else "")[:300], run_name))
@@ -485,7 +491,7 @@ def rerender(path: Path, corpus: Path, meta: dict, entries: list[Entry], *, labe
         e = dataclasses.replace(e, name=r["entry"])
         outcome, detail = r["outcome"], r["detail"]
         run = load_run(work, r["run"]) if work else None
-        if run is not None and outcome in ("silent-skip", "unclear-line"):
+        if run is not None and outcome in ("silent-skip", "unclear-line", "traceback"):
             again = classify([(by_name.get(base, e), str(corpus.resolve() / base))], run, r["run"])[0]
             outcome, detail = again.outcome, again.detail
         elif outcome == "silent-skip":
