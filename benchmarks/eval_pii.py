@@ -1,31 +1,41 @@
-"""PII detection: token recall and precision per type, on the text truth and through the real model.
+"""PII detection through the pipeline: token recall and precision per type, tuning and held-out.
 
-    python benchmarks/eval_pii.py DATA [--set DIR] [--calls 24] [--no-audio]
+    python benchmarks/eval_pii.py DATA [--set DIR] [--out OUT] [--redetect] [--no-audio] [--show]
 
 ``DATA`` is the folder of real recordings (``../shared/data``); ``--set`` the PII test set made by
 ``tools/make_pii_set.py`` (built there first when the folder has no ``pii_set.json``; default
-``$TMPDIR/callcheck_pii_set``). Transcripts are cached in the set folder (``transcripts/``), so a
-second run takes seconds.
+``$TMPDIR/callcheck_pii_set``); ``--out`` the results folder of the run (default ``SET/analysed``).
 
 What is measured:
 
 1. **Text truth**: the truth texts of the set's turns, split into words, read by
    :func:`callcheck.privacy.detect_call` (mode ``caller``).
-2. **Through the model**: each party of each call transcribed by callcheck's own transcriber
-   (embedded Whisper base, the party's VAD speech, as ``callcheck analyze`` does); a transcribed
-   word carries the truth type of the piece it overlaps (>= half its duration). Token recall per
-   type = redacted PII words / PII words; precision per placeholder type = its words that are
-   PII of any type / its words. The agent's own name (greeting) must stay under ``caller``.
-3. **Non-PII speech**: redactions in the five sample calls and the real recordings of ``DATA``
+2. **Through the pipeline**: ``callcheck analyze`` on the set's stereo WAVs (a manifest gives the
+   agent and the language), with ``privacy.clear_text`` on so that ``OUT/private/<call>.json``
+   holds the clear words and the redacted spans of the ``redact`` step. A transcribed word carries
+   the truth type of the piece it overlaps (>= half its duration). Token recall per type =
+   redacted PII words / PII words; precision per placeholder type = its words that are PII of any
+   type / its words. The agent's own name (greeting) must stay under ``caller``. Reported for the
+   **tuning** calls (01-07 of each language: the detectors were developed on them) and the
+   **held-out** calls (08-12: never looked at while tuning), and for all. ``--redetect`` re-runs
+   only the detection on the pipeline's clear words (the redact step is a pure function of
+   them), for quick iterations; the reported figures come from a full run.
+3. **Leaks in the outputs**: every file under ``OUT`` outside ``private/`` (records, judgements,
+   reports, ``team.csv``) and the server database with its search index (``callcheck serve``'s
+   index is built first) is searched for the set's PII strings (names, e-mail local parts,
+   street names, the digits of every dictated value: ``tools/make_pii_set.pii_strings``).
+4. **Non-PII speech**: redactions in the five sample calls and the real recordings of ``DATA``
    (every word not a person's name is a false positive there).
-4. **Muted audio** (unless ``--no-audio``): the caller channel muted over the caller's redacted
-   spans (``privacy.margin_s``), re-transcribed; any digit or number word transcribed inside a
-   digit-bearing PII mention counts as a leak.
+5. **Muted audio** (unless ``--no-audio``): each call's audio with its record's spans muted
+   (:func:`callcheck.privacy.mute_record_audio`, as every snippet, clip and stream is), the
+   caller channel re-transcribed over the caller's speech; any digit or number word transcribed
+   inside a digit-bearing PII mention counts as a leak.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import re
@@ -43,7 +53,8 @@ import numpy as np  # noqa: E402
 from callcheck.audio.activity import speech_intervals, stereo_activity  # noqa: E402
 from callcheck.audio.io import load_audio  # noqa: E402
 from callcheck.config import Config  # noqa: E402
-from callcheck.privacy import KINDS, PrivacyConfig, detect_call, mute_spans  # noqa: E402
+from callcheck.privacy import KINDS, PiiSpan, PrivacyConfig, detect_call, mute_record_audio  # noqa: E402
+from callcheck.privacy.redact import redact_transcript  # noqa: E402
 from callcheck.privacy.numbers import strip_word, word_number  # noqa: E402
 from callcheck.transcribe.models import resolve_model  # noqa: E402
 from callcheck.transcribe.whisper import make_transcriber  # noqa: E402
@@ -152,20 +163,46 @@ def _pred_kinds(words: list[Word], spans) -> list[str | None]:
     return out
 
 
+def _piece_tokens(p: dict) -> set[str]:
+    return {strip_word(t) for t in p["text"].split() if strip_word(t)}
+
+
+#: how far the neighbouring piece may lie, s: the transcriber decodes each party's speech with the
+#: pauses cut out and maps the words back, so the first word after a pause is often timed right
+#: after the last word before it ("...1341. The" with "The" spoken 5.7 s later, pii_en11)
+NEIGHBOUR_S = 8.0
+
+
 def _truth_of(word: Word, pieces: list[dict]) -> tuple[str | None, int | None]:
-    """Truth type of a transcribed word: the piece (same speaker) it overlaps most, if >= half."""
+    """Truth type of a transcribed word: the piece (same speaker) it overlaps most, if >= half.
+
+    The recogniser's word times are off by up to a few tenths of a second at a piece boundary
+    ("9918682. Ich" puts "Ich", the first word of the next sentence, inside the number; after a
+    pause Whisper starts a word right after the previous one): a word whose text is a word of the
+    neighbouring piece (< :data:`NEIGHBOUR_S` away) and not of the piece it was given (by overlap,
+    else by its middle) belongs to the neighbour."""
     best, best_ov, best_i = None, 0.0, None
     dur = max(word.end_s - word.start_s, 0.02)
     for i, p in enumerate(pieces):
         ov = min(word.end_s, p["end_s"]) - max(word.start_s, p["start_s"])
         if ov > best_ov:
             best, best_ov, best_i = p, ov, i
-    if best is None or best_ov < 0.5 * dur:
+    if best is None or best_ov < 0.5 * dur:  # no piece holds half of it: the one its middle falls in
+        best, best_i = None, None
         mid = 0.5 * (word.start_s + word.end_s)
         for i, p in enumerate(pieces):
             if p["start_s"] - 0.05 <= mid <= p["end_s"] + 0.05:
-                return p["kind"], i
+                best, best_i = p, i
+                break
+    if best is None or best_i is None:
         return None, None
+    w = strip_word(word.text)
+    if w and w not in _piece_tokens(best):
+        for j in (best_i + 1, best_i - 1):
+            if 0 <= j < len(pieces) and (pieces[j]["kind"] in (None, "agent_self")) != (best["kind"] in (None, "agent_self")) \
+                    and (pieces[j]["start_s"] - word.end_s if j > best_i else word.start_s - pieces[j]["end_s"]) < NEIGHBOUR_S \
+                    and w in _piece_tokens(pieces[j]):
+                return pieces[j]["kind"], j
     return best["kind"], best_i
 
 
@@ -262,77 +299,219 @@ def _leaks(words: list[Word], pieces: list[dict]) -> tuple[int, int, list[str]]:
     return len(spans), leaked, examples
 
 
-def main(argv: list[str] | None = None) -> int:
+HELD_OUT_FROM = 8  # calls pii_de08..12 and pii_en08..12 are held out
+
+
+def split_of(call_id: str) -> str:
+    return "held-out" if int(re.sub(r"\D", "", call_id) or 0) >= HELD_OUT_FROM else "tuning"
+
+
+def _run_pipeline(set_dir: Path, out: Path, calls: list[dict]) -> None:
+    """``callcheck analyze`` on the set (clear text kept), then the server's index."""
+    from callcheck.api import analyze_batch
+
+    rows = ["path,agent,call_id,language"]
+    for c in calls:
+        truth = json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))
+        rows.append(f"{set_dir / (c['call_id'] + '.wav')},{truth['agent_name']},{c['call_id']},{c['language']}")
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out.parent / f"{out.name}.manifest.csv"
+    manifest.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = dataclasses.replace(Config(), privacy=dataclasses.replace(Config().privacy, clear_text=True))
+    t0 = time.perf_counter()
+    s = analyze_batch([], out, config=cfg, manifest=manifest)
+    print(f"pipeline: {s.analysed} analysed, {s.unchanged} unchanged, {len(s.failures)} failed in "
+          f"{time.perf_counter() - t0:.0f} s -> {out}", flush=True)
+    try:
+        from callcheck.serve import db
+        from callcheck.serve.index import sync
+    except ImportError:
+        print("(no server packages: the database is not indexed)")
+        return
+    engine = db.open_engine(out)
+    sync(engine, out)
+    engine.dispose()
+
+
+def _clear_of(out: Path, call_id: str) -> tuple[list[Word], list[PiiSpan], dict]:
+    from callcheck.privacy.store import read_clear_text
+
+    rec = json.loads((out / "calls" / f"{call_id}.json").read_text(encoding="utf-8"))
+    clear = read_clear_text(out, call_id)
+    if clear is None:
+        raise SystemExit(f"{out / 'private' / (call_id + '.json')}: no clear text; run without --redetect first")
+    words = [Word(w["speaker"], w["text"], w["start_s"], w["end_s"], w["probability"]) for w in clear["words"]]
+    spans = [PiiSpan(x["kind"], x["first_word"], x["last_word"], x["start_s"], x["end_s"], x["text"], False, x["speaker"])
+             for x in clear["spans"]]
+    return words, spans, rec
+
+
+_DIGITS_SEP = "[ ,\\-/]?"
+
+
+def _leak_patterns(strings: list[tuple[str, str]]) -> list[tuple[str, str, re.Pattern]]:
+    out = []
+    for kind, st in strings:
+        if st.isdigit():
+            body = _DIGITS_SEP.join(st) if len(st) >= 5 else st
+            out.append((kind, st, re.compile(rf"(?<!\d){body}(?!\d)")))
+        else:
+            out.append((kind, st, re.compile(rf"(?<!\w){re.escape(st)}(?!\w)", re.IGNORECASE)))
+    return out
+
+
+def _texts_of_file(p: Path) -> str:
+    """What a reader of the file sees as text: JSON string values; HTML/MD/CSV without embedded
+    audio (data: URIs) and SVG drawings."""
+    raw = p.read_bytes().decode("utf-8", "ignore")
+    if p.suffix == ".json":
+        return _json_strings(raw)
+    raw = re.sub(r"data:[a-z]+/[\w.+-]+;base64,[A-Za-z0-9+/=]+", " ", raw)
+    return _HEX_RUN.sub(" ", re.sub(r"<svg\b.*?</svg>", " ", raw, flags=re.S))
+
+
+#: hex runs with a letter (content hashes, snippet file names "23602-28740-b3345a65.opus"): their
+#: digits are not dictated digits
+_HEX_RUN = re.compile(r"(?<![0-9a-f])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}(?![0-9a-f])")
+
+
+def _json_strings(raw: str) -> str:
+    """The string values of a JSON text (numbers are measures, not dictated digits)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return _HEX_RUN.sub(" ", raw)
+    vals: list[str] = []
+
+    def walk(x):
+        if isinstance(x, str):
+            vals.append(x)
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                # the test set's own file paths; content hashes (hex digits are not dictated digits)
+                if k not in ("source", "source_relative", "identity") and "sha" not in k and "hash" not in k:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(data)
+    return _HEX_RUN.sub(" ", "\n".join(vals))
+
+
+def find_leaks(out: Path, strings: list[tuple[str, str]]) -> list[str]:
+    """Where the PII ``strings`` occur under ``out`` outside ``private/`` (files and the server
+    database's text cells and full-text index)."""
+    pats = _leak_patterns(strings)
+    hits = []
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out)
+        if not p.is_file() or rel.parts[0] == "private" or p.name.endswith((".db", ".db-wal", ".db-shm", ".manifest.csv")):
+            continue
+        if p.suffix.lower() in (".wav", ".opus", ".ogg", ".mp3", ".parquet", ".key"):
+            continue
+        txt = _texts_of_file(p)
+        for kind, st, rx in pats:
+            m = rx.search(txt)
+            if m:
+                hits.append(f"{rel}: {kind} {st!r} in …{txt[max(0, m.start() - 40):m.end() + 20]!r}")
+    dbf = out / "serve" / "callcheck.db"
+    if dbf.is_file():
+        import sqlite3
+
+        con = sqlite3.connect(dbf)
+        try:
+            for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'turns_fts%'"):
+                for row in con.execute(f'SELECT * FROM "{t}"'):
+                    # as in the files: not the test set's own paths, not content hashes (hex digits are
+                    # not dictated digits)
+                    cell = "\n".join(_json_strings(v) if v[:1] in "{[" else _HEX_RUN.sub(" ", v)
+                                      for v in row if isinstance(v, str) and not v.startswith("/"))
+                    for kind, st, rx in pats:
+                        if rx.search(cell):
+                            hits.append(f"database table {t}: {kind} {st!r}")
+            for kind, st, _ in pats:
+                if not st.isdigit() and con.execute("SELECT count(*) FROM turns_fts WHERE turns_fts MATCH ?",
+                                                    (f'"{st}"',)).fetchone()[0]:
+                    hits.append(f"database search index: {kind} {st!r}")
+        finally:
+            con.close()
+    return hits
+
+
+def _pii_strings(truth: dict) -> list[tuple[str, str]]:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from make_pii_set import pii_strings
+
+    return pii_strings(truth)
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, section by section)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=Path, help="folder of real recordings (../shared/data)")
     ap.add_argument("--set", help="PII test set folder (tools/make_pii_set.py); built when missing")
+    ap.add_argument("--out", help="results folder of the pipeline run (default SET/analysed)")
     ap.add_argument("--calls", type=int, default=24, help="calls when the set is built")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--redetect", action="store_true",
+                    help="no pipeline run: detect again on the clear words of the last run (development)")
     ap.add_argument("--no-audio", action="store_true", help="skip the muted-audio re-transcription")
-    ap.add_argument("--audio-calls", type=int, default=None,
-                    help="re-transcribe the muted audio of only the first N calls (default: all)")
-    ap.add_argument("--cached-only", action="store_true",
-                    help="score only what is in the transcript cache (development; the figures then cover fewer calls)")
-    ap.add_argument("--text-only", action="store_true", help="only the text truth (no model, seconds)")
+    ap.add_argument("--no-real", action="store_true", help="skip the samples and real recordings (section 4)")
     ap.add_argument("--show", action="store_true", help="print every missed PII word and every false redaction")
+    ap.add_argument("--split", choices=("tuning", "held-out", "all"), default="all",
+                    help="with --show: whose misses to print (tune on 'tuning' only)")
     args = ap.parse_args(argv)
     cfg = Config()
     pcfg = PrivacyConfig()
     set_dir = _set_dir(args)
-    asr = Asr(set_dir / "transcripts", args.threads, cached_only=args.cached_only)
+    out = Path(args.out) if args.out else set_dir / "analysed"
     calls = json.loads((set_dir / "pii_set.json").read_text())["calls"]
-    text_score, model_score = Score(), Score()
+    if not args.redetect:
+        _run_pipeline(set_dir, out, calls)
+    asr = Asr(set_dir / "transcripts", args.threads) if not (args.no_audio and args.no_real) else None
+    splits = ("tuning", "held-out", "all")
+    text_score = {k: Score() for k in splits}
+    model_score = {k: Score() for k in splits}
     per_lang = {"de": Score(), "en": Score()}
-    text_per_lang = {"de": Score(), "en": Score()}
     all_mode_agent = [0, 0]
-    audio_total = audio_leaked = 0
+    audio_stats = {k: [0, 0] for k in splits}  # digit-bearing mentions, of them leaked
+    muted_s = speech_s = 0.0
     leak_examples: list[str] = []
     t_detect = 0.0
     n_words = 0
     shown: list[str] = []
-    model_calls: list[tuple[str, int]] = []
+    strings: list[tuple[str, str]] = []
+    mentions = {k: 0 for k in splits}
     for c in calls:
-        truth = json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))
+        cid = c["call_id"]
+        sp = split_of(cid)
+        truth = json.loads((set_dir / f"{cid}.truth.json").read_text(encoding="utf-8"))
         lang = truth["language"]
-        # 1. text truth
+        strings += _pii_strings(truth)
+        mentions[sp] += c["mentions"]
+        mentions["all"] += c["mentions"]
         tw = _text_words(truth)
-        spans = detect_call(tw, language=lang, mode="caller")
-        _score_call(text_score, tw, spans, truth)
-        _score_call(text_per_lang[lang], tw, spans, truth)
-        if args.show:
-            pred = _pred_kinds(tw, spans)
-            for i, w in enumerate(tw):
-                kind, _ = _truth_of(w, _pieces(truth, w.speaker))
-                if (kind not in (None, "agent_self")) != (pred[i] is not None) or kind == "agent_self" and pred[i]:
-                    ctx = " ".join(x.text for x in tw[max(0, i - 4):i + 5] if x.speaker == w.speaker)
-                    shown.append(f"TEXT {c['call_id']} {w.speaker} {'MISS' if pred[i] is None else 'FP  '} "
-                                 f"{kind or '-'}->{pred[i] or '-'} {w.text!r}  | {ctx}")
-        if args.text_only:
-            continue
-        # 2. through the model
-        audio = load_audio(str(set_dir / f"{c['call_id']}.wav"))
-        act = stereo_activity(audio.channel(0), audio.channel(1), audio.sample_rate, config=cfg.activity)
-        words: list[Word] = []
-        try:
-            for party, ch in (("agent", 0), ("caller", 1)):
-                words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=lang, speaker=party)
-        except KeyError:
-            continue
-        words.sort(key=lambda w: (w.start_s, w.end_s))
-        model_calls.append((c["call_id"], c["mentions"]))
-        t0 = time.perf_counter()
-        spans = detect_call(words, language=lang, mode="caller", config=pcfg)
-        t_detect += time.perf_counter() - t0
+        spans = detect_call(tw, language=lang, mode="caller", agent_names=(truth["agent_name"],))
+        for k in (sp, "all"):
+            _score_call(text_score[k], tw, spans, truth)
+        words, spans, rec = _clear_of(out, cid)
+        if args.redetect:
+            t0 = time.perf_counter()
+            act_of = {p: [Interval(a, b) for a, b in rec["speakers"][p]["activity"]] for p in ("agent", "caller")}
+            red = redact_transcript(words, language=lang, config=pcfg, agent_names=(truth["agent_name"],), activity=act_of)
+            spans = list(red.spans)
+            t_detect += time.perf_counter() - t0
+            rec = dict(rec, privacy={"mode": "caller", "spans": red.spans_json()})
         n_words += len(words)
-        _score_call(model_score, words, spans, truth)
+        for k in (sp, "all"):
+            _score_call(model_score[k], words, spans, truth)
         _score_call(per_lang[lang], words, spans, truth)
-        if args.show:
+        if args.show and args.split in (sp, "all"):
             pred = _pred_kinds(words, spans)
             for i, w in enumerate(words):
                 kind, _ = _truth_of(w, _pieces(truth, w.speaker))
                 if (kind not in (None, "agent_self")) != (pred[i] is not None) or kind == "agent_self" and pred[i]:
-                    ctx = " ".join(x.text for x in words[max(0, i - 4):i + 5] if x.speaker == w.speaker)
-                    shown.append(f"{c['call_id']} {w.speaker} {'MISS' if pred[i] is None else 'FP  '} "
+                    ctx = " ".join(x.text for x in words[max(0, i - 5):i + 6] if x.speaker == w.speaker)
+                    shown.append(f"{cid} {w.speaker} {'MISS' if pred[i] is None else 'FP  '} "
                                  f"{kind or '-'}->{pred[i] or '-'} {w.text!r}  | {ctx}")
         all_spans = detect_call(words, language=lang, mode="all", config=pcfg)
         allp = _pred_kinds(words, all_spans)
@@ -340,52 +519,77 @@ def main(argv: list[str] | None = None) -> int:
             if w.speaker == "agent" and _truth_of(w, _pieces(truth, "agent"))[0] == "agent_self":
                 all_mode_agent[0] += 1
                 all_mode_agent[1] += allp[i] is not None
-        # 4. muted audio
-        if not args.no_audio and (args.audio_calls is None or calls.index(c) < args.audio_calls):
-            caller_iv = [Interval(s.start_s, s.end_s) for s in spans if s.speaker == "caller"]
-            muted = mute_spans(audio.channel(1), audio.sample_rate, caller_iv, margin_s=pcfg.margin_s,
-                               fade_s=pcfg.fade_s)
-            try:
-                again = asr.words(muted, audio.sample_rate, act["caller"], language=lang, speaker="caller")
-            except KeyError:
-                continue
+        if not args.no_audio and asr is not None:
+            audio = load_audio(str(set_dir / f"{cid}.wav"))
+            muted = mute_record_audio(audio.samples, audio.sample_rate, rec)
+            act = tuple(Interval(a, b) for a, b in rec["speakers"]["caller"]["activity"])
+            again = asr.words(muted[1], audio.sample_rate, act, language=lang, speaker="caller")
             n, leaked, ex = _leaks(again, _pieces(truth, "caller"))
-            audio_total += n
-            audio_leaked += leaked
-            leak_examples += [f"{c['call_id']} {e}" for e in ex]
-    mentions = sum(c["mentions"] for c in calls)
-    print(f"PII test set {set_dir}: {len(calls)} calls, {mentions} PII mentions "
-          f"({sum(1 for c in calls if c['language'] == 'de')} German, {sum(1 for c in calls if c['language'] == 'en')} English)")
-    print(text_score.table("1. TEXT TRUTH (truth texts of the turns), mode 'caller'"))
+            for k in (sp, "all"):
+                audio_stats[k][0] += n
+                audio_stats[k][1] += leaked
+            leak_examples += [f"{cid} ({sp}) {e}" for e in ex]
+            muted_s += sum(max(0.0, min(b, x["end_s"] + pcfg.margin_s) - max(a, x["start_s"] - pcfg.margin_s))
+                           for x in rec["privacy"]["spans"] for a, b in rec["speakers"]["caller"]["activity"])
+            speech_s += sum(b - a for a, b in rec["speakers"]["caller"]["activity"])
+    print(f"PII test set {set_dir}: {len(calls)} calls, {mentions['all']} PII mentions "
+          f"({sum(1 for c in calls if c['language'] == 'de')} German, {sum(1 for c in calls if c['language'] == 'en')} English); "
+          f"tuning {mentions['tuning']}, held-out {mentions['held-out']} mentions")
+    for k in splits:
+        print(text_score[k].table(f"1. TEXT TRUTH, mode 'caller' — {k}"))
+    for k in splits:
+        print(model_score[k].table(f"2. THROUGH THE PIPELINE (callcheck analyze, embedded Whisper base), mode 'caller' — {k}"
+                                   + (" [--redetect]" if args.redetect else "")))
     for lang in ("de", "en"):
-        print(text_per_lang[lang].table(f"   text truth, {lang}"))
-    if args.text_only:
-        print("\n".join(shown))
-        return 0
-    print(model_score.table(f"2. THROUGH THE MODEL (embedded Whisper base on the party's speech), mode 'caller': "
-                            f"{len(model_calls)} calls, {sum(m for _, m in model_calls)} mentions"))
-    for lang in ("de", "en"):
-        print(per_lang[lang].table(f"   through the model, {lang}"))
+        print(per_lang[lang].table(f"   through the pipeline, {lang} (all calls)"))
     print(f"agent's own name under 'all': {all_mode_agent[1]}/{all_mode_agent[0]} words redacted")
-    print(f"detection time: {t_detect * 1000 / max(n_words, 1):.3f} ms per word ({n_words} words)")
-    # 3. non-PII speech: the samples and the real recordings
-    print("\n3. NON-PII SPEECH (every redacted word that is not a person's name is a false positive)")
+    if args.redetect:
+        print(f"detection time: {t_detect * 1000 / max(n_words, 1):.3f} ms per word ({n_words} words)")
+    agent_words = {w.lower() for c in calls for w in
+                   json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))["agent_name"].split()}
+    strings = [(k, st) for k, st in strings if st.lower() not in agent_words]  # agents' names stay (their pages)
+    leaks = find_leaks(out, sorted(set(strings)))
+    print(f"\n3. LEAKS: {len(set(strings))} PII strings of the set searched in every file under {out} outside private/ "
+          f"and in the server database: {len(leaks)} found")
+    for x in leaks:
+        print("  leak:", x)
+    if not args.no_real and asr is not None:
+        _non_pii(args, asr, cfg)
+    if not args.no_audio and asr is not None:
+        print(f"\n5. MUTED AUDIO re-transcribed (margin {pcfg.margin_s} s, fade {pcfg.fade_s} s, both channels muted "
+              f"over every span of the record): digit-bearing caller mentions that left a digit or number word: "
+              + ", ".join(f"{k} {audio_stats[k][1]}/{audio_stats[k][0]}" for k in splits)
+              + f"; {muted_s / max(speech_s, 1e-9):.1%} of the callers' speech muted (overlaps of spans counted twice)")
+        for e in leak_examples:
+            print("  leak:", e)
+    if args.show:
+        print("\nMISSES AND FALSE POSITIVES (through the pipeline)")
+        print("\n".join(shown))
+    if asr is not None and asr.seconds:
+        print(f"\n(transcription this run: {asr.seconds:.0f} s; cached in {asr.cache})")
+    return 0
+
+
+def _non_pii(args, asr: "Asr", cfg: Config) -> None:
+    print("\n4. NON-PII SPEECH (every redacted word that is not a person's name is a false positive)")
     sample_fp = sample_tp = sample_words = sample_agent = 0
+    s_muted = s_untr = s_speech = 0.0
     fps: list[str] = []
     for wav in sorted((ROOT / "samples").glob("*/*.wav")):
         tr = json.loads(wav.with_suffix(".truth.json").read_text(encoding="utf-8"))
         audio = load_audio(str(wav))
         act = stereo_activity(audio.channel(0), audio.channel(1), audio.sample_rate, config=cfg.activity)
         words = []
-        try:
-            for party, ch in (("agent", 0), ("caller", 1)):
-                words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=tr["language"],
-                                   speaker=party)
-        except KeyError:
-            continue
+        for party, ch in (("agent", 0), ("caller", 1)):
+            words += asr.words(audio.channel(ch), audio.sample_rate, act[party], language=tr["language"], speaker=party)
         words.sort(key=lambda w: (w.start_s, w.end_s))
-        spans = detect_call(words, language=tr["language"], mode="caller")
+        red = redact_transcript(words, language=tr["language"], config=PrivacyConfig(), agent_names=(tr.get("agent") or "",),
+                                activity=act)
+        spans = red.spans
         pred = _pred_kinds(words, spans)
+        s_muted += sum(a.end_s - a.start_s + 2 * PrivacyConfig().margin_s for a in red.audio if a.speaker == "caller")
+        s_untr += sum(a.end_s - a.start_s for a in red.audio if a.kind == "untranscribed")
+        s_speech += sum(iv.end_s - iv.start_s for iv in act["caller"])
         for i, w in enumerate(words):
             sample_words += 1
             if pred[i] is None:
@@ -401,16 +605,14 @@ def main(argv: list[str] | None = None) -> int:
                 fps.append(f"{wav.stem}: {w.text!r} ({pred[i]})")
     print(f"samples/ (5 calls, through the model): {sample_words} words, {sample_fp} non-PII words redacted "
           f"({sample_fp / max(sample_words, 1):.2%}), {sample_tp} caller name/street words redacted, "
-          f"{sample_agent} agent-name words redacted")
+          f"{sample_agent} agent-name words redacted; audio muted: {s_muted:.1f} s of {s_speech:.1f} s caller speech "
+          f"({s_muted / max(s_speech, 1e-9):.1%}), of it {s_untr:.1f} s untranscribed speech")
     real_words = real_fp = real_tp = real_names = 0
     for lang, path, text in _real_items(args.data):
         audio = load_audio(str(path))
         x = audio.channel(0)
         speech = speech_intervals(x, audio.sample_rate, config=cfg.activity)
-        try:
-            words = asr.words(x, audio.sample_rate, speech, language=lang, speaker="caller")
-        except KeyError:
-            continue
+        words = asr.words(x, audio.sample_rate, speech, language=lang, speaker="caller")
         spans = detect_call(words, language=lang, mode="caller")
         pred = _pred_kinds(words, spans)
         real_names += sum(1 for t in text.split() if strip_word(t) in REAL_NAMES)
@@ -441,17 +643,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{txt_tp} name words redacted")
     for f in fps:
         print("  false positive:", f)
-    if not args.no_audio:
-        print(f"\n4. MUTED AUDIO re-transcribed (margin {pcfg.margin_s} s, fade {pcfg.fade_s} s): "
-              f"{audio_leaked} of {audio_total} digit-bearing caller mentions left a digit or number word")
-        for e in leak_examples:
-            print("  leak:", e)
-    if args.show:
-        print("\nMISSES AND FALSE POSITIVES (through the model)")
-        print("\n".join(shown))
-    if asr.seconds:
-        print(f"\n(transcription this run: {asr.seconds:.0f} s; cached in {asr.cache})")
-    return 0
 
 
 def _real_items(data: Path) -> list[tuple[str, Path, str]]:

@@ -17,6 +17,10 @@ from typing import Any
 __version__ = "0.1.0"
 SCHEMA_VERSION = "1.0"
 
+from callcheck.offline import disable_telemetry as _disable_telemetry  # noqa: E402
+
+_disable_telemetry()  # before any library that phones home is imported (callcheck/offline.py)
+
 _EXPORTS = {
     "analyze_call": "callcheck.api",
     "analyze_batch": "callcheck.api",

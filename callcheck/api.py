@@ -96,6 +96,10 @@ def analyze_call(
         The model cannot be found or loaded.
     """
     cfg = as_config(config)
+    if out_dir is not None:
+        from callcheck.fsutil import set_file_mode
+
+        set_file_mode(cfg.privacy.file_mode)
     lay = parse_layout(layout)
     lang = normalize_language(language)
     day = parse_date(date)
@@ -121,7 +125,7 @@ def analyze_call(
         sha = file_sha256(p)
     except OSError as exc:
         raise AudioError(f"{p}: cannot be read ({exc.strerror})") from None
-    cache = TranscriptCache(out / ".cache" / "transcripts", sha, info.layout) if out is not None else None
+    cache = TranscriptCache.of(out, sha, info.layout) if out is not None else None
     data = analyse(info, config=cfg, transcriber=tr, input_sha256=sha, cache=cache, out_dir=out)
     if out is not None:
         from callcheck.result import dumps
@@ -290,6 +294,7 @@ def _run_planned(plan: BatchPlan, out: Path, cfg: Config, *, model: str | None, 
                  retries: int) -> BatchSummary:
     """:func:`analyze_batch` once the calls are known and ``out`` is held: analyse, then render."""
     factory = transcriber_factory or WhisperFactory.resolve(model, cfg.transcribe)
+    plan = _privacy_before_batch(out, plan, cfg, on_notice or _stderr)
     if on_start is not None:
         from callcheck.audio.io import probe_duration_s
 
@@ -311,6 +316,41 @@ def _run_planned(plan: BatchPlan, out: Path, cfg: Config, *, model: str | None, 
         summary = replace(summary, removed=removed, report_error=report_error, report=rendered)
     write_failures(out, summary.failures)
     return summary
+
+
+def _privacy_before_batch(out: Path, plan: BatchPlan, cfg: Config, notice: Callable[[str], None]) -> BatchPlan:
+    """Before a batch: file permissions (``privacy.file_mode``), the clear-text transcript cache of
+    earlier versions removed, and ``privacy.retention_days`` applied (expired calls forgotten,
+    expired recordings not analysed again)."""
+    from callcheck.fsutil import set_file_mode
+    from callcheck.privacy.purge import apply_retention, retention_cutoff
+    from callcheck.privacy.store import remove_legacy_cache
+
+    set_file_mode(cfg.privacy.file_mode)
+    if remove_legacy_cache(out):
+        notice(f"note: removed {out / '.cache' / 'transcripts'} (clear text of an earlier version; the cache is now in {out / 'private'})")
+    cutoff = retention_cutoff(cfg.privacy.retention_days)
+    if cutoff is None:
+        return plan
+    done = apply_retention(out, cfg.privacy.retention_days, config=cfg)
+    if done is not None:
+        notice(f"note: privacy.retention_days = {cfg.privacy.retention_days}: forgot {len(done.targets)} call(s) dated before {cutoff}")
+    keep = tuple(c for c in plan.calls if (_call_day(c) or cutoff) >= cutoff)
+    if len(keep) < len(plan.calls):
+        notice(f"note: {len(plan.calls) - len(keep)} recording(s) dated before {cutoff} not analysed (privacy.retention_days)")
+    return replace(plan, calls=keep)
+
+
+def _call_day(info: CallInfo) -> str | None:
+    """The call's date: the manifest's, else the recording's modification date."""
+    import datetime as _dt
+
+    if info.date:
+        return info.date
+    try:
+        return _dt.datetime.fromtimestamp(Path(info.path).stat().st_mtime, _dt.timezone.utc).date().isoformat()
+    except OSError:
+        return None
 
 
 def _stderr(line: str) -> None:

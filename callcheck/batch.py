@@ -20,7 +20,8 @@ helpers, also used by :mod:`callcheck.engine`), and this module runs the batch.
 * ``OUT/calls/<call_id>.json`` is written to a temporary file and moved into place, so a killed run
   never leaves half a JSON. A call whose JSON exists with the same input hash and settings is
   skipped, so a re-run resumes where the last one stopped. Transcripts are cached in
-  ``OUT/.cache/transcripts`` (keyed by audio content, party activity, model and decoding settings).
+  ``OUT/private/transcripts`` (clear text: owner-only; keyed by audio content, party activity,
+  model and decoding settings).
 * One bad file never stops the batch: its reason goes to stderr (one line) and ``OUT/failures.csv``.
 * Ctrl-C: the first stops after the calls being analysed ("stopping after the current calls
   (Ctrl-C again to abort)"), the second ends the worker processes at once. Workers ignore Ctrl-C
@@ -54,7 +55,7 @@ from callcheck.errors import (
     ConfigError,
     printable,
 )
-from callcheck.fsutil import atomic_write
+from callcheck.fsutil import atomic_write, make_dirs
 from callcheck.types import CallInfo
 
 _WORKER: dict[str, Any] = {}
@@ -63,6 +64,9 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(factory: TranscriberFactory, config: Config, cpu_threads: int, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process handles Ctrl-C
     _die_with_parent(parent_pid)
+    from callcheck.fsutil import set_file_mode
+
+    set_file_mode(config.privacy.file_mode)  # spawned workers start with the defaults
     _WORKER.update(transcriber=factory(cpu_threads), config=config)
 
 
@@ -238,8 +242,8 @@ def run_batch(
     (raised, after the workers are ended).
     """
     out_dir = Path(out_dir)
-    (out_dir / "calls").mkdir(parents=True, exist_ok=True)
-    for folder in (out_dir / "calls", out_dir / ".cache" / "transcripts"):
+    make_dirs(out_dir / "calls")  # owner-only unless privacy.file_mode says otherwise
+    for folder in (out_dir / "calls", out_dir / "private" / "transcripts"):
         for stale in folder.glob(".*.tmp"):  # left by a killed run; never a result
             stale.unlink(missing_ok=True)
     outcomes: list[Outcome] = []

@@ -54,7 +54,16 @@ class Outcome:
 
 
 class TranscriptCache:
-    """Transcripts on disk under ``OUT/.cache/transcripts``, keyed by content and settings."""
+    """Transcripts on disk under ``OUT/private/transcripts`` (clear text: folder 0700, files 0600),
+    keyed by content and settings; a key starts with 16 hex digits of the audio's SHA-256
+    (``callcheck forget`` removes a call's entries by it)."""
+
+    @classmethod
+    def of(cls, out_dir: Path, input_sha256: str, layout_tag: str) -> "TranscriptCache":
+        """The cache of the results folder ``out_dir``."""
+        from callcheck.privacy.store import transcript_cache_dir
+
+        return cls(transcript_cache_dir(out_dir), input_sha256, layout_tag)
 
     def __init__(self, root: Path, input_sha256: str, layout_tag: str) -> None:
         self.root = root
@@ -67,7 +76,7 @@ class TranscriptCache:
         for part in (self.input_sha256, self.layout_tag, sig.party, identity, language, acts):
             h.update(part.encode())
             h.update(b"\0")
-        return h.hexdigest()
+        return f"{self.input_sha256[:16]}.{h.hexdigest()}"
 
     def get(self, key: str) -> tuple[Word, ...] | None:
         f = self.root / f"{key}.json"
@@ -79,7 +88,7 @@ class TranscriptCache:
 
     def put(self, key: str, words: Sequence[Word]) -> None:
         data = {"words": [[w.speaker, w.text, w.start_s, w.end_s, round(w.probability, 4)] for w in words]}
-        atomic_write(self.root / f"{key}.json", json.dumps(data, ensure_ascii=False))
+        atomic_write(self.root / f"{key}.json", json.dumps(data, ensure_ascii=False), mode=0o600)
 
 
 def settings_hash(config: Config, model_identity: str, info: CallInfo) -> str:
@@ -129,6 +138,10 @@ def analyse(info: CallInfo, *, config: Config, transcriber: Any, input_sha256: s
     data = build_call_json(state, model=model_info(transcriber), input_sha256=input_sha256,
                            settings_hash=settings_hash(config, transcriber.identity, info), out_dir=out_dir)
     data.update(evaluate_call(data, config=config).to_json())
+    if out_dir is not None and data["privacy"]["clear_text"]:
+        from callcheck.privacy.store import write_clear_text
+
+        write_clear_text(out_dir, info.call_id, state.privacy)
     return data
 
 
@@ -182,7 +195,7 @@ def analyse_outcome(info: CallInfo, out_dir: Path | None, *, config: Config, tra
     A call whose record in ``out_dir/calls`` was made from the same audio and settings is
     ``cached`` (its moved ``source`` is updated in place). Engines whose workers cannot see the
     records pass ``known`` instead: the ``(input_sha256, settings_hash)`` of the existing record.
-    Transcripts are cached under ``out_dir/.cache/transcripts`` when ``out_dir`` is given.
+    Transcripts are cached under ``out_dir/private/transcripts`` (owner-only) when ``out_dir`` is given.
     Every error becomes a one-line reason; a :class:`ModelError` is raised (the batch stops).
     """
     from callcheck.audio.io import check_regular_file
@@ -210,7 +223,7 @@ def analyse_outcome(info: CallInfo, out_dir: Path | None, *, config: Config, tra
             _update_source(previous, info, out_dir)
             return Outcome(info, "cached", duration_s=float(previous.get("duration_s") or 0.0), input_sha256=sha), None
     try:
-        cache = TranscriptCache(out_dir / ".cache" / "transcripts", sha, info.layout) if out_dir is not None else None
+        cache = TranscriptCache.of(out_dir, sha, info.layout) if out_dir is not None else None
         data = analyse(info, config=config, transcriber=transcriber, input_sha256=sha, cache=cache, out_dir=out_dir)
         return Outcome(info, "done", duration_s=float(data["duration_s"]), input_sha256=sha), data
     except ModelError:

@@ -229,6 +229,10 @@ from callcheck.serve.cli import register as _register_serve  # noqa: E402
 
 _register_serve(app)
 
+from callcheck.privacy.cli import register as _register_forget  # noqa: E402
+
+_register_forget(app)
+
 
 def main() -> None:
     os.environ.setdefault("KMP_WARNINGS", "0")

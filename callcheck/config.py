@@ -405,6 +405,24 @@ class BatchConfig(_Section):
 
 
 @dataclass(frozen=True)
+class PrivacyConfig(_Section):
+    """Personal data: what is redacted, how audio is muted, what is kept and for how long (docs/privacy.md)."""
+
+    redact: Literal["off", "caller", "all"] = _f("caller", "'caller' (default): the caller's personal data is replaced by typed placeholders ([IBAN], [NAME], ...) in words, turns, quotes, snippets and clips, whoever says it; the agent's own name in the greeting and self-introduction stays (it is part of the greeting measure). 'all': the agent's name too. 'off': nothing is redacted.")
+    min_digits: int = _f(5, "A run of at least this many dictated digits is an identifier ([NUMMER]/[NUMBER]) even without a cue word ('Kundennummer', 'order number'); shorter numbers are times, prices, counts and model numbers. German postcodes have 5 digits.", ge=1)
+    min_digits_cued: int = _f(3, "After a cue word ('Kundennummer', 'PIN', 'Telefon', 'IBAN') a run of at least this many digits is redacted.", ge=1)
+    audio: Literal["mute", "beep"] = _f("mute", "How redacted words sound in snippets, clips, streams and exports: 'mute' (silence) or 'beep' (a soft sine tone).")
+    margin_s: float = _f(0.15, "Audio muted on each side of a redacted word span, s: ASR word times are off by up to ~0.1-0.2 s (benchmarks/eval_pii.py re-transcribes the muted audio to check nothing is left).", ge=0)
+    fade_s: float = _f(0.01, "Raised-cosine fade into and out of a muted span, s (outside the span and its margin, so no click marks the edges and nothing of the span is heard).", ge=0)
+    beep_hz: float = _f(1000.0, "Frequency of the beep, Hz (audio = 'beep'; below Nyquist of 8 kHz telephone audio).", gt=0, lt=4000)
+    beep_level_dbfs: float = _f(-30.0, "RMS level of the beep, dBFS (about 6 dB below normal speech, -24 dBFS).", ge=-120, le=0)
+    clear_text: bool = _f(False, "Keep the clear (unredacted) words of each call in OUT/private/<call_id>.json (folder 0700, files 0600), e.g. for an auditor; the record names that file. Off (default): the clear text is not kept anywhere except the transcript cache in OUT/private/transcripts.")
+    retention_days: int = _f(0, "Calls older than this many days (the call's date, else the recording's file date) are forgotten at the start of each `callcheck analyze` run, as `callcheck forget DIR --before` does, and old recordings are not analysed again. 0: kept until forgotten by hand.", ge=0)
+    pseudonyms: bool = _f(False, "Team pages, team.csv and exports name agents by stable pseudonyms ('Agent-3F9KQ', an HMAC of the name with a random key kept in OUT/private/pseudonym.key), so a supervisor or works council can review the team without names; an agent's own page keeps the name.")
+    file_mode: Literal["owner", "group", "shared"] = _f("owner", "Permissions of the files and folders callcheck creates in OUT: 'owner' (0600 files, 0700 folders; default), 'group' (0640/0750) or 'shared' (0666/0777 minus the umask, readable by everyone as before). OUT/private/ is always owner-only.")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration tree."""
 
@@ -418,6 +436,7 @@ class Config:
     words: WordsConfig = field(default_factory=WordsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     batch: BatchConfig = field(default_factory=BatchConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
 
 

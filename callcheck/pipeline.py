@@ -1,12 +1,14 @@
 """Analysing one call: a short list of named steps, with a hook after each.
 
     load → activity → hold → language → transcribe → separate (mono) → agent (mono) → conversation
-    → voice → assess
+    → voice → assess → redact
 
 ``hold`` finds hold music, queue tones and announcements per channel (:mod:`callcheck.audio.hold`)
 and takes them out of the activity, so they are neither talk, transcribed, voice, noise floor nor
 dead air. ``assess`` decides whether the call can be assessed at all and how far each reported
-number can be trusted (:mod:`callcheck.measures.validity`).
+number can be trusted (:mod:`callcheck.measures.validity`). ``redact`` takes personal data out of
+the transcript and the conversation texts (:mod:`callcheck.privacy.redact`), after every measure
+has been taken from the clear words.
 
 ``separate`` splits a mono recording into two anonymous voices (:mod:`callcheck.audio.separate`);
 ``agent`` names them — which voice is the agent, from greeting phrases, first speaker or most talk
@@ -78,6 +80,7 @@ class State:
     hold: tuple[Hold, ...] = ()
     assessment: object | None = None  # callcheck.measures.validity.Assessment, after the assess step
     validity: Mapping[Party, Mapping[str, object]] = field(default_factory=dict)
+    privacy: object | None = None  # callcheck.privacy.redact.Redaction, after the redact step
     timings_s: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -403,6 +406,20 @@ def _swap_evidence(state: State, evidence: Callable) -> tuple[bool, bool]:
     return evidence(first, greeting, start)
 
 
+def step_redact(state: State, ctx: "Context") -> State:
+    """Personal data out of the transcript and the conversation texts (``privacy.redact``); the
+    clear words stay in ``state.privacy.clear_words`` (the record gets them only in
+    ``OUT/private/`` when ``privacy.clear_text`` is on)."""
+    from callcheck.privacy.redact import redact_conversation, redact_transcript
+
+    assert state.transcript is not None
+    red = redact_transcript(state.transcript.words, language=state.transcript.language, config=state.config.privacy,
+                            agent_names=(state.info.agent,) if state.info.agent else (),
+                            activity={p: sig.activity for p, sig in state.parties.items()})
+    return dataclasses.replace(state, privacy=red, transcript=dataclasses.replace(state.transcript, words=red.words),
+                               conversation=redact_conversation(state.conversation, red))
+
+
 STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
     ("load", step_load),
     ("activity", step_activity),
@@ -414,6 +431,7 @@ STEPS: tuple[tuple[str, Callable[[State, "Context"], State]], ...] = (
     ("conversation", step_conversation),
     ("voice", step_voice),
     ("assess", step_assess),
+    ("redact", step_redact),
 )
 
 

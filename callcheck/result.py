@@ -116,11 +116,14 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
     transcript = state.transcript
     conv = state.conversation
 
+    red = getattr(state, "privacy", None)  # callcheck.privacy.redact.Redaction after the redact step
+    counted_words = red.clear_words if red is not None else transcript.words  # counts are of the clear words
     speakers: dict[str, Any] = {}
     parties = [p for p in PARTIES if p in state.parties]
     validity = getattr(state, "validity", None) or {}
     for p in parties:
         entry = speaker_entry(state, p)
+        entry["word_count"] = len([w for w in counted_words if w.speaker == p])
         if p in validity:
             entry["validity"] = {k: jsonable(v) for k, v in validity[p].items()}
         speakers[p] = entry
@@ -174,12 +177,25 @@ def build_call_json(state: Any, *, model: Mapping[str, Any], input_sha256: str, 
         "findings": [],
         "strengths": [],
         "promises": [],
+        "privacy": privacy_json(state, out_dir),
         "timings_s": dict(state.timings_s),
         "config": config_to_dict(state.config),
     }
     if record["assessment"] is None:
         del record["assessment"]
     return record
+
+
+def privacy_json(state: Any, out_dir: str | Path | None) -> dict[str, Any]:
+    """``privacy`` of the record: the redact mode, the redacted spans (types and times, no text)
+    and the clear-text file relative to the results folder (``private/<call_id>.json``) when
+    ``privacy.clear_text`` keeps one, else None."""
+    red = getattr(state, "privacy", None)
+    cfg = state.config.privacy
+    keep = bool(cfg.clear_text) and out_dir is not None and red is not None and red.mode != "off"
+    return {"mode": red.mode if red is not None else "off",
+            "spans": red.spans_json() if red is not None else [],
+            "clear_text": f"private/{state.info.call_id}.json" if keep else None}
 
 
 def load_schema(name: str = "call") -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_choices_come_from_the_annotations():
     ("[activity]\nframe_s = 0.02", "unknown key activity.frame_s; valid keys in [activity]: crosstalk_margin_db, hold_bridge_s, "
                                    "hold_detect, hold_min_level_db, hold_min_s, hold_sustained_share, min_silence_s, "
                                    "min_speech_s, speech_pad_s, vad_threshold"),
-    ("[sepration]\ncluster = 'ward'", "unknown section sepration; valid sections: activity, assessment, batch, report, rules, separation, transcribe, turns, voice, words"),
+    ("[sepration]\ncluster = 'ward'", "unknown section sepration; valid sections: activity, assessment, batch, privacy, report, rules, separation, transcribe, turns, voice, words"),
     ("turns = 3", "turns must be a table ([turns]), got 3"),
 ])
 def test_each_kind_of_bad_value_is_one_exact_line(tmp_path, toml, message):

@@ -395,3 +395,21 @@ def test_test_set_values_are_detected_in_text():
                 found = {k for k, _ in kinds(text, lang)}
                 want = {p.kind for p in pieces if p.kind}
                 assert want <= found, (lang, kind, text, found)
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # a UK postcode's inward half after the recogniser's sentence break
+    ("My post code is EC2. 4 .netb. It is about my order.", "en", [("postcode", "EC2. 4 .netb.")]),
+    ("My post code is EC2. Six YF.", "en", [("postcode", "EC2. Six YF.")]),
+    ("My post code is 12345 ok.", "en", [("postcode", "12345")]),
+    # a German street one letter off, with a house number
+    ("Die Lieferadresse ist Kirchtasse 20, 01180 Dresden.", "de", [("address", "Kirchtasse 20,"), ("postcode", "01180")]),
+    ("Ich habe eine Kaffeetasse und 2 Drucker.", "de", []),
+    ("Das ist die Preisklasse 2.", "de", []),
+    # whose the account is: a name that ends the sentence
+    ("Das Konto läuft auf, Monica Hoffmann.", "de", [("name", "Monica Hoffmann.")]),
+    ("Das Programm läuft auf Windows und stürzt ab.", "de", []),
+    ("The account is in the name of Laura Smith.", "en", [("name", "Laura Smith.")]),
+])
+def test_garbled_postcodes_streets_and_account_owners(text, language, expected):
+    assert kinds(text, language) == expected

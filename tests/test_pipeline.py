@@ -234,7 +234,7 @@ def test_rerun_uses_cached_result_and_transcripts(tmp_path):
     tr3 = ScriptedTranscriber(truth_of(wav))
     o3 = analyse_and_write(calls[0], tmp_path, config=cfg, transcriber=tr3)
     assert o3.status == "done" and tr3.calls == []
-    assert list((tmp_path / ".cache" / "transcripts").glob("*.json"))
+    assert list((tmp_path / "private" / "transcripts").glob("*.json"))
     assert not list((tmp_path / "calls").glob(".*"))  # no temporary files left behind
 
 
@@ -258,7 +258,7 @@ def test_steps_run_in_order_and_the_hook_sees_each(tmp_path):
     state = run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
                       hook=lambda name, st: seen.append((name, st.layout)))
     assert [n for n, _ in STEPS] == ["load", "activity", "hold", "language", "transcribe", "separate", "agent", "conversation",
-                                    "voice", "assess"]
+                                    "voice", "assess", "redact"]
     assert [n for n, _ in seen] == [n for n, _ in STEPS]
     assert seen[0][1] is None and seen[1][1] == "agent-left"  # the layout is known from the activity step on
     assert set(state.timings_s) == {n for n, _ in STEPS}

@@ -437,6 +437,65 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def pii_strings(truth: dict) -> list[tuple[str, str]]:
+    """``(kind, string)`` pairs that no redacted output of a call may contain (the set's PII as
+    text): the names (first names, surnames, a spelled name joined: "RICHTER"), the local part of
+    e-mail addresses, street names, and the digits of every dictated value (each piece's digits
+    and each mention's digits, when four or more). Words of the agent's own name are left out
+    (kept under ``privacy.redact = "caller"``)."""
+    from callcheck.privacy.numbers import runs
+
+    lang = truth["language"]
+    agent = {w.lower() for w in str(truth.get("agent_name", "")).split()}
+    out: set[tuple[str, str]] = set()
+
+    def add_word(kind: str, w: str) -> None:
+        w = w.strip(" ,.;:")
+        if len(w) >= 3 and w.replace("-", "").isalpha() and w.lower() not in agent:
+            out.add((kind, w))
+
+    for t in truth["turns"]:
+        if t["speaker"] != "caller":
+            continue
+        mention: list[str] = []
+        prev = None
+        for p in t["pieces"] + [{"kind": None, "text": ""}]:
+            k = p["kind"] if p["kind"] not in (None, "agent_self") else None
+            if k != prev and mention:
+                d = "".join(mention)
+                if len(d) >= 4:
+                    out.add((prev, d))
+                mention = []
+            prev = k
+            if k is None:
+                continue
+            toks = p["text"].replace(",", " ").split()
+            if k == "name":
+                letters = [x.strip(".") for x in toks if len(x.strip(".")) == 1]
+                if len(letters) >= 3:
+                    add_word(k, "".join(letters))
+                for x in toks:
+                    if x[:1].isupper() and len(x.strip(".")) > 1:
+                        add_word(k, x)
+            elif k == "email":
+                for x in toks:
+                    if x in ("at",):
+                        break
+                    if x not in ("punkt", "dot", "minus", "dash"):
+                        add_word(k, x)
+            elif k == "address":
+                for x in toks:
+                    if x[:1].isupper() and x.lower() not in ("street", "road", "lane", "avenue"):
+                        add_word(k, x)
+            digits = "".join(r.digits.lstrip("+") for r in runs(toks, language=lang))
+            if k == "date":
+                digits = "".join(r.digits for r in runs(toks, language=lang) if len(r.digits) == 4)
+            if len(digits) >= 4:
+                out.add((k, digits))
+            mention.append(digits)
+    return sorted(out)
+
+
 def _count_mentions(truth: dict) -> int:
     """Mentions = maximal runs of consecutive pieces of one PII type in a turn."""
     n = 0

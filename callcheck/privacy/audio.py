@@ -8,7 +8,7 @@ click (a hard cut is a broadband click that marks where something was removed).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -101,3 +101,78 @@ def mute_spans(
         hz = min(beep_hz, 0.45 * sample_rate)
         y = y + (1.0 - g) * amp * np.sin(2 * np.pi * hz * t)
     return y.astype(np.float32)
+
+
+def record_intervals(record: Any, *, channel_party: str | None = None) -> tuple[Interval, ...]:
+    """The time spans to mute in a call's audio (s), from its ``privacy.spans``.
+
+    ``record``: a :class:`callcheck.record.CallRecord` or the record dict. ``channel_party``:
+    the party whose channel the samples are (stereo), or None for a mono mix / the whole call.
+    Every span is muted in every channel, whoever said it: on a stereo recording the other
+    channel carries the speaker's words as crosstalk (about -30 dB, clearly audible when the
+    other party is silent, which is when a caller dictates), so muting only the speaker's channel
+    would leave them readable. ``channel_party`` is accepted so callers can say which channel
+    they pass; it does not narrow the spans.
+    """
+    spans = getattr(record, "pii_spans", None)
+    if spans is not None:
+        return tuple(Interval(float(s.start_s), float(s.end_s)) for s in spans)
+    p = record.get("privacy") if isinstance(record, Mapping) else None
+    raw = p.get("spans") if isinstance(p, Mapping) else None
+    return tuple(Interval(float(x["start_s"]), float(x["end_s"])) for x in raw or () if isinstance(x, Mapping))
+
+
+def record_privacy_config(record: Any) -> Any:
+    """The privacy settings a record was analysed with (its echoed ``config.privacy``; unknown or
+    invalid keys are ignored), else the defaults: margins and mute/beep follow the analysis."""
+    import dataclasses
+
+    from callcheck.config import PrivacyConfig
+    from callcheck.errors import ConfigError
+
+    raw = getattr(record, "raw", record)
+    conf = raw.get("config") if isinstance(raw, Mapping) else None
+    sec = conf.get("privacy") if isinstance(conf, Mapping) else None
+    if not isinstance(sec, Mapping):
+        return PrivacyConfig()
+    names = {f.name for f in dataclasses.fields(PrivacyConfig)}
+    try:
+        return PrivacyConfig(**{k: v for k, v in sec.items() if k in names})
+    except (ConfigError, TypeError):
+        return PrivacyConfig()
+
+
+def mute_record_audio(samples: np.ndarray, sample_rate: int, record: Any, *, channel_party: str | None = None,
+                      config: Any = None, offset_s: float = 0.0) -> np.ndarray:
+    """``samples`` of a call with its redacted spans muted (or beeped), ready to leave the analysis.
+
+    Every audio output calls this before it encodes: report snippets and trainer clips
+    (``callcheck.report``), the web app's streams and coaching exports (``callcheck.serve``).
+
+    Parameters
+    ----------
+    samples : np.ndarray
+        ``(n,)`` or ``(channels, n)`` float samples of the call (or of a piece of it starting at
+        ``offset_s``); all channels are muted over every span (see :func:`record_intervals`).
+    sample_rate : int
+        Hz.
+    record : CallRecord or dict
+        The call's record (its ``privacy.spans``).
+    channel_party : str or None
+        Which party's channel ``samples`` is, for stereo callers; all spans are muted regardless.
+    config : PrivacyConfig, Config or None
+        ``margin_s``, ``fade_s``, ``audio`` (mute/beep), ``beep_hz``, ``beep_level_dbfs``;
+        a whole :class:`callcheck.config.Config` is accepted (its ``privacy``); None: the settings
+        the record was analysed with (:func:`record_privacy_config`).
+    offset_s : float
+        Time of the first sample in the call, s (for a piece cut before muting).
+
+    Returns
+    -------
+    np.ndarray
+        float32 copy, same shape.
+    """
+    cfg = getattr(config, "privacy", config) or record_privacy_config(record)
+    ivs = [Interval(iv.start_s - offset_s, iv.end_s - offset_s) for iv in record_intervals(record, channel_party=channel_party)]
+    return mute_spans(samples, sample_rate, [iv for iv in ivs if iv.end_s > 0], margin_s=cfg.margin_s,
+                      fade_s=cfg.fade_s, fill=cfg.audio, beep_hz=cfg.beep_hz, beep_level_dbfs=cfg.beep_level_dbfs)

@@ -70,12 +70,13 @@ NAME_INTRO: dict[str, tuple[tuple[str, bool], ...]] = {
            ("ich bin der", True), ("ich bin die", True), ("ich bin", True), ("name ist", True),
            ("mit wem spreche ich", False), ("spreche ich mit", False), ("heißt", False), ("namens", False),
            ("name lautet", True), ("mein nachname ist", True), ("mein vorname ist", True), ("nachname ist", True),
-           ("vorname ist", True), ("auf den namen", False)),
+           ("vorname ist", True), ("auf den namen", False), ("läuft auf", False), ("lautet auf", False)),
     "en": (("my name is", True), ("my name's", True), ("the name is", True), ("name's", True),
            ("this is", True), ("it's", True), ("i'm", True), ("i am", True), ("call me", True),
            ("you're speaking with", True), ("you are speaking with", True), ("you're talking to", True),
            ("speaking with", False), ("my surname is", True), ("my last name is", True),
-           ("my first name is", True), ("surname is", True), ("under the name", False), ("named", False)),
+           ("my first name is", True), ("surname is", True), ("under the name", False), ("named", False),
+           ("in the name of", False)),
 }
 #: titles before a surname
 TITLES = ("herr", "herrn", "frau", "fräulein", "familie", "dr", "doktor", "prof", "professor",

@@ -29,6 +29,7 @@ whole call (the agent's own name stays under ``"caller"``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping, Sequence
@@ -120,18 +121,36 @@ def _letter(raw: str, w: str, language: str) -> str | None:
     return None
 
 
-#: a silence this long between two words of one party ends a sentence (a new turn), s
+#: a silence this long between two words of one party ends a sentence (a new turn), s — when the
+#: other party's words are not known; when they are, a silence ends it only if the other party
+#: speaks in it or it is longer than :data:`LONG_PAUSE_S` (a caller dictating pauses between
+#: groups, and the recogniser drops some of them)
 TURN_PAUSE_S = 1.5
+LONG_PAUSE_S = 4.0
 
 
-def _tokens(words: Sequence[Word], language: str) -> list[_Tok]:
+def _turn_breaks(words: Sequence[Word], other: Sequence[Word] | None) -> set[int]:
+    """Indices ``n`` of ``words`` after which a new turn starts."""
+    out = set()
+    mids = sorted(0.5 * (float(o.start_s) + float(o.end_s)) for o in other or ())
+    for n in range(len(words) - 1):
+        a, b = float(words[n].end_s), float(words[n + 1].start_s)
+        if b - a <= TURN_PAUSE_S:
+            continue
+        if other is None or b - a > LONG_PAUSE_S or bisect.bisect_right(mids, b) > bisect.bisect_left(mids, a):
+            out.add(n)
+    return out
+
+
+def _tokens(words: Sequence[Word], language: str, other: Sequence[Word] | None = None) -> list[_Tok]:
     out = []
+    breaks = _turn_breaks(words, other)
     for n, w in enumerate(words):
         raw = w.text.strip()
         s = strip_word(raw)
         t = raw.rstrip(" \"'”)")
         end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1)
-        if n + 1 < len(words) and words[n + 1].start_s - w.end_s > TURN_PAUSE_S:
+        if n in breaks:
             end = True
         cap = bool(raw.lstrip("-\"'„(").strip()[:1].isupper())
         out.append(_Tok(raw, s, cap, end, t.endswith((",", ";")), word_number(raw, language), _letter(raw, s, language)))
@@ -169,9 +188,10 @@ class _Ctx:
         return not any(k in self.taken for k in range(i, j + 1))
 
 
-def _match_phrase(toks: list[_Tok], i: int, phrase: str, lang: str) -> int | None:
+def _match_phrase(toks: list[_Tok], i: int, phrase: str, lang: str, *, fuzzy: bool = False) -> int | None:
     """Index of the last word of ``phrase`` when it starts at word ``i``; German single-word
-    cues also match as the end of a compound ("Kundennummer" for "nummer")."""
+    cues also match as the end of a compound ("Kundennummer" for "nummer"); with ``fuzzy`` a
+    garbled long cue word matches too (:func:`_near_word`)."""
     parts = phrase.split()
     if i + len(parts) > len(toks):
         return None
@@ -184,8 +204,37 @@ def _match_phrase(toks: list[_Tok], i: int, phrase: str, lang: str) -> int | Non
             continue
         if len(parts) == 1 and w.replace("-", "") == p.replace("-", ""):
             continue
+        if len(parts) == 1 and fuzzy and _near_word(w, p):
+            continue
         return None
     return i + len(parts) - 1
+
+
+#: a garbled cue word still counts when it is at most this share of edits away (cues of 8+ letters)
+FUZZY_CUE_SHARE = 0.25
+_GLUED = ("ist", "is")  # the copula the recogniser glued on ("Postreizalist" for "Postleitzahl ist")
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _near_word(w: str, cue: str) -> bool:
+    """``w`` is the recogniser's garbling of a long cue word ("Postreizalist" for "Postleitzahl
+    ist", "Kreditkatennummer"): same first letter, at most :data:`FUZZY_CUE_SHARE` edits per
+    letter of the cue, the glued copula ignored."""
+    if len(cue) < 8 or not w or w[0] != cue[0] or abs(len(w) - len(cue)) > len(cue) // 3 + 3:
+        return False
+    limit = int(FUZZY_CUE_SHARE * len(cue))
+    cands = [w] + [w[: -len(g)] for g in _GLUED if w.endswith(g) and len(w) - len(g) >= 6]
+    return any(_edits(c, cue) <= limit for c in cands)
 
 
 def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
@@ -201,7 +250,7 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
         best: tuple[int, str, int] | None = None
         for kind, per_lang in lx.CUES.items():
             for phrase in per_lang.get(ctx.lang, ()) + (per_lang.get("en", ()) if ctx.lang not in ("de", "en") else ()):
-                j = _match_phrase(toks, i, phrase, ctx.lang)
+                j = _match_phrase(toks, i, phrase, ctx.lang, fuzzy=True)
                 if j is None:
                     continue
                 score = len(phrase) + (100 if toks[j].w == phrase.split()[-1] else 0)
@@ -267,10 +316,18 @@ def _emails(ctx: _Ctx) -> None:
     for i, t in enumerate(toks):
         if _EMAIL_TOKEN.search(t.raw):
             ctx.add("email", i, i)
-    # spoken: "... at provider punkt com"
+    # spoken: "... at provider punkt com"; or, the "at" swallowed ("that outlook .com"), a mail
+    # provider followed by a top-level domain
     for i, t in enumerate(toks):
-        if i in ctx.taken or t.w not in lx.AT_WORDS:
+        if i in ctx.taken:
             continue
+        if t.w not in lx.AT_WORDS:
+            if not (t.w in lx.MAIL_PROVIDERS and i >= 1 and _tld_after(toks, i)):
+                continue
+            i -= 1  # the word before the provider stands for "at"
+            t = toks[i]
+            if i in ctx.taken or t.end:
+                continue
         end = None
         for k in range(i + 1, min(len(toks), i + 7)):
             w = toks[k].w.lstrip(".")
@@ -294,6 +351,16 @@ def _emails(ctx: _Ctx) -> None:
                 break
             start = k
         ctx.add("email", start, end)
+
+
+def _tld_after(toks: list[_Tok], i: int) -> bool:
+    """Word ``i`` is followed by a top-level domain (".com", "punkt de", "dot co uk")."""
+    if toks[i].end or i + 1 >= len(toks):
+        return False
+    n = toks[i + 1]
+    if n.raw.lstrip("-").startswith(".") and n.w.lstrip(".") in lx.TLDS:
+        return True
+    return n.w in lx.DOT_WORDS and i + 2 < len(toks) and toks[i + 2].w.lstrip(".") in lx.TLDS
 
 
 def _year_of(t: _Tok) -> int | None:
@@ -329,8 +396,9 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
             elif i >= 2 and toks[i - 1].w == "of" and ordinal(toks[i - 2].raw, lang) is not None:
                 a = i - 2
                 day = True
-            elif i + 1 < len(toks) and not t.end and (ordinal(toks[i + 1].raw, lang) is not None):
-                b = i + 1
+            elif i + 1 < len(toks) and not t.end and (ordinal(toks[i + 1].raw, lang) is not None or (
+                    toks[i + 1].raw.strip(",.;").isdigit() and 1 <= int(toks[i + 1].raw.strip(",.;")) <= 31)):
+                b = i + 1  # "October 16", "the 3rd"
                 day = True
             elif i + 2 < len(toks) and toks[i + 1].w == "the" and ordinal(toks[i + 2].raw, lang) is not None:
                 b = i + 2
@@ -339,6 +407,9 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 a -= 1 if False else 0
             # the year: one or more number words after the day/month
             year_end = _year_after(toks, b, lang)
+            if year_end is not None and year_end + 1 < len(toks) and not toks[year_end].end \
+                    and _year_of(toks[year_end + 1]) is not None:
+                year_end += 1  # the year written twice ("August 1910 .1990")
             has_year = year_end is not None
             if year_end is not None:
                 b = year_end
@@ -427,6 +498,18 @@ def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
     return last
 
 
+#: German street suffixes long enough to be recognised one letter off ("Kirchtasse")
+_FUZZY_STREET_SUFFIXES = ("straße", "strasse", "gasse", "allee", "platz")
+_NOT_FUZZY_STREETS = ("klasse", "kasse", "masse", "rasse", "adresse", "presse")
+
+
+def _garbled_street(w: str) -> bool:
+    """A word ending one letter off a German street suffix, at least three letters before it."""
+    if any(w.endswith(x) for x in _NOT_FUZZY_STREETS):
+        return False
+    return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+
+
 def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
     toks = ctx.toks
     lang = ctx.lang
@@ -447,6 +530,9 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if (lang == "de" or lang not in ("de", "en")) and t.num is None and w not in lx.NOT_STREETS and any(
                 w.endswith(s) and len(w) > len(s) + 2 for s in lx.DE_STREET_SUFFIXES) and t.cap:
             start = i
+        elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
+              and _garbled_street(w) and _house_number(toks, i + 1, lang) is not None):
+            start = i  # "Kirchtasse 20" (Kirchgasse): a near street word with a house number
         elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
                 and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
             start = i - 1
@@ -562,7 +648,8 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if v >= len(toks) or v in ctx.taken:
             continue
         if kind == "address":
-            _address_window(ctx, v)
+            if not _address_window(ctx, v):
+                _clause_value(ctx, v, "address")
             continue
         if kind == "email":
             while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
@@ -572,10 +659,15 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
             e = _value_end(ctx, v, "email", 14)
             if e is not None and ctx.free(v, e):
                 ctx.add("email", v, e)
+            else:
+                _clause_value(ctx, v, "email")
             continue
         e = _value_end(ctx, v, kind, 28)
         if e is None:
+            _clause_value(ctx, v, kind)
             continue
+        if kind == "postcode" and ctx.lang != "de":
+            e = _uk_inward_after(ctx, e)
         # the value starts at the first number-bearing word unless garbage sits between cue and digits
         digits, compact = _digits_of(toks, v, e, ctx.lang)
         if kind == "iban":
@@ -593,11 +685,81 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         else:
             ok = len(digits) >= cfg.min_digits_cued or (len(compact) >= 4 and len(digits) >= 2)
         if not ok or not ctx.free(v, e):
+            if kind in ("postcode", "date"):  # a number too short for the others is left to the run detector
+                _clause_value(ctx, v, "birth" if kind == "date" else kind)
             continue
+        # a short tail with a number after the value, before the clause ends, is part of it ("578654, 6.")
+        c = _clause_end(ctx, v, CLAUSE_MAX_WORDS)
+        if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c):
+            e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
 
 
-def _address_window(ctx: _Ctx, v: int) -> None:
+def _uk_inward_after(ctx: _Ctx, e: int) -> int:
+    """A UK postcode's inward half that the value reader stopped before: the recogniser writes
+    "EC2. 4 .netb." or "EC2. Six YF." for "EC2 4NB", "EC2 6YF" — after a digit, one short word of
+    letters that ends the sentence."""
+    toks = ctx.toks
+    if e + 1 >= len(toks) or not _numeric(toks[e]) or toks[e].end or not ctx.free(e + 1, e + 1):
+        return e
+    n = toks[e + 1]
+    w = n.w.strip(".")
+    if n.end and n.num is None and not _is_breaker(n, ctx.lang) and w not in lx.NOT_NAMES and re.fullmatch(r"[a-z]{1,4}", w):
+        return e + 1
+    return e
+
+
+#: a clause after a strong cue this long at most is taken whole as the (garbled) value, words
+CLAUSE_MAX_WORDS = 10
+
+
+def _clause_end(ctx: _Ctx, v: int, limit: int, *, comma: bool = False) -> int | None:
+    """Last word of the clause starting at ``v`` (up to a sentence end — or a comma with ``comma``
+    —, a taken word, or a sentence-level word such as "ich", "and"), None when there is none
+    within ``limit`` words. Dictated groups are separated by commas, so only addresses stop there."""
+    toks = ctx.toks
+    last = None
+    for k in range(v, min(len(toks), v + limit)):
+        t = toks[k]
+        if k in ctx.taken or _is_breaker(t, ctx.lang) and t.w not in lx.AT_WORDS:
+            return last
+        last = k
+        if t.end or comma and t.comma:
+            return k
+    return last if last is not None and (last + 1 >= len(toks) or toks[last].end) else None
+
+
+def _clause_value(ctx: _Ctx, v: int, kind: str) -> None:
+    """After a strong cue whose value the detectors could not read ("Meine Postleitzahl ist www
+    .6UU.", "The delivery address is 13 green In rain,"): the rest of the clause is the value when
+    it carries what such a value has — digits (numbers, postcodes, dates), a house number
+    (addresses), an "at"/"dot"/domain word (e-mail). The recogniser's garbling of a dictation
+    is still the caller's data."""
+    toks = ctx.toks
+    e = _clause_end(ctx, v, CLAUSE_MAX_WORDS, comma=kind == "address")
+    if e is None or e < v or not ctx.free(v, e):
+        return
+    ws = toks[v:e + 1]
+    digits, compact = _digits_of(toks, v, e, ctx.lang)
+    has_digit = any(_numeric(t) for t in ws)
+    if kind == "email":
+        ok = any(t.w.lstrip(".") in lx.TLDS and (t.raw.startswith(".") or k > 0 and ws[k - 1].w in lx.DOT_WORDS)
+                 or t.w in lx.AT_WORDS or t.w in lx.MAIL_PROVIDERS or "@" in t.raw for k, t in enumerate(ws))
+    elif kind == "address":
+        ok = has_digit and len(ws) >= 2
+    elif kind == "postcode":
+        ok = has_digit
+    elif kind == "birth":
+        ok = len(digits) >= 2
+        kind = "date"
+    else:
+        ok = len(digits) >= ctx.cfg.min_digits_cued
+    if not ok:
+        return
+    ctx.add(kind if kind in ("date", "email", "address", "postcode") else _classify(digits, compact, kind), v, e)
+
+
+def _address_window(ctx: _Ctx, v: int) -> bool:
     """After "my address is", "ich wohne in": a house number and/or a street word within six words
     (lower case too: the recogniser writes "120 stations road")."""
     toks = ctx.toks
@@ -624,6 +786,8 @@ def _address_window(ctx: _Ctx, v: int) -> None:
             v += 1
         ctx.add("address", v, last)
         _postcode_after(ctx, last + 1)
+        return True
+    return False
 
 
 def _iban_in(compact: str) -> bool:
@@ -717,6 +881,10 @@ def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False
     return last
 
 
+#: "the account is in the name of ...": whose an account or contract is
+_OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
+
+
 def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split in the privacy integration)
     toks = ctx.toks
     lang = ctx.lang
@@ -742,6 +910,13 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
                                               "mr", "mrs", "ms"):
             k += 1
         if k >= len(toks) or k in ctx.taken:
+            continue
+        if phrase in _OWNER_CUES:
+            # "Das Konto läuft auf, Monica Hoffmann.": the name ends the sentence (not "läuft auf
+            # Windows und ..."), at most three words, not a word of the everyday lists
+            e = _name_tokens(ctx, k, need_cap=False)
+            if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)):
+                ctx.add("name", k, e)
             continue
         if phrase in strong:
             e = _name_tokens(ctx, k, need_cap=False)
@@ -893,7 +1068,30 @@ def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
     return out
 
 
-def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | None = None) -> tuple[PiiSpan, ...]:
+_DICTATED = ("iban", "card", "phone", "number", "postcode")
+
+
+def _merge_dictations(cands: list[_Cand], toks: list[_Tok], breaks: set[int]) -> list[_Cand]:
+    """Two dictated numbers with at most two short words between them (no pause of a new turn)
+    are one dictation: the words between are the recogniser's garbage ("46300078. I'm 2682718").
+    ``breaks``: word indices after which a new turn starts (:func:`_turn_breaks`)."""
+    order = {k: n for n, k in enumerate(KINDS)}
+    out: list[_Cand] = []
+    for c in cands:
+        if out and c.kind in _DICTATED and out[-1].kind in _DICTATED:
+            prev = out[-1]
+            gap = range(prev.last + 1, c.first)
+            if 1 <= len(gap) <= 2 and all(len(toks[k].w) <= 4 and toks[k].num is None for k in gap) \
+                    and not any(k in breaks for k in range(prev.last, c.first)):
+                kind = prev.kind if order[prev.kind] <= order[c.kind] else c.kind
+                out[-1] = _Cand(kind, prev.first, c.last)
+                continue
+        out.append(c)
+    return out
+
+
+def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | None = None,
+               other: Sequence[Word] | None = None) -> tuple[PiiSpan, ...]:
     """Personal data in the words of one party.
 
     Parameters
@@ -905,6 +1103,10 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
         lexicons).
     config : PrivacyConfig, optional
         Thresholds (``min_digits``, ``min_digits_cued``).
+    other : sequence of Word, optional
+        The other party's words: a pause ends a value only where the other party speaks in it
+        (or it is longer than :data:`LONG_PAUSE_S`); without them every pause over
+        :data:`TURN_PAUSE_S` does.
 
     Returns
     -------
@@ -915,7 +1117,9 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     lang = "de" if language.lower().startswith("de") else "en" if language.lower().startswith("en") else language.lower()
     if not words:
         return ()
-    ctx = _Ctx(_tokens(words, lang if lang in ("de", "en") else "any"), lang if lang in ("de", "en") else "en", cfg)
+    if other is not None:
+        other = [o for o in other if o.speaker != words[0].speaker]
+    ctx = _Ctx(_tokens(words, lang if lang in ("de", "en") else "any", other), lang if lang in ("de", "en") else "en", cfg)
     cues = _cues(ctx)
     _emails(ctx)
     _dates(ctx, cues)
@@ -925,7 +1129,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _number_runs(ctx)
     _spelled(ctx, [])
     spans = []
-    for c in _resolve(ctx.cands):
+    for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, _turn_breaks(words, other)):
         ws = words[c.first:c.last + 1]
         spans.append(PiiSpan(c.kind, c.first, c.last, float(ws[0].start_s), float(ws[-1].end_s),
                              " ".join(w.text.strip() for w in ws), c.self_name, ws[0].speaker))
@@ -1001,12 +1205,46 @@ def detect_call(words: Sequence[Word], *, language: str, mode: str = "caller", a
         idx = [i for i, w in enumerate(words) if w.speaker == party]
         if not idx:
             continue
-        for s in detect_pii([words[i] for i in idx], language=language, config=config):
+        others = [w for w in words if w.speaker != party]
+        for s in detect_pii([words[i] for i in idx], language=language, config=config, other=others):
             out.append(PiiSpan(s.kind, idx[s.first_word], idx[s.last_word], s.start_s, s.end_s, s.text,
                                s.self_name, party))
+    out = _repeated_names(words, out)
     # spans of one party may interleave with the other's words in the full list; they stay per party
     out.sort(key=lambda s: (s.start_s, s.first_word))
     return filter_mode(out, mode=mode, agent_names=agent_names)
+
+
+def _name_key(text: str) -> str:
+    return strip_word(text)
+
+
+def _repeated_names(words: Sequence[Word], spans: list[PiiSpan]) -> list[PiiSpan]:
+    """A name found once (an introduction, a title, a spelling) is the same name wherever it comes
+    again in the call, said by either party: "Auf Wiederhören, Wagner." after "hier ist Peter
+    Wagner". Only capitalised words of three or more letters that are not everyday words count,
+    and a name the agent introduced themselves with is left to the mode filter."""
+    names: dict[str, bool] = {}  # word -> all its name spans are the agent's own introduction
+    for s in spans:
+        if s.kind != "name":
+            continue
+        own = s.speaker == "agent" and s.self_name
+        for raw in s.text.split():
+            k = _name_key(raw)
+            if len(k) >= 3 and k.isalpha() and k not in lx.NOT_NAMES and raw.strip("\"'„(")[:1].isupper():
+                names[k] = names.get(k, True) and own
+    if not names:
+        return spans
+    covered = {i for s in spans for i in range(s.first_word, s.last_word + 1)}
+    extra = []
+    for i, w in enumerate(words):
+        if i in covered:
+            continue
+        k = _name_key(w.text)
+        if k in names and w.text.strip().lstrip("\"'„(")[:1].isupper():
+            extra.append(PiiSpan("name", i, i, float(w.start_s), float(w.end_s), w.text.strip(),
+                                 names[k] and w.speaker == "agent", w.speaker))
+    return spans + extra
 
 
 def redact_call_words(words: Sequence[Word], spans: Sequence[PiiSpan], *, language: str) -> tuple[Word, ...]:

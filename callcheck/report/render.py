@@ -14,6 +14,7 @@ the number of calls; a re-run parses only changed records and renders only chang
 
 from __future__ import annotations
 
+import dataclasses
 import csv
 import datetime as _dt
 import hashlib
@@ -325,6 +326,12 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         by_agent[d.agent].append(d)
     taken: set[str] = set()
     pages = {a: f"agents/{agent_slug(a, taken)}.html" for a in sorted(by_agent)}
+    shown = {a: a for a in by_agent}  # how the team page and team.csv name each agent
+    if config.privacy.pseudonyms:  # stable pseudonyms in team views and page names; own pages keep the name
+        from callcheck.privacy import pseudonym
+
+        shown = {a: pseudonym(a, out_dir) for a in by_agent}
+        pages = {a: f"agents/{shown[a]}.html" for a in by_agent}
     # call pages not read in this scan (digest reused) are kept when their key still matches
     if rc.call_pages:
         for d in digests:
@@ -371,8 +378,8 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         new_state[rel] = {"key": key, "audio": refs}
         new_state[md_rel] = {"key": key}
     lang = resolve_language(language, config, digests)
-    links = agg.Links("", rc.call_pages, pages)
-    tctx = agg.team_context(by_agent, team, config=config, lang=lang, links=links, load_finding=findings.get,
+    links = agg.Links("", rc.call_pages, {shown[a]: p for a, p in pages.items()})
+    tctx = agg.team_context({shown[a]: [dataclasses.replace(d, agent=shown[a]) for d in cs] for a, cs in by_agent.items()}, team, config=config, lang=lang, links=links, load_finding=findings.get,
                             failures=read_failures(out_dir), skipped=res.skipped)
     tctx["generated"] = Fmt(lang).datetime(now)
     atomic_write(out_dir / "index.html", html_env.get_template("index.html.j2").render(tctx))

@@ -177,6 +177,7 @@ def export_command(
     what: str = typer.Option(..., "--what", help="calls | findings | reviews (one row each)."),
     format: str = typer.Option("csv", "--format", help="csv | parquet"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default DIR/exports/<what>.<format>)."),
+    pseudonyms: Optional[bool] = typer.Option(None, "--pseudonyms/--names", help="Agents as stable pseudonyms, or by name. Default: as the folder was analysed (privacy.pseudonyms)."),
 ) -> None:
     """Export calls, findings or reviews for BI tools (CSV safe against formula injection, or Parquet)."""
     try:
@@ -190,7 +191,10 @@ def export_command(
         eng = _engine(dir)
         st = sync(eng, Path(dir))
         dest = output or Path(dir) / "exports" / f"{what}.{format}"
-        n = export(eng, what, format, dest)
+        from callcheck.privacy.pseudonyms import folder_uses_pseudonyms
+
+        pseudo = folder_uses_pseudonyms(Path(dir)) if pseudonyms is None else pseudonyms
+        n = export(eng, what, format, dest, pseudonyms=Path(dir) if pseudo else None)
     except ImportError:
         _err(_MISSING_DEPS)
         raise typer.Exit(2) from None

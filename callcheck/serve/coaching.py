@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from callcheck.errors import CallcheckError
-from callcheck.fsutil import atomic_write
+from callcheck.fsutil import atomic_write, make_dirs
 from callcheck.serve import db
 from callcheck.serve.reviews import jeffreys_interval
 from callcheck.serve.source import load_call, source_for
@@ -166,6 +166,17 @@ def _turns_text(call: Mapping[str, Any], a: float, b: float, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _muted(audio: Any, call: Mapping[str, Any]) -> Any:
+    """The decoded call with its redacted spans muted (``privacy.spans``), before any clip is cut."""
+    from dataclasses import replace
+
+    from callcheck.privacy.audio import mute_record_audio, record_intervals
+
+    if audio is None or not record_intervals(call):
+        return audio
+    return replace(audio, samples=mute_record_audio(audio.samples, audio.sample_rate, call))
+
+
 def export_session(engine: Engine, out_dir: Path, session_id: int, dest: Path) -> Path:
     """Write the session as a self-contained folder under ``dest`` and return it."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -181,7 +192,7 @@ def export_session(engine: Engine, out_dir: Path, session_id: int, dest: Path) -
     t = texts(lang)
     meta = mistake_meta(lang)
     folder = Path(dest)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder)
     audio = AudioCache(max_items=2)
     moments = []
     for k, it in enumerate(s["items"], 1):
@@ -200,7 +211,7 @@ def export_session(engine: Engine, out_dir: Path, session_id: int, dest: Path) -
         lo, hi = max(0.0, a - CLIP_PAD_S), min(a - CLIP_PAD_S + CLIP_MAX_S, b + CLIP_PAD_S)
         transcript = _turns_text(call, lo, hi, lang)
         atomic_write(folder / f"{stem}.txt", transcript)
-        piece = cut(audio.get(call.get("source")), a, b, pad_s=CLIP_PAD_S, max_s=CLIP_MAX_S)
+        piece = cut(_muted(audio.get(call.get("source")), call), a, b, pad_s=CLIP_PAD_S, max_s=CLIP_MAX_S)
         wav = None
         if piece is not None:
             atomic_write(folder / f"{stem}.wav", wav_bytes(*piece))

@@ -189,9 +189,24 @@ def db_path(out_dir: Path) -> Path:
     return Path(out_dir) / "serve" / "callcheck.db"
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file (and its folder) with callcheck's file permissions (owner-only by
+    default, ``privacy.file_mode``) before SQLite opens it: SQLite gives its -wal and -shm files
+    the permissions of the database file."""
+    import os
+
+    from callcheck.fsutil import file_mode, make_dirs
+
+    make_dirs(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, file_mode()))
+        os.chmod(path, file_mode())
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten (callcheck forget)
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -213,7 +228,7 @@ def database_url(out_dir: Path | None = None, url: str | None = None) -> str:
         if out_dir is None:
             raise DatabaseError("no database: give the results folder or a database URL")
         path = db_path(out_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         return f"sqlite:///{path}"
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):

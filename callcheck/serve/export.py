@@ -4,6 +4,11 @@ Read from the server database after a sync with the results folder (so reviews a
 agree). CSV cells that a spreadsheet would run as a formula (text starting with ``= + - @``, tab
 or carriage return) are prefixed with ``'``; numbers stay numbers. Parquet (``pyarrow``) keeps
 types: numbers as float64/int64, text as UTF-8, missing values as nulls.
+
+Personal data: the rows come from the records, whose texts (quotes) are already redacted. With
+``pseudonyms`` (``privacy.pseudonyms``) the ``agent`` column holds the agent's stable pseudonym
+(:func:`callcheck.privacy.pseudonym`) and the ``source`` path (whose folders often name the
+agent) is left empty.
 """
 
 from __future__ import annotations
@@ -133,10 +138,21 @@ def to_parquet(cols: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
     return buf.getvalue()
 
 
-def export(engine: Engine, what: str, fmt: str, dest: Path) -> int:
-    """Write one export to ``dest`` (atomically) and return the number of rows."""
+def pseudonymise(rows: Sequence[dict[str, Any]], out_dir: Path) -> list[dict[str, Any]]:
+    """The rows with ``agent`` replaced by its pseudonym and ``source`` emptied."""
+    from callcheck.privacy import pseudonym
+
+    return [dict(r, agent=pseudonym(r.get("agent"), out_dir), **({"source": None} if "source" in r else {}))
+            for r in rows]
+
+
+def export(engine: Engine, what: str, fmt: str, dest: Path, *, pseudonyms: Path | None = None) -> int:
+    """Write one export to ``dest`` (atomically) and return the number of rows; ``pseudonyms``:
+    the results folder whose pseudonym key names the agents (None: their names)."""
     if fmt not in FORMATS:
         raise ExportError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     cols, rows = rows_for(engine, what)
+    if pseudonyms is not None:
+        rows = pseudonymise(rows, pseudonyms)
     atomic_write(Path(dest), to_csv(cols, rows) if fmt == "csv" else to_parquet(cols, rows))
     return len(rows)

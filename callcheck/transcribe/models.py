@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from callcheck.errors import ModelError
+from callcheck.offline import hub_offline
 
 EMBEDDED_NAME = "whisper-base-embedded"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -57,6 +58,7 @@ def resolve_model(model: str | None) -> ModelSpec:
     """Turn the ``--model`` option into a :class:`ModelSpec`; assembles the embedded model if needed."""
     if model in (None, "", "embedded", "default", EMBEDDED_NAME):
         path = ensure_embedded_model()
+        hub_offline()
         return ModelSpec(name=EMBEDDED_NAME, path_or_name=str(path), download_root=None, source="embedded")
     p = Path(model).expanduser()
     if p.exists() or os.sep in model or model.startswith("."):
@@ -64,6 +66,7 @@ def resolve_model(model: str | None) -> ModelSpec:
             raise ModelError(f"{model}: model path is not a folder; give a CTranslate2 model folder or a model name such as 'small'")
         if not (p / "model.bin").is_file():
             raise ModelError(f"{model}: no model.bin in this folder; give a CTranslate2 Whisper model folder (see faster-whisper's conversion guide)")
+        hub_offline()
         return ModelSpec(name=p.name, path_or_name=str(p), download_root=None, source="path")
     root = models_dir()
     return ModelSpec(name=model, path_or_name=model, download_root=str(root), source="hub")
