@@ -413,3 +413,19 @@ def test_test_set_values_are_detected_in_text():
 ])
 def test_garbled_postcodes_streets_and_account_owners(text, language, expected):
     assert kinds(text, language) == expected
+
+
+def test_a_greeting_and_a_later_backchannel_are_no_name():
+    """de01: the agent's "guten Tag." and, 4.6 s later inside the caller's story, "mhm" and "ja"
+    were one name span ("Tag. mhm ja"): the greeting was shown as "guten [NAME]", the backchannels
+    vanished from the redacted transcript, and the caller's "einen Tag" became a name too."""
+    from callcheck.privacy.pii import detect_call
+
+    agent = [("Grumps", 0.5), ("und", 0.946), ("Söhne,", 1.391), ("Sonja", 1.837), ("Müller,", 2.283), ("guten", 2.729),
+             ("Tag.", 3.174), ("mhm", 7.8), ("ja", 12.52)]
+    caller = [("Guten", 4.07), ("Tag,", 4.4), ("hier", 4.8), ("ist", 5.1), ("Peter", 5.53), ("Wagner.", 5.9),
+              ("Ich", 13.2), ("habe", 13.5), ("einen", 13.6), ("Tag", 13.94), ("Urlaub", 14.3), ("genommen.", 14.7)]
+    words = sorted([Word("agent", t, a, a + 0.35, 1.0) for t, a in agent] + [Word("caller", t, a, a + 0.3, 1.0) for t, a in caller],
+                   key=lambda w: w.start_s)
+    spans = detect_call(words, language="de", mode="all")
+    assert sorted(s.text for s in spans) == ["Peter Wagner.", "Sonja Müller,"]

@@ -101,6 +101,8 @@ NOT_NAMES = frozenset(
     just really quite still also glad sorry happy afraid sure fine good okay ok calling ringing here there
     now today afraid trying looking wondering going having being not afraid pleased from with in at on of
     to for about and or but because if that what who this that's it's is was be been customer new
+    tag abend hallo servus wiedersehen wiederhören tschüss morning afternoon evening hello bye goodbye
+    mhm mmhm hm hmm mm ähm äh öhm ahm aha uh uhm um umm ah oh hmhm
     """.split()
 )
 

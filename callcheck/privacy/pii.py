@@ -1206,13 +1206,34 @@ def detect_call(words: Sequence[Word], *, language: str, mode: str = "caller", a
         if not idx:
             continue
         others = [w for w in words if w.speaker != party]
-        for s in detect_pii([words[i] for i in idx], language=language, config=config, other=others):
+        mine = [words[i] for i in idx]
+        for found in detect_pii(mine, language=language, config=config, other=others):
+            s = _trim_name(found, mine) if found.kind == "name" else found
+            if s is None:
+                continue
             out.append(PiiSpan(s.kind, idx[s.first_word], idx[s.last_word], s.start_s, s.end_s, s.text,
                                s.self_name, party))
     out = _repeated_names(words, out)
     # spans of one party may interleave with the other's words in the full list; they stay per party
     out.sort(key=lambda s: (s.start_s, s.first_word))
     return filter_mode(out, mode=mode, agent_names=agent_names)
+
+
+def _trim_name(s: PiiSpan, words: Sequence[Word]) -> PiiSpan | None:
+    """A name span without everyday words, greetings and hums at its ends ("guten Tag. mhm" is no
+    name: the hum came 4 s later, as a backchannel inside the other party's speech); None when
+    nothing is left. A spelled name keeps its letters (they are not in the word list)."""
+    a, b = s.first_word, s.last_word
+    while a <= b and strip_word(words[a].text) in lx.NOT_NAMES:
+        a += 1
+    while b >= a and strip_word(words[b].text) in lx.NOT_NAMES:
+        b -= 1
+    if a > b:
+        return None
+    if (a, b) == (s.first_word, s.last_word):
+        return s
+    return PiiSpan(s.kind, a, b, float(words[a].start_s), float(words[b].end_s),
+                   " ".join(w.text.strip() for w in words[a:b + 1]), s.self_name, s.speaker)
 
 
 def _name_key(text: str) -> str:
