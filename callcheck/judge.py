@@ -23,6 +23,15 @@ one serializer :func:`callcheck.result.dumps`, atomically, after validation agai
 judgements of calls no longer in ``calls/`` are removed. Records are read in two streaming passes
 (baseline values first, then each call is judged and dropped), so memory stays flat in the number
 of calls and the work is linear in it (plus each agent's own history per call).
+
+A run remembers what it read and judged in ``OUT/.cache/judge-index.json`` (:data:`INDEX_NAME`):
+per record file its size, modification time and inode with its hash, call id, agent and baseline
+values, and per call the record hash and baseline set it was judged with. A record whose file is
+unchanged is not parsed again, and a call whose record and baseline set are unchanged (and whose
+judgement file exists) is not judged again — so ``callcheck report`` on an unchanged folder of
+10,000 calls reads no record. The index is only a cache: it is ignored when the callcheck version
+or the source of the rules, the judge or the read model differ from the run that wrote it, and a
+missing or damaged index means the full work.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from callcheck import SCHEMA_VERSION
+from callcheck import SCHEMA_VERSION, __version__
 from callcheck.config import Config, RulesConfig, config_to_dict
 from callcheck.fsutil import atomic_write
 from callcheck.record import (
@@ -120,6 +129,42 @@ def validate_judgement(data: Mapping[str, Any]) -> None:
         raise SchemaError(f"judgement of call {data.get('call_id')!r} breaks callcheck/schema/judgement.schema.json: {problem}")
 
 
+#: the judge's cache of what it read and judged, relative to the results folder
+INDEX_NAME = ".cache/judge-index.json"
+
+
+def _code_key() -> str:
+    """Hash of what a judgement depends on besides its inputs: the callcheck version and the source of
+    the rules, this module, the read model and the phrase lists."""
+    import callcheck
+
+    root = Path(callcheck.__file__).parent
+    h = hashlib.sha256(__version__.encode())
+    files = [root / "judge.py", root / "record.py", *sorted((root / "rules").glob("*.py")), *sorted((root / "data").glob("*.toml"))]
+    for f in files:
+        with_name = f.relative_to(root).as_posix().encode() + b"\0"
+        try:
+            h.update(with_name + f.read_bytes())
+        except OSError:
+            h.update(with_name)
+    return h.hexdigest()
+
+
+def _file_key(st: Any) -> list[int]:
+    return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ino)]
+
+
+def _load_index(out_dir: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(records, judged)`` of the index when it was written by the same code, else empty."""
+    try:
+        data = json.loads((out_dir / INDEX_NAME).read_text(encoding="utf-8"))
+        if data.get("code") == code and isinstance(data.get("records"), dict) and isinstance(data.get("judged"), dict):
+            return data["records"], data["judged"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {}, {}
+
+
 def _read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -154,24 +199,47 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     entries: list[_Entry] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
+    code = _code_key()
+    known_files, known_judged = _load_index(out_dir, code)
+    files: dict[str, Any] = {}
     for p in record_paths(out_dir):
         try:
-            rec = load_record(p)
-        except RecordError as exc:
-            skipped.append(str(exc))
-            continue
-        if rec.call_id in seen:
-            skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
-            continue
-        seen[rec.call_id] = p
-        entries.append(_Entry(p, rec.call_id, rec.agent, rec.sha256 or "", baseline_values(rec)))
+            fkey = _file_key(p.stat())
+        except OSError:
+            continue  # removed since the listing
+        cached = known_files.get(p.name)
+        if isinstance(cached, list) and len(cached) == 5 and cached[0] == fkey:
+            _, sha, call_id, agent, values = cached
+            if call_id in seen:
+                skipped.append(duplicate_reason(p, call_id, seen[call_id]))
+                continue
+            entry = _Entry(p, call_id, agent, sha, values)
+        else:
+            try:
+                rec = load_record(p)
+            except RecordError as exc:
+                skipped.append(str(exc))
+                continue
+            if rec.call_id in seen:
+                skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
+                continue
+            entry = _Entry(p, rec.call_id, rec.agent, rec.sha256 or "", baseline_values(rec))
+        seen[entry.call_id] = p
+        files[p.name] = [fkey, entry.sha256, entry.call_id, entry.agent, dict(entry.values)]
+        entries.append(entry)
     rows = [(e.call_id, e.agent, e.values) for e in entries]
     baselines = baselines_from_values(rows)
     set_hash = baseline_set_sha256(rows, config=rules)
     # pass 2: judge each call, write what changed
     written = unchanged = 0
     judged: set[str] = set()
+    done: dict[str, list[str]] = {}
     for e in entries:
+        if known_judged.get(e.call_id) == [e.sha256, set_hash] and judgement_path(out_dir, e.call_id).is_file():
+            judged.add(e.call_id)
+            done[e.call_id] = [e.sha256, set_hash]
+            unchanged += 1
+            continue
         try:
             raw = e.path.read_bytes()
             if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
@@ -186,6 +254,8 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
         validate_judgement(judgement)
         text = dumps(judgement)
         path = judgement_path(out_dir, e.call_id)
+        if rec.sha256 == e.sha256:
+            done[e.call_id] = [e.sha256, set_hash]
         if _read_text(path) == text:
             unchanged += 1
             continue
@@ -202,4 +272,9 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
             elif p.suffix == ".json" and p.stem not in keep:
                 p.unlink(missing_ok=True)
                 removed += 1
+    try:
+        atomic_write(out_dir / INDEX_NAME, json.dumps({"code": code, "records": files, "judged": done},
+                                                       ensure_ascii=True, allow_nan=False, separators=(",", ":")))
+    except (OSError, ValueError):
+        (out_dir / INDEX_NAME).unlink(missing_ok=True)  # only a cache: the next run does the full work
     return JudgeSummary(len(judged), written, unchanged, removed, tuple(skipped), set_hash, time.perf_counter() - t0)

@@ -82,6 +82,49 @@ def test_rewritten_only_when_content_changes_and_stale_ones_removed(tmp_path):
     assert fourth.removed == 1 and not (jdir / "t04.json").exists()
 
 
+def test_an_unchanged_folder_reads_no_record_the_second_time(tmp_path, monkeypatch):
+    """The judge's index (OUT/.cache/judge-index.json): unchanged record files are not parsed, unchanged
+    calls not judged; a changed record, a changed setting or other code means the work again."""
+    import callcheck.judge as judge
+
+    team(tmp_path)
+    first = judge_batch(tmp_path, config=Config())
+    assert (tmp_path / judge.INDEX_NAME).is_file()
+    parsed: list[str] = []
+    real_load, real_judge = judge.load_record, judge.judge_record
+    monkeypatch.setattr(judge, "load_record", lambda p: parsed.append(p.name) or real_load(p))
+    judged: list[str] = []
+    monkeypatch.setattr(judge, "judge_record", lambda rec, *a, **k: judged.append(rec.call_id) or real_judge(rec, *a, **k))
+    again = judge_batch(tmp_path, config=Config())
+    assert (parsed, judged) == ([], [])
+    assert (again.calls, again.written, again.unchanged) == (16, 0, 16)
+    assert again.baseline_set_sha256 == first.baseline_set_sha256
+    # one record re-analysed: only it is parsed, every call is judged against the new team
+    calls = team(tmp_path / "other")
+    c = dict(calls[0])
+    c["speakers"] = dict(c["speakers"], agent=dict(c["speakers"]["agent"], monotony=0.95))
+    write_record(tmp_path / "calls" / "t00.json", analysed(c))
+    third = judge_batch(tmp_path, config=Config())
+    assert parsed == ["t00.json"] and len(judged) == 16
+    assert third.baseline_set_sha256 != first.baseline_set_sha256
+    # a judgement file deleted by hand is made again
+    parsed.clear(), judged.clear()
+    (tmp_path / "judgements" / "t05.json").unlink()
+    judge_batch(tmp_path, config=Config())
+    assert judged == ["t05"] and (tmp_path / "judgements" / "t05.json").is_file()
+    # an index of other code is ignored
+    data = json.loads((tmp_path / judge.INDEX_NAME).read_text(encoding="utf-8"))
+    (tmp_path / judge.INDEX_NAME).write_text(json.dumps(dict(data, code="other")), encoding="utf-8")
+    parsed.clear(), judged.clear()
+    judge_batch(tmp_path, config=Config())
+    assert len(parsed) == 16 and len(judged) == 16
+    # a damaged index is ignored too
+    (tmp_path / judge.INDEX_NAME).write_text("{half", encoding="utf-8")
+    parsed.clear()
+    judge_batch(tmp_path, config=Config())
+    assert len(parsed) == 16
+
+
 def test_baseline_set_hash_follows_the_comparison_inputs_only(tmp_path):
     calls = team(tmp_path)
     recs = [load_record(tmp_path / "calls" / f"{c['call_id']}.json") for c in calls]

@@ -351,7 +351,9 @@ def forget(out_dir: Path, *, call_ids: Sequence[str] = (), agents: Sequence[str]
             sha = _record_keys(f).get("input_sha256")
             if isinstance(sha, str):
                 remaining_shas.add(sha[:16])
-    # 1. per-call files
+    # 1. per-call files (and the judge's index, which lists every call's id and agent)
+    if targets and not dry_run:
+        (out_dir / ".cache" / "judge-index.json").unlink(missing_ok=True)
     for t in targets:
         log.remove(out_dir / "calls" / f"{t.call_id}.json", "record")
         log.remove(out_dir / "judgements" / f"{t.call_id}.json", "judgement")
