@@ -12,8 +12,10 @@ with the real model:
   worker processes, as ``--engine dask --workers N`` starts it)
 
 and prints for each: wall time, calls per hour, audio hours per CPU-core-hour (audio ÷ wall ÷ the
-machine's cores), scaling efficiency against local with 1 worker, and, for the engine, its overhead
-per call against local with the same workers (cluster start-up shown apart). ``--batched`` also
+machine's cores) and from the CPU time the run used (driver and worker processes: on a shared
+machine the honest figure, as other programs' load does not count), scaling efficiency against
+local with 1 worker, and, for the engine, its overhead per call against local with the same
+workers (cluster start-up shown apart). ``--batched`` also
 times faster-whisper's batched pipeline (``transcribe.batch_size = 8``) against sequential decoding
 on one call. A GPU is used when CTranslate2 sees one (``transcribe.device = auto``): then the same
 figures are the GPU's, and batched decoding is timed on it; without one the GPU part is skipped
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -54,13 +57,20 @@ PRICE_PER_VCPU_H = 0.045  # USD, on-demand compute-optimised x86 in 2026, roughl
 WINDOW_H = 12.0  # the calls of a day analysed within this many hours (overnight and off-peak)
 
 
-def _run(calls_dir: Path, out: Path, *, workers: int, engine: str, model: str | None) -> float:
-    t0 = time.perf_counter()
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its ended children (worker processes)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _run(calls_dir: Path, out: Path, *, workers: int, engine: str, model: str | None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (driver + its worker processes, all ended when it returns)."""
+    t0, c0 = time.perf_counter(), _cpu_s()
     s = analyze_batch([calls_dir], out, model=model, workers=workers, engine=engine, report=False, language="auto")
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     if s.exit_code != 0 or s.analysed != len(s.calls):
         raise SystemExit(f"{engine}/{workers}: {s.analysed} of {len(s.calls)} analysed: {[f.line for f in s.failures]}")
-    return wall
+    return wall, cpu
 
 
 def _cluster_start_s(workers: int) -> float:
@@ -122,26 +132,31 @@ def main() -> None:
         print(f"{args.calls} stereo calls of {args.minutes:g} min built from real speech ({audio_s / 60:.1f} min of audio)")
         runs = [("local", 1), ("local", 2)] + ([] if args.skip_engine else [("dask", 1), ("dask", 2)])
         walls: dict[tuple[str, int], float] = {}
+        cpus: dict[tuple[str, int], float] = {}
         for engine, w in runs:
-            walls[(engine, w)] = _run(calls_dir.parent, tmpd / f"out-{engine}-{w}", workers=w, engine=engine, model=args.model)
+            walls[(engine, w)], cpus[(engine, w)] = _run(calls_dir.parent, tmpd / f"out-{engine}-{w}", workers=w,
+                                                         engine=engine, model=args.model)
         starts = {} if args.skip_engine else {w: _cluster_start_s(w) for w in (1, 2)}
         base = walls[("local", 1)]
         print()
-        print("| engine | workers | wall s | calls/hour | audio h per CPU-core-hour | × real time | efficiency vs local 1 | engine overhead per call |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| engine | workers | wall s | calls/hour | audio h per CPU-core-hour (wall × cores) | CPU s used | "
+              "audio h per CPU-core-hour (CPU used) | × real time | efficiency vs local 1 | engine overhead per call |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for (engine, w), wall in walls.items():
             per_core = audio_s / (wall * cores)
+            per_cpu = audio_s / cpus[(engine, w)]
             over = ""
             if engine == "dask":
                 over = f"{(wall - starts[w] - walls[('local', w)]) / args.calls:+.2f} s (+ cluster start {starts[w]:.1f} s)"
-            print(f"| {engine} | {w} | {wall:.1f} | {args.calls / wall * 3600:.0f} | {per_core:.2f} | {audio_s / wall:.1f} | "
-                  f"{base / wall:.2f} | {over} |")
+            print(f"| {engine} | {w} | {wall:.1f} | {args.calls / wall * 3600:.0f} | {per_core:.2f} | {cpus[(engine, w)]:.0f} | "
+                  f"{per_cpu:.2f} | {audio_s / wall:.1f} | {base / wall:.2f} | {over} |")
         if args.batched:
             seq, bat = _batched(next(calls_dir.glob("*.wav")), args.model)
             print(f"\nbatched decoding ({'GPU' if gpus else 'CPU'}): sequential {seq:.1f} s, batch_size 8 {bat:.1f} s per call "
                   f"(ratio {bat / seq:.2f})")
         best = min(walls, key=lambda k: walls[k])
         per_core = audio_s / (walls[best] * cores)
+        per_cpu = audio_s / cpus[best]
         core_h = AUDIO_H_PER_DAY / per_core
         nodes = math.ceil(core_h / (NODE_VCPUS * WINDOW_H))
         load1 = os.getloadavg()
@@ -152,6 +167,10 @@ def main() -> None:
               f"{nodes} nodes finish a day's calls in {WINDOW_H:g} h ({math.ceil(core_h / (NODE_VCPUS * 24))} nodes around the clock)")
         print(f"  at ${PRICE_PER_VCPU_H:.3f} per vCPU-hour: ${core_h * PRICE_PER_VCPU_H:,.0f} a day, "
               f"${PRICE_PER_VCPU_H / per_core:.3f} per audio hour")
+        cpu_h = AUDIO_H_PER_DAY / per_cpu
+        print(f"  from the CPU time that run used ({per_cpu:.2f} audio h per CPU-hour; what a machine of our own, "
+              f"not shared, would give): {cpu_h:,.0f} core-hours a day, {math.ceil(cpu_h / (NODE_VCPUS * WINDOW_H))} nodes "
+              f"in {WINDOW_H:g} h, ${PRICE_PER_VCPU_H / per_cpu:.3f} per audio hour")
 
 
 if __name__ == "__main__":
