@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("starlette")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
+expect = sync_api.expect
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)")
 
@@ -106,7 +107,9 @@ def test_agent_dispute_from_the_page(browser, srv):
     card = page.locator("section.finding").first
     assert card.locator("button.verdict-confirm").count() == 0  # agents do not judge
     card.locator("button.verdict-dispute").click()  # without a comment: refused, says why
-    page.wait_for_function("document.querySelector('section.finding .review-msg').textContent.length > 0")
+    # a locator expectation, not wait_for_function: that polls by evaluating a string, which the
+    # page's Content-Security-Policy (script-src 'self') forbids once the first check fails
+    expect(card.locator(".review-msg")).not_to_have_text("", timeout=10_000)
     card.locator("textarea").fill("Der Kunde hatte fertig gesprochen")
     with page.expect_navigation():
         card.locator("button.verdict-dispute").click()
