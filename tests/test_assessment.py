@@ -326,3 +326,21 @@ def test_impossible_articulation_rate_is_unsure():
     low = validity(snr_db=14.8)
     assert low["articulation_rate_sps"].cls == "unsure" and "14.8 dB" in low["articulation_rate_sps"].reason
     assert low["speech_rate_wpm"].cls == "unsure"
+
+
+def test_missing_words_in_clean_audio_are_a_warning_not_a_reason():
+    """de05_unclear (mumbled, 38 dB SNR, 16 kHz PCM): the real model returned 42 syllables for 96
+    syllable nuclei. In clean full-band audio lost words are the agent's articulation (mistake 6),
+    so the call stays assessable with a warning; in 8 kHz MP3 audio they are the recording's."""
+    from callcheck.measures.validity import PartyFacts, assess_call
+
+    agent = PartyFacts(talk_time_s=20.0, words=31, peak_dbfs=-12.0, word_confidence_mean=0.56, syllables_text=42,
+                       syllables_acoustic=96, speech_rate_wpm=84.9, speaking_s=20.0)
+    caller = PartyFacts(talk_time_s=15.0, words=40, peak_dbfs=-12.0)
+    kw = dict(layout="agent-left", parties={"agent": agent, "caller": caller}, duration_s=45.0, hold_s=0.0,
+              single_voice=False, separation_confidence=None, min_separation_confidence=0.5, swapped=(False, False),
+              cfg=Config().assessment)
+    clean = assess_call(sample_rate=16000, codec="pcm_s16le", **kw)
+    assert clean.assessable and any("misses words" in w and "unclear articulation" in w for w in clean.warnings), clean
+    narrow = assess_call(sample_rate=8000, codec="mp3", **kw)
+    assert not narrow.assessable and any("implausible" in r and "8000 Hz mp3" in r for r in narrow.reasons), narrow

@@ -251,9 +251,13 @@ def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: f
                              f"{cfg.min_word_confidence:g})" + (f"; {sample_rate} Hz {codec} audio" if narrow_lossy else ""))
         if agent.syllables_acoustic >= cfg.min_acoustic_syllables and \
                 agent.syllables_text < cfg.min_transcript_syllable_ratio * agent.syllables_acoustic:
-            f.reasons.append(f"the agent's transcript is implausible: {agent.syllables_text} syllables in {agent.words} words "
-                             f"for {agent.syllables_acoustic} syllable nuclei in the audio (words are missing)"
-                             + (f"; {sample_rate} Hz {codec} audio" if narrow_lossy else ""))
+            missing = (f"{agent.syllables_text} syllables in {agent.words} words for {agent.syllables_acoustic} "
+                       "syllable nuclei in the audio (words are missing)")
+            if narrow_lossy:  # the recording explains the lost words: nothing can be said of the agent
+                f.reasons.append(f"the agent's transcript is implausible: {missing}; {sample_rate} Hz {codec} audio")
+            else:  # clean, full-band audio: lost words are the agent's articulation (mistake 6) or the recogniser
+                f.warnings.append(f"the agent's transcript misses words: {missing}, although the audio is not narrow-band "
+                                  "lossy: unclear articulation, or the recogniser failed")
         if agent.speech_rate_wpm is not None and agent.speech_rate_wpm < cfg.min_speech_rate_wpm and \
                 agent.speaking_s >= cfg.min_speaking_s_for_rate:
             f.reasons.append(f"the agent's transcript is implausible: {agent.speech_rate_wpm:.0f} words/min over "

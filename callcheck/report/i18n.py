@@ -391,6 +391,13 @@ REASONS: tuple[tuple[str, str, str], ...] = (
      + r" syllable nuclei in the audio \(words are missing\)$",
      "Das Transkript des Agenten ist unplausibel: {0} Silben in {1} Wörtern bei {2} Silbenkernen im Audio (es fehlen Wörter).",
      "The agent's transcript is implausible: {0} syllables in {1} words for {2} syllable nuclei in the audio (words are missing)."),
+    (r"(?i)^the agent's transcript misses words: " + _N + r" syllables in " + _N + r" words for " + _N
+     + r" syllable nuclei in the audio \(words are missing\), although the audio is not narrow-band lossy: "
+     r"unclear articulation, or the recogniser failed$",
+     "Im Transkript des Agenten fehlen Wörter: {0} Silben in {1} Wörtern bei {2} Silbenkernen im Audio, obwohl das "
+     "Audio nicht schmalbandig verlustbehaftet ist: undeutliche Aussprache, oder die Spracherkennung hat versagt.",
+     "The agent's transcript misses words: {0} syllables in {1} words for {2} syllable nuclei in the audio, although "
+     "the audio is not narrow-band lossy: unclear articulation, or the recogniser failed."),
     (r"(?i)^the agent's transcript is implausible: " + _N + r" words/min over " + _N + r" s of speech$",
      "Das Transkript des Agenten ist unplausibel: {0} Wörter/min über {1} s Sprache.",
      "The agent's transcript is implausible: {0} words/min over {1} s of speech."),
