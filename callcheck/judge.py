@@ -30,7 +30,8 @@ values, and per call the record hash and baseline set it was judged with. A reco
 unchanged is not parsed again, and a call whose record and baseline set are unchanged (and whose
 judgement file exists) is not judged again — so ``callcheck report`` on an unchanged folder of
 10,000 calls reads no record. The index is only a cache: it is ignored when the callcheck version
-or the source of the rules, the judge or the read model differ from the run that wrote it, and a
+or the source of the rules, the judge, the read model, the phrase lists or the schemas
+differ from the run that wrote it, and a
 missing or damaged index means the full work.
 """
 
@@ -135,12 +136,13 @@ INDEX_NAME = ".cache/judge-index.json"
 
 def _code_key() -> str:
     """Hash of what a judgement depends on besides its inputs: the callcheck version and the source of
-    the rules, this module, the read model and the phrase lists."""
+    the rules, this module, the read model, the phrase lists and the schemas."""
     import callcheck
 
     root = Path(callcheck.__file__).parent
     h = hashlib.sha256(__version__.encode())
-    files = [root / "judge.py", root / "record.py", *sorted((root / "rules").glob("*.py")), *sorted((root / "data").glob("*.toml"))]
+    files = [root / "judge.py", root / "record.py", *sorted((root / "rules").glob("*.py")), *sorted((root / "data").glob("*.toml")),
+             *sorted((root / "schema").glob("*.json"))]
     for f in files:
         with_name = f.relative_to(root).as_posix().encode() + b"\0"
         try:
