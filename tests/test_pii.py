@@ -429,3 +429,33 @@ def test_a_greeting_and_a_later_backchannel_are_no_name():
                    key=lambda w: w.start_s)
     spans = detect_call(words, language="de", mode="all")
     assert sorted(s.text for s in spans) == ["Peter Wagner.", "Sonja Müller,"]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # a dictation goes on over the sentence ends the recogniser puts at the caller's pauses
+    ("The long number on the card is 4454. Two seven double six. Double five three two. Double two seven eight. "
+     "It is about my order.", "en",
+     [("card", "4454. Two seven double six. Double five three two. Double two seven eight.")]),
+    ("Meine Kundennummer ist 123 456. Ich habe zwei Drucker bei Ihnen gekauft.", "de", [("number", "123 456.")]),
+    ("Meine Kundennummer ist 123 456. Zwei Euro fünfzig hat es gekostet.", "de", [("number", "123 456.")]),
+    ("My customer number is 123 456. Two printers. It cost forty-nine pounds.", "en", [("number", "123 456.")]),
+    # "it is ... speaking": a name in any case between the two
+    ("It is clear right, speaking.", "en", [("name", "clear right,")]),
+    ("It is not speaking.", "en", []),
+    ("Hier ist Heike vogel am Apparat.", "de", [("name", "Heike vogel")]),
+    # an e-mail address dictated over several "sentences", with or without a mail cue word
+    ("Schreiben Sie mir an, Morne kam Punkt auf mein Art. G -Mix, Punkt, Vee. Ich habe zwei Drucker.", "de",
+     [("email", "Morne kam Punkt auf mein Art. G -Mix, Punkt, Vee.")]),
+    ("Schreiben Sie mir bitte eine Bestätigung.", "de", []),
+    ("Meine Mail ist Tabrunk -Vogel -Athe -Minus online .de.", "de", [("email", "Tabrunk -Vogel -Athe -Minus online .de.")]),
+])
+def test_dictations_over_sentence_breaks_and_name_frames(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+def test_a_dictation_does_not_go_on_into_the_next_turn():
+    """A new turn (a pause in which the other party speaks) ends the number."""
+    ws = words("My customer number is 123 456.") + words("Two three four.", t0=9.0)
+    other = [Word("agent", "Okay.", 5.0, 5.5, 0.9)]
+    spans = detect_pii(ws, language="en", other=other)
+    assert [s.text for s in spans] == ["123 456."]

@@ -29,8 +29,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "email": {
         "de": ("e-mail", "email", "mail", "e-mail-adresse", "emailadresse", "mailadresse", "e-mailadresse",
-               "mail-adresse"),
-        "en": ("email", "e-mail", "email address", "e-mail address", "mail address"),
+               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "mailen sie mir"),
+        "en": ("email", "e-mail", "email address", "e-mail address", "mail address", "write to me at"),
     },
     "birth": {
         "de": ("geboren", "geburtsdatum", "geburtstag", "jahrgang", "geb"),

@@ -176,6 +176,7 @@ class _Ctx:
     cfg: PrivacyConfig
     taken: set[int] = field(default_factory=set)
     cands: list[_Cand] = field(default_factory=list)
+    breaks: set[int] = field(default_factory=set)  # word indices after which a new turn starts
 
     def add(self, kind: str, first: int, last: int, *, self_name: bool = False, take: bool = True) -> None:
         if last < first:
@@ -351,6 +352,86 @@ def _emails(ctx: _Ctx) -> None:
                 break
             start = k
         ctx.add("email", start, end)
+
+
+def _email_ish(toks: list[_Tok], i: int, j: int) -> bool:
+    """Words ``i..j`` hold something only an e-mail address has (a joiner such as "Punkt"/"at"/
+    "minus", a top-level domain after a dot, a mail provider, "@")."""
+    return any(_email_word(toks, k) for k in range(i, j + 1))
+
+
+def _email_word(toks: list[_Tok], k: int) -> bool:
+    t = toks[k]
+    w = t.w.lstrip(".-")
+    return (t.w in lx.EMAIL_JOINERS or w in lx.EMAIL_JOINERS or w in lx.MAIL_PROVIDERS or "@" in t.raw
+            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS))
+
+
+#: an e-mail address dictated after its cue is read over at most this many words, across sentence
+#: ends (the recogniser ends a "sentence" at every pause of the dictation: "Morne kam Punkt auf
+#: mein Art. G -Mix, Punkt, Vee.")
+EMAIL_WINDOW_WORDS = 16
+
+
+def _email_window(ctx: _Ctx, v: int) -> int | None:
+    """Last word of an e-mail address dictated from word ``v`` on: sentence by sentence, as long
+    as each sentence holds an e-mail word (:func:`_email_word`), within one turn; None when the
+    first sentence holds none."""
+    toks = ctx.toks
+    last = None
+    k = v
+    while k < len(toks) and k - v < EMAIL_WINDOW_WORDS:
+        e = k
+        while e < len(toks) and e - v < EMAIL_WINDOW_WORDS and e not in ctx.taken and not toks[e].end:
+            e += 1
+        if e >= len(toks) or e in ctx.taken or e - v >= EMAIL_WINDOW_WORDS:
+            e -= 1
+        if e < k or not _email_ish(toks, k, e):
+            break
+        last = e
+        if e in ctx.breaks or e + 1 in ctx.taken:
+            break
+        k = e + 1
+    return last
+
+
+#: words that repeat the next digit ("double seven", "doppel sieben")
+_MULTIPLIERS = frozenset({"double", "triple", "doppel", "doppelt", "dreifach"})
+_DICTATION_KINDS = ("iban", "card", "phone", "number")
+
+
+def _continued_dictations(ctx: _Ctx) -> None:
+    """A dictated number goes on over the sentence ends the recogniser puts at the caller's pauses
+    ("4454. Two seven double six. Double five three two."): each following sentence of one turn
+    that holds at least two digits and nothing but digits, spelled letters, "double" and at most
+    one short garbled word (no unit, no sentence-level word) joins the number."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind not in _DICTATION_KINDS:
+            continue
+        e = c.last
+        while toks[e].end and e not in ctx.breaks and e + 1 < len(toks):
+            numeric = other = 0
+            last = None
+            for k in range(e + 1, min(len(toks), e + 8)):
+                t = toks[k]
+                if k in ctx.taken or t.w in lx.UNIT_WORDS:
+                    break
+                if _numeric(t):
+                    numeric += 1
+                elif t.w in _MULTIPLIERS or t.letter is not None and len(t.w) == 1:
+                    pass
+                elif other or _is_breaker(t, ctx.lang) or len(t.w) > 7 or not t.w.isalpha():
+                    break
+                else:
+                    other += 1
+                if t.end:
+                    last = k
+                    break
+            if last is None or numeric < 2:
+                break
+            ctx.taken.update(range(e + 1, last + 1))
+            e = c.last = last
 
 
 def _tld_after(toks: list[_Tok], i: int) -> bool:
@@ -617,6 +698,13 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
         if _is_breaker(t, lang) and not (kind == "email" and t.w in lx.AT_WORDS):
             break
         if numeric_kind and t.w in lx.UNIT_WORDS:
+            if last_good is not None and last_good == k - 1 and last_good > v and toks[last_good].num is not None \
+                    and toks[last_good].num.value is not None and toks[last_good].num.value < 1000:
+                last_good -= 1  # "123 456. Zwei Euro": the number before a unit is an amount
+                while last_good >= v and not (_numeric(toks[last_good]) or toks[last_good].letter is not None):
+                    last_good -= 1
+                if last_good < v:
+                    last_good = None
             break
         if numeric_kind:
             if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v):
@@ -657,6 +745,9 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                     and not toks[v].end:
                 v += 1
             e = _value_end(ctx, v, "email", 14)
+            w = _email_window(ctx, v)
+            if w is not None and (e is None or w > e or not _email_ish(toks, v, e)):
+                e = w
             if e is not None and ctx.free(v, e):
                 ctx.add("email", v, e)
             else:
@@ -690,7 +781,8 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
             continue
         # a short tail with a number after the value, before the clause ends, is part of it ("578654, 6.")
         c = _clause_end(ctx, v, CLAUSE_MAX_WORDS)
-        if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c):
+        if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c) \
+                and not any(toks[k].w in lx.UNIT_WORDS for k in range(e + 1, c + 1)):
             e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
 
@@ -881,6 +973,10 @@ def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False
     return last
 
 
+#: words that are not a name even between "it is" and "speaking"
+_NOT_IN_NAME_FRAME = frozenset("""i you we he she they it me not now who what the a an just still also only
+    ich sie wir er es nicht jetzt wer was der die das""".split())
+
 #: "the account is in the name of ...": whose an account or contract is
 _OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
 
@@ -888,6 +984,22 @@ _OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
 def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split in the privacy integration)
     toks = ctx.toks
     lang = ctx.lang
+    # "It is clear right, speaking." (the recogniser's garbling of "It is Claire Wright speaking"):
+    # between "it is"/"this is"/"hier ist" and "speaking"/"am Apparat" the words are a name, in
+    # any case
+    for i in range(2, len(toks)):
+        if not (toks[i].w == "speaking" or toks[i].w == "am" and i + 1 < len(toks) and toks[i + 1].w == "apparat"):
+            continue
+        for n in (1, 2, 3):
+            s, e = i - n, i - 1
+            if s < 2 or not (toks[s - 1].w in ("is", "ist") and toks[s - 2].w in ("it", "this", "hier", "here")
+                             or toks[s - 1].w in ("it's", "this's")):
+                continue
+            ws = toks[s:e + 1]
+            if ctx.free(s, e) and all(t.num is None and re.fullmatch(r"[\w'\-]+", t.w) and t.w not in _NOT_IN_NAME_FRAME
+                                      for t in ws) and not any(t.end for t in toks[s - 2:e + 1]):
+                ctx.add("name", s, e, self_name=True)
+            break
     intros = lx.NAME_INTRO.get(lang, lx.NAME_INTRO["en"])
     strong = {"mein name ist", "mein name", "ich heiße", "ich heisse", "hier spricht", "sie sprechen mit",
               "name ist", "name lautet", "mein nachname ist", "mein vorname ist", "nachname ist", "vorname ist",
@@ -1119,7 +1231,9 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
         return ()
     if other is not None:
         other = [o for o in other if o.speaker != words[0].speaker]
-    ctx = _Ctx(_tokens(words, lang if lang in ("de", "en") else "any", other), lang if lang in ("de", "en") else "en", cfg)
+    breaks = _turn_breaks(words, other)
+    ctx = _Ctx(_tokens(words, lang if lang in ("de", "en") else "any", other), lang if lang in ("de", "en") else "en", cfg,
+               breaks=breaks)
     cues = _cues(ctx)
     _emails(ctx)
     _dates(ctx, cues)
@@ -1128,8 +1242,9 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _names(ctx)
     _number_runs(ctx)
     _spelled(ctx, [])
+    _continued_dictations(ctx)
     spans = []
-    for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, _turn_breaks(words, other)):
+    for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, breaks):
         ws = words[c.first:c.last + 1]
         spans.append(PiiSpan(c.kind, c.first, c.last, float(ws[0].start_s), float(ws[-1].end_s),
                              " ".join(w.text.strip() for w in ws), c.self_name, ws[0].speaker))
