@@ -459,3 +459,24 @@ def test_a_dictation_does_not_go_on_into_the_next_turn():
     other = [Word("agent", "Okay.", 5.0, 5.5, 0.9)]
     spans = detect_pii(ws, language="en", other=other)
     assert [s.text for s in spans] == ["123 456."]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the country code spelled with a full stop before the digits
+    ("Sure, my iron is D. 93132 -045514 -15651541.", "en", [("number", "D. 93132 -045514 -15651541.")]),
+    # "one hundred and nine" in an address
+    ("The delivery addresses 100 and 9 Baker street London.", "en", [("address", "100 and 9 Baker street")]),
+    # a number with a leading zero is no amount even before "times" or "Uhr"
+    ("You can reach beyond 07273084 double 7 times.", "en", [("phone", "07273084 double 7")]),
+    ("It cost forty-nine pounds. It takes 20 minutes. I have 3 printers.", "en", []),
+    # a dotted word before a domain: the "at" went into the word before
+    ("Schreiben Sie mir an. Werkerart .gemeichelt .com Das Gerät ist kaputt.", "de",
+     [("email", "Werkerart .gemeichelt .com")]),
+    # a domain of several parts
+    ("My email is peter .morgan .net .au .com. I bought two printers.", "en", [("email", "peter .morgan .net .au .com.")]),
+    # the window ends after the address, not with the sentence that goes on
+    ("My email addresses, Susan .com, I've been waiting for two weeks for the parcel.", "en", [("email", "Susan .com,")]),
+    ("Please send it to my email addresses, I check them daily.", "en", []),
+])
+def test_garbled_dictations_second_round(text, language, expected):
+    assert kinds(text, language) == expected

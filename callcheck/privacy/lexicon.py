@@ -30,7 +30,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "email": {
         "de": ("e-mail", "email", "mail", "e-mail-adresse", "emailadresse", "mailadresse", "e-mailadresse",
                "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "mailen sie mir"),
-        "en": ("email", "e-mail", "email address", "e-mail address", "mail address", "write to me at"),
+        "en": ("email", "e-mail", "email address", "e-mail address", "mail address", "write to me at",
+               "email addresses", "e-mail addresses"),
     },
     "birth": {
         "de": ("geboren", "geburtsdatum", "geburtstag", "jahrgang", "geb"),
@@ -39,7 +40,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "address": {
         "de": ("wohne", "wohnen", "adresse", "anschrift", "wohnhaft", "lieferadresse", "rechnungsadresse",
                "wohnort", "meldeadresse"),
-        "en": ("live at", "live in", "live on", "address", "home address", "delivery address", "billing address"),
+        "en": ("live at", "live in", "live on", "address", "home address", "delivery address", "billing address",
+               "addresses", "delivery addresses"),
     },
     "postcode": {
         "de": ("postleitzahl", "plz"),
@@ -163,7 +165,8 @@ DOT_WORDS = frozenset({"punkt", "dot", "."})
 EMAIL_JOINERS = frozenset({"punkt", "dot", "minus", "bindestrich", "strich", "unterstrich", "underscore",
                            "dash", "hyphen", "at", "ät", "@"})
 TLDS = frozenset({"com", "de", "net", "org", "eu", "info", "at", "ch", "uk", "co", "io", "biz", "fr", "it",
-                  "nl", "kom", "korm", "komm", "dee", "online"})
+                  "nl", "kom", "korm", "komm", "dee", "online", "au", "nz", "ca", "us", "es", "pl", "se", "be",
+                  "dk", "ie", "li", "lu", "cz", "gov", "edu", "ac"})
 MAIL_PROVIDERS = frozenset({"gmail", "googlemail", "gmx", "web", "outlook", "hotmail", "yahoo", "t-online",
                             "icloud", "aol", "freenet", "posteo", "live", "mailbox", "protonmail", "proton"})
 

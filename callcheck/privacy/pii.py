@@ -323,7 +323,10 @@ def _emails(ctx: _Ctx) -> None:
         if i in ctx.taken:
             continue
         if t.w not in lx.AT_WORDS:
-            if not (t.w in lx.MAIL_PROVIDERS and i >= 1 and _tld_after(toks, i)):
+            # a provider before a domain, or a dotted word before one (".gemeichelt .com": the
+            # recogniser wrote the "at" into the word before, "Werkerart")
+            dotted = t.raw.lstrip("-").startswith(".") and len(t.w) >= 3 and t.w not in lx.TLDS
+            if not ((t.w in lx.MAIL_PROVIDERS or dotted) and i >= 1 and _tld_after(toks, i)):
                 continue
             i -= 1  # the word before the provider stands for "at"
             t = toks[i]
@@ -342,6 +345,11 @@ def _emails(ctx: _Ctx) -> None:
             continue
         if end is None:
             end = i + 1
+        # a domain of several parts: ".net .au", "punkt co punkt uk"
+        while end + 1 < len(toks) and not toks[end].end and end + 1 not in ctx.taken and (
+                toks[end + 1].raw.lstrip("-").startswith(".") and toks[end + 1].w.lstrip(".") in lx.TLDS
+                or toks[end + 1].w in lx.DOT_WORDS and end + 2 < len(toks) and toks[end + 2].w.lstrip(".") in lx.TLDS):
+            end += 1 if toks[end + 1].w not in lx.DOT_WORDS else 2
         start = i
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
@@ -374,9 +382,11 @@ EMAIL_WINDOW_WORDS = 16
 
 
 def _email_window(ctx: _Ctx, v: int) -> int | None:
-    """Last word of an e-mail address dictated from word ``v`` on: sentence by sentence, as long
-    as each sentence holds an e-mail word (:func:`_email_word`), within one turn; None when the
-    first sentence holds none."""
+    """Last word of an e-mail address dictated from word ``v`` on, sentence by sentence within one
+    turn: a sentence with an e-mail word (:func:`_email_word`) is taken up to its end when at most
+    :data:`EMAIL_TAIL_WORDS` words follow its last e-mail word (the garbled domain), else up to the
+    word after it (when that is no sentence-level word), and the next sentence is read only when
+    this one was taken to its end; None when the first sentence holds no e-mail word."""
     toks = ctx.toks
     last = None
     k = v
@@ -386,13 +396,25 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
             e += 1
         if e >= len(toks) or e in ctx.taken or e - v >= EMAIL_WINDOW_WORDS:
             e -= 1
-        if e < k or not _email_ish(toks, k, e):
+        marks = [m for m in range(k, e + 1) if _email_word(toks, m)]
+        if e < k or not marks:
             break
+        if e - marks[-1] > EMAIL_TAIL_WORDS or not toks[e].end:
+            m = marks[-1]
+            n = toks[m + 1] if m + 1 <= e else None
+            if n is not None and not _is_breaker(n, ctx.lang) and n.num is None and len(n.w) <= 6 and "'" not in n.w \
+                    and (not n.cap or n.raw.startswith((".", "-"))) and m not in ctx.breaks:
+                m += 1
+            return m
         last = e
         if e in ctx.breaks or e + 1 in ctx.taken:
             break
         k = e + 1
     return last
+
+
+#: words after the last e-mail word of a sentence that still belong to the address (its garbled end)
+EMAIL_TAIL_WORDS = 3
 
 
 #: words that repeat the next digit ("double seven", "doppel sieben")
@@ -746,7 +768,7 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 v += 1
             e = _value_end(ctx, v, "email", 14)
             w = _email_window(ctx, v)
-            if w is not None and (e is None or w > e or not _email_ish(toks, v, e)):
+            if w is not None:
                 e = w
             if e is not None and ctx.free(v, e):
                 ctx.add("email", v, e)
@@ -861,7 +883,8 @@ def _address_window(ctx: _Ctx, v: int) -> bool:
     has_number = has_street = False
     for k in range(v, min(len(toks), v + 7)):
         t = toks[k]
-        if k in ctx.taken or _is_breaker(t, lang):
+        hundred_and = t.w in ("and", "und") and has_number and k + 1 < len(toks) and toks[k + 1].num is not None
+        if k in ctx.taken or _is_breaker(t, lang) and not hundred_and:  # "100 and 9 Baker Street"
             break
         if t.num is not None and t.num.kind != "decimal":
             if t.num.value is not None and t.num.value >= 10000:
@@ -901,6 +924,16 @@ def _classify(digits: str, compact: str, cue: str | None) -> str:
     return "number"
 
 
+def _spelled_letter(t: _Tok) -> bool:
+    """A single capital letter with a full stop ("D."): a spelled letter, not a sentence end."""
+    return bool(re.fullmatch(r"-?[A-ZÄÖÜ]\.", t.raw.strip()))
+
+
+def _never_an_amount(digits: str, written: int) -> bool:
+    """A number no price, time or count is: written with a leading zero ("07273084"), or 9+ digits."""
+    return len(digits) >= 9 or written > 0 and len(digits) >= 5 and digits.startswith("0")
+
+
 def _number_runs(ctx: _Ctx) -> None:
     """Dictated numbers without a cue: long enough, and not an amount, time, count or model."""
     toks = ctx.toks
@@ -917,7 +950,7 @@ def _number_runs(ctx: _Ctx) -> None:
         s = a
         while s - 1 >= 0 and s - 1 not in ctx.taken and (toks[s - 1].letter is not None and len(toks[s - 1].w) <= 2
                                                        or _CAPS_TOKEN.fullmatch(toks[s - 1].raw.strip(",.")) and len(toks[s - 1].w) == 2) \
-                and not toks[s - 1].end and a - s < 3:
+                and (not toks[s - 1].end or _spelled_letter(toks[s - 1])) and a - s < 3:
             s -= 1
         digits, compact = _digits_of(toks, s, b, ctx.lang)
         if nd < cfg.min_digits and not _iban_in(compact):
@@ -926,11 +959,11 @@ def _number_runs(ctx: _Ctx) -> None:
         after = toks[b + 1].w if b + 1 < len(toks) else ""
         before = toks[s - 1].w if s >= 1 else ""
         if (one_amount or after in lx.UNIT_WORDS or before in lx.UNIT_BEFORE) and not _iban_in(compact) \
-                and not (13 <= nd <= 19 and luhn_valid(digits)):
+                and not (13 <= nd <= 19 and luhn_valid(digits)) and not _never_an_amount(digits, r.written):
             continue
         # garbage between a copula and a long number is the garbled start of the number
         if nd >= 8:
-            for back in range(1, 4):
+            for back in range(1, 5):
                 k = s - back
                 if k < 0 or k in ctx.taken or toks[k].end or _is_breaker(toks[k], ctx.lang) and toks[k].w not in lx.COPULAS:
                     break
