@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from callcheck import SCHEMA_VERSION, __version__
 from callcheck.config import Config, RulesConfig, config_to_dict
@@ -174,7 +175,82 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
+#: judging runs in worker processes when at least this many calls are to be judged (below it,
+#: starting the processes costs more than they save)
+PARALLEL_MIN_CALLS = 400
+#: calls per task of a worker process
+CHUNK_CALLS = 100
+#: at most this many worker processes by default (``workers=None``)
+MAX_WORKERS = 8
+
+
+def default_workers() -> int:
+    """Worker processes for judging: the CPUs this process may use, at most :data:`MAX_WORKERS`."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, n))
+
+
+def _judge_one(e: _Entry, baselines: Baselines, rules: Config, set_hash: str, out_dir: Path) -> tuple[str, str, list[str] | None]:
+    """Judge one call and write its judgement when it changed: ``(call_id, status, index entry)`` with
+    status ``written``, ``unchanged`` or ``skipped:<one line>``."""
+    try:
+        raw = e.path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
+            rec = CallRecord(json.loads(raw.decode("utf-8")), None, e.path, e.sha256)
+        else:  # re-analysed in between: read it again (its own values, the batch's baselines)
+            rec = load_record(e.path)
+    except (OSError, RecordError) as exc:  # removed or broken while judging
+        return e.call_id, "skipped:" + (str(exc) if isinstance(exc, RecordError)
+                                        else f"{e.path}: gone while judging; run `callcheck report` again"), None
+    judgement = judge_record(rec, baselines, config=rules, baseline_set_sha256=set_hash)
+    validate_judgement(judgement)
+    text = dumps(judgement)
+    path = judgement_path(out_dir, e.call_id)
+    entry = [e.sha256, set_hash] if rec.sha256 == e.sha256 else None
+    if _read_text(path) == text:
+        return e.call_id, "unchanged", entry
+    atomic_write(path, text)
+    return e.call_id, "written", entry
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(baselines: Baselines, rules: Config, set_hash: str, out_dir: Path) -> None:
+    _WORKER.update(baselines=baselines, rules=rules, set_hash=set_hash, out_dir=out_dir)
+
+
+def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[str] | None]]:
+    w = _WORKER
+    return [_judge_one(e, w["baselines"], w["rules"], w["set_hash"], w["out_dir"]) for e in chunk]
+
+
+def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash: str, out_dir: Path,
+               workers: int | None) -> Iterator[tuple[str, str, list[str] | None]]:
+    """:func:`_judge_one` of every entry, in order: in this process, or — with :data:`PARALLEL_MIN_CALLS`
+    or more and more than one worker — in ``workers`` fresh processes (``spawn``: safe next to the
+    threads of an engine's client or the web server), :data:`CHUNK_CALLS` calls per task. Each worker
+    gets the baselines once and reads, judges and writes its calls itself."""
+    n = default_workers() if workers is None else max(1, int(workers))
+    n = min(n, -(-len(todo) // CHUNK_CALLS)) if todo else 1
+    if n <= 1 or len(todo) < PARALLEL_MIN_CALLS:
+        for e in todo:
+            yield _judge_one(e, baselines, rules, set_hash, out_dir)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [todo[i:i + CHUNK_CALLS] for i in range(0, len(todo), CHUNK_CALLS)]
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
+                             initargs=(baselines, rules, set_hash, out_dir)) as pool:
+        for results in pool.map(_worker_chunk, chunks):
+            yield from results
+
+
+def judge_batch(out_dir: Path, *, config: Config, workers: int | None = None) -> JudgeSummary:
     """Judge every call of ``out_dir`` against the team's and the agent's own calls.
 
     Parameters
@@ -184,6 +260,9 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     config : Config
         ``config.rules`` holds the thresholds and the baseline settings, ``config.words`` the
         phrase lists, company names and trackers.
+    workers : int, optional
+        Worker processes for judging (None: :func:`default_workers`; 1: this process only). They
+        are used only when :data:`PARALLEL_MIN_CALLS` or more calls are to be judged.
 
     Returns
     -------
@@ -232,37 +311,29 @@ def judge_batch(out_dir: Path, *, config: Config) -> JudgeSummary:
     rows = [(e.call_id, e.agent, e.values) for e in entries]
     baselines = baselines_from_values(rows)
     set_hash = baseline_set_sha256(rows, config=rules)
-    # pass 2: judge each call, write what changed
+    # pass 2: judge each call, write what changed (in worker processes when there are many)
     written = unchanged = 0
     judged: set[str] = set()
     done: dict[str, list[str]] = {}
+    todo: list[_Entry] = []
     for e in entries:
         if known_judged.get(e.call_id) == [e.sha256, set_hash] and judgement_path(out_dir, e.call_id).is_file():
             judged.add(e.call_id)
             done[e.call_id] = [e.sha256, set_hash]
             unchanged += 1
+        else:
+            todo.append(e)
+    for call_id, status, index_entry in _judge_all(todo, baselines, rules, set_hash, out_dir, workers):
+        if status.startswith("skipped:"):
+            skipped.append(status.removeprefix("skipped:"))
             continue
-        try:
-            raw = e.path.read_bytes()
-            if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
-                rec = CallRecord(json.loads(raw.decode("utf-8")), None, e.path, e.sha256)
-            else:  # re-analysed in between: read it again (its own values, the batch's baselines)
-                rec = load_record(e.path)
-        except (OSError, RecordError) as exc:  # removed or broken while judging
-            skipped.append(str(exc) if isinstance(exc, RecordError) else f"{e.path}: gone while judging; run `callcheck report` again")
-            continue
-        judged.add(e.call_id)
-        judgement = judge_record(rec, baselines, config=rules, baseline_set_sha256=set_hash)
-        validate_judgement(judgement)
-        text = dumps(judgement)
-        path = judgement_path(out_dir, e.call_id)
-        if rec.sha256 == e.sha256:
-            done[e.call_id] = [e.sha256, set_hash]
-        if _read_text(path) == text:
+        judged.add(call_id)
+        if index_entry is not None:
+            done[call_id] = index_entry
+        if status == "written":
+            written += 1
+        else:
             unchanged += 1
-            continue
-        atomic_write(path, text)
-        written += 1
     # judgements of calls that are gone (or unreadable now), and leftovers of killed writes
     removed = 0
     folder = out_dir / JUDGEMENTS_DIR

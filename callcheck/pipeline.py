@@ -25,10 +25,12 @@ CLI reports progress per call). Measures are computed by pure functions in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -467,13 +469,36 @@ class Context:
         return words
 
 
+#: the steps that run the recogniser (CTranslate2 has its own threads, ``transcribe.threads``)
+ASR_STEPS = frozenset({"language", "transcribe"})
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """BLAS on one thread for the steps around the recogniser: their matrix products are small
+    (the segmentation model's LSTM steps, the voice models' GMMs), and OpenBLAS's second thread
+    cost more than it gave — the segmentation model on 5 minutes of audio took 9.0 s wall / 10.1 s
+    CPU with 2 threads, 4.1 s / 3.9 s with one, on the 2-core machine (README, "Long mono calls")."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
 def run_steps(info: CallInfo, *, config: Config, context: Context, hook: Hook | None = None) -> State:
     """Run every step on one call and return the final state (the per-call JSON is built from it)."""
     state = State(info=info, config=config)
     timings: dict[str, float] = {}
     for name, fn in STEPS:
         t0 = time.perf_counter()
-        state = fn(state, context)
+        if name in ASR_STEPS:
+            state = fn(state, context)
+        else:
+            with _one_blas_thread():
+                state = fn(state, context)
         timings[name] = round(time.perf_counter() - t0, 4)
         state = dataclasses.replace(state, timings_s=dict(timings))
         if hook is not None:

@@ -213,3 +213,25 @@ def test_no_calls_folder_is_one_line(tmp_path):
 
     with pytest.raises(RecordError, match=r"^.*: no calls/ folder; run `callcheck analyze \.\.\. --out .*` first$"):
         judge_batch(tmp_path / "nothing", config=Config())
+
+
+def test_worker_processes_write_the_same_judgements(tmp_path, monkeypatch):
+    """Judging in worker processes (many calls) gives byte-identical judgements, index and summary."""
+    import callcheck.judge as judge
+
+    team(tmp_path / "serial")
+    team(tmp_path / "workers")
+    one = judge_batch(tmp_path / "serial", config=Config(), workers=1)
+    monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 1)
+    monkeypatch.setattr(judge, "CHUNK_CALLS", 5)  # 16 calls: four tasks on two processes
+    two = judge_batch(tmp_path / "workers", config=Config(), workers=2)
+    assert (two.calls, two.written, two.unchanged, two.skipped, two.baseline_set_sha256) == \
+        (one.calls, one.written, one.unchanged, one.skipped, one.baseline_set_sha256) == (16, 16, 0, (), one.baseline_set_sha256)
+    for p in sorted((tmp_path / "serial" / "judgements").glob("*.json")):
+        assert (tmp_path / "workers" / "judgements" / p.name).read_bytes() == p.read_bytes()
+    idx = [json.loads((tmp_path / d / judge.INDEX_NAME).read_text(encoding="utf-8"))["judged"] for d in ("serial", "workers")]
+    assert idx[0] == idx[1]
+    # a record broken in between is one skipped line in worker mode too, and the rest is judged
+    (tmp_path / "workers" / "calls" / "t03.json").write_text("{broken", encoding="utf-8")
+    three = judge_batch(tmp_path / "workers", config=Config(), workers=2)
+    assert len(three.skipped) == 1 and "t03.json" in three.skipped[0] and three.calls == 15

@@ -320,3 +320,31 @@ def test_mono_separate_gives_two_voices_and_the_agent_step_names_them(tmp_path):
     run_steps(calls[0], config=Config(), context=Context(transcriber=ScriptedTranscriber(truth_of(wav))),
               hook=lambda name, st: stereo.__setitem__(name, st))
     assert stereo["agent"].voices is None and stereo["agent"].parties == stereo["transcribe"].parties
+
+
+def test_steps_around_the_recogniser_use_one_blas_thread(monkeypatch):
+    """OpenBLAS's threads cost more than they give on the small products of separation and the voice
+    measures (README, "Long mono calls"); the recogniser's steps keep their own threading."""
+    from threadpoolctl import threadpool_info
+
+    import callcheck.pipeline as pl
+    from callcheck.config import Config as Cfg
+    from callcheck.types import CallInfo
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen: dict[str, list[int]] = {}
+
+    def probe(name):
+        def fn(state, ctx):
+            seen[name] = blas_threads()
+            return state
+        return fn
+
+    outside = blas_threads()
+    monkeypatch.setattr(pl, "STEPS", (("activity", probe("activity")), ("transcribe", probe("transcribe")),
+                                      ("voice", probe("voice"))))
+    pl.run_steps(CallInfo("x.wav", "x"), config=Cfg(), context=pl.Context(transcriber=None))
+    assert seen["activity"] == seen["voice"] == [1] * len(outside)
+    assert seen["transcribe"] == outside and blas_threads() == outside

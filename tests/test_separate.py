@@ -525,3 +525,19 @@ def test_voices_are_anonymous_and_the_agent_step_names_them():
     assert got.agent_voice == 1 - k and "greeting" in got.note
     named = assign_parties(voices, words, agent_is="first-speaker")
     assert named.activity["agent"] == voices.activity[1 - k] and named.separation.notes[1:] == voices.separation.notes
+
+
+@pytest.mark.parametrize("sr", [8000, 44100])
+def test_mfcc_equals_librosa_at_other_rates(sr):
+    import librosa
+
+    from callcheck.audio.speaker_features import mfcc_frames
+
+    x16, _, _ = _synthetic_two_voices()
+    x = librosa.resample(x16[:16000 * 8], orig_sr=16000, target_sr=sr)
+    n_fft = int(2 ** np.ceil(np.log2(0.025 * sr)))
+    ref = librosa.feature.mfcc(y=x, sr=sr, n_mfcc=20, n_fft=n_fft, hop_length=round(sr * 0.01), n_mels=40, fmin=100.0,
+                               fmax=min(3800.0, sr / 2), center=True)[1:].T
+    got = mfcc_frames(x, sr, n_mfcc=20)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, atol=1e-3)
