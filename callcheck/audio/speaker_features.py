@@ -20,7 +20,7 @@ Pure functions, no I/O, no model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 

@@ -362,13 +362,9 @@ def _emails(ctx: _Ctx) -> None:
         ctx.add("email", start, end)
 
 
-def _email_ish(toks: list[_Tok], i: int, j: int) -> bool:
-    """Words ``i..j`` hold something only an e-mail address has (a joiner such as "Punkt"/"at"/
-    "minus", a top-level domain after a dot, a mail provider, "@")."""
-    return any(_email_word(toks, k) for k in range(i, j + 1))
-
-
 def _email_word(toks: list[_Tok], k: int) -> bool:
+    """Word ``k`` is something only an e-mail address has: a joiner ("Punkt", "at", "minus"), a
+    top-level domain after a dot, a mail provider, "@"."""
     t = toks[k]
     w = t.w.lstrip(".-")
     return (t.w in lx.EMAIL_JOINERS or w in lx.EMAIL_JOINERS or w in lx.MAIL_PROVIDERS or "@" in t.raw
