@@ -1,12 +1,14 @@
 """Benchmark: judge and render generated call records (no model, no audio).
 
-    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--runs cold,warm,changed] [--audio]
+    python benchmarks/bench_report.py [--calls 10000] [--agents 50] [--weeks 12] [--keep DIR] [--runs cold,warm,changed]
+                                      [--audio] [--workers N]
 
 Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
 ``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
 — in three runs: cold (judgements and pages deleted first: everything written), warm (nothing
 changed) and after one agent's call was re-analysed (one record changed). Each run is a fresh
-child process: wall and CPU time of each step, and the peak memory (maximum resident set size,
+child process: wall and CPU time of each step (CPU of the judge's worker processes included;
+``--workers`` as ``callcheck report --workers``), and the peak memory (maximum resident set size,
 ``resource.getrusage``) after judging and in all. At the end: the size of the pages, and with
 ``--audio`` (every call's ``source`` is one generated 2-minute recording, so the moments get Opus
 snippets) the audio files each agent page plays — e.g. ``--calls 500 --agents 10 --audio`` for
@@ -92,15 +94,15 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from callcheck.config import Config
-from callcheck.judge import judge_batch
+from callcheck.judge import default_workers, judge_batch
 from callcheck.report import render_reports
 out = Path({out!r})
 cfg = Config()
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+def cpu():  # this process and its finished children (the judge's worker processes)
+    r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 t0, c0 = time.perf_counter(), cpu()
-j = judge_batch(out, config=cfg)
+j = judge_batch(out, config=cfg, workers={workers} or default_workers())
 t1, c1 = time.perf_counter(), cpu()
 peak_judge = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 s = render_reports(out, config=cfg)
@@ -108,12 +110,13 @@ t2, c2 = time.perf_counter(), cpu()
 print(json.dumps({{"judge_s": t1 - t0, "render_s": t2 - t1, "judge_cpu_s": c1 - c0, "render_cpu_s": c2 - c1,
                   "written": j.written, "unchanged": j.unchanged, "calls": s.calls, "agents": s.agents,
                   "rendered": len(s.pages), "reused": getattr(s, "reused", None), "peak_judge_mb": peak_judge,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
 """
 
 
-def run_once(out: Path) -> dict:
-    code = CHILD.format(root=str(ROOT), out=str(out))
+def run_once(out: Path, workers: int = 0) -> dict:
+    code = CHILD.format(root=str(ROOT), out=str(out), workers=int(workers))
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -134,6 +137,8 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--keep", type=Path, default=None, help="write the output folder here (reused when it holds the same fixture)")
     ap.add_argument("--runs", default="cold,warm,changed", help="which runs, in order: cold, warm, changed")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="judge worker processes (0: as `callcheck report`, one per usable CPU, at most 8)")
     ap.add_argument("--audio", action="store_true", help="give every call a recording, so the pages get Opus snippets")
     a = ap.parse_args()
     out = a.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
@@ -149,10 +154,11 @@ def main() -> None:
                 shutil.rmtree(out / d, ignore_errors=True)
         if run == "changed":
             touch_one_call(out)
-        r = run_once(out)
+        r = run_once(out, a.workers)
         print(f"{label:24s} judge {r['judge_s']:6.1f} s wall / {r['judge_cpu_s']:6.1f} s CPU ({r['written']} judgements written), "
               f"render {r['render_s']:6.1f} s wall / {r['render_cpu_s']:6.1f} s CPU ({r['rendered']} files written, "
-              f"{r['reused']} pages up to date); peak RSS {r['peak_judge_mb']:.0f} MB after judging, {r['peak_mb']:.0f} MB in all; "
+              f"{r['reused']} pages up to date); peak RSS {r['peak_judge_mb']:.0f} MB after judging, {r['peak_mb']:.0f} MB in all, "
+              f"{r['peak_worker_mb']:.0f} MB per judge worker; "
               f"{r['calls']} calls, {r['agents']} agents; load average {os.getloadavg()[0]:.1f}", flush=True)
     import re
 

@@ -309,7 +309,7 @@ def _run_planned(plan: BatchPlan, out: Path, cfg: Config, *, model: str | None, 
         report_error, rendered = None, None
         if report and any((out / "calls").glob("*.json")):
             try:
-                rendered = _judge_and_render(out, cfg)
+                rendered = _judge_and_render(out, cfg, workers)
             except Exception as exc:  # the analysis results stand; say in one line why the pages did not
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 report_error = f"{out}: reports could not be rendered ({first}); the call results are complete"
@@ -359,13 +359,14 @@ def _stderr(line: str) -> None:
     sys.stderr.write(printable(line) + "\n")
 
 
-def _judge_and_render(out_dir: Path, config: Config):
-    """The step after a batch: judge the calls against the team and their own history, render the
-    pages, and remove the pages of agents that have no call left."""
+def _judge_and_render(out_dir: Path, config: Config, workers: int = 1):
+    """The step after a batch: judge the calls against the team and their own history (in the
+    batch's ``workers`` processes when there are many), render the pages, and remove the pages of
+    agents that have no call left."""
     from callcheck.judge import judge_batch
     from callcheck.report import render_reports
 
-    judge_batch(out_dir, config=config)
+    judge_batch(out_dir, config=config, workers=workers)
     summary = render_reports(out_dir, config=config)
     _remove_orphan_pages(out_dir, summary.pages)
     return summary

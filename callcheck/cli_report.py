@@ -19,17 +19,18 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
-def report_command(out_dir: Path, language: str | None = None, config_path: Path | None = None, *, audio: bool | None = None) -> int:
+def report_command(out_dir: Path, language: str | None = None, config_path: Path | None = None, *, audio: bool | None = None,
+                   workers: int | None = None) -> int:
     """Judge ``OUT/calls/*.json`` against the team and the agents' own calls (``OUT/judgements/``),
     then render ``OUT/agents/*``, ``OUT/callpages/*``, ``OUT/index.html`` and ``OUT/team.csv``
     (only pages whose content changed). The records are only read."""
-    from callcheck.judge import judge_batch
+    from callcheck.judge import default_workers, judge_batch
     from callcheck.report import render_reports
 
     out_dir = Path(out_dir)
     try:
         cfg = load_config(config_path)
-        j = judge_batch(out_dir, config=cfg)
+        j = judge_batch(out_dir, config=cfg, workers=default_workers() if workers is None else workers)
         s = render_reports(out_dir, config=cfg, language=language, audio=audio)
     except CallcheckError as exc:
         _err(str(exc))

@@ -180,7 +180,7 @@ def _read_text(path: Path) -> str | None:
 PARALLEL_MIN_CALLS = 400
 #: calls per task of a worker process
 CHUNK_CALLS = 100
-#: at most this many worker processes by default (``workers=None``)
+#: at most this many worker processes by :func:`default_workers`
 MAX_WORKERS = 8
 
 
@@ -229,13 +229,12 @@ def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[str] | None]
 
 
 def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash: str, out_dir: Path,
-               workers: int | None) -> Iterator[tuple[str, str, list[str] | None]]:
+               workers: int) -> Iterator[tuple[str, str, list[str] | None]]:
     """:func:`_judge_one` of every entry, in order: in this process, or — with :data:`PARALLEL_MIN_CALLS`
     or more and more than one worker — in ``workers`` fresh processes (``spawn``: safe next to the
     threads of an engine's client or the web server), :data:`CHUNK_CALLS` calls per task. Each worker
     gets the baselines once and reads, judges and writes its calls itself."""
-    n = default_workers() if workers is None else max(1, int(workers))
-    n = min(n, -(-len(todo) // CHUNK_CALLS)) if todo else 1
+    n = min(max(1, int(workers)), -(-len(todo) // CHUNK_CALLS)) if todo else 1
     if n <= 1 or len(todo) < PARALLEL_MIN_CALLS:
         for e in todo:
             yield _judge_one(e, baselines, rules, set_hash, out_dir)
@@ -250,7 +249,7 @@ def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash
             yield from results
 
 
-def judge_batch(out_dir: Path, *, config: Config, workers: int | None = None) -> JudgeSummary:
+def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSummary:
     """Judge every call of ``out_dir`` against the team's and the agent's own calls.
 
     Parameters
@@ -260,9 +259,11 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int | None = None) ->
     config : Config
         ``config.rules`` holds the thresholds and the baseline settings, ``config.words`` the
         phrase lists, company names and trackers.
-    workers : int, optional
-        Worker processes for judging (None: :func:`default_workers`; 1: this process only). They
-        are used only when :data:`PARALLEL_MIN_CALLS` or more calls are to be judged.
+    workers : int
+        Worker processes for judging (1: this process only, the default; ``callcheck report`` uses
+        :func:`default_workers`). They are used only when :data:`PARALLEL_MIN_CALLS` or more calls
+        are to be judged. They are started with ``spawn``, so a script that calls this with
+        ``workers > 1`` needs the ``if __name__ == "__main__":`` guard (as ``analyze_batch(workers=...)``).
 
     Returns
     -------

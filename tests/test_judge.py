@@ -221,7 +221,7 @@ def test_worker_processes_write_the_same_judgements(tmp_path, monkeypatch):
 
     team(tmp_path / "serial")
     team(tmp_path / "workers")
-    one = judge_batch(tmp_path / "serial", config=Config(), workers=1)
+    one = judge_batch(tmp_path / "serial", config=Config())
     monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 1)
     monkeypatch.setattr(judge, "CHUNK_CALLS", 5)  # 16 calls: four tasks on two processes
     two = judge_batch(tmp_path / "workers", config=Config(), workers=2)

@@ -716,8 +716,8 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
         if _is_breaker(t, lang) and not (kind == "email" and t.w in lx.AT_WORDS):
             break
         if numeric_kind and t.w in lx.UNIT_WORDS:
-            if last_good is not None and last_good == k - 1 and last_good > v and toks[last_good].num is not None \
-                    and toks[last_good].num.value is not None and toks[last_good].num.value < 1000:
+            amount = toks[k - 1].num if last_good is not None and last_good == k - 1 and last_good > v else None
+            if amount is not None and amount.value is not None and amount.value < 1000:
                 last_good -= 1  # "123 456. Zwei Euro": the number before a unit is an amount
                 while last_good >= v and not (_numeric(toks[last_good]) or toks[last_good].letter is not None):
                     last_good -= 1
@@ -1019,15 +1019,14 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
     for i in range(2, len(toks)):
         if not (toks[i].w == "speaking" or toks[i].w == "am" and i + 1 < len(toks) and toks[i + 1].w == "apparat"):
             continue
-        for n in (1, 2, 3):
-            s, e = i - n, i - 1
-            if s < 2 or not (toks[s - 1].w in ("is", "ist") and toks[s - 2].w in ("it", "this", "hier", "here")
-                             or toks[s - 1].w in ("it's", "this's")):
+        for width in (1, 2, 3):
+            fs, fe = i - width, i - 1
+            if fs < 2 or not (toks[fs - 1].w in ("is", "ist") and toks[fs - 2].w in ("it", "this", "hier", "here")
+                              or toks[fs - 1].w in ("it's", "this's")):
                 continue
-            ws = toks[s:e + 1]
-            if ctx.free(s, e) and all(t.num is None and re.fullmatch(r"[\w'\-]+", t.w) and t.w not in _NOT_IN_NAME_FRAME
-                                      for t in ws) and not any(t.end for t in toks[s - 2:e + 1]):
-                ctx.add("name", s, e, self_name=True)
+            if ctx.free(fs, fe) and all(t.num is None and re.fullmatch(r"[\w'\-]+", t.w) and t.w not in _NOT_IN_NAME_FRAME
+                                        for t in toks[fs:fe + 1]) and not any(t.end for t in toks[fs - 2:fe + 1]):
+                ctx.add("name", fs, fe, self_name=True)
             break
     intros = lx.NAME_INTRO.get(lang, lx.NAME_INTRO["en"])
     strong = {"mein name ist", "mein name", "ich heiße", "ich heisse", "hier spricht", "sie sprechen mit",

@@ -139,6 +139,20 @@ def _matchable(rec: CallRecord, turn: Turn) -> tuple[tuple[Word, ...], str, list
     return words, " ".join(pieces), offsets
 
 
+@lru_cache(maxsize=512)
+def any_of(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One expression that matches exactly where one of ``patterns`` does — a screen: a text it finds
+    nothing in holds no match of any of them, so their one-by-one search can be skipped. None when
+    they cannot be joined (different flags, group references)."""
+    if not patterns or len({p.flags for p in patterns}) != 1 or any(
+            re.search(r"\\\d|\(\?P=|\(\?\(", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:  # e.g. an inline global flag in one of them
+        return None
+
+
 def find_phrases(rec: CallRecord, speaker: str, kind: str, patterns: Sequence[re.Pattern[str]],
                  cache: dict[Any, Any] | None = None) -> list[PhraseHit]:
     """Every match of ``patterns`` in ``speaker``'s turns, timed by the words when they are present.
@@ -152,11 +166,14 @@ def find_phrases(rec: CallRecord, speaker: str, kind: str, patterns: Sequence[re
     if not patterns:
         return hits
     cache = {} if cache is None else cache
+    screen = any_of(tuple(patterns))
     for n, turn in enumerate(rec.turns_of(speaker)):
         key = ("turn-text", speaker, n)
         if key not in cache:
             cache[key] = _matchable(rec, turn)
         words, text, offsets = cache[key]
+        if screen is not None and screen.search(text) is None:
+            continue  # no phrase of the list in this turn
         t_start, t_end = turn.start_s, turn.end_s
         taken: list[tuple[int, int]] = []
         for pat in patterns:
