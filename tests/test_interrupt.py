@@ -50,7 +50,10 @@ class _Batch:
         self.out = tmp / "out"
         inbox = _calls(tmp / "in", calls)
         argv = ["analyze", str(inbox), "--out", str(self.out), "--workers", str(workers), "--no-report", "--language", "en", *extra]
-        code = (f"import sys; sys.path.insert(0, {str(TESTS)!r}); import slowfake; "
+        # Ctrl-C as from a terminal even when the tests run in a background job (whose shell starts
+        # children with SIGINT ignored, which the batch rightly respects)
+        code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                f"import sys; sys.path.insert(0, {str(TESTS)!r}); import slowfake; "
                 f"slowfake.run_cli({str(self.markers)!r}, {sleep_s!r}, {argv!r})")
         env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1")
         self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp, env=env, stdout=subprocess.PIPE,
