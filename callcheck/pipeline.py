@@ -475,6 +475,9 @@ ASR_STEPS = frozenset({"language", "transcribe"})
 
 @functools.lru_cache(maxsize=1)
 def _blas_controller() -> Any:
+    """The thread pools of the process, looked up once: NumPy's and SciPy's OpenBLAS (SciPy ships
+    its own; it is loaded here first so that it is found and limited too)."""
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()

@@ -342,7 +342,10 @@ def test_steps_around_the_recogniser_use_one_blas_thread(monkeypatch):
             return state
         return fn
 
+    import scipy.linalg  # noqa: F401  (SciPy's own OpenBLAS is limited too)
+
     outside = blas_threads()
+    assert len(outside) >= 1
     monkeypatch.setattr(pl, "STEPS", (("activity", probe("activity")), ("transcribe", probe("transcribe")),
                                       ("voice", probe("voice"))))
     pl.run_steps(CallInfo("x.wav", "x"), config=Cfg(), context=pl.Context(transcriber=None))
