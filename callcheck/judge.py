@@ -233,7 +233,9 @@ def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash
     """:func:`_judge_one` of every entry, in order: in this process, or — with :data:`PARALLEL_MIN_CALLS`
     or more and more than one worker — in ``workers`` fresh processes (``spawn``: safe next to the
     threads of an engine's client or the web server), :data:`CHUNK_CALLS` calls per task. Each worker
-    gets the baselines once and reads, judges and writes its calls itself."""
+    gets the baselines once and reads, judges and writes its calls itself. When a worker dies, the
+    tasks not yet returned are judged in this process (their judgements are written atomically, so
+    one a dead worker wrote already is only compared again)."""
     n = min(max(1, int(workers)), -(-len(todo) // CHUNK_CALLS)) if todo else 1
     if n <= 1 or len(todo) < PARALLEL_MIN_CALLS:
         for e in todo:
@@ -241,12 +243,21 @@ def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     chunks = [todo[i:i + CHUNK_CALLS] for i in range(0, len(todo), CHUNK_CALLS)]
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
-                             initargs=(baselines, rules, set_hash, out_dir)) as pool:
-        for results in pool.map(_worker_chunk, chunks):
-            yield from results
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
+                                 initargs=(baselines, rules, set_hash, out_dir)) as pool:
+            for results in pool.map(_worker_chunk, chunks):
+                done += 1
+                yield from results
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the rest is judged here
+        pass
+    for chunk in chunks[done:]:
+        for e in chunk:
+            yield _judge_one(e, baselines, rules, set_hash, out_dir)
 
 
 def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSummary:
