@@ -22,7 +22,9 @@ A judgement file is rewritten only when its content changes (byte-identical othe
 one serializer :func:`callcheck.result.dumps`, atomically, after validation against its schema;
 judgements of calls no longer in ``calls/`` are removed. Records are read in two streaming passes
 (baseline values first, then each call is judged and dropped), so memory stays flat in the number
-of calls and the work is linear in it (plus each agent's own history per call).
+of calls and the work is linear in it (plus each agent's own history per call). With many calls
+both passes run in worker processes; the judgements are written without forcing each file to
+disk, and synced once before the index that names them.
 
 A run remembers what it read and judged in ``OUT/.cache/judge-index.json`` (:data:`INDEX_NAME`):
 per record file its size, modification time and inode with its hash, call id, agent and baseline
@@ -43,7 +45,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from callcheck import SCHEMA_VERSION, __version__
 from callcheck.config import Config, RulesConfig, config_to_dict
@@ -193,9 +195,24 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, n))
 
 
+def _read_entry(p: Path) -> tuple[str, Any]:
+    """Pass 1 for one record file: ``("ok", (sha256, call_id, agent, baseline values))`` or
+    ``("skipped", one line)``."""
+    try:
+        rec = load_record(p)
+    except RecordError as exc:
+        return "skipped", str(exc)
+    return "ok", (rec.sha256 or "", rec.call_id, rec.agent, baseline_values(rec))
+
+
+def _read_chunk(chunk: list[Path]) -> list[tuple[str, Any]]:
+    return [_read_entry(p) for p in chunk]
+
+
 def _judge_one(e: _Entry, baselines: Baselines, rules: Config, set_hash: str, out_dir: Path) -> tuple[str, str, list[str] | None]:
     """Judge one call and write its judgement when it changed: ``(call_id, status, index entry)`` with
-    status ``written``, ``unchanged`` or ``skipped:<one line>``."""
+    status ``written``, ``unchanged`` or ``skipped:<one line>``. The file is not forced to disk here
+    (:func:`judge_batch` syncs once before it writes the index)."""
     try:
         raw = e.path.read_bytes()
         if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
@@ -212,7 +229,7 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, set_hash: str, ou
     entry = [e.sha256, set_hash] if rec.sha256 == e.sha256 else None
     if _read_text(path) == text:
         return e.call_id, "unchanged", entry
-    atomic_write(path, text)
+    atomic_write(path, text, fsync=False)
     return e.call_id, "written", entry
 
 
@@ -228,36 +245,44 @@ def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[str] | None]
     return [_judge_one(e, w["baselines"], w["rules"], w["set_hash"], w["out_dir"]) for e in chunk]
 
 
-def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash: str, out_dir: Path,
-               workers: int) -> Iterator[tuple[str, str, list[str] | None]]:
-    """:func:`_judge_one` of every entry, in order: in this process, or — with :data:`PARALLEL_MIN_CALLS`
-    or more and more than one worker — in ``workers`` fresh processes (``spawn``: safe next to the
-    threads of an engine's client or the web server), :data:`CHUNK_CALLS` calls per task. Each worker
-    gets the baselines once and reads, judges and writes its calls itself. When a worker dies, the
-    tasks not yet returned are judged in this process (their judgements are written atomically, so
-    one a dead worker wrote already is only compared again)."""
-    n = min(max(1, int(workers)), -(-len(todo) // CHUNK_CALLS)) if todo else 1
-    if n <= 1 or len(todo) < PARALLEL_MIN_CALLS:
-        for e in todo:
-            yield _judge_one(e, baselines, rules, set_hash, out_dir)
+def _in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[[list[Any]], list[Any]], workers: int, *,
+                initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> Iterator[Any]:
+    """``one(item)`` of every item, in order: in this process, or — with :data:`PARALLEL_MIN_CALLS`
+    or more items and more than one worker — ``chunk_fn`` over :data:`CHUNK_CALLS` items per task in
+    ``workers`` fresh processes (``spawn``: safe next to the threads of an engine's client or the
+    web server). When a worker dies (killed, out of memory), the tasks not yet returned are done in
+    this process (every file is written atomically, so one a dead worker wrote already is only
+    compared again)."""
+    n = min(max(1, int(workers)), -(-len(items) // CHUNK_CALLS)) if items else 1
+    if n <= 1 or len(items) < PARALLEL_MIN_CALLS:
+        for item in items:
+            yield one(item)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    chunks = [todo[i:i + CHUNK_CALLS] for i in range(0, len(todo), CHUNK_CALLS)]
+    chunks = [items[i:i + CHUNK_CALLS] for i in range(0, len(items), CHUNK_CALLS)]
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
-                                 initargs=(baselines, rules, set_hash, out_dir)) as pool:
-            for results in pool.map(_worker_chunk, chunks):
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=initializer,
+                                 initargs=initargs) as pool:
+            for results in pool.map(chunk_fn, chunks):
                 done += 1
                 yield from results
-    except BrokenProcessPool:  # a worker died (killed, out of memory): the rest is judged here
+    except BrokenProcessPool:  # a worker died: the rest is done here
         pass
     for chunk in chunks[done:]:
-        for e in chunk:
-            yield _judge_one(e, baselines, rules, set_hash, out_dir)
+        for item in chunk:
+            yield one(item)
+
+
+def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash: str, out_dir: Path,
+               workers: int) -> Iterator[tuple[str, str, list[str] | None]]:
+    """:func:`_judge_one` of every entry, in order (in worker processes when there are many: each
+    gets the baselines once and reads, judges and writes its calls itself)."""
+    return _in_workers(todo, lambda e: _judge_one(e, baselines, rules, set_hash, out_dir), _worker_chunk, workers,
+                       initializer=_worker_init, initargs=(baselines, rules, set_hash, out_dir))
 
 
 def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSummary:
@@ -271,9 +296,9 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
         ``config.rules`` holds the thresholds and the baseline settings, ``config.words`` the
         phrase lists, company names and trackers.
     workers : int
-        Worker processes for judging (1: this process only, the default; ``callcheck report`` uses
-        :func:`default_workers`). They are used only when :data:`PARALLEL_MIN_CALLS` or more calls
-        are to be judged. They are started with ``spawn``, so a script that calls this with
+        Worker processes for reading new or changed records and for judging (1: this process only,
+        the default; ``callcheck report`` uses :func:`default_workers`). They are used only when
+        :data:`PARALLEL_MIN_CALLS` or more records are to be read, or calls to be judged. They are started with ``spawn``, so a script that calls this with
         ``workers > 1`` needs the ``if __name__ == "__main__":`` guard (as ``analyze_batch(workers=...)``).
 
     Returns
@@ -295,28 +320,31 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
     code = _code_key()
     known_files, known_judged = _load_index(out_dir, code)
     files: dict[str, Any] = {}
+    listed: list[tuple[Path, list[int], Any]] = []  # (path, file key, index entry when it still holds)
     for p in record_paths(out_dir):
         try:
             fkey = _file_key(p.stat())
         except OSError:
             continue  # removed since the listing
         cached = known_files.get(p.name)
-        if isinstance(cached, list) and len(cached) == 5 and cached[0] == fkey:
+        ok = isinstance(cached, list) and len(cached) == 5 and cached[0] == fkey
+        listed.append((p, fkey, cached if ok else None))
+    # records that are new or changed are read (and validated) in worker processes when there are many
+    unread = [p for p, _, cached in listed if cached is None]
+    read = dict(zip((p.name for p in unread), _in_workers(unread, _read_entry, _read_chunk, workers)))
+    for p, fkey, cached in listed:
+        if cached is not None:
             _, sha, call_id, agent, values = cached
-            if call_id in seen:
-                skipped.append(duplicate_reason(p, call_id, seen[call_id]))
-                continue
-            entry = _Entry(p, call_id, agent, sha, values)
         else:
-            try:
-                rec = load_record(p)
-            except RecordError as exc:
-                skipped.append(str(exc))
+            status, got = read[p.name]
+            if status != "ok":
+                skipped.append(got)
                 continue
-            if rec.call_id in seen:
-                skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
-                continue
-            entry = _Entry(p, rec.call_id, rec.agent, rec.sha256 or "", baseline_values(rec))
+            sha, call_id, agent, values = got
+        if call_id in seen:
+            skipped.append(duplicate_reason(p, call_id, seen[call_id]))
+            continue
+        entry = _Entry(p, call_id, agent, sha, values)
         seen[entry.call_id] = p
         files[p.name] = [fkey, entry.sha256, entry.call_id, entry.agent, dict(entry.values)]
         entries.append(entry)
@@ -357,6 +385,8 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
             elif p.suffix == ".json" and p.stem not in keep:
                 p.unlink(missing_ok=True)
                 removed += 1
+    if written:
+        os.sync()  # the judgements were written without forcing each to disk: once for all, before the index names them
     try:
         atomic_write(out_dir / INDEX_NAME, json.dumps({"code": code, "records": files, "judged": done},
                                                        ensure_ascii=True, allow_nan=False, separators=(",", ":")))

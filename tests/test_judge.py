@@ -216,7 +216,7 @@ def test_no_calls_folder_is_one_line(tmp_path):
 
 
 def test_worker_processes_write_the_same_judgements(tmp_path, monkeypatch):
-    """Judging in worker processes (many calls) gives byte-identical judgements, index and summary."""
+    """Reading and judging in worker processes (many calls) gives byte-identical judgements, index and summary."""
     import callcheck.judge as judge
 
     team(tmp_path / "serial")
@@ -229,8 +229,10 @@ def test_worker_processes_write_the_same_judgements(tmp_path, monkeypatch):
         (one.calls, one.written, one.unchanged, one.skipped, one.baseline_set_sha256) == (16, 16, 0, (), one.baseline_set_sha256)
     for p in sorted((tmp_path / "serial" / "judgements").glob("*.json")):
         assert (tmp_path / "workers" / "judgements" / p.name).read_bytes() == p.read_bytes()
-    idx = [json.loads((tmp_path / d / judge.INDEX_NAME).read_text(encoding="utf-8"))["judged"] for d in ("serial", "workers")]
-    assert idx[0] == idx[1]
+    idx = [json.loads((tmp_path / d / judge.INDEX_NAME).read_text(encoding="utf-8")) for d in ("serial", "workers")]
+    assert idx[0]["judged"] == idx[1]["judged"]
+    assert [v[1:] for v in idx[0]["records"].values()] == [v[1:] for v in idx[1]["records"].values()]  # read in the workers
+    assert len(idx[1]["records"]) == 16
     # a record broken in between is one skipped line in worker mode too, and the rest is judged
     (tmp_path / "workers" / "calls" / "t03.json").write_text("{broken", encoding="utf-8")
     three = judge_batch(tmp_path / "workers", config=Config(), workers=2)

@@ -123,6 +123,10 @@ def turn_words(rec: CallRecord, turn: Turn) -> tuple[Word, ...]:
     return rec.words_between(turn.speaker, turn.start_s - WORD_MARGIN_S, turn.end_s + WORD_MARGIN_S)
 
 
+#: one word's normalised form, remembered (the words of calls repeat: "ja", "Sie", "the")
+_normalise_word = lru_cache(maxsize=65536)(normalise_text)
+
+
 def _matchable(rec: CallRecord, turn: Turn) -> tuple[tuple[Word, ...], str, list[tuple[int, int, int]]]:
     """A turn's words, its normalised text and each word's ``(start, end, index)`` in that text."""
     words = turn_words(rec, turn)
@@ -130,7 +134,7 @@ def _matchable(rec: CallRecord, turn: Turn) -> tuple[tuple[Word, ...], str, list
         return words, normalise(turn.text), []
     pieces, offsets, pos = [], [], 0
     for i, w in enumerate(words):
-        nw = normalise(w.text)
+        nw = _normalise_word(w.text)
         if not nw:
             continue
         offsets.append((pos, pos + len(nw), i))
