@@ -6,13 +6,16 @@ all records of the folder — per measure of :data:`callcheck.rules.BASELINE_MEA
 distribution and each agent's own history — evaluates every call again with them and writes
 ``OUT/judgements/<call_id>.json`` (``callcheck/schema/judgement.schema.json``):
 
-``{schema_version, call_id, record_sha256, baseline_set_sha256, baselines: {team_calls,
-agent_calls}, findings, strengths, promises}``
+``{schema_version, call_id, record_sha256, comparison_sha256, baselines: {team_calls,
+agent_calls}, findings, strengths, promises, checks, trackers}``
 
 * ``record_sha256``: SHA-256 of the record file's bytes — the judgement belongs to exactly that
   record (a re-analysed call has a new hash, and its old judgement is not used).
-* ``baseline_set_sha256``: SHA-256 of the comparison inputs — every call's id, agent and baseline
-  measures, and the ``[rules]`` and ``[words]`` settings. It changes only when they change.
+* ``comparison_sha256``: SHA-256 of what the call was compared with — the ``[rules]`` and
+  ``[words]`` settings and every team and own-history figure the rules looked up for it
+  (:class:`callcheck.rules.LoggedBaselines`: a team comparison that did not fire gives only its
+  verdict, one that fired also the threshold it quotes). It changes only when they change.
+  (:func:`baseline_set_sha256`, in the run's summary, is the hash of all calls' comparison inputs.)
 * A call that is not assessable (its record's ``assessment``) adds nothing to the baselines and
   gets no finding; its judgement's ``checks`` say so (``assessable``, ``reasons``, ``in_baselines``).
 * Findings, strengths and promises carry the same stable ids as the record's
@@ -28,12 +31,15 @@ disk, and synced once before the index that names them.
 
 A run remembers what it read and judged in ``OUT/.cache/judge-index.json`` (:data:`INDEX_NAME`):
 per record file its size, modification time and inode with its hash, call id, agent and baseline
-values, and per call the record hash and baseline set it was judged with. A record whose file is
-unchanged is not parsed again, and a call whose record and baseline set are unchanged (and whose
-judgement file exists) is not judged again — so ``callcheck report`` on an unchanged folder of
-10,000 calls reads no record. The index is only a cache: it is ignored when the callcheck version
+values, and per call the record hash and every baseline lookup it was judged with and its result.
+A record whose file is unchanged is not parsed again, and a call whose record is unchanged, whose
+every lookup gives the same result under the new baselines (:func:`still_holds`) and whose
+judgement file exists is not judged again — so ``callcheck report`` on an unchanged folder of
+10,000 calls reads no record, and after one call was re-analysed only the calls whose figures
+moved are judged again (that agent's calls, whose own history changed, and the calls whose team
+verdict or quoted team threshold changed). The index is only a cache: it is ignored when the callcheck version
 or the source of the rules, the judge, the read model, the phrase lists or the schemas
-differ from the run that wrote it, and a
+differ from the run that wrote it (its judged calls also when the settings differ), and a
 missing or damaged index means the full work.
 """
 
@@ -54,9 +60,10 @@ from callcheck.record import (
     JUDGEMENTS_DIR, CallRecord, RecordError, duplicate_reason, judgement_path, load_record, record_paths,
 )
 from callcheck.result import SchemaError, dumps, schema_problem
-from callcheck.rules import BASELINE_MEASURES, Baselines, baseline_values, baselines_from_values, evaluate_call
+from callcheck.rules import BASELINE_MEASURES, Baselines, LoggedBaselines, baseline_values, baselines_from_values, evaluate_call
 
-__all__ = ["JudgeSummary", "baseline_set_sha256", "batch_baselines", "judge_batch", "judge_record", "validate_judgement"]
+__all__ = ["JudgeSummary", "baseline_set_sha256", "batch_baselines", "comparison_sha256", "judge_batch", "judge_record",
+           "settings_sha256", "still_holds", "validate_judgement"]
 
 
 @dataclass(frozen=True)
@@ -112,18 +119,64 @@ def batch_baselines(records: Iterable[CallRecord], *, config: RulesConfig | Conf
     return baselines_from_values((r.call_id, r.agent, baseline_values(r)) for r in records)
 
 
-def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig | Config, baseline_set_sha256: str) -> dict[str, Any]:
+def settings_sha256(config: RulesConfig | Config) -> str:
+    """SHA-256 of the settings a judgement depends on (:func:`_settings`) and the baseline measures."""
+    blob = json.dumps({"measures": list(BASELINE_MEASURES), "rules": _settings(config)},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def _lookups(log: Mapping[tuple[Any, ...], Any]) -> list[list[Any]]:
+    """A :class:`~callcheck.rules.LoggedBaselines` log as ``[[key, result], ...]``, sorted (JSON)."""
+    return [[list(k), v] for k, v in sorted(log.items(), key=lambda kv: repr(kv[0]))]
+
+
+def comparison_sha256(settings: str, lookups: list[list[Any]]) -> str:
+    """SHA-256 of what a judgement was compared with: the settings and every baseline figure it looked up."""
+    blob = json.dumps({"settings": settings, "lookups": lookups}, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig | Config, settings: str | None = None,
+                 lookups: list[list[Any]] | None = None) -> dict[str, Any]:
     """The judgement of one call (a dict of ``judgement.schema.json``). Its ``checks`` say whether the
-    call could be assessed and is part of the baselines, and which comparisons each rule could make."""
-    res = evaluate_call(rec, config=config, baselines=baselines).to_json()
+    call could be assessed and is part of the baselines, and which comparisons each rule could make.
+    Every baseline figure it was made with is appended to ``lookups`` when given (``[key, result]``,
+    see :class:`~callcheck.rules.LoggedBaselines`); ``comparison_sha256`` is their hash with the
+    settings (``settings``: :func:`settings_sha256` of ``config``, computed when not given)."""
+    lb = LoggedBaselines(baselines)
+    res = evaluate_call(rec, config=config, baselines=lb).to_json()  # type: ignore[arg-type]
+    head = {"team_calls": lb.n_calls, "agent_calls": max(0, lb.agent_calls(rec.agent) - 1)}
+    used = _lookups(lb.log)
+    if lookups is not None:
+        lookups.extend(used)
     return {
         "schema_version": SCHEMA_VERSION,
         "call_id": rec.call_id,
         "record_sha256": rec.sha256 or hashlib.sha256(dumps(rec.raw).encode("utf-8")).hexdigest(),
-        "baseline_set_sha256": baseline_set_sha256,
-        "baselines": {"team_calls": baselines.n_calls, "agent_calls": max(0, baselines.agent_calls(rec.agent) - 1)},
+        "comparison_sha256": comparison_sha256(settings or settings_sha256(config), used),
+        "baselines": head,
         **res,
     }
+
+
+def still_holds(lookups: Any, baselines: Baselines, memo: dict[tuple[Any, ...], Any] | None = None) -> bool:
+    """Whether every ``[key, result]`` of ``lookups`` (a judgement's, from the index) gives the same
+    result under ``baselines``: then the judgement made with them is unchanged."""
+    if not isinstance(lookups, list):
+        return False
+    memo = {} if memo is None else memo
+    try:
+        for key, value in lookups:
+            k = tuple(key)
+            if k not in memo:
+                memo[k] = LoggedBaselines.replay(baselines, k)
+            if memo[k] != value:
+                return False
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+        return False  # not an index this code wrote
+    return True
 
 
 def validate_judgement(data: Mapping[str, Any]) -> None:
@@ -159,15 +212,17 @@ def _file_key(st: Any) -> list[int]:
     return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ino)]
 
 
-def _load_index(out_dir: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(records, judged)`` of the index when it was written by the same code, else empty."""
+def _load_index(out_dir: Path, code: str, settings: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """``(records, judged, baseline set hash)`` of the index when it was written by the same code
+    (``judged`` only when also with the same settings), else empty."""
     try:
         data = json.loads((out_dir / INDEX_NAME).read_text(encoding="utf-8"))
         if data.get("code") == code and isinstance(data.get("records"), dict) and isinstance(data.get("judged"), dict):
-            return data["records"], data["judged"]
+            same = data.get("settings") == settings
+            return data["records"], data["judged"] if same else {}, data.get("set") if same else None
     except (OSError, ValueError, AttributeError):
         pass
-    return {}, {}
+    return {}, {}, None
 
 
 def _read_text(path: Path) -> str | None:
@@ -209,7 +264,7 @@ def _read_chunk(chunk: list[Path]) -> list[tuple[str, Any]]:
     return [_read_entry(p) for p in chunk]
 
 
-def _judge_one(e: _Entry, baselines: Baselines, rules: Config, set_hash: str, out_dir: Path) -> tuple[str, str, list[str] | None]:
+def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, out_dir: Path) -> tuple[str, str, list[Any] | None]:
     """Judge one call and write its judgement when it changed: ``(call_id, status, index entry)`` with
     status ``written``, ``unchanged`` or ``skipped:<one line>``. The file is not forced to disk here
     (:func:`judge_batch` syncs once before it writes the index)."""
@@ -222,11 +277,12 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, set_hash: str, ou
     except (OSError, RecordError) as exc:  # removed or broken while judging
         return e.call_id, "skipped:" + (str(exc) if isinstance(exc, RecordError)
                                         else f"{e.path}: gone while judging; run `callcheck report` again"), None
-    judgement = judge_record(rec, baselines, config=rules, baseline_set_sha256=set_hash)
+    used: list[list[Any]] = []
+    judgement = judge_record(rec, baselines, config=rules, settings=settings, lookups=used)
     validate_judgement(judgement)
     text = dumps(judgement)
     path = judgement_path(out_dir, e.call_id)
-    entry = [e.sha256, set_hash] if rec.sha256 == e.sha256 else None
+    entry = [e.sha256, used] if rec.sha256 == e.sha256 else None
     if _read_text(path) == text:
         return e.call_id, "unchanged", entry
     atomic_write(path, text, fsync=False)
@@ -236,13 +292,13 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, set_hash: str, ou
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(baselines: Baselines, rules: Config, set_hash: str, out_dir: Path) -> None:
-    _WORKER.update(baselines=baselines, rules=rules, set_hash=set_hash, out_dir=out_dir)
+def _worker_init(baselines: Baselines, rules: Config, settings: str, out_dir: Path) -> None:
+    _WORKER.update(baselines=baselines, rules=rules, settings=settings, out_dir=out_dir)
 
 
-def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[str] | None]]:
+def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[Any] | None]]:
     w = _WORKER
-    return [_judge_one(e, w["baselines"], w["rules"], w["set_hash"], w["out_dir"]) for e in chunk]
+    return [_judge_one(e, w["baselines"], w["rules"], w["settings"], w["out_dir"]) for e in chunk]
 
 
 def _in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[[list[Any]], list[Any]], workers: int, *,
@@ -277,12 +333,12 @@ def _in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[
             yield one(item)
 
 
-def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, set_hash: str, out_dir: Path,
-               workers: int) -> Iterator[tuple[str, str, list[str] | None]]:
+def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, settings: str, out_dir: Path,
+               workers: int) -> Iterator[tuple[str, str, list[Any] | None]]:
     """:func:`_judge_one` of every entry, in order (in worker processes when there are many: each
     gets the baselines once and reads, judges and writes its calls itself)."""
-    return _in_workers(todo, lambda e: _judge_one(e, baselines, rules, set_hash, out_dir), _worker_chunk, workers,
-                       initializer=_worker_init, initargs=(baselines, rules, set_hash, out_dir))
+    return _in_workers(todo, lambda e: _judge_one(e, baselines, rules, settings, out_dir), _worker_chunk, workers,
+                       initializer=_worker_init, initargs=(baselines, rules, settings, out_dir))
 
 
 def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSummary:
@@ -317,8 +373,9 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
     entries: list[_Entry] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
+    settings = settings_sha256(rules)
     code = _code_key()
-    known_files, known_judged = _load_index(out_dir, code)
+    known_files, known_judged, known_set = _load_index(out_dir, code, settings)
     files: dict[str, Any] = {}
     listed: list[tuple[Path, list[int], Any]] = []  # (path, file key, index entry when it still holds)
     for p in record_paths(out_dir):
@@ -354,16 +411,20 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
     # pass 2: judge each call, write what changed (in worker processes when there are many)
     written = unchanged = 0
     judged: set[str] = set()
-    done: dict[str, list[str]] = {}
+    done: dict[str, list[Any]] = {}
     todo: list[_Entry] = []
+    memo: dict[tuple[Any, ...], Any] = {}
     for e in entries:
-        if known_judged.get(e.call_id) == [e.sha256, set_hash] and judgement_path(out_dir, e.call_id).is_file():
-            judged.add(e.call_id)
-            done[e.call_id] = [e.sha256, set_hash]
+        known = known_judged.get(e.call_id)
+        if (isinstance(known, list) and len(known) == 2 and known[0] == e.sha256
+                and judgement_path(out_dir, e.call_id).is_file()
+                and (set_hash == known_set or still_holds(known[1], baselines, memo))):  # the same baselines: every lookup holds
+            judged.add(e.call_id)  # same record, same settings, every figure it was compared with unchanged
+            done[e.call_id] = known
             unchanged += 1
         else:
             todo.append(e)
-    for call_id, status, index_entry in _judge_all(todo, baselines, rules, set_hash, out_dir, workers):
+    for call_id, status, index_entry in _judge_all(todo, baselines, rules, settings, out_dir, workers):
         if status.startswith("skipped:"):
             skipped.append(status.removeprefix("skipped:"))
             continue
@@ -388,7 +449,7 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
     if written:
         os.sync()  # the judgements were written without forcing each to disk: once for all, before the index names them
     try:
-        atomic_write(out_dir / INDEX_NAME, json.dumps({"code": code, "records": files, "judged": done},
+        atomic_write(out_dir / INDEX_NAME, json.dumps({"code": code, "settings": settings, "set": set_hash, "records": files, "judged": done},
                                                        ensure_ascii=True, allow_nan=False, separators=(",", ":")))
     except (OSError, ValueError):
         (out_dir / INDEX_NAME).unlink(missing_ok=True)  # only a cache: the next run does the full work

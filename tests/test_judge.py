@@ -35,6 +35,15 @@ def team(out: Path, n: int = 14, **extra) -> list[dict]:
     return calls
 
 
+def assert_same_as_judged_afresh(out: Path) -> None:
+    """The judgements of ``out`` are byte for byte those of judging its records from scratch."""
+    fresh = out.parent / f"{out.name}-fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(out / "calls", fresh / "calls")
+    judge_batch(fresh, config=Config())
+    assert digests(out / "judgements") == digests(fresh / "judgements")
+
+
 def test_judgements_are_schema_valid_and_records_stay_untouched(tmp_path):
     team(tmp_path)
     before = digests(tmp_path / "calls")
@@ -45,7 +54,7 @@ def test_judgements_are_schema_valid_and_records_stay_untouched(tmp_path):
         j = json.loads(p.read_text(encoding="utf-8"))
         assert schema_problem(j, "judgement") is None, p
         assert j["call_id"] == p.stem and j["record_sha256"] == before[p.name]
-        assert j["baseline_set_sha256"] == s.baseline_set_sha256
+        assert len(j["comparison_sha256"]) == 64 and int(j["comparison_sha256"], 16) >= 0
         assert p.read_text(encoding="utf-8") == json.dumps(j, ensure_ascii=False, indent=1) + "\n"  # the one serializer
     flat = load_judgement(tmp_path / "judgements" / "flat.json")
     assert flat["baselines"] == {"team_calls": 16, "agent_calls": 0}
@@ -99,14 +108,16 @@ def test_an_unchanged_folder_reads_no_record_the_second_time(tmp_path, monkeypat
     assert (parsed, judged) == ([], [])
     assert (again.calls, again.written, again.unchanged) == (16, 0, 16)
     assert again.baseline_set_sha256 == first.baseline_set_sha256
-    # one record re-analysed: only it is parsed, every call is judged against the new team
+    # one record re-analysed: only it is parsed; judged again are the calls whose figures moved — the
+    # agent's own calls (their own history changed) and those whose team verdict or quoted threshold did
     calls = team(tmp_path / "other")
     c = dict(calls[0])
     c["speakers"] = dict(c["speakers"], agent=dict(c["speakers"]["agent"], monotony=0.95))
     write_record(tmp_path / "calls" / "t00.json", analysed(c))
     third = judge_batch(tmp_path, config=Config())
-    assert parsed == ["t00.json"] and len(judged) == 16
+    assert parsed == ["t00.json"] and {"t00", "t04", "t08", "t12", "barge"} <= set(judged) and len(judged) < 16
     assert third.baseline_set_sha256 != first.baseline_set_sha256
+    assert_same_as_judged_afresh(tmp_path)
     # a judgement file deleted by hand is made again
     parsed.clear(), judged.clear()
     (tmp_path / "judgements" / "t05.json").unlink()
@@ -237,3 +248,44 @@ def test_worker_processes_write_the_same_judgements(tmp_path, monkeypatch):
     (tmp_path / "workers" / "calls" / "t03.json").write_text("{broken", encoding="utf-8")
     three = judge_batch(tmp_path / "workers", config=Config(), workers=2)
     assert len(three.skipped) == 1 and "t03.json" in three.skipped[0] and three.calls == 15
+
+
+def test_incremental_judging_equals_judging_afresh_after_random_changes(tmp_path, monkeypatch):
+    """The judge's lookup log: after each random re-analysis (several measures of one call moved, near
+    and across the team's percentiles), an added call or a removed one, the judgements made
+    incrementally are byte for byte those of judging every call from scratch — and fewer calls than
+    all are judged again when only one call was re-analysed."""
+    import random
+
+    import callcheck.judge as judge
+
+    rng = random.Random(5)
+
+    def voice() -> dict:
+        return {"agent": {"monotony": rng.uniform(0.15, 0.85), "articulation_rate_sps": rng.uniform(4.3, 7.4),
+                          "loudness_dbfs": rng.uniform(-30, -16), "pause_share": rng.uniform(0.04, 0.3),
+                          "f0_variation_st": rng.uniform(1.0, 4.5)}}
+
+    def write(i: int, v: dict) -> None:
+        c = make_call(GOOD_DE, call_id=f"r{i:02d}", agent=f"a{i % 3}", voice=v)
+        write_record(tmp_path / "calls" / f"r{i:02d}.json", analysed(c))
+
+    for i in range(36):
+        write(i, voice())
+    judge_batch(tmp_path, config=Config())
+    real_judge = judge.judge_record
+    judged: list[str] = []
+    monkeypatch.setattr(judge, "judge_record", lambda rec, *a, **k: judged.append(rec.call_id) or real_judge(rec, *a, **k))
+    counts = []
+    for step in range(8):
+        judged.clear()
+        if step == 5:
+            write(36, voice())  # a call added
+        elif step == 6:
+            (tmp_path / "calls" / "r07.json").unlink()  # a call removed
+        else:
+            write(rng.choice([0, 1, 2, 3, 4, 5, 8, 9]), voice())  # one call re-analysed
+        judge_batch(tmp_path, config=Config())
+        counts.append(len(judged))
+        assert_same_as_judged_afresh(tmp_path)
+    assert min(c for i, c in enumerate(counts) if i not in (5, 6)) < 36  # re-analysis: not everything again

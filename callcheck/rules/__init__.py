@@ -33,7 +33,7 @@ from callcheck.rules.strengths import Promise, Strength, find_promises, find_str
 from callcheck.types import Finding
 
 __all__ = [
-    "RULES", "RULE_IDS", "Baselines", "History", "RuleInfo", "RulesResult", "baseline_values", "baselines_from_values",
+    "RULES", "RULE_IDS", "Baselines", "History", "LoggedBaselines", "RuleInfo", "RulesResult", "baseline_values", "baselines_from_values",
     "build_baselines", "evaluate_call", "finding_to_json", "list_rules", "load_article", "moment_id", "BASELINE_MEASURES",
     "rule_checks",
 ]
@@ -207,6 +207,98 @@ class Baselines:
         if agent is None or agent not in self.agents:
             return 0
         return max((len(h.call_ids) for h in self.agents[agent].values()), default=0)
+
+
+def _plain(x: Any) -> Any:
+    """A looked-up value in the form the judge's index keeps (JSON): floats that are not finite as None."""
+    if isinstance(x, (tuple, list)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x) if np.isfinite(x) else None
+    return x
+
+
+class LoggedBaselines:
+    """:class:`Baselines` that remember every figure a judgement was made with.
+
+    The judge evaluates each call through one of these: every lookup (``team_count``,
+    ``team_percentile``, ``agent_stats``, ...) is kept in :attr:`log` as ``key -> result``, and
+    :meth:`replay` gives a key's result under other baselines. A judgement whose record, settings
+    and every logged result are unchanged is byte-identical, so it need not be made again: when one
+    call is re-analysed, only the calls whose figures moved are judged again. The team comparison
+    of :func:`callcheck.rules.common.compare` logs only its verdict (:meth:`beyond_percentile`)
+    and, when it fired, the threshold it quotes: a percentile that moves a little changes nothing
+    for a call far from it. Anything else a rule reads is logged exactly.
+    """
+
+    def __init__(self, baselines: Baselines) -> None:
+        self.raw = baselines
+        self.log: dict[tuple[Any, ...], Any] = {}
+
+    def _note(self, key: tuple[Any, ...], value: Any) -> Any:
+        self.log[key] = _plain(value)
+        return value
+
+    @property
+    def n_calls(self) -> int:
+        return self._note(("n_calls",), self.raw.n_calls)
+
+    def team_values(self, measure: str) -> tuple[float, ...]:
+        return self._note(("team_values", measure), self.raw.team_values(measure))
+
+    def team_count(self, measure: str) -> int:
+        return self._note(("team_count", measure), self.raw.team_count(measure))
+
+    def team_percentile(self, measure: str, q: float) -> float:
+        return self._note(("team_percentile", measure, float(q)), self.raw.team_percentile(measure, q))
+
+    def beyond_percentile(self, measure: str, q: float, value: float, sign: float) -> bool:
+        """Whether ``sign * (value - percentile q) > 0``: the team comparison's verdict (only it is logged)."""
+        return self._note(("beyond_percentile", measure, float(q), float(value), float(sign)), _beyond(self.raw, measure, q, value, sign))
+
+    def agent_values(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> np.ndarray:
+        v = self.raw.agent_values(agent, measure, exclude_call=exclude_call)
+        self._note(("agent_values", agent, measure, exclude_call), [float(x) for x in v])
+        return v
+
+    def agent_stats(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> tuple[int, float, float]:
+        return self._note(("agent_stats", agent, measure, exclude_call), self.raw.agent_stats(agent, measure, exclude_call=exclude_call))
+
+    def agent_calls(self, agent: str | None) -> int:
+        return self._note(("agent_calls", agent), self.raw.agent_calls(agent))
+
+    @staticmethod
+    def replay(baselines: Baselines, key: Sequence[Any]) -> Any:
+        """The result of the lookup ``key`` (from a :attr:`log`) under ``baselines``, as it is logged."""
+        kind, b = key[0], baselines
+        if kind == "n_calls":
+            v: Any = b.n_calls
+        elif kind == "team_count":
+            v = b.team_count(key[1])
+        elif kind == "team_percentile":
+            v = b.team_percentile(key[1], key[2])
+        elif kind == "beyond_percentile":
+            v = _beyond(b, key[1], key[2], key[3], key[4])
+        elif kind == "agent_stats":
+            v = b.agent_stats(key[1], key[2], exclude_call=key[3])
+        elif kind == "agent_calls":
+            v = b.agent_calls(key[1])
+        elif kind == "agent_values":
+            v = [float(x) for x in b.agent_values(key[1], key[2], exclude_call=key[3])]
+        elif kind == "team_values":
+            v = b.team_values(key[1])
+        else:
+            raise KeyError(f"unknown baseline lookup {kind!r}")
+        return _plain(v)
+
+
+def _beyond(b: Baselines, measure: str, q: float, value: float, sign: float) -> bool:
+    """``sign * (value - percentile q of the team) > 0`` (the team comparison's verdict)."""
+    return bool(sign * (value - b.team_percentile(measure, q)) > 0)
 
 
 def baseline_values(rec: CallRecord) -> dict[str, float | None]:

@@ -335,7 +335,11 @@ def compare(
     (``min_delta``: the own comparison's smallest change, in the measure's units). With
     ``own_beyond_team_median`` the own comparison fires only when the value is also on the worse side
     of the team's median (where the team has ``team_min_calls``): a voice livelier than the team's
-    typical voice is not toneless, even if it is flatter than this agent's usual."""
+    typical voice is not toneless, even if it is flatter than this agent's usual.
+
+    A team comparison that did not fire carries its threshold, but nothing may show or use it: the
+    judge remembers only its verdict (:class:`callcheck.rules.LoggedBaselines`), so a judgement
+    that depended on it would not be made again when the team's percentile moves."""
     cfg = ctx.config
     out: list[Comparison] = []
     sign = 1.0 if higher_is_worse else -1.0
@@ -348,10 +352,14 @@ def compare(
     beyond_median = True
     if n_team >= cfg.team_min_calls:
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
-        thr = bl.team_percentile(measure, q)
-        out.append(Comparison("team", thr, sign * (value - thr) > 0, n=n_team, reference=thr))
+        # the judge's LoggedBaselines log the verdict, and the threshold only where it is quoted (fired)
+        raw = getattr(bl, "raw", bl)
+        fired = bl.beyond_percentile(measure, q, value, sign) if raw is not bl else sign * (value - bl.team_percentile(measure, q)) > 0
+        thr = bl.team_percentile(measure, q) if fired else raw.team_percentile(measure, q)
+        out.append(Comparison("team", thr, fired, n=n_team, reference=thr))
         if own_beyond_team_median:
-            beyond_median = sign * (value - bl.team_percentile(measure, 50.0)) > 0
+            beyond_median = (bl.beyond_percentile(measure, 50.0, value, sign) if raw is not bl
+                             else sign * (value - bl.team_percentile(measure, 50.0)) > 0)
     n_own, med, mad = bl.agent_stats(ctx.agent, measure, exclude_call=ctx.call_id)
     if n_own >= cfg.agent_min_calls:
         thr = own_threshold(med, mad, sign=sign, config=cfg, min_delta=min_delta)

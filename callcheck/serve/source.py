@@ -124,7 +124,7 @@ def load_call(src: SourceFile) -> CallSource:
     for k in ("strengths", "promises"):
         data[k] = [dict(x) for x in getattr(rec, k)]
     if rec.judgement is not None:
-        data["judgement"] = {k: rec.judgement.get(k) for k in ("record_sha256", "baseline_set_sha256", "baselines")}
+        data["judgement"] = {k: rec.judgement.get(k) for k in ("record_sha256", "comparison_sha256", "baselines")}
     data["source"] = rec.audio_path or rec.source
     findings = assign_finding_ids(call_id, list(rec.findings))
     for f in findings:
