@@ -138,7 +138,7 @@ def report(
     language: Optional[str] = typer.Option(None, help="Report language: de or en (default: the language of most of an agent's calls)."),
     config: Optional[Path] = typer.Option(None, help="callcheck.toml"),
     audio: Optional[bool] = typer.Option(None, "--audio/--no-audio", help="Write the moments' audio snippets (OUT/audio/*.opus) for the pages (default: report.audio)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that judge the calls when there are 400 or more to judge (default: one per usable CPU, at most 8)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that read, judge and render the calls when there are 400 or more to read, judge or render (default: one per usable CPU, at most 8)."),
 ) -> None:
     """Judge OUT/calls/*.json and render the agent, call and team pages (no re-analysis; only what changed)."""
     from callcheck.cli_report import report_command

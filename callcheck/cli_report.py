@@ -30,8 +30,9 @@ def report_command(out_dir: Path, language: str | None = None, config_path: Path
     out_dir = Path(out_dir)
     try:
         cfg = load_config(config_path)
-        j = judge_batch(out_dir, config=cfg, workers=default_workers() if workers is None else workers)
-        s = render_reports(out_dir, config=cfg, language=language, audio=audio)
+        n = default_workers() if workers is None else workers
+        j = judge_batch(out_dir, config=cfg, workers=n)
+        s = render_reports(out_dir, config=cfg, language=language, audio=audio, workers=n)
     except CallcheckError as exc:
         _err(str(exc))
         return 2

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from callcheck import SCHEMA_VERSION, __version__
+from callcheck import SCHEMA_VERSION, __version__, procpool
 from callcheck.config import Config, RulesConfig, config_to_dict
 from callcheck.fsutil import atomic_write
 from callcheck.record import (
@@ -232,22 +232,13 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-#: judging runs in worker processes when at least this many calls are to be judged (below it,
-#: starting the processes costs more than they save)
-PARALLEL_MIN_CALLS = 400
+#: judging runs in worker processes when at least this many calls are to be judged (or records read)
+PARALLEL_MIN_CALLS = procpool.PARALLEL_MIN_ITEMS
 #: calls per task of a worker process
-CHUNK_CALLS = 100
+CHUNK_CALLS = procpool.CHUNK_ITEMS
 #: at most this many worker processes by :func:`default_workers`
-MAX_WORKERS = 8
-
-
-def default_workers() -> int:
-    """Worker processes for judging: the CPUs this process may use, at most :data:`MAX_WORKERS`."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, n))
+MAX_WORKERS = procpool.MAX_WORKERS
+default_workers = procpool.default_workers
 
 
 def _read_entry(p: Path) -> tuple[str, Any]:
@@ -303,34 +294,9 @@ def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[Any] | None]
 
 def _in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[[list[Any]], list[Any]], workers: int, *,
                 initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> Iterator[Any]:
-    """``one(item)`` of every item, in order: in this process, or — with :data:`PARALLEL_MIN_CALLS`
-    or more items and more than one worker — ``chunk_fn`` over :data:`CHUNK_CALLS` items per task in
-    ``workers`` fresh processes (``spawn``: safe next to the threads of an engine's client or the
-    web server). When a worker dies (killed, out of memory), the tasks not yet returned are done in
-    this process (every file is written atomically, so one a dead worker wrote already is only
-    compared again)."""
-    n = min(max(1, int(workers)), -(-len(items) // CHUNK_CALLS)) if items else 1
-    if n <= 1 or len(items) < PARALLEL_MIN_CALLS:
-        for item in items:
-            yield one(item)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunks = [items[i:i + CHUNK_CALLS] for i in range(0, len(items), CHUNK_CALLS)]
-    done = 0
-    try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=initializer,
-                                 initargs=initargs) as pool:
-            for results in pool.map(chunk_fn, chunks):
-                done += 1
-                yield from results
-    except BrokenProcessPool:  # a worker died: the rest is done here
-        pass
-    for chunk in chunks[done:]:
-        for item in chunk:
-            yield one(item)
+    """:func:`callcheck.procpool.in_workers` with this module's :data:`PARALLEL_MIN_CALLS` and :data:`CHUNK_CALLS`."""
+    return procpool.in_workers(items, one, chunk_fn, workers, min_items=PARALLEL_MIN_CALLS, chunk_items=CHUNK_CALLS,
+                               initializer=initializer, initargs=initargs)
 
 
 def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, settings: str, out_dir: Path,

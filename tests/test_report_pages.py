@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 import html as html_lib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -213,3 +214,49 @@ def test_clips_serve_a_session(tmp_path):
     assert langs == {"de", "en"}  # one outline per session, in its language, from calls in that language
     en_outline = (tmp_path / "c4" / "en" / "m3_M3_IMPATIENT" / "outline.md").read_text(encoding="utf-8")
     assert en_outline.startswith("# Impatient voice") and "alice-" in en_outline and "anna-" not in en_outline
+
+
+def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
+    """Reading the records and rendering the call pages in worker processes (many calls) writes the
+    same files, byte for byte, with the same snippets and bookkeeping, as one process — also when a
+    second record file repeats a call id (one skipped line; the first file's page stays)."""
+    import hashlib
+
+    from callcheck import procpool
+
+    def content(p: Path) -> str:  # snippets by name (an Ogg stream's serial number is random), pages without their date
+        if p.suffix == ".opus":
+            return ""
+        text = re.sub(r"(Erstellt|Generated) [0-9.:/ -]+", "", p.read_text(encoding="utf-8"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def files(root: Path) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): content(p) for p in sorted(root.rglob("*"))
+                if p.is_file() and "generated" not in p.name and p.suffix in (".html", ".md", ".csv", ".opus", ".json")
+                and p.parts[len(root.parts)] in ("agents", "callpages", "audio", "judgements")}
+
+    out = build(tmp_path / "serial", "de")
+    dup = json.loads((out / "calls" / "anna-0.json").read_text(encoding="utf-8"))
+    dup["agent"] = "Bernd"  # another file, the same call id
+    write_record(out / "calls" / "zz-copy.json", dup)
+    outs = [out, tmp_path / "workers"]
+    shutil.copytree(out, outs[1])
+    one = render_reports(outs[0], config=Config())
+    monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 1)
+    monkeypatch.setattr(procpool, "CHUNK_ITEMS", 3)
+    two = render_reports(outs[1], config=Config(), workers=2)
+    assert (two.calls, two.parsed, two.reused, two.audio_files, len(two.skipped)) == \
+        (one.calls, one.parsed, one.reused, one.audio_files, len(one.skipped))
+    assert len(one.skipped) == 1 and "zz-copy.json" in one.skipped[0] and one.audio_files > 0
+    assert sorted(two.pages) == sorted(one.pages)
+    a, b = files(outs[0]), files(outs[1])
+    assert a == b and any(k.startswith("audio/") for k in a) and "callpages/anna-0.html" in a
+    for name in ("state.json", "digests.json"):
+        sa = json.loads((outs[0] / ".report" / name).read_text(encoding="utf-8"))
+        sb = json.loads((outs[1] / ".report" / name).read_text(encoding="utf-8"))
+        if name == "digests.json":  # the file keys name each folder's own inodes
+            sa, sb = ({f: {k: v for k, v in d.items() if k != "fkey"} for f, d in x["calls"].items()} for x in (sa, sb))
+        assert sa == sb, name
+    # and again, nothing changed: nothing read (the file keys), nothing rendered
+    three = render_reports(outs[1], config=Config(), workers=2)
+    assert three.parsed == 0 and sorted(three.pages) == ["index.html", "team.csv"]

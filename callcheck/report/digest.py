@@ -102,6 +102,7 @@ class CallDigest:
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "CallDigest":
         d = dict(d)
+        d.pop("fkey", None)  # the record file's size, mtime and inode, kept next to the digest (scan_one)
         d["findings"] = tuple(FindingRef(**{**f, "clip": tuple(f["clip"]) if f.get("clip") else None}) for f in d.get("findings") or ())
         for k in ("reasons", "warnings", "strengths", "promises"):
             d[k] = tuple(d.get(k) or ())
@@ -239,6 +240,16 @@ class ScanResult:
     skipped: list[str]
     parsed: int = 0    # records read and digested in this run
     cached: int = 0    # digests reused (record and verdict unchanged)
+    fkeys: dict[str, list[int]] = field(default_factory=dict)  # record file name -> size, mtime, inode
+
+
+def file_key(p: Path) -> list[int] | None:
+    """``[size, mtime_ns, inode]`` of a file (None when it cannot be read): unchanged, the bytes are too."""
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ino)]
 
 
 def _judgement_bytes(out_dir: Path, call_id: str) -> bytes | None:
@@ -289,52 +300,71 @@ def scan(out_dir: Path, *, pad_s: float, max_s: float, cache: Mapping[str, Mappi
     res = ScanResult([], [])
     seen: dict[str, Path] = {}
     for p in record_paths(out_dir):
-        for digest in _scan_one(out_dir, p, res, seen, cache or {}, pad_s=pad_s, max_s=max_s, on_record=on_record):
-            res.digests.append(digest)
+        status, got, fkey = scan_one(out_dir, p, (cache or {}).get(p.name), pad_s=pad_s, max_s=max_s)
+        d = got if status == "cached" else got[1] if status == "parsed" else None
+        if d is None:
+            res.skipped.append(got)
+            continue
+        if d.call_id in seen:
+            res.skipped.append(duplicate_reason(p, d.call_id, seen[d.call_id]))
+            continue
+        seen[d.call_id] = p
+        if status == "cached":
+            res.cached += 1
+        else:
+            res.parsed += 1
+            if on_record is not None:
+                on_record(got[0], d)
+        if fkey is not None:
+            res.fkeys[p.name] = fkey
+        res.digests.append(d)
     return res
 
 
-def _scan_one(out_dir: Path, p: Path, res: ScanResult, seen: dict[str, Path], cache: Mapping[str, Mapping[str, Any]], *,
-              pad_s: float, max_s: float, on_record: Callable[[CallRecord, CallDigest], None] | None) -> Iterator[CallDigest]:
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        res.skipped.append(f"{p}: call record cannot be read ({exc.strerror})")
-        return
-    sha = hashlib.sha256(raw).hexdigest()
-    old = cache.get(p.name)
+def scan_one(out_dir: Path, p: Path, old: Mapping[str, Any] | None, *, pad_s: float, max_s: float,
+             parse: bool = True) -> tuple[str, Any, list[int] | None]:
+    """One record file: ``("cached", digest, file key)`` when ``old`` (its cached digest) still holds,
+    ``("parsed", (record, digest), file key)`` when it was read, ``("skipped", one line, None)``;
+    with ``parse=False`` ``("todo", None, file key)`` instead of reading it.
+    A record file whose size, modification time and inode are those kept with ``old`` is not read
+    again (its hash is the one kept); duplicates of a call id are left to the caller."""
+    fkey = file_key(p)
+    if old is not None and fkey is not None and old.get("fkey") == fkey and _CALL_ID.match(str(old.get("call_id"))):
+        sha = str(old.get("record_sha"))
+        raw: bytes | None = None
+    else:
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            return "skipped", f"{p}: call record cannot be read ({exc.strerror})", None
+        sha = hashlib.sha256(raw).hexdigest()
     if old is not None and old.get("record_sha") == sha and _CALL_ID.match(str(old.get("call_id"))):
         cid = str(old["call_id"])
         vh = _fast_verdict(_judgement_bytes(out_dir, cid), sha, cid)
         if vh is None and old.get("verdict_hash") == "unjudged":
             vh = "unjudged" if _read_judgement(out_dir, cid, sha)[0] is None else None
-        if vh is not None and vh == old.get("verdict_hash") and cid not in seen:
-            seen[cid] = p
-            res.cached += 1
-            yield CallDigest.from_json(old)
-            return
+        if vh is not None and vh == old.get("verdict_hash"):
+            return "cached", CallDigest.from_json(old), fkey
+    if not parse:
+        return "todo", None, fkey
+    if raw is None:
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            return "skipped", f"{p}: call record cannot be read ({exc.strerror})", None
+        sha = hashlib.sha256(raw).hexdigest()
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        res.skipped.append(f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})")
-        return
+        return "skipped", f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})", None
     rid = data.get("call_id") if isinstance(data, dict) else None
     j, vh = _read_judgement(out_dir, rid, sha) if isinstance(rid, str) and _CALL_ID.match(rid) else (None, "unjudged")
     try:
         # a record judged from exactly these bytes was schema-checked by the judge
         rec = CallRecord(data, j, p, sha) if j is not None else parse_record(data, path=p, sha256=sha)
     except RecordError as exc:
-        res.skipped.append(str(exc))
-        return
-    if rec.call_id in seen:
-        res.skipped.append(duplicate_reason(p, rec.call_id, seen[rec.call_id]))
-        return
-    seen[rec.call_id] = p
-    d = digest_call(rec, file=p.name, verdict=vh, pad_s=pad_s, max_s=max_s)
-    res.parsed += 1
-    if on_record is not None:
-        on_record(rec, d)
-    yield d
+        return "skipped", str(exc), None
+    return "parsed", (rec, digest_call(rec, file=p.name, verdict=vh, pad_s=pad_s, max_s=max_s)), fkey
 
 
 def baseline_rows(digests: list[CallDigest]) -> Iterator[tuple[str, str | None, Mapping[str, float | None]]]:

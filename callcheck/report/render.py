@@ -30,14 +30,15 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from callcheck import procpool
 from callcheck.config import Config, config_to_dict
 from callcheck.errors import CallcheckError
 from callcheck.fsutil import atomic_write as _atomic_write
-from callcheck.record import CALLS_DIR, CallRecord, RecordError, load_call
+from callcheck.record import CALLS_DIR, CallRecord, RecordError, duplicate_reason, load_call, record_paths
 from callcheck.report import aggregate as agg
 from callcheck.report.audio import AudioCache, Snippet, snippet_name, write_snippet
 from callcheck.report.callpage import call_context
-from callcheck.report.digest import CallDigest, scan
+from callcheck.report.digest import CallDigest, ScanResult, scan_one
 from callcheck.report.i18n import Fmt, texts
 from callcheck.rules import RULE_IDS
 
@@ -210,7 +211,10 @@ class _Findings:
         self._last: tuple[str, dict[str, Mapping[str, Any]]] | None = None
 
     def put(self, rec: CallRecord) -> None:
-        self._json[rec.call_id] = json.dumps(list(rec.findings), ensure_ascii=False, separators=(",", ":"), default=str)
+        self._json[rec.call_id] = _findings_json(rec)
+
+    def put_json(self, call_id: str, text: str) -> None:
+        self._json[call_id] = text
 
     def get(self, call_id: str, finding_id: str) -> Mapping[str, Any] | None:
         if self._last is None or self._last[0] != call_id:
@@ -221,6 +225,90 @@ class _Findings:
                     return None
             self._last = (call_id, {str(f.get("id")): f for f in json.loads(self._json[call_id])})
         return self._last[1].get(finding_id)
+
+
+class _CallPages:
+    """Renders call pages (in this process or in a worker): whether a page is up to date, and the
+    page with the snippets it plays."""
+
+    def __init__(self, out_dir: Path, config: Config, language: str | None, use_audio: bool,
+                 state_pages: Mapping[str, Mapping[str, Any]]) -> None:
+        self.out_dir, self.config, self.language = out_dir, config, language
+        self.state = _State(out_dir / STATE_DIR / "state.json", {k: dict(v) for k, v in state_pages.items()})
+        self.snippets = _Snippets(out_dir, config, use_audio)
+        self.env = _env()
+
+    def lang(self, d: CallDigest) -> str:
+        forced = self.language or self.config.report.language
+        if forced in ("de", "en"):
+            return forced
+        return d.language if d.language in ("de", "en") else "en"
+
+    def key(self, d: CallDigest, slug: str) -> str:
+        return _hash([d.key, self.lang(d), slug])
+
+    def fresh(self, d: CallDigest, slug: str) -> Mapping[str, Any] | None:
+        """The page's state entry when the page is up to date, else None."""
+        rel = f"{CALL_PAGES}/{d.call_id}.html"
+        return self.state.pages[rel] if self.state.fresh(self.out_dir, rel, self.key(d, slug)) else None
+
+    def page(self, rec: CallRecord, d: CallDigest, slug: str) -> tuple[str, dict[str, Any]]:
+        """The call page's HTML (its snippets written) and its state entry ``{key, audio}``."""
+        before = set(self.snippets.used)
+        self.snippets.used = set()
+        links = agg.Links("../", True, {d.agent: f"agents/{slug}.html"})
+        ctx = call_context(rec, d, lang=self.lang(d), config=self.config, links=links, audio_name=self.snippets.name)
+        ctx["generated"] = ""
+        html = self.env.get_template("call.html.j2").render(ctx)
+        entry = {"key": self.key(d, slug), "audio": sorted(self.snippets.used)}
+        self.snippets.used |= before
+        return html, entry
+
+    def render(self, rec: CallRecord, d: CallDigest, slug: str) -> dict[str, Any]:
+        """Write the call page; its state entry."""
+        html, entry = self.page(rec, d, slug)
+        atomic_write(self.out_dir / f"{CALL_PAGES}/{d.call_id}.html", html)
+        return entry
+
+
+def _findings_json(rec: CallRecord) -> str:
+    return json.dumps(list(rec.findings), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(out_dir: Path, config: Config, language: str | None, use_audio: bool,
+                 state_pages: Mapping[str, Mapping[str, Any]]) -> None:
+    _WORKER["pages"] = _CallPages(out_dir, config, language, use_audio, state_pages)
+
+
+def _scan_render(pages: _CallPages, item: tuple[Path, Mapping[str, Any] | None]) -> tuple[str, Any, list[int] | None]:
+    """One record read and digested, and its call page made when out of date (in a worker; the
+    caller writes it, after its check for a repeated call id): ``("parsed", (digest JSON, findings
+    JSON, page state entry, page HTML or None when up to date, snippets written), file key)`` or
+    what :func:`callcheck.report.digest.scan_one` says."""
+    p, old = item
+    rc = pages.config.report
+    status, got, fkey = scan_one(pages.out_dir, p, old, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+    if status == "cached":
+        return status, None, fkey
+    if status != "parsed":
+        return status, got, fkey
+    rec, d = got
+    entry: Mapping[str, Any] | None = None
+    html, before = None, pages.snippets.written
+    if rc.call_pages:
+        slug = agent_slug(d.agent)
+        entry = pages.fresh(d, slug)
+        if entry is None:
+            html, entry = pages.page(rec, d, slug)
+    audio_written, pages.snippets.written = pages.snippets.written - before, before  # counted by the caller
+    return status, (d.to_json(), _findings_json(rec), entry, html, audio_written), fkey
+
+
+def _scan_render_chunk(chunk: list[tuple[Path, Mapping[str, Any] | None]]) -> list[tuple[str, Any, list[int] | None]]:
+    return [_scan_render(_WORKER["pages"], item) for item in chunk]
 
 
 def _code_key() -> str:
@@ -242,7 +330,8 @@ def _config_key(config: Config) -> str:
                   "company": list(config.turns.company_names)})
 
 
-def render_reports(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None) -> ReportSummary:
+def render_reports(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None,
+                   workers: int = 1) -> ReportSummary:
     """Write the agent pages, the call pages, ``index.html`` and ``team.csv`` from the records and
     their judgements (only what changed; see the module docstring).
 
@@ -260,6 +349,12 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         language of most of their calls, the team page that of most calls, a call page its call's).
     audio : bool or None
         Write and play snippets; None: ``config.report.audio``.
+    workers : int
+        Worker processes that read the new or changed records and render their call pages (1:
+        this process only, the default; ``callcheck report`` uses one per usable CPU). Used only
+        when :data:`callcheck.procpool.PARALLEL_MIN_ITEMS` or more records are to be read; started
+        with ``spawn`` (a script that calls this with ``workers > 1`` needs the
+        ``if __name__ == "__main__":`` guard).
 
     Returns
     -------
@@ -277,47 +372,35 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     state = _State.load(out_dir, version)
     digest_cache = _load_digests(out_dir, config)
     html_env, md_env = _env(), _env(markdown=True)
-    snippets = _Snippets(out_dir, config, use_audio)
+    call_pages = _CallPages(out_dir, config, language, use_audio, state.pages)
+    snippets = call_pages.snippets
     findings = _Findings(out_dir)
     written: list[str] = []
     reused = 0
     new_state: dict[str, dict[str, Any]] = {}
     provisional: dict[str, str] = {}  # call_id -> the agent page its call page links to
 
-    def call_lang(d: CallDigest) -> str:
-        forced = language or rc.language
-        if forced in ("de", "en"):
-            return forced
-        return d.language if d.language in ("de", "en") else "en"
-
     def render_call(rec: CallRecord, d: CallDigest, slug: str) -> None:
         nonlocal reused
         rel = f"{CALL_PAGES}/{d.call_id}.html"
-        lang = call_lang(d)
-        key = _hash([d.key, lang, slug])
-        if state.fresh(out_dir, rel, key):
-            snippets.used.update(state.pages[rel].get("audio", ()))
-            new_state[rel] = state.pages[rel]
+        entry = call_pages.fresh(d, slug)
+        if entry is not None:
+            snippets.used.update(entry.get("audio", ()))
+            new_state[rel] = dict(entry)
             reused += 1
             return
-        before = set(snippets.used)
-        snippets.used = set()
-        links = agg.Links("../", True, {d.agent: f"agents/{slug}.html"})
-        ctx = call_context(rec, d, lang=lang, config=config, links=links, audio_name=snippets.name)
-        ctx["generated"] = ""
-        atomic_write(out_dir / rel, html_env.get_template("call.html.j2").render(ctx))
+        new_state[rel] = call_pages.render(rec, d, slug)
         written.append(rel)
-        new_state[rel] = {"key": key, "audio": sorted(snippets.used)}
-        snippets.used |= before
 
-    def on_record(rec: CallRecord, d: CallDigest) -> None:
-        findings.put(rec)
-        if rc.call_pages:
-            slug = agent_slug(d.agent)
-            provisional[d.call_id] = slug
-            render_call(rec, d, slug)
-
-    res = scan(out_dir, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s, cache=digest_cache, on_record=on_record)
+    res = _scan(out_dir, config, language, use_audio, state, digest_cache, call_pages, findings, workers)
+    for cid, (entry, rendered, slug) in res.pages.items():
+        rel = f"{CALL_PAGES}/{cid}.html"
+        new_state[rel], provisional[cid] = dict(entry), slug
+        snippets.used.update(entry.get("audio", ()))
+        if rendered:
+            written.append(rel)
+        else:
+            reused += 1
     digests = res.digests
     if not digests:
         raise ReportError(f"{out_dir / 'calls'}: no call JSON files to report on")
@@ -339,10 +422,10 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
             rel = f"{CALL_PAGES}/{d.call_id}.html"
             if rel in new_state and provisional.get(d.call_id, slug) == slug:
                 continue
-            key = _hash([d.key, call_lang(d), slug])
-            if state.fresh(out_dir, rel, key):
-                new_state[rel] = state.pages[rel]
-                snippets.used.update(state.pages[rel].get("audio", ()))
+            kept = call_pages.fresh(d, slug)
+            if kept is not None:
+                new_state[rel] = dict(kept)
+                snippets.used.update(kept.get("audio", ()))
                 reused += 1
                 continue
             try:  # re-read: a new slug (a name collision) or a page deleted by hand
@@ -388,11 +471,59 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     _remove_stale(out_dir, set(pages.values()), {d.call_id for d in digests} if rc.call_pages else set(), snippets.used)
     state.pages = new_state
     state.save(version)
-    if res.parsed or len(digest_cache) != len(digests):
-        _save_digests(out_dir, config, digests)
+    if res.parsed or len(digest_cache) != len(digests) or any(digest_cache.get(f, {}).get("fkey") != k for f, k in res.fkeys.items()):
+        _save_digests(out_dir, config, digests, res.fkeys)
     unjudged = sum(not d.judged for d in digests)
     return ReportSummary(len(digests), len(by_agent), tuple(written), unjudged, tuple(res.skipped), time.perf_counter() - t0,
                          reused, res.parsed, sum(not d.assessable for d in digests), snippets.written)
+
+
+@dataclass
+class _Scanned(ScanResult):
+    pages: dict[str, tuple[Mapping[str, Any], bool, str]] = field(default_factory=dict)  # call id -> (state entry, rendered, slug)
+
+
+def _scan(out_dir: Path, config: Config, language: str | None, use_audio: bool, state: _State,
+          digest_cache: Mapping[str, Mapping[str, Any]], call_pages: _CallPages, findings: _Findings, workers: int) -> _Scanned:
+    """Every record of ``calls/`` in name order: its cached digest when record and verdict are
+    unchanged, else read, digested and its call page rendered when out of date — in worker processes
+    when there are many (:func:`callcheck.procpool.in_workers`), streaming: each page is written
+    here as its result arrives. A call id found in a second record file is one skipped line (its
+    page is not written)."""
+    rc = config.report
+    paths = record_paths(out_dir)
+    pre = [scan_one(out_dir, p, digest_cache.get(p.name), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s, parse=False)
+           for p in paths]
+    todo = [(p, digest_cache.get(p.name)) for p, r in zip(paths, pre) if r[0] == "todo"]
+    results = iter(procpool.in_workers(todo, lambda item: _scan_render(call_pages, item), _scan_render_chunk, workers,
+                                       initializer=_worker_init, initargs=(out_dir, config, language, use_audio, state.pages)))
+    res = _Scanned([], [])
+    seen: dict[str, Path] = {}
+    for p, first in zip(paths, pre):
+        status, got, fkey = next(results) if first[0] == "todo" else first
+        if status == "skipped":
+            res.skipped.append(got)
+            continue
+        d = CallDigest.from_json(digest_cache[p.name] if status == "cached" else got[0])
+        if d.call_id in seen:
+            res.skipped.append(duplicate_reason(p, d.call_id, seen[d.call_id]))
+            continue
+        seen[d.call_id] = p
+        if fkey is not None:
+            res.fkeys[p.name] = fkey
+        res.digests.append(d)
+        if status == "cached":
+            res.cached += 1
+            continue
+        res.parsed += 1
+        _, fjson, entry, html, audio_written = got
+        findings.put_json(d.call_id, fjson)
+        call_pages.snippets.written += audio_written
+        if entry is not None:
+            if html is not None:
+                atomic_write(out_dir / f"{CALL_PAGES}/{d.call_id}.html", html)
+            res.pages[d.call_id] = (entry, html is not None, agent_slug(d.agent))
+    return res
 
 
 def _remove_stale(out_dir: Path, agent_pages: set[str], call_ids: set[str], audio: set[str]) -> None:
@@ -437,11 +568,11 @@ def _load_digests(out_dir: Path, config: Config) -> dict[str, Mapping[str, Any]]
     return d["calls"]
 
 
-def _save_digests(out_dir: Path, config: Config, digests: Sequence[CallDigest]) -> None:
+def _save_digests(out_dir: Path, config: Config, digests: Sequence[CallDigest], fkeys: Mapping[str, list[int]]) -> None:
     from callcheck.report.digest import DIGEST_VERSION
 
     data = {"version": [DIGEST_VERSION, config.report.snippet_pad_s, config.report.snippet_max_s],
-            "calls": {d.file: d.to_json() for d in digests}}
+            "calls": {d.file: {**d.to_json(), **({"fkey": fkeys[d.file]} if d.file in fkeys else {})} for d in digests}}
     atomic_write(_digests_path(out_dir), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
