@@ -6,8 +6,9 @@
 Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
 ``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
 — in three runs: cold (judgements and pages deleted first: everything written), warm (nothing
-changed) and after one agent's call was re-analysed (one record changed). Each run is a fresh
-child process: wall and CPU time of each step (CPU of the judge's worker processes included;
+changed) and after one agent's call was re-analysed (one record changed); ``--runs ...,added``
+also after one new call was added (the team's size changes, so every judgement quoting it). Each run is a fresh
+child process: wall and CPU time of each step (CPU of the worker processes included;
 ``--workers`` as ``callcheck report --workers``), and the peak memory (maximum resident set size,
 ``resource.getrusage``) after judging and in all. At the end: the size of the pages, and with
 ``--audio`` (every call's ``source`` is one generated 2-minute recording, so the moments get Opus
@@ -105,7 +106,7 @@ t0, c0 = time.perf_counter(), cpu()
 j = judge_batch(out, config=cfg, workers={workers} or default_workers())
 t1, c1 = time.perf_counter(), cpu()
 peak_judge = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-s = render_reports(out, config=cfg)
+s = render_reports(out, config=cfg, workers={workers} or default_workers())
 t2, c2 = time.perf_counter(), cpu()
 print(json.dumps({{"judge_s": t1 - t0, "render_s": t2 - t1, "judge_cpu_s": c1 - c0, "render_cpu_s": c2 - c1,
                   "written": j.written, "unchanged": j.unchanged, "calls": s.calls, "agents": s.agents,
@@ -119,6 +120,16 @@ def run_once(out: Path, workers: int = 0) -> dict:
     code = CHILD.format(root=str(ROOT), out=str(out), workers=int(workers))
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def add_one_call(out: Path, n_calls: int, n_agents: int, n_weeks: int) -> str:
+    """A new call of the first agent (the team's size and distributions change)."""
+    rng = random.Random(11)
+    i = len([q for q in (out / "calls").glob("*.json") if not q.name.startswith(".")])
+    c = fixture_call(i, n_calls, n_agents, n_weeks, rng)
+    c = dict(c, call_id=f"call-new-{i:05d}", agent="agent-00")
+    write_record(out / "calls" / f"{c['call_id']}.json", analysed(c))
+    return c["call_id"]
 
 
 def touch_one_call(out: Path) -> str:
@@ -136,16 +147,16 @@ def main() -> None:
     ap.add_argument("--agents", type=int, default=50)
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--keep", type=Path, default=None, help="write the output folder here (reused when it holds the same fixture)")
-    ap.add_argument("--runs", default="cold,warm,changed", help="which runs, in order: cold, warm, changed")
+    ap.add_argument("--runs", default="cold,warm,changed", help="which runs, in order: cold, warm, changed, added")
     ap.add_argument("--workers", type=int, default=0,
-                    help="judge worker processes (0: as `callcheck report`, one per usable CPU, at most 8)")
+                    help="worker processes that judge and render (0: as `callcheck report`, one per usable CPU, at most 8)")
     ap.add_argument("--audio", action="store_true", help="give every call a recording, so the pages get Opus snippets")
     a = ap.parse_args()
     out = a.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
     t0 = time.perf_counter()
     write_fixture(out, a.calls, a.agents, a.weeks, a.audio)
     print(f"fixture: {a.calls} records of {a.agents} agents over {a.weeks} weeks in {out} ({time.perf_counter() - t0:.0f} s)")
-    labels = {"cold": "cold", "warm": "warm (nothing changed)", "changed": "one record changed"}
+    labels = {"cold": "cold", "warm": "warm (nothing changed)", "changed": "one record changed", "added": "one call added"}
     for run in a.runs.split(","):
         label = labels[run]
         if run == "cold":
@@ -154,6 +165,8 @@ def main() -> None:
                 shutil.rmtree(out / d, ignore_errors=True)
         if run == "changed":
             touch_one_call(out)
+        if run == "added":
+            add_one_call(out, a.calls, a.agents, a.weeks)
         r = run_once(out, a.workers)
         print(f"{label:24s} judge {r['judge_s']:6.1f} s wall / {r['judge_cpu_s']:6.1f} s CPU ({r['written']} judgements written), "
               f"render {r['render_s']:6.1f} s wall / {r['render_cpu_s']:6.1f} s CPU ({r['rendered']} files written, "
