@@ -235,7 +235,9 @@ def step_separate(state: State, ctx: "Context") -> State:
     sig = state.parties["agent"]
     assert state.transcript is not None
     cfg = state.config.separation
-    voices = separate_voices(sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=cfg)
+    prepared = ctx.prepared_separation(sig, cfg)
+    voices = separate_voices(sig.samples, sig.sample_rate, speech=sig.activity, words=state.transcript.words, config=cfg,
+                             prepared=prepared)
     notes = state.notes
     conf = voices.separation.confidence
     if conf is not None and conf < cfg.min_confidence:
@@ -453,6 +455,17 @@ class Context:
 
     transcriber: Transcriber
     cache: WordCache | None = None
+    #: the word-independent part of mono separation, being computed while the recogniser runs
+    #: (:func:`run_steps`): ``(samples, speech, config, future)`` of the call in progress
+    prepare: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+
+    def prepared_separation(self, sig: PartySignal, config: Any) -> Any:
+        """:func:`callcheck.audio.separate.prepare_separation` of ``sig`` when it was started for
+        exactly this signal, speech and config (its result, or its error raised here); else None."""
+        job = self.prepare
+        if job is None or job[0] is not sig.samples or job[1] != sig.activity or job[2] != config:
+            return None
+        return job[3].result()
 
     def transcribe_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
         key = None
@@ -491,19 +504,55 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
+def _start_preparing(state: State, context: Context) -> Any:
+    """Mono: start :func:`callcheck.audio.separate.prepare_separation` in a thread (the voice
+    features and the segmentation model need only the audio and its speech activity; the
+    recogniser's threads release the GIL while they decode). Returns the thread pool, or None."""
+    if state.layout != "mono" or "agent" not in state.parties:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from callcheck.audio.separate import prepare_separation
+
+    sig, cfg = state.parties["agent"], state.config.separation
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callcheck-separation")
+    future = pool.submit(prepare_separation, sig.samples, sig.sample_rate, speech=sig.activity, config=cfg)
+    context.prepare = (sig.samples, sig.activity, cfg, future)
+    return pool
+
+
+#: the step after which mono separation's word-independent part can start (the speech activity
+#: of the mix is final: hold removed)
+PREPARE_AFTER = "hold"
+
+
 def run_steps(info: CallInfo, *, config: Config, context: Context, hook: Hook | None = None) -> State:
-    """Run every step on one call and return the final state (the per-call JSON is built from it)."""
+    """Run every step on one call and return the final state (the per-call JSON is built from it).
+
+    BLAS runs on one thread for every step but the recogniser's (:data:`ASR_STEPS`); on a mono
+    call the word-independent part of speaker separation is computed in a thread while the
+    recogniser runs (then BLAS stays on one thread throughout)."""
     state = State(info=info, config=config)
     timings: dict[str, float] = {}
-    for name, fn in STEPS:
-        t0 = time.perf_counter()
-        if name in ASR_STEPS:
-            state = fn(state, context)
-        else:
-            with _one_blas_thread():
-                state = fn(state, context)
-        timings[name] = round(time.perf_counter() - t0, 4)
-        state = dataclasses.replace(state, timings_s=dict(timings))
-        if hook is not None:
-            hook(name, state)
+    pool = None
+    with contextlib.ExitStack() as held:  # BLAS on one thread for the rest of the call once the thread runs
+        try:
+            for name, fn in STEPS:
+                t0 = time.perf_counter()
+                if pool is not None or name in ASR_STEPS:
+                    state = fn(state, context)
+                else:
+                    with _one_blas_thread():
+                        state = fn(state, context)
+                timings[name] = round(time.perf_counter() - t0, 4)
+                state = dataclasses.replace(state, timings_s=dict(timings))
+                if hook is not None:
+                    hook(name, state)
+                if name == PREPARE_AFTER and state.layout == "mono":
+                    held.enter_context(_one_blas_thread())
+                    pool = _start_preparing(state, context)
+        finally:
+            context.prepare = None
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
     return state

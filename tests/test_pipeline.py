@@ -322,6 +322,42 @@ def test_mono_separate_gives_two_voices_and_the_agent_step_names_them(tmp_path):
     assert stereo["agent"].voices is None and stereo["agent"].parties == stereo["transcribe"].parties
 
 
+def test_mono_separation_prepared_while_the_recogniser_runs_changes_nothing(tmp_path, monkeypatch):
+    """The word-independent part of mono separation (voice features, the segmentation model's cues,
+    the overlap decision) runs in a thread during transcription; the separation, the parties and
+    the words are exactly those of computing it inside the separate step."""
+    import callcheck.audio.separate as sep
+    import callcheck.pipeline as pl
+    from callcheck.pipeline import Context, run_steps
+    from callcheck.types import CallInfo
+
+    wav = next(w for w in sample_wavs() if w.stem.startswith("de01"))
+    audio = load_audio(wav)
+    mono = tmp_path / "de01_mono.wav"
+    sf.write(mono, audio.samples.mean(axis=0), audio.sample_rate)
+    truth = dict(truth_of(wav), layout="mono")
+    threads: list[str] = []
+    real = sep.prepare_separation
+    monkeypatch.setattr(sep, "prepare_separation", lambda *a, **k: threads.append(__import__("threading").current_thread().name) or real(*a, **k))
+
+    def run() -> dict:
+        seen: dict = {}
+        ctx = Context(transcriber=ScriptedTranscriber(truth))
+        run_steps(CallInfo(path=str(mono), call_id="m", layout="mono"), config=Config(), context=ctx,
+                  hook=lambda name, st: seen.__setitem__(name, st))
+        assert ctx.prepare is None  # nothing of the call is kept
+        return seen
+
+    a = run()
+    assert threads and threads[0].startswith("callcheck-separation")
+    monkeypatch.setattr(pl, "PREPARE_AFTER", "never")  # no thread: computed inside the separate step
+    b = run()
+    assert len(threads) == 1
+    va, vb = a["separate"].voices, b["separate"].voices
+    assert va.activity == vb.activity and (va.frame_voice == vb.frame_voice).all() and va.separation == vb.separation
+    assert a["agent"].transcript.words == b["agent"].transcript.words and a["voice"].voice == b["voice"].voice
+
+
 def test_steps_around_the_recogniser_use_one_blas_thread(monkeypatch):
     """OpenBLAS's threads cost more than they give on the small products of separation and the voice
     measures (README, "Long mono calls"); the recogniser's steps keep their own threading."""

@@ -664,6 +664,28 @@ def _notes(start: StartChoice, conf: Confidence, utt: UtteranceResult, cues: Mod
     return tuple(notes)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What separation needs of the audio alone, before the words are known (steps 1, 3 and 6):
+    :func:`prepare_separation` computes it while the recogniser runs."""
+
+    voice: VoiceFeatures | None
+    cues: ModelCues | None
+    overlap: OverlapDecision | None
+
+
+def prepare_separation(samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], config: SeparationConfig) -> Prepared:
+    """The voice features, the segmentation model's cues and the overlap decision of a mono call:
+    the word-independent part of :func:`separate_voices` (the same values it computes itself)."""
+    x = np.asarray(samples, dtype=np.float32)
+    _check(x, config)
+    if to_mask(speech, n_frames(len(x), sample_rate)).sum() < int(2 * config.segment_s / HOP_S):
+        return Prepared(None, None, None)
+    vf = voice_features(x, sample_rate, speech, config)
+    cues = model_cues(x, sample_rate, vf.frames.n_frames, config.segmentation_step_s) if config.segmentation == "cues" else None
+    return Prepared(vf, cues, overlap_decision(x, sample_rate, speech, cues, config))
+
+
 def separate_voices(
     samples: np.ndarray,
     sample_rate: int,
@@ -671,6 +693,7 @@ def separate_voices(
     speech: Sequence[Interval],
     words: Sequence[Word],
     config: SeparationConfig,
+    prepared: Prepared | None = None,
 ) -> TwoVoices:
     """Split the speech of a mono call into two anonymous voices.
 
@@ -688,6 +711,9 @@ def separate_voices(
         (:func:`callcheck.measures.agent_voice.assign_parties`).
     config : SeparationConfig
         Stretch length, clustering, re-segmentation, utterances, segmentation model.
+    prepared : Prepared or None
+        :func:`prepare_separation` of the same samples, speech and config, computed earlier (the
+        pipeline runs it while the recogniser transcribes); None computes it here.
 
     Returns
     -------
@@ -701,17 +727,22 @@ def separate_voices(
     n_total = n_frames(len(x), sample_rate)
     if to_mask(speech, n_total).sum() < int(2 * config.segment_s / HOP_S):
         return _one_voice(speech, n_total, method, "too little speech to separate two voices: all speech is one voice")
-    vf = voice_features(x, sample_rate, speech, config)
+    vf = prepared.voice if prepared is not None and prepared.voice is not None else voice_features(x, sample_rate, speech, config)
     n = vf.frames.n_frames
     ws = sorted(words, key=lambda w: w.start_s) if config.use_word_boundaries else []
     st = speech_stretches(vf, speech, ws, config)
     if len(st.spans) < MIN_STRETCHES:
         return _one_voice(speech, n, method, "too few speech stretches to separate two voices: all speech is one voice")
-    cues = model_cues(x, sample_rate, n, config.segmentation_step_s) if config.segmentation == "cues" else None
+    if prepared is not None and prepared.voice is not None:
+        cues, ov = prepared.cues, prepared.overlap
+    else:
+        cues = model_cues(x, sample_rate, n, config.segmentation_step_s) if config.segmentation == "cues" else None
+        ov = None
     start = best_start(vf, st, cues, config)
     utt = assign_utterances(vf, start.frame_labels, ws, cues, config)
     frame_lab = utt.frame_labels
-    ov = overlap_decision(x, sample_rate, speech, cues, config)
+    if ov is None:
+        ov = overlap_decision(x, sample_rate, speech, cues, config)
     masks = np.stack([frame_lab == 0, frame_lab == 1], 1)
     if ov.overlap is not None:
         masks[ov.overlap & (frame_lab >= 0)] = True
