@@ -1,7 +1,8 @@
 """Rendering an output folder: one streaming pass over the calls, then the agent and team pages.
 
-1. **Scan** (:func:`callcheck.report.digest.scan`): every record is read once, digested and
-   dropped; while it is in memory its call page is rendered when that page is out of date.
+1. **Scan** (:func:`_scan`, with :func:`callcheck.report.digest.scan_one`): every new or changed
+   record is read once, digested and dropped; while it is in memory its call page is rendered when
+   that page is out of date — in worker processes when there are many (``workers``).
 2. **Agent pages**: per agent, from the digests of its calls; the few moments a page shows are
    read again (their findings' full evidence). A page is rendered only when what it shows changed:
    its context (the agent's calls and verdicts, the team figures it quotes, settings, language) is
