@@ -6,15 +6,15 @@ all records of the folder — per measure of :data:`callcheck.rules.BASELINE_MEA
 distribution and each agent's own history — evaluates every call again with them and writes
 ``OUT/judgements/<call_id>.json`` (``callcheck/schema/judgement.schema.json``):
 
-``{schema_version, call_id, record_sha256, comparison_sha256, baselines: {team_calls,
-agent_calls}, findings, strengths, promises, checks, trackers}``
+``{schema_version, call_id, record_sha256, comparison_sha256, baselines: {agent_calls}, findings,
+strengths, promises, checks, trackers}``
 
 * ``record_sha256``: SHA-256 of the record file's bytes — the judgement belongs to exactly that
   record (a re-analysed call has a new hash, and its old judgement is not used).
 * ``comparison_sha256``: SHA-256 of what the call was compared with — the ``[rules]`` and
   ``[words]`` settings and every team and own-history figure the rules looked up for it
   (:class:`callcheck.rules.LoggedBaselines`: a team comparison that did not fire gives only its
-  verdict, one that fired also the threshold it quotes). It changes only when they change.
+  verdict, one that fired also the threshold and team size it quotes). It changes only when they change.
   (:func:`baseline_set_sha256`, in the run's summary, is the hash of all calls' comparison inputs.)
 * A call that is not assessable (its record's ``assessment``) adds nothing to the baselines and
   gets no finding; its judgement's ``checks`` say so (``assessable``, ``reasons``, ``in_baselines``).
@@ -35,9 +35,9 @@ values, and per call the record hash and every baseline lookup it was judged wit
 A record whose file is unchanged is not parsed again, and a call whose record is unchanged, whose
 every lookup gives the same result under the new baselines (:func:`still_holds`) and whose
 judgement file exists is not judged again — so ``callcheck report`` on an unchanged folder of
-10,000 calls reads no record, and after one call was re-analysed only the calls whose figures
-moved are judged again (that agent's calls, whose own history changed, and the calls whose team
-verdict or quoted team threshold changed). The index is only a cache: it is ignored when the callcheck version
+10,000 calls reads no record, and after one call was re-analysed, added or removed only the calls
+whose figures moved are judged again (that agent's calls, whose own history changed, and the
+calls whose team verdict or quoted team threshold changed). The index is only a cache: it is ignored when the callcheck version
 or the source of the rules, the judge, the read model, the phrase lists or the schemas
 differ from the run that wrote it (its judged calls also when the settings differ), and a
 missing or damaged index means the full work.
@@ -147,7 +147,7 @@ def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig |
     settings (``settings``: :func:`settings_sha256` of ``config``, computed when not given)."""
     lb = LoggedBaselines(baselines)
     res = evaluate_call(rec, config=config, baselines=lb).to_json()  # type: ignore[arg-type]
-    head = {"team_calls": lb.n_calls, "agent_calls": max(0, lb.agent_calls(rec.agent) - 1)}
+    head = {"agent_calls": max(0, lb.agent_calls(rec.agent) - 1)}
     used = _lookups(lb.log)
     if lookups is not None:
         lookups.extend(used)

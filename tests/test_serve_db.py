@@ -99,7 +99,7 @@ def test_judgement_findings_are_preferred(results):
     (out / "judgements").mkdir()
     j = {"schema_version": "1.0", "call_id": "a2",
          "record_sha256": hashlib.sha256((out / "calls" / "a2.json").read_bytes()).hexdigest(),
-         "comparison_sha256": "0" * 64, "baselines": {"team_calls": 6, "agent_calls": 2},
+         "comparison_sha256": "0" * 64, "baselines": {"agent_calls": 2},
          "findings": [{"id": "a2.M1_TONELESS.1000", "mistake": 1, "rule_id": "M1_TONELESS", "severity": "medium",
                        "start_s": 1.0, "end_s": 5.0, "evidence": {"baseline": "team"}, "message": "flat"}],
          "strengths": [], "promises": []}

@@ -186,6 +186,10 @@ class Baselines:
     def team_count(self, measure: str) -> int:
         return len(self.team.get(measure, ()))
 
+    def team_at_least(self, measure: str, k: int) -> bool:
+        """Whether the team has at least ``k`` values of ``measure`` (a comparison's precondition)."""
+        return self.team_count(measure) >= k
+
     def team_percentile(self, measure: str, q: float) -> float:
         """Linear-interpolated percentile ``q`` (0..100) of the team's values (``numpy.percentile``)."""
         key = (measure, float(q))
@@ -231,8 +235,10 @@ class LoggedBaselines:
     and every logged result are unchanged is byte-identical, so it need not be made again: when one
     call is re-analysed, only the calls whose figures moved are judged again. The team comparison
     of :func:`callcheck.rules.common.compare` logs only its verdict (:meth:`beyond_percentile`)
-    and, when it fired, the threshold it quotes: a percentile that moves a little changes nothing
-    for a call far from it. Anything else a rule reads is logged exactly.
+    and, when it fired, the threshold and team size it quotes: a percentile that moves a little, or
+    a team that grew by a call, changes nothing for a call far from the threshold (the checks name
+    the team's size only where it is too small, :meth:`team_at_least`). Anything else a rule reads
+    is logged exactly.
     """
 
     def __init__(self, baselines: Baselines) -> None:
@@ -252,6 +258,9 @@ class LoggedBaselines:
 
     def team_count(self, measure: str) -> int:
         return self._note(("team_count", measure), self.raw.team_count(measure))
+
+    def team_at_least(self, measure: str, k: int) -> bool:
+        return self._note(("team_at_least", measure, int(k)), self.raw.team_at_least(measure, k))
 
     def team_percentile(self, measure: str, q: float) -> float:
         return self._note(("team_percentile", measure, float(q)), self.raw.team_percentile(measure, q))
@@ -279,6 +288,8 @@ class LoggedBaselines:
             v: Any = b.n_calls
         elif kind == "team_count":
             v = b.team_count(key[1])
+        elif kind == "team_at_least":
+            v = b.team_at_least(key[1], key[2])
         elif kind == "team_percentile":
             v = b.team_percentile(key[1], key[2])
         elif kind == "beyond_percentile":
@@ -406,9 +417,10 @@ def _comparisons(rec: CallRecord, ctx: RuleContext, module: Any) -> dict[str, An
             ok = rec.has_party("caller") and (key is None or rec.speaker("caller").trusted(key) is not None)
             out[kind] = {"possible": ok, **({} if ok else {"reason": "no caller in this recording" if not rec.has_party("caller")
                                                             else f"the caller's {key} is not measured or not trusted"})}
-        elif kind == "team":
-            n = max((bl.team_count(m) for m in module.MEASURES), default=0) if bl is not None else 0
-            out[kind] = {"possible": bl is not None and n >= cfg.team_min_calls, "n_calls": n, "min_calls": cfg.team_min_calls}
+        elif kind == "team":  # the team's size only where it is too small (it grows with every call)
+            ok = bl is not None and any(bl.team_at_least(m, cfg.team_min_calls) for m in module.MEASURES)
+            n = {} if ok else {"n_calls": max((bl.team_count(m) for m in module.MEASURES), default=0) if bl is not None else 0}
+            out[kind] = {"possible": ok, **n, "min_calls": cfg.team_min_calls}
         elif kind == "own":
             n = max((bl.agent_stats(ctx.agent, m, exclude_call=ctx.call_id)[0] for m in module.MEASURES), default=0) if bl is not None else 0
             out[kind] = {"possible": bl is not None and n >= cfg.agent_min_calls, "n_calls": n, "min_calls": cfg.agent_min_calls}

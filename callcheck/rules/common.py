@@ -348,14 +348,14 @@ def compare(
     bl = ctx.baselines
     if bl is None:
         return out
-    n_team = bl.team_count(measure)
     beyond_median = True
-    if n_team >= cfg.team_min_calls:
+    if bl.team_at_least(measure, cfg.team_min_calls):
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
-        # the judge's LoggedBaselines log the verdict, and the threshold only where it is quoted (fired)
+        # the judge's LoggedBaselines log the verdict, and threshold and team size only where they are quoted (fired)
         raw = getattr(bl, "raw", bl)
         fired = bl.beyond_percentile(measure, q, value, sign) if raw is not bl else sign * (value - bl.team_percentile(measure, q)) > 0
-        thr = bl.team_percentile(measure, q) if fired else raw.team_percentile(measure, q)
+        src = bl if fired else raw
+        thr, n_team = src.team_percentile(measure, q), src.team_count(measure)
         out.append(Comparison("team", thr, fired, n=n_team, reference=thr))
         if own_beyond_team_median:
             beyond_median = (bl.beyond_percentile(measure, 50.0, value, sign) if raw is not bl
