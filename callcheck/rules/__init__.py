@@ -419,8 +419,8 @@ def _comparisons(rec: CallRecord, ctx: RuleContext, module: Any) -> dict[str, An
                                                             else f"the caller's {key} is not measured or not trusted"})}
         elif kind == "team":  # the team's size only where it is too small (it grows with every call)
             ok = bl is not None and any(bl.team_at_least(m, cfg.team_min_calls) for m in module.MEASURES)
-            n = {} if ok else {"n_calls": max((bl.team_count(m) for m in module.MEASURES), default=0) if bl is not None else 0}
-            out[kind] = {"possible": ok, **n, "min_calls": cfg.team_min_calls}
+            size = {} if ok else {"n_calls": max((bl.team_count(m) for m in module.MEASURES), default=0) if bl is not None else 0}
+            out[kind] = {"possible": ok, **size, "min_calls": cfg.team_min_calls}
         elif kind == "own":
             n = max((bl.agent_stats(ctx.agent, m, exclude_call=ctx.call_id)[0] for m in module.MEASURES), default=0) if bl is not None else 0
             out[kind] = {"possible": bl is not None and n >= cfg.agent_min_calls, "n_calls": n, "min_calls": cfg.agent_min_calls}
