@@ -480,3 +480,39 @@ def test_a_dictation_does_not_go_on_into_the_next_turn():
 ])
 def test_garbled_dictations_second_round(text, language, expected):
     assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # a spoken year the recogniser split in two pieces
+    ("ich am 22. Dezember 19 .155.", "de", [("date", "am 22. Dezember 19 .155.")]),
+    ("Ich bin am 21. Mai 1900 dreiundneunzig geboren.", "de", [("date", "am 21. Mai 1900 dreiundneunzig")]),
+    ("Ich bin am 21. Mai neunzehnhundert 93 geboren.", "de", [("date", "am 21. Mai neunzehnhundert 93")]),
+    # ... but a time or a count after a day and month is no year
+    ("Die Lieferung kommt am 21. Mai 19 Uhr.", "de", []),
+    ("Am 3. Mai 20 Stück bestellt.", "de", []),
+    # a date written as digit groups, "geboren" heard as "geworden"/"geborgen"; "am" belongs to it
+    ("Ich bin am 16 .12 .1960 geworden.", "de", [("date", "am 16 .12 .1960")]),
+    ("Ich bin am 27 .19197 geworden.", "de", [("date", "am 27 .19197")]),
+    ("geborgen bin ich, am Mittemberg, 199590.", "de", [("date", "am Mittemberg, 199590.")]),
+    # "Geboren bin ich am ...": the inverted cue, a garbled value after it
+    ("Geboren bin ich am 24 .1998.", "de", [("date", "am 24 .1998.")]),
+    ("Geboren bin ich am 5 .5 .9 .150 danke.", "de", [("date", "am 5 .5 .9 .150")]),
+    ("Geboren bin ich in Hamburg.", "de", []),
+    # garbled words between the date and "geboren" are the rest of the date, a place is not
+    ("Ich bin am 2 .20 .1996 und lieb sich geboren.", "de", [("date", "am 2 .20 .1996 und lieb sich")]),
+    ("Ich bin am 3. Mai 1980 in Hamburg geboren.", "de", [("date", "am 3. Mai 1980")]),
+    # the month said twice, the year after the second
+    ("My birthday is March 3rd, September 1960.", "en", [("date", "March 3rd, September 1960.")]),
+    ("Ich bin am 8. August 1910 .1990 geworden, danke.", "de", [("date", "am 8. August 1910 .1990")]),
+    # a day ordinal, the month garbled or dropped, a year
+    ("the 21st of much 1993 was it", "en", [("date", "the 21st of much 1993")]),
+    ("It was the 21st 1993.", "en", [("date", "the 21st 1993.")]),
+    ("Ich bin am einundzwanzigsten Mei 1993 geboren.", "de", [("date", "am einundzwanzigsten Mei 1993")]),
+    ("I called on the 3rd time in 1990 please.", "en", []),
+    ("Das ist mein dritter Drucker seit 1990.", "de", []),
+    # an uncued number with a day and a year-like group is a date only after "am"/"on" or a birth cue
+    ("Meine Kundennummer ist 16 19605 danke.", "de", [("number", "16 19605")]),
+    ("Die Nummer 12 19887 ist neu.", "de", [("number", "12 19887")]),
+])
+def test_dates_as_the_recogniser_writes_them(text, language, expected):
+    assert kinds(text, language) == expected

@@ -177,6 +177,7 @@ class _Ctx:
     taken: set[int] = field(default_factory=set)
     cands: list[_Cand] = field(default_factory=list)
     breaks: set[int] = field(default_factory=set)  # word indices after which a new turn starts
+    birth: list[tuple[int, int]] = field(default_factory=list)  # (first, last) word of every birth cue
 
     def add(self, kind: str, first: int, last: int, *, self_name: bool = False, take: bool = True) -> None:
         if last < first:
@@ -475,6 +476,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
     toks = ctx.toks
     lang = ctx.lang
     birth_cue_at = [(i, j) for kind, i, j in cues if kind == "birth"]
+    ctx.birth = birth_cue_at
 
     def near_birth(a: int, b: int) -> bool:
         return any(j < a and a - j <= 8 or i > b and i - b <= 3 for i, j in birth_cue_at)
@@ -504,6 +506,10 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 day = True
             if a > 0 and toks[a - 1].w == "the" and lang != "de":
                 a -= 1 if False else 0
+            # the month said again, the year after it ("March 3rd, September 1960.": a correction)
+            if day and b + 1 < len(toks) and not toks[b].end and toks[b + 1].w in lx.MONTHS \
+                    and _year_after(toks, b + 1, lang) is not None:
+                b += 1
             # the year: one or more number words after the day/month
             year_end = _year_after(toks, b, lang)
             if year_end is not None and year_end + 1 < len(toks) and not toks[year_end].end \
@@ -526,6 +532,24 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 ye = _year_after(toks, i + 1, lang)
                 if ye is not None:
                     found.append((i, ye, True))
+                    continue
+        # a day ordinal, the month garbled into one or two words (or dropped), a four-digit year:
+        # "the 21st of much 1993", "am einundzwanzigsten Mei 1993", "21st 1993."
+        if d is None and not t.w.isdigit() and ordinal(t.raw, lang) is not None:
+            d = ordinal(t.raw, lang)  # "21st", "3rd"
+        if d is not None and 1 <= d <= 31 and not t.end and not any(
+                toks[m].w in lx.MONTHS for m in range(i + 1, min(len(toks), i + 4))):
+            k = i
+            while k - i < 3 and k + 1 < len(toks) and not toks[k].end:
+                ye = _year_after(toks, k, lang)
+                if ye is not None and _year_of(toks[k + 1]) is not None or ye is not None and ye > k + 1:
+                    found.append((i, ye, True))
+                    break
+                n = toks[k + 1]
+                if n.num is not None or _is_breaker(n, lang) or n.w in lx.UNIT_WORDS or k + 1 in ctx.taken \
+                        or n.w in lx.NOT_NAMES and n.w not in ("of", "the", "der", "den"):
+                    break
+                k += 1
     for a, b, has_year in found:
         if not ctx.free(a, b):
             continue
@@ -573,8 +597,23 @@ def _year_after(toks: list[_Tok], b: int, lang: str) -> int | None:
         if len(rs) == 1 and rs[0].first == 0 and rs[0].last == n - 1:
             v = rs[0].digits
             if v.isdigit() and (len(v) == 4 and 1900 <= int(v) <= 2099 or len(v) == 2 and n == 1):
-                return k0 + n - 1
+                if len(v) == 2 and k0 + 1 < len(toks) and toks[k0 + 1].w in lx.UNIT_WORDS:
+                    return None  # "am 21. Mai 19 Uhr": a time, "20 Stück": a count
+                return _split_year_end(toks, k0 + n - 1, int(v))
     return None
+
+
+def _split_year_end(toks: list[_Tok], e: int, value: int) -> int:
+    """The year the recogniser wrote in two pieces: "19 .155." or "1900 dreiundneunzig" for
+    "neunzehnhundert..." (a "19"/"20" or a full hundred, then the rest as a number of its own):
+    the rest belongs to the year."""
+    if value not in (19, 20, 1900, 2000) or e + 1 >= len(toks) or toks[e].end or toks[e].comma and value >= 100:
+        return e
+    n = toks[e + 1].num
+    if n is None or n.value is None or n.kind == "decimal" or not 0 <= n.value < 1000 \
+            or value >= 100 and n.value >= 100:
+        return e
+    return e + 1
 
 
 def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
@@ -753,6 +792,10 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         v = _skip_copulas(toks, j + 1)
         if v >= len(toks) or v in ctx.taken:
             continue
+        if kind == "birth":
+            while v + 1 < len(toks) and toks[v].w in ("bin", "ich", "wurde", "sind", "wir", "i", "was", "were", "we") \
+                    and not toks[v].end:
+                v += 1  # "Geboren bin ich am ...", "born I was on ..."
         if kind == "address":
             if not _address_window(ctx, v):
                 _clause_value(ctx, v, "address")
@@ -968,6 +1011,13 @@ def _number_runs(ctx: _Ctx) -> None:
                         s = k + 1
                     break
         kind = _classify(digits, compact, None)
+        if kind in ("number", "postcode") and _date_digits(ctx, s, b, r.groups):
+            a = s
+            if a >= 2 and toks[a - 1].cap and toks[a - 1].num is None and not _is_breaker(toks[a - 1], ctx.lang) \
+                    and toks[a - 2].w in _DATE_ARTICLES and ctx.free(a - 2, a - 1) and not toks[a - 2].end:
+                a -= 1  # "am Mittemberg, 199590.": the month garbled into a word
+            ctx.add("date", _date_article(ctx, a), b)  # "am 16 .12 .1960", "am 27 .19197 geworden"
+            continue
         if s >= 1 and toks[s - 1].w == "plus" and s - 1 not in ctx.taken:
             s -= 1
         if toks[s].w == "plus":
@@ -1193,6 +1243,73 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
             break
 
 
+#: articles and prepositions before a date that belong to it ("am dritten März", "on the 4th")
+_DATE_ARTICLES = ("am", "den", "dem", "vom", "the", "on")
+
+
+#: "geboren in Hamburg", "born at home": a place, not the date, follows
+_PLACE_WORDS = frozenset({"in", "im", "bei", "als", "zu", "auf", "nahe", "at", "near", "as", "to"})
+
+
+def _birth_tails(ctx: _Ctx) -> None:
+    """A date followed within three words of its sentence by "geboren" ("Ich bin am 2 .20 .1996
+    und lieb sich geboren."): the words between are the recogniser's garbling of the rest of the
+    date (a spoken year is long), so they join it."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind != "date" or toks[c.last].end:
+            continue
+        for k in range(c.last + 1, min(len(toks), c.last + 5)):
+            if toks[k].w in lx.BIRTH_TAILS:
+                if k > c.last + 1 and ctx.free(c.last + 1, k - 1):
+                    ctx.taken.update(range(c.last + 1, k))
+                    c.last = k - 1
+                break
+            if toks[k].end or k in ctx.taken or k in ctx.breaks or _is_breaker(toks[k], ctx.lang) \
+                    or toks[k].w in lx.UNIT_WORDS or toks[k].w in _PLACE_WORDS:
+                break
+
+
+def _date_article(ctx: _Ctx, a: int) -> int:
+    """First word of a date starting at word ``a``, with "am", "the", "on the" before it."""
+    toks = ctx.toks
+    for _ in range(2):
+        if a >= 1 and toks[a - 1].w in _DATE_ARTICLES and a - 1 not in ctx.taken and not toks[a - 1].end \
+                and a - 1 not in ctx.breaks:
+            a -= 1
+    return a
+
+
+def _birth_near(ctx: _Ctx, a: int, b: int) -> bool:
+    """Words ``a``..``b`` follow a birth cue within eight words of the same sentence run, or
+    a birth word ("geboren", "born", or the recogniser's "geworden", "geborgen" for
+    "geboren") comes within three words after them."""
+    toks = ctx.toks
+    if any(j < a and a - j <= 8 and not any(k in ctx.breaks for k in range(j, a)) for _i, j in ctx.birth):
+        return True
+    if any(toks[k].w in lx.BIRTH_TAILS and not any(m in ctx.breaks for m in range(k, a))
+           for k in range(max(0, a - 8), a)):
+        return True
+    return any(toks[k].w in lx.BIRTH_TAILS for k in range(b + 1, min(len(toks), b + 4)))
+
+
+def _date_digits(ctx: _Ctx, a: int, b: int, groups: Sequence[str]) -> bool:
+    """A dictated number that is a date the recogniser wrote as digit groups ("16 .12 .1960",
+    "24 .1998.", "27 .19197"): a day (1-31) first, then a group that starts like a year of
+    19xx/20xx, after "am"/"on" or next to a birth cue; next to a birth cue, a group starting
+    like such a year is enough ("am Mittemberg, 199590.")."""
+    gs = [g for g in groups if g]
+    if not gs or not all(g.isdigit() for g in gs):
+        return False
+    yearish = [g for g in gs if 4 <= len(g) <= 6 and g.startswith(("19", "20"))]
+    day_first = len(gs) >= 2 and 1 <= int(gs[0]) <= 31 and len(gs[0]) <= 2 and any(g in yearish for g in gs[1:])
+    if len("".join(gs)) > 12:
+        return False
+    if _birth_near(ctx, a, b):
+        return bool(yearish) or day_first
+    return day_first and a >= 1 and ctx.toks[a - 1].w in ("am", "vom", "on") and len(gs) <= 3
+
+
 def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
     """Overlapping detections become one span of the most specific type."""
     order = {k: n for n, k in enumerate(KINDS)}
@@ -1271,6 +1388,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _number_runs(ctx)
     _spelled(ctx, [])
     _continued_dictations(ctx)
+    _birth_tails(ctx)
     spans = []
     for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, breaks):
         ws = words[c.first:c.last + 1]
