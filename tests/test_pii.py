@@ -516,3 +516,47 @@ def test_garbled_dictations_second_round(text, language, expected):
 ])
 def test_dates_as_the_recogniser_writes_them(text, language, expected):
     assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # an English street in lower case after a house number, without a cue ("live at" heard as "leave at")
+    ("I leave at 36 station road Oxford.", "en", [("address", "36 station road")]),
+    ("I leave at 9 mil road, Leeds", "en", [("address", "9 mil road,")]),
+    ("We waited 20 minutes on the road.", "en", []),
+    ("I drove 20 miles down the road.", "en", []),
+    ("There were 3 cars on the road.", "en", []),
+    # the street written as one word after a house number
+    ("The delivery addresses, 62, Parklane, Bristol.", "en", [("address", "62, Parklane,")]),
+    # "str." is no sentence end
+    ("Ich wohne in der Hauptstr. zwölf", "de", [("address", "Hauptstr. zwölf")]),
+    # a street word that is also an everyday word ("Kirchkasse"), with a house number and a postcode
+    ("Wester ist Kirchkasse, 12, 305, 59, Hannover, die", "de", [("address", "Kirchkasse, 12,"), ("postcode", "305, 59,")]),
+    ("Die Krankenkasse 12 zahlt 300 Euro.", "de", []),
+    ("Das ist die Preisklasse 2, 12345 Stück.", "de", []),
+    # two German digit words glued into one
+    ("Apostel als Arlist, drei Nullacht, neun Null, nass ist in Hannover.", "de", [("number", "drei Nullacht, neun Null,")]),
+])
+def test_addresses_as_the_recogniser_writes_them(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the "at" of "email me at" is the cue's, not the address's
+    ("You can email me at lore .rabinsonetoutlook .com. You", "en", [("email", "lore .rabinsonetoutlook .com.")]),
+    ("email me at sarah dot jones at gmail dot com", "en", [("email", "sarah dot jones at gmail dot com")]),
+    # "address is" glued into "addresses", "Adresse ist" into "-Abersist" after the cue
+    ("My email addresses Simon .pughsat .jaboo .com.", "en", [("email", "Simon .pughsat .jaboo .com.")]),
+    ("Meine Email -Abersist, Markus Punkt, Richter, Art, Raul, Punkt, Kromt, der Reise 500 Gut, mit", "de",
+     [("email", "Markus Punkt, Richter, Art, Raul, Punkt, Kromt,")]),
+    # no cue (garbled), no known domain: the shape local-dot-local at domain dot short word
+    ("Schreiben wir mich an. Michail punkt Kloch. At ja, o' punkt, kaum, Das Kabel ist lang.", "de",
+     [("email", "Michail punkt Kloch. At ja, o' punkt, kaum,")]),
+    ("Write to Simon dot Hughes. At web dot com.", "en", [("email", "Simon dot Hughes. At web dot com.")]),
+    # ordinary sentences with "at" and "Punkt"
+    ("Um Punkt drei bin ich at home. Punkt aus.", "de", []),
+    ("I am at home, dot dot.", "en", []),
+    ("I will be at the office at three.", "en", []),
+    ("Das ist ein wichtiger Punkt, ich bin um Punkt acht da.", "de", []),
+])
+def test_emails_as_the_recogniser_writes_them(text, language, expected):
+    assert kinds(text, language) == expected

@@ -231,8 +231,27 @@ def word_number(text: str, language: str) -> NumberWord | None:
         values.append(en_cardinal(w))
     v = next((x for x in values if x is not None), None)
     if v is None:
+        glued = _de_glued_digits(w) if language != "en" else None
+        if glued is not None:
+            return NumberWord(glued, int(glued), "digits")
         return None
     return NumberWord(str(v), v, _kind_of(v))
+
+
+def _de_glued_digits(w: str) -> str | None:
+    """Two or more German digit words the recogniser wrote as one ("Nullacht" for "null acht",
+    "dreineun"): their digits, else None."""
+    out = ""
+    k = 0
+    while k < len(w):
+        for unit in sorted(DE_UNITS, key=len, reverse=True):
+            if w.startswith(unit, k):
+                out += str(DE_UNITS[unit])
+                k += len(unit)
+                break
+        else:
+            return None
+    return out if len(out) >= 2 else None
 
 
 # ------------------------------------------------------------------------------------ runs

@@ -149,7 +149,8 @@ def _tokens(words: Sequence[Word], language: str, other: Sequence[Word] | None =
         raw = w.text.strip()
         s = strip_word(raw)
         t = raw.rstrip(" \"'”)")
-        end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1)
+        end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1
+                                           and not (s.endswith("str") and language != "en"))  # "Hauptstr. 5"
         if n in breaks:
             end = True
         cap = bool(raw.lstrip("-\"'„(").strip()[:1].isupper())
@@ -352,15 +353,61 @@ def _emails(ctx: _Ctx) -> None:
                 or toks[end + 1].w in lx.DOT_WORDS and end + 2 < len(toks) and toks[end + 2].w.lstrip(".") in lx.TLDS):
             end += 1 if toks[end + 1].w not in lx.DOT_WORDS else 2
         start = i
+        if ctx.lang != "de" and t.w == "at" and i >= 1 and toks[i - 1].w in ("me", "us", "email", "e-mail", "mail") \
+                and i + 1 <= end:
+            ctx.add("email", i + 1, end)  # "email me at lore .rabinsonetoutlook .com": the cue's "at"
+            continue
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
             if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken or tk.w in (
-                    "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please") or tk.comma:
+                    "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please", "address",
+                    "addresses", "adresse", "adress") or tk.comma:
                 break
             if any(_match_phrase(toks, k, c, ctx.lang) == k for c in lx.CUES["email"].get(ctx.lang, ())):
                 break
             start = k
+        if start == i and i >= 3 and toks[i - 1].end and i - 1 not in ctx.breaks and toks[i - 2].w in lx.DOT_WORDS \
+                and ctx.free(i - 3, i - 1) and not toks[i - 3].end and toks[i - 3].num is None \
+                and not _is_breaker(toks[i - 3], ctx.lang) and toks[i - 3].w not in lx.COPULAS:
+            start = i - 3  # "Simon dot Hughes. At web dot com.": the local part before a pause
         ctx.add("email", start, end)
+
+
+def _shaped_emails(ctx: _Ctx) -> None:
+    """An e-mail address without a cue and without a domain the detectors know, read by its shape
+    over the sentence ends the recogniser puts at the caller's pauses: a local part with a dot
+    word, an "at", a domain with a dot word and a short last word ("Michail punkt Kloch. At ja,
+    o' punkt, kaum,": "michael punkt koch at gmx punkt com")."""
+    toks = ctx.toks
+    for i, t in enumerate(toks):
+        if t.w not in lx.AT_WORDS or i in ctx.taken or i < 3:
+            continue
+        end = None
+        for d in range(i + 2, min(len(toks) - 1, i + 5)):
+            if d in ctx.taken or any(k in ctx.breaks for k in range(i, d)) or toks[d].num is not None \
+                    or _is_breaker(toks[d], ctx.lang):
+                break
+            if toks[d].w in lx.DOT_WORDS and d not in ctx.breaks:
+                n = toks[d + 1]
+                if d + 1 not in ctx.taken and n.num is None and (n.w in lx.TLDS or n.w.isalpha() and len(n.w) <= 5) \
+                        and not _is_breaker(n, ctx.lang):
+                    end = d + 1
+                break
+        if end is None:
+            continue
+        start = None
+        for k in range(i - 1, max(-1, i - 6), -1):
+            tk = toks[k]
+            if k in ctx.taken or k in ctx.breaks and k != i - 1 or tk.num is not None or _is_breaker(tk, ctx.lang) \
+                    or tk.w in lx.COPULAS and tk.w not in lx.DOT_WORDS:
+                break
+            if tk.w in lx.DOT_WORDS:
+                if k >= 1 and k - 1 not in ctx.taken and toks[k - 1].num is None and not toks[k - 1].end \
+                        and not _is_breaker(toks[k - 1], ctx.lang) and toks[k - 1].w not in lx.COPULAS:
+                    start = k - 1
+                break
+        if start is not None and ctx.free(start, end):
+            ctx.add("email", start, end)
 
 
 def _email_word(toks: list[_Tok], k: int) -> bool:
@@ -400,8 +447,8 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
             m = marks[-1]
             n = toks[m + 1] if m + 1 <= e else None
             if n is not None and not _is_breaker(n, ctx.lang) and n.num is None and len(n.w) <= 6 and "'" not in n.w \
-                    and (not n.cap or n.raw.startswith((".", "-"))) and m not in ctx.breaks:
-                m += 1
+                    and (not n.cap or n.raw.startswith((".", "-")) or toks[m].w in lx.DOT_WORDS) and m not in ctx.breaks:
+                m += 1  # the (garbled) top-level domain after the last "Punkt": "Punkt, Kromt,"
             return m
         last = e
         if e in ctx.breaks or e + 1 in ctx.taken:
@@ -641,11 +688,47 @@ _FUZZY_STREET_SUFFIXES = ("straße", "strasse", "gasse", "allee", "platz")
 _NOT_FUZZY_STREETS = ("klasse", "kasse", "masse", "rasse", "adresse", "presse")
 
 
-def _garbled_street(w: str) -> bool:
-    """A word ending one letter off a German street suffix, at least three letters before it."""
-    if any(w.endswith(x) for x in _NOT_FUZZY_STREETS):
+def _garbled_street(w: str, *, strict: bool = True) -> bool:
+    """A word ending one letter off a German street suffix, at least three letters before it
+    (``strict``: none of the everyday words that do, such as "Krankenkasse", "Adresse")."""
+    if strict and any(w.endswith(x) for x in _NOT_FUZZY_STREETS) or w.endswith("adresse"):
         return False
     return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+
+
+#: English street words that are hardly anything else after a house number and a name
+_EN_SURE_STREETS = ("street", "road", "lane", "avenue", "crescent", "terrace", "gardens", "boulevard", "mews")
+
+
+def _is_house_number_before(toks: list[_Tok], i: int) -> bool:
+    """Word ``i - 1`` is a house number (1-4 digits or a number word below 1000, not a time or
+    an amount) in the sentence of word ``i``."""
+    t = toks[i - 1]
+    if t.end:
+        return False
+    if re.fullmatch(r"\d{1,4}[a-z]?", t.w):
+        return True
+    return t.num is not None and t.num.value is not None and 0 < t.num.value < 1000 and t.num.kind != "decimal"
+
+
+def _street_name_before(ctx: _Ctx, i: int) -> int | None:
+    """First word of a street name written in lower case before the street word ``i`` ("36
+    station road", "43 mil road"), when a house number comes right before the name (one or two
+    words, none of them a function word, a unit or a sentence end): else None."""
+    toks = ctx.toks
+    for n in (1, 2):
+        a = i - n
+        if a < 1:
+            return None
+        name = toks[a:i]
+        if any(x.num is not None or x.end or x.w in lx.NOT_NAMES or x.w in lx.UNIT_WORDS or _is_breaker(x, ctx.lang)
+               or not x.w.isalpha() or (x.comma and k < n - 1) for k, x in enumerate(name)):
+            return None
+        if any(k in ctx.taken for k in range(a - 1, i + 1)):
+            return None
+        if _is_house_number_before(toks, a):
+            return a
+    return None
 
 
 def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
@@ -671,6 +754,10 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
               and _garbled_street(w) and _house_number(toks, i + 1, lang) is not None):
             start = i  # "Kirchtasse 20" (Kirchgasse): a near street word with a house number
+        elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
+              and _garbled_street(w, strict=False) and (h := _house_number(toks, i + 1, lang)) is not None
+              and _postcode_digits_after(ctx, h + 1)):
+            start = i  # "Kirchkasse, 12, 305, 59, Hannover": a street word, house number and postcode
         elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
                 and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
             start = i - 1
@@ -683,6 +770,11 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
             if i >= 2 and toks[i - 2].cap and toks[i - 2].num is None and toks[i - 2].w not in lx.NOT_NAMES \
                     and not toks[i - 2].comma and not toks[i - 2].end:
                 start = i - 2
+        elif lang != "de" and i >= 2 and (w in _EN_SURE_STREETS and _street_name_before(ctx, i) is not None):
+            start = _street_name_before(ctx, i)  # "36 station road": lower case after a house number
+        elif lang != "de" and t.num is None and any(w.endswith(x) and len(w) >= len(x) + 3 for x in _EN_SURE_STREETS) \
+                and w not in lx.NOT_STREETS and (cued(i) or i >= 1 and _is_house_number_before(toks, i)):
+            start = i  # "62, Parklane": the street written as one word
         if start is None:
             i += 1
             continue
@@ -712,6 +804,20 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         ctx.add("address", first, end)
         _postcode_after(ctx, end + 1)
         i = end + 1
+
+
+def _postcode_digits_after(ctx: _Ctx, k: int) -> bool:
+    """Four or five dictated digits (a German postcode) start at word ``k`` or the word after."""
+    toks = ctx.toks
+    for s in (k, k + 1):
+        if s >= len(toks) or toks[s].num is None:
+            continue
+        e = s
+        while e + 1 < len(toks) and toks[e + 1].num is not None and not toks[e].end and e - s < 5:
+            e += 1
+        digits, _ = _digits_of(toks, s, e, ctx.lang)
+        return len(digits) in (4, 5) and not (e + 1 < len(toks) and toks[e + 1].w in lx.UNIT_WORDS)
+    return False
 
 
 def _postcode_after(ctx: _Ctx, k: int) -> None:
@@ -801,10 +907,11 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 _clause_value(ctx, v, "address")
             continue
         if kind == "email":
-            while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
-                                                  "addresses", "adresse", "adress", "is", "ist") \
+            while v < len(toks) and (toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
+                                                   "addresses", "adresse", "adress", "is", "ist")
+                                     or toks[v].raw.startswith("-") and toks[v].w.endswith(("ist", "is", "adresse"))) \
                     and not toks[v].end:
-                v += 1
+                v += 1  # "-Abersist,": the rest of "E-Mail-Adresse ist" glued into one word
             e = _value_end(ctx, v, "email", 14)
             w = _email_window(ctx, v)
             if w is not None:
@@ -1384,6 +1491,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _dates(ctx, cues)
     _addresses(ctx, cues)
     _cue_windows(ctx, cues)
+    _shaped_emails(ctx)
     _names(ctx)
     _number_runs(ctx)
     _spelled(ctx, [])
