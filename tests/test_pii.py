@@ -552,7 +552,19 @@ def test_addresses_as_the_recogniser_writes_them(text, language, expected):
     ("Schreiben wir mich an. Michail punkt Kloch. At ja, o' punkt, kaum, Das Kabel ist lang.", "de",
      [("email", "Michail punkt Kloch. At ja, o' punkt, kaum,")]),
     ("Write to Simon dot Hughes. At web dot com.", "en", [("email", "Simon dot Hughes. At web dot com.")]),
-    # ordinary sentences with "at" and "Punkt"
+    # "at" heard as "hat"/"Art", the dot written into the domain, "com" heard as "Krom"/"-Kom"
+    ("meine Mail ist Susanna .Neumannart .ja. Und Krom. Das Kabel ist lang.", "de",
+     [("email", "Susanna .Neumannart .ja. Und Krom.")]),
+    ("Ermail hat mich gesteet. Uwe punkt Kuger hat Web .me. Maske mit hat neu genommen", "de",
+     [("email", "Uwe punkt Kuger hat Web .me.")]),
+    ("Schreiben wir an Nun an der Punkt -Dichter -Art Ja, wo Punkt -Kom Die Lieferung", "de",
+     [("email", "der Punkt -Dichter -Art Ja, wo Punkt -Kom")]),
+    # a word that ends like a mail cue ("-Gemail") inside the address does not cut it
+    ("nie mehr an Uwe Punkt -Kuhn -Art -Gemail -Punkt -Kromt. Danke", "de",
+     [("email", "Uwe Punkt -Kuhn -Art -Gemail -Punkt -Kromt.")]),
+    # ordinary sentences with "at", "hat" and "Punkt"
+    ("Das ist ein Punkt, der hat einen Punkt. Gut", "de", []),
+    ("Der Punkt hat mich Punkt acht genervt.", "de", []),
     ("Um Punkt drei bin ich at home. Punkt aus.", "de", []),
     ("I am at home, dot dot.", "en", []),
     ("I will be at the office at three.", "en", []),

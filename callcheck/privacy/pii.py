@@ -373,51 +373,74 @@ def _emails(ctx: _Ctx) -> None:
         ctx.add("email", start, end)
 
 
+#: what the recogniser writes for a spoken "at" between the two halves of an e-mail address that
+#: has a dot word on either side ("Kuger hat Web .me", "-Dichter -Art Ja, wo Punkt -Kom")
+_SHAPE_AT = lx.AT_WORDS | {"art", "hat", "hart", "ad"}
+
+
+def _bare(t: _Tok) -> str:
+    """The word without the dots and hyphens the recogniser glues to dictated pieces ("-Punkt")."""
+    return t.w.strip("-.")
+
+
 def _shaped_emails(ctx: _Ctx) -> None:
     """An e-mail address without a cue and without a domain the detectors know, read by its shape
     over the sentence ends the recogniser puts at the caller's pauses: a local part with a dot
     word, an "at", a domain with a dot word and a short last word ("Michail punkt Kloch. At ja,
     o' punkt, kaum,": "michael punkt koch at gmx punkt com")."""
     toks = ctx.toks
+    emails = {k for c in ctx.cands if c.kind == "email" for k in range(c.first, c.last + 1)}
     for i, t in enumerate(toks):
-        if t.w not in lx.AT_WORDS or i in ctx.taken or i < 3:
+        if _bare(t) not in _SHAPE_AT or i in ctx.taken and i not in emails or i < 3:
             continue
         end = None
-        for d in range(i + 2, min(len(toks) - 1, i + 5)):
-            if d in ctx.taken or any(k in ctx.breaks for k in range(i, d)) or toks[d].num is not None \
-                    or _is_breaker(toks[d], ctx.lang):
+        for d in range(i + 1, min(len(toks), i + 5)):
+            if d in ctx.taken and d not in emails or any(k in ctx.breaks for k in range(i, d)) or toks[d].num is not None:
                 break
-            if toks[d].w in lx.DOT_WORDS and d not in ctx.breaks:
+            if d > i + 1 and _bare(toks[d]) in lx.DOT_WORDS and d + 1 < len(toks) and d not in ctx.breaks:
                 n = toks[d + 1]
-                if d + 1 not in ctx.taken and n.num is None and (n.w in lx.TLDS or n.w.isalpha() and len(n.w) <= 5) \
+                if (d + 1 not in ctx.taken or d + 1 in emails) and n.num is None and (_bare(n) in lx.TLDS or _bare(n).isalpha() and len(_bare(n)) <= 5) \
                         and not _is_breaker(n, ctx.lang):
                     end = d + 1
+                break
+            if d > i + 1 and toks[d].raw.startswith(".") and _bare(toks[d]).isalpha() and len(_bare(toks[d])) <= 5:
+                end = d  # "hat Web .me.": the dot written into the top-level domain
                 break
         if end is None:
             continue
         start = None
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
-            if k in ctx.taken or k in ctx.breaks and k != i - 1 or tk.num is not None or _is_breaker(tk, ctx.lang) \
-                    or tk.w in lx.COPULAS and tk.w not in lx.DOT_WORDS:
+            if k in ctx.taken and k not in emails or k in ctx.breaks and k != i - 1 or tk.num is not None \
+                    or _is_breaker(tk, ctx.lang) or tk.w in lx.COPULAS and tk.w not in lx.DOT_WORDS:
                 break
-            if tk.w in lx.DOT_WORDS:
+            if _bare(tk) in lx.DOT_WORDS:
                 if k >= 1 and k - 1 not in ctx.taken and toks[k - 1].num is None and not toks[k - 1].end \
-                        and not _is_breaker(toks[k - 1], ctx.lang) and toks[k - 1].w not in lx.COPULAS:
+                        and not _is_breaker(toks[k - 1], ctx.lang):
                     start = k - 1
                 break
-        if start is not None and ctx.free(start, end):
-            ctx.add("email", start, end)
+        if start is None or not all(k not in ctx.taken or k in emails for k in range(start, end + 1)):
+            continue
+        if _bare(t) not in lx.AT_WORDS and not any(
+                x.raw.startswith(("-", ".")) or _bare(x) in lx.MAIL_PROVIDERS or _COM_LIKE.fullmatch(_bare(x))
+                for x in toks[start:end + 1]):
+            continue  # "hat"/"Art" for "at" only with the recogniser's dictation marks around it
+        ctx.add("email", start, end)  # joins an e-mail value read after a (garbled) cue
 
 
 def _email_word(toks: list[_Tok], k: int) -> bool:
     """Word ``k`` is something only an e-mail address has: a joiner ("Punkt", "at", "minus"), a
     top-level domain after a dot, a mail provider, "@"."""
     t = toks[k]
-    w = t.w.lstrip(".-")
+    w = t.w.strip(".-")
     return (t.w in lx.EMAIL_JOINERS or w in lx.EMAIL_JOINERS or w in lx.MAIL_PROVIDERS or "@" in t.raw
-            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS))
+            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS)
+            or bool(_COM_LIKE.fullmatch(w))
+            or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith("."))
 
+
+#: "com" as the recogniser writes it after a dictated address ("Krom", "Kromt", "-Kom")
+_COM_LIKE = re.compile(r"[ck]r?om+t?")
 
 #: an e-mail address dictated after its cue is read over at most this many words, across sentence
 #: ends (the recogniser ends a "sentence" at every pause of the dictation: "Morne kam Punkt auf
@@ -446,7 +469,9 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
         if e - marks[-1] > EMAIL_TAIL_WORDS or not toks[e].end:
             m = marks[-1]
             n = toks[m + 1] if m + 1 <= e else None
-            if n is not None and not _is_breaker(n, ctx.lang) and n.num is None and len(n.w) <= 6 and "'" not in n.w \
+            ends_tld = _bare(toks[m]) in lx.TLDS and m > v or bool(_COM_LIKE.fullmatch(_bare(toks[m])))
+            if n is not None and not ends_tld and not _is_breaker(n, ctx.lang) and n.num is None and len(n.w) <= 6 \
+                    and "'" not in n.w \
                     and (not n.cap or n.raw.startswith((".", "-")) or toks[m].w in lx.DOT_WORDS) and m not in ctx.breaks:
                 m += 1  # the (garbled) top-level domain after the last "Punkt": "Punkt, Kromt,"
             return m
