@@ -501,6 +501,12 @@ def test_garbled_dictations_second_round(text, language, expected):
     # garbled words between the date and "geboren" are the rest of the date, a place is not
     ("Ich bin am 2 .20 .1996 und lieb sich geboren.", "de", [("date", "am 2 .20 .1996 und lieb sich")]),
     ("Ich bin am 3. Mai 1980 in Hamburg geboren.", "de", [("date", "am 3. Mai 1980")]),
+    # a year cut short before a birth word, a garbled ordinal day, "geboren" heard as "geworen"
+    ("bin am liebzehnten 4 .191 geworden.", "de", [("date", "am liebzehnten 4 .191")]),
+    ("Ich bin am 5. Dezember 197 und mich sich geworden. Mein", "de", [("date", "am 5. Dezember 197 und mich sich")]),
+    ("Ich bin am 15. Nipptember 1952 geworen. Das", "de", [("date", "am 15. Nipptember 1952")]),
+    ("Ich habe 4 .191 Drucker", "de", []),
+    ("Am 5. Dezember 197 Stück verkauft", "de", []),
     # the month said twice, the year after the second
     ("My birthday is March 3rd, September 1960.", "en", [("date", "March 3rd, September 1960.")]),
     ("Ich bin am 8. August 1910 .1990 geworden, danke.", "de", [("date", "am 8. August 1910 .1990")]),
@@ -533,6 +539,15 @@ def test_dates_as_the_recogniser_writes_them(text, language, expected):
     ("Wester ist Kirchkasse, 12, 305, 59, Hannover, die", "de", [("address", "Kirchkasse, 12,"), ("postcode", "305, 59,")]),
     ("Die Krankenkasse 12 zahlt 300 Euro.", "de", []),
     ("Das ist die Preisklasse 2, 12345 Stück.", "de", []),
+    # a street word a letter off with house number and postcode; a lower-case street word
+    ("Die Lise am Messer ist. Lindhalle 19 288 9 Wehmann", "de", [("address", "Lindhalle 19"), ("postcode", "288 9")]),
+    ("Ich wohne in der göttestrasse 6.", "de", [("address", "göttestrasse 6.")]),
+    ("Die Sporthalle 3 ist zu.", "de", []),
+    ("Die Turnhalle 19 12345 Euro", "de", []),
+    # "Postleitzahl ist" garbled beyond the fuzzy cue match, digits after it
+    ("Meine Postreize ist 501 .6. Das ist in Köln.", "de", [("postcode", "501 .6.")]),
+    ("Die Postfiliale ist 3 km weit.", "de", []),
+    ("Die Postkarte ist schön.", "de", []),
     # two German digit words glued into one
     ("Apostel als Arlist, drei Nullacht, neun Null, nass ist in Hannover.", "de", [("number", "drei Nullacht, neun Null,")]),
 ])

@@ -259,6 +259,11 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
                 score = len(phrase) + (100 if toks[j].w == phrase.split()[-1] else 0)
                 if best is None or score > best[0]:
                     best = (score, kind, j)
+        if best is None and ctx.lang == "de" and toks[i].w.startswith("post") and len(toks[i].w) >= 8 \
+                and not toks[i].end and i + 2 < len(toks) and toks[i + 1].w in ("ist", "lautet") \
+                and len(_digits_of(toks, i + 2, min(len(toks) - 1, i + 4), ctx.lang)[0]) >= 3 \
+                and toks[i + 2].num is not None and not any(t.w in lx.UNIT_WORDS for t in toks[i + 2:i + 6]):
+            best = (0, "postcode", i)  # "Meine Postreize ist 501 .6.": "Postleitzahl" garbled past the fuzzy match
         if best is not None:
             if out and out[-1][2] == i - 1 and best[1] == "number" and out[-1][0] != "number":
                 out[-1] = (out[-1][0], out[-1][1], best[2])  # "Karte Nummer", "Telefon Nummer", "card number"
@@ -584,6 +589,9 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 b += 1
             # the year: one or more number words after the day/month
             year_end = _year_after(toks, b, lang)
+            if year_end is None and b + 1 < len(toks) and not toks[b].end and re.fullmatch(r"(19|20)\d\.?", toks[b + 1].w) \
+                    and _birth_near(ctx, a, b + 1):
+                year_end = b + 1  # "am 5. Dezember 197 und mich sich geworden": a year cut short
             if year_end is not None and year_end + 1 < len(toks) and not toks[year_end].end \
                     and _year_of(toks[year_end + 1]) is not None:
                 year_end += 1  # the year written twice ("August 1910 .1990")
@@ -718,7 +726,12 @@ def _garbled_street(w: str, *, strict: bool = True) -> bool:
     (``strict``: none of the everyday words that do, such as "Krankenkasse", "Adresse")."""
     if strict and any(w.endswith(x) for x in _NOT_FUZZY_STREETS) or w.endswith("adresse"):
         return False
-    return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+    if strict:
+        return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+    # with a house number and a postcode after it: any street suffix, a letter more or less
+    # ("Mürnweck" for Mühlenweg, "Lindhalle" for Lindenallee)
+    return any(len(w) > len(sfx) + 2 and any(_edits(w[-n:], sfx) <= 1 for n in (len(sfx) - 1, len(sfx), len(sfx) + 1))
+               for sfx in _FUZZY_STREET_SUFFIXES + ("weg", "ring", "damm"))
 
 
 #: English street words that are hardly anything else after a house number and a name
@@ -779,9 +792,11 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
               and _garbled_street(w) and _house_number(toks, i + 1, lang) is not None):
             start = i  # "Kirchtasse 20" (Kirchgasse): a near street word with a house number
-        elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
-              and _garbled_street(w, strict=False) and (h := _house_number(toks, i + 1, lang)) is not None
-              and _postcode_digits_after(ctx, h + 1)):
+        elif (lang == "de" and t.num is None and w not in lx.NOT_STREETS and not t.end and w.isalpha()
+              and (_garbled_street(w, strict=False) or any(w.endswith(x) and len(w) > len(x) + 2 for x in lx.DE_STREET_SUFFIXES))
+              and (h := _house_number(toks, i + 1, lang)) is not None
+              and (_postcode_digits_after(ctx, h + 1) or t.cap and cued(i) or cued(i) and any(
+                  w.endswith(x) for x in ("straße", "strasse", "gasse", "allee", "platz")))):
             start = i  # "Kirchkasse, 12, 305, 59, Hannover": a street word, house number and postcode
         elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
                 and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
@@ -1124,7 +1139,7 @@ def _number_runs(ctx: _Ctx) -> None:
                 and (not toks[s - 1].end or _spelled_letter(toks[s - 1])) and a - s < 3:
             s -= 1
         digits, compact = _digits_of(toks, s, b, ctx.lang)
-        if nd < cfg.min_digits and not _iban_in(compact):
+        if nd < cfg.min_digits and not _iban_in(compact) and not (nd >= 3 and _date_digits(ctx, s, b, r.groups)):
             continue
         one_amount = len(r.groups) == 1 and r.written == 0  # "zwölftausend", "twelve thousand five hundred"
         after = toks[b + 1].w if b + 1 < len(toks) else ""
@@ -1145,7 +1160,8 @@ def _number_runs(ctx: _Ctx) -> None:
         kind = _classify(digits, compact, None)
         if kind in ("number", "postcode") and _date_digits(ctx, s, b, r.groups):
             a = s
-            if a >= 2 and toks[a - 1].cap and toks[a - 1].num is None and not _is_breaker(toks[a - 1], ctx.lang) \
+            if a >= 2 and (toks[a - 1].cap or toks[a - 1].w.endswith("ten")) and toks[a - 1].num is None \
+                    and not _is_breaker(toks[a - 1], ctx.lang) \
                     and toks[a - 2].w in _DATE_ARTICLES and ctx.free(a - 2, a - 1) and not toks[a - 2].end:
                 a -= 1  # "am Mittemberg, 199590.": the month garbled into a word
             ctx.add("date", _date_article(ctx, a), b)  # "am 16 .12 .1960", "am 27 .19197 geworden"
@@ -1392,7 +1408,7 @@ def _birth_tails(ctx: _Ctx) -> None:
         if c.kind != "date" or toks[c.last].end:
             continue
         for k in range(c.last + 1, min(len(toks), c.last + 5)):
-            if toks[k].w in lx.BIRTH_TAILS:
+            if _birth_word(toks[k].w):
                 if k > c.last + 1 and ctx.free(c.last + 1, k - 1):
                     ctx.taken.update(range(c.last + 1, k))
                     c.last = k - 1
@@ -1415,14 +1431,19 @@ def _date_article(ctx: _Ctx, a: int) -> int:
 def _birth_near(ctx: _Ctx, a: int, b: int) -> bool:
     """Words ``a``..``b`` follow a birth cue within eight words of the same sentence run, or
     a birth word ("geboren", "born", or the recogniser's "geworden", "geborgen" for
-    "geboren") comes within three words after them."""
+    "geboren") comes within four words after them."""
     toks = ctx.toks
     if any(j < a and a - j <= 8 and not any(k in ctx.breaks for k in range(j, a)) for _i, j in ctx.birth):
         return True
-    if any(toks[k].w in lx.BIRTH_TAILS and not any(m in ctx.breaks for m in range(k, a))
+    if any(_birth_word(toks[k].w) and not any(m in ctx.breaks for m in range(k, a))
            for k in range(max(0, a - 8), a)):
         return True
-    return any(toks[k].w in lx.BIRTH_TAILS for k in range(b + 1, min(len(toks), b + 4)))
+    return any(_birth_word(toks[k].w) for k in range(b + 1, min(len(toks), b + 5)))
+
+
+def _birth_word(w: str) -> bool:
+    """``w`` is "geboren"/"born" or what the recogniser writes for it ("geworden", "geworen")."""
+    return w in lx.BIRTH_TAILS or len(w) >= 7 and w.startswith("ge") and _edits(w, "geboren") <= 1
 
 
 def _date_digits(ctx: _Ctx, a: int, b: int, groups: Sequence[str]) -> bool:
@@ -1434,6 +1455,8 @@ def _date_digits(ctx: _Ctx, a: int, b: int, groups: Sequence[str]) -> bool:
     if not gs or not all(g.isdigit() for g in gs):
         return False
     yearish = [g for g in gs if 4 <= len(g) <= 6 and g.startswith(("19", "20"))]
+    if _birth_near(ctx, a, b) and len(gs) >= 2 and len(gs[-1]) == 3 and gs[-1].startswith(("19", "20")):
+        yearish.append(gs[-1])  # "am liebzehnten 4 .191 geworden": a year cut short before a birth word
     day_first = len(gs) >= 2 and 1 <= int(gs[0]) <= 31 and len(gs[0]) <= 2 and any(g in yearish for g in gs[1:])
     if len("".join(gs)) > 12:
         return False
