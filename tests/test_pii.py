@@ -587,3 +587,19 @@ def test_addresses_as_the_recogniser_writes_them(text, language, expected):
 ])
 def test_emails_as_the_recogniser_writes_them(text, language, expected):
     assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the IBAN's country code spelled, the cue lost, garbled pieces between the digit groups
+    ("U -H -N Mein Liebernis, D -E -5 -3 -5 -0, Nieb -Zich -1 -Necht -Zich, Nechs -2 -0 -8, Nechs -7 -0 -3, "
+     "Nechs -4 -5, Schreiben nie mehr an", "de",
+     [("name", "U -H -N"), ("iban", "D -E -5 -3 -5 -0, Nieb -Zich -1 -Necht -Zich, Nechs -2 -0 -8, Nechs -7 -0 -3, "
+                                    "Nechs -4 -5,")]),
+    # two capital letters before a small number are no IBAN
+    ("Ich habe D E 5 Drucker.", "de", []),
+    ("Das Modell A T 300 ist gut.", "de", []),
+    # three words between two numbers stay apart unless they are the recogniser's dictation pieces
+    ("Meine Kundennummer ist 123456 und dann noch 789012.", "de", [("number", "123456"), ("number", "789012.")]),
+])
+def test_spelled_country_code_and_garbled_pieces(text, language, expected):
+    assert kinds(text, language) == expected

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping, Sequence
 
 from callcheck.privacy import lexicon as lx
-from callcheck.privacy.checksums import iban_valid, luhn_valid
+from callcheck.privacy.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from callcheck.privacy.config import REDACT_MODES, PrivacyConfig
 from callcheck.privacy.numbers import FILLERS, NumberWord, ordinal, runs, strip_word, word_number
 from callcheck.types import Party, Word
@@ -995,6 +995,27 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
 
 
+def _spelled_country_ibans(ctx: _Ctx) -> None:
+    """An IBAN's country code spelled as two letters ("D -E -5 -3 -5 -0, Nieb -Zich -1 ..."), then
+    digits: an IBAN read like a value after its cue (garbled words between the digit groups
+    included, :func:`_value_end`), even when the cue was lost ("Mein Liebernis,") and the
+    recogniser kept too few digits for the number detectors."""
+    toks = ctx.toks
+    for i in range(len(toks) - 2):
+        a, b = toks[i], toks[i + 1]
+        if a.letter is None or b.letter is None or len(a.w.strip("-.")) != 1 or len(b.w.strip("-.")) != 1 \
+                or (a.letter + b.letter).upper() not in IBAN_LENGTHS or not a.raw.strip("-.,")[:1].isupper():
+            continue
+        if not ctx.free(i, i + 2) or a.end and not _spelled_letter(a) or b.end or toks[i + 2].num is None:
+            continue
+        e = _value_end(ctx, i + 2, "iban", 28)
+        if e is None:
+            continue
+        digits, _ = _digits_of(toks, i + 2, e, ctx.lang)
+        if len(digits) >= 4 and ctx.free(i, e):
+            ctx.add("iban", i, e)
+
+
 def _uk_inward_after(ctx: _Ctx, e: int) -> int:
     """A UK postcode's inward half that the value reader stopped before: the recogniser writes
     "EC2. 4 .netb." or "EC2. Six YF." for "EC2 4NB", "EC2 6YF" — after a digit, one short word of
@@ -1493,8 +1514,12 @@ def _merge_dictations(cands: list[_Cand], toks: list[_Tok], breaks: set[int]) ->
         if out and c.kind in _DICTATED and out[-1].kind in _DICTATED:
             prev = out[-1]
             gap = range(prev.last + 1, c.first)
-            if 1 <= len(gap) <= 2 and all(len(toks[k].w) <= 4 and toks[k].num is None for k in gap) \
-                    and not any(k in breaks for k in range(prev.last, c.first)):
+            short = all(len(toks[k].w) <= 4 and toks[k].num is None for k in gap)
+            # up to three garbled pieces the recogniser wrote as a dictation's ("-Necht -Zich, Nechs")
+            pieces = len(gap) == 3 and all(toks[k].num is None and len(toks[k].w.strip("-")) <= 6 and not toks[k].end
+                                           and (toks[k].raw.startswith("-") or len(toks[k].w) <= 5) for k in gap) \
+                and sum(toks[k].raw.startswith("-") for k in gap) >= 2
+            if (1 <= len(gap) <= 2 and short or pieces) and not any(k in breaks for k in range(prev.last, c.first)):
                 kind = prev.kind if order[prev.kind] <= order[c.kind] else c.kind
                 out[-1] = _Cand(kind, prev.first, c.last)
                 continue
@@ -1539,6 +1564,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _dates(ctx, cues)
     _addresses(ctx, cues)
     _cue_windows(ctx, cues)
+    _spelled_country_ibans(ctx)
     _shaped_emails(ctx)
     _names(ctx)
     _number_runs(ctx)
