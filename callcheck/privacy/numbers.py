@@ -204,6 +204,8 @@ def word_number(text: str, language: str) -> NumberWord | None:
         return None
     if w.endswith(".") and (len(w) > 3 or w[:-1].isdigit()):
         w = w[:-1]  # "0366." at the end of a sentence (but "3." stays a German ordinal)
+    if re.fullmatch(r"[\d.,\-]*\d[\d.,\-]*", w.replace("o", "")) and "o" in w and re.fullmatch(r"[o\d.,\-]+", w):
+        w = w.replace("o", "0")  # "O7O", "7O", ",O8": a spoken "oh" written as the letter inside digits
     if _DECIMAL.fullmatch(w) and not re.fullmatch(r"\d{1,3}(?:\.\d{3})+", w):
         return NumberWord(re.sub(r"\D", "", w), None, "decimal", written=True)
     if _WRITTEN.fullmatch(w):
