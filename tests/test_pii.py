@@ -603,3 +603,18 @@ def test_emails_as_the_recogniser_writes_them(text, language, expected):
 ])
 def test_spelled_country_code_and_garbled_pieces(text, language, expected):
     assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, value", [("O7O,", "070"), ("7O", "70"), (",O8,", "08"), ("4o4", "404")])
+def test_letter_o_inside_digits_is_zero(text, value):
+    assert word_number(text, "en").digits == value
+
+
+@pytest.mark.parametrize("text", ["O", "oh", "Oo", "Zoo", "to"])
+def test_letter_o_alone_is_no_number(text):
+    assert word_number(text, "en") is None
+
+
+def test_phone_with_oh_written_as_the_letter():
+    assert kinds("You can reach me on O7O, File 7O ,O8, file 6. Thanks", "en") == [
+        ("phone", "O7O, File 7O ,O8, file 6.")]
