@@ -402,6 +402,8 @@ def test_test_set_values_are_detected_in_text():
     ("My post code is EC2. 4 .netb. It is about my order.", "en", [("postcode", "EC2. 4 .netb.")]),
     ("My post code is EC2. Six YF.", "en", [("postcode", "EC2. Six YF.")]),
     ("My post code is 12345 ok.", "en", [("postcode", "12345")]),
+    # a whole UK postcode ends the value: the number of the next clause is no part of it
+    ("My post code is LS6. 1FN, the radar 500 does not print it.", "en", [("postcode", "LS6. 1FN,")]),
     # a German street one letter off, with a house number
     ("Die Lieferadresse ist Kirchtasse 20, 01180 Dresden.", "de", [("address", "Kirchtasse 20,"), ("postcode", "01180")]),
     ("Ich habe eine Kaffeetasse und 2 Drucker.", "de", []),

@@ -965,8 +965,14 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if e is None:
             _clause_value(ctx, v, kind)
             continue
+        whole = False
         if kind == "postcode" and ctx.lang != "de":
             e = _uk_inward_after(ctx, e)
+            for k in range(v, e):  # a whole UK postcode ends the value ("LS6. 1FN, the radar 500")
+                if _UK_OUTWARD.fullmatch(toks[k].w.strip(".,")) and _UK_INWARD.fullmatch(toks[k + 1].w.strip(".,")):
+                    e = k + 1
+                    whole = True
+                    break
         # the value starts at the first number-bearing word unless garbage sits between cue and digits
         digits, compact = _digits_of(toks, v, e, ctx.lang)
         if kind == "iban":
@@ -988,7 +994,7 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 _clause_value(ctx, v, "birth" if kind == "date" else kind)
             continue
         # a short tail with a number after the value, before the clause ends, is part of it ("578654, 6.")
-        c = _clause_end(ctx, v, CLAUSE_MAX_WORDS)
+        c = None if whole else _clause_end(ctx, v, CLAUSE_MAX_WORDS)
         if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c) \
                 and not any(toks[k].w in lx.UNIT_WORDS for k in range(e + 1, c + 1)):
             e = c
