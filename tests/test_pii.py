@@ -411,6 +411,10 @@ def test_test_set_values_are_detected_in_text():
     # whose the account is: a name that ends the sentence
     ("Das Konto läuft auf, Monica Hoffmann.", "de", [("name", "Monica Hoffmann.")]),
     ("Das Programm läuft auf Windows und stürzt ab.", "de", []),
+    # the owner cue garbled with a prefix ("unläuft auf"); a place after an article is no name
+    ("Das kommt unläuft auf, Monica Hoffmann.", "de", [("name", "Monica Hoffmann.")]),
+    ("Das Rennen verläuft auf der Straße.", "de", []),
+    ("Der Vertrag läuft auf Frau Becker.", "de", [("name", "Becker.")]),
     ("The account is in the name of Laura Smith.", "en", [("name", "Laura Smith.")]),
 ])
 def test_garbled_postcodes_streets_and_account_owners(text, language, expected):

@@ -1265,6 +1265,8 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
             j = _match_phrase(toks, i, phrase, "en")  # exact words only
             if j is not None and (best is None or len(phrase) > len(best[0])):
                 best = (phrase, is_self, j)
+        if best is None and lang == "de" and toks[i].w.endswith("läuft") and i + 1 < len(toks) and toks[i + 1].w == "auf":
+            best = ("läuft auf", False, i + 1)  # "Das kommt unläuft auf, Monica Hoffmann.": the cue garbled
         if best is None:
             continue
         phrase, is_self, j = best
@@ -1278,7 +1280,10 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
             continue
         if phrase in _OWNER_CUES:
             # "Das Konto läuft auf, Monica Hoffmann.": the name ends the sentence (not "läuft auf
-            # Windows und ..."), at most three words, not a word of the everyday lists
+            # Windows und ..."), at most three words, not a word of the everyday lists, no article
+            # before it ("läuft auf der Straße")
+            if any(toks[m].w in ("der", "die", "the") for m in range(j + 1, k)) and phrase != "in the name of":
+                continue
             e = _name_tokens(ctx, k, need_cap=False)
             if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)):
                 ctx.add("name", k, e)
