@@ -402,6 +402,8 @@ def test_test_set_values_are_detected_in_text():
     ("My post code is EC2. 4 .netb. It is about my order.", "en", [("postcode", "EC2. 4 .netb.")]),
     ("My post code is EC2. Six YF.", "en", [("postcode", "EC2. Six YF.")]),
     ("My post code is 12345 ok.", "en", [("postcode", "12345")]),
+    # a whole UK postcode ends the value: the number of the next clause is no part of it
+    ("My post code is LS6. 1FN, the radar 500 does not print it.", "en", [("postcode", "LS6. 1FN,")]),
     # a German street one letter off, with a house number
     ("Die Lieferadresse ist Kirchtasse 20, 01180 Dresden.", "de", [("address", "Kirchtasse 20,"), ("postcode", "01180")]),
     ("Ich habe eine Kaffeetasse und 2 Drucker.", "de", []),
@@ -409,6 +411,10 @@ def test_test_set_values_are_detected_in_text():
     # whose the account is: a name that ends the sentence
     ("Das Konto läuft auf, Monica Hoffmann.", "de", [("name", "Monica Hoffmann.")]),
     ("Das Programm läuft auf Windows und stürzt ab.", "de", []),
+    # the owner cue garbled with a prefix ("unläuft auf"); a place after an article is no name
+    ("Das kommt unläuft auf, Monica Hoffmann.", "de", [("name", "Monica Hoffmann.")]),
+    ("Das Rennen verläuft auf der Straße.", "de", []),
+    ("Der Vertrag läuft auf Frau Becker.", "de", [("name", "Becker.")]),
     ("The account is in the name of Laura Smith.", "en", [("name", "Laura Smith.")]),
 ])
 def test_garbled_postcodes_streets_and_account_owners(text, language, expected):
@@ -480,3 +486,141 @@ def test_a_dictation_does_not_go_on_into_the_next_turn():
 ])
 def test_garbled_dictations_second_round(text, language, expected):
     assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # a spoken year the recogniser split in two pieces
+    ("ich am 22. Dezember 19 .155.", "de", [("date", "am 22. Dezember 19 .155.")]),
+    ("Ich bin am 21. Mai 1900 dreiundneunzig geboren.", "de", [("date", "am 21. Mai 1900 dreiundneunzig")]),
+    ("Ich bin am 21. Mai neunzehnhundert 93 geboren.", "de", [("date", "am 21. Mai neunzehnhundert 93")]),
+    # ... but a time or a count after a day and month is no year
+    ("Die Lieferung kommt am 21. Mai 19 Uhr.", "de", []),
+    ("Am 3. Mai 20 Stück bestellt.", "de", []),
+    # a date written as digit groups, "geboren" heard as "geworden"/"geborgen"; "am" belongs to it
+    ("Ich bin am 16 .12 .1960 geworden.", "de", [("date", "am 16 .12 .1960")]),
+    ("Ich bin am 27 .19197 geworden.", "de", [("date", "am 27 .19197")]),
+    ("geborgen bin ich, am Mittemberg, 199590.", "de", [("date", "am Mittemberg, 199590.")]),
+    # "Geboren bin ich am ...": the inverted cue, a garbled value after it
+    ("Geboren bin ich am 24 .1998.", "de", [("date", "am 24 .1998.")]),
+    ("Geboren bin ich am 5 .5 .9 .150 danke.", "de", [("date", "am 5 .5 .9 .150")]),
+    ("Geboren bin ich in Hamburg.", "de", []),
+    # garbled words between the date and "geboren" are the rest of the date, a place is not
+    ("Ich bin am 2 .20 .1996 und lieb sich geboren.", "de", [("date", "am 2 .20 .1996 und lieb sich")]),
+    ("Ich bin am 3. Mai 1980 in Hamburg geboren.", "de", [("date", "am 3. Mai 1980")]),
+    # a year cut short before a birth word, a garbled ordinal day, "geboren" heard as "geworen"
+    ("bin am liebzehnten 4 .191 geworden.", "de", [("date", "am liebzehnten 4 .191")]),
+    ("Ich bin am 5. Dezember 197 und mich sich geworden. Mein", "de", [("date", "am 5. Dezember 197 und mich sich")]),
+    ("Ich bin am 15. Nipptember 1952 geworen. Das", "de", [("date", "am 15. Nipptember 1952")]),
+    ("Ich habe 4 .191 Drucker", "de", []),
+    ("Am 5. Dezember 197 Stück verkauft", "de", []),
+    # the month said twice, the year after the second
+    ("My birthday is March 3rd, September 1960.", "en", [("date", "March 3rd, September 1960.")]),
+    ("Ich bin am 8. August 1910 .1990 geworden, danke.", "de", [("date", "am 8. August 1910 .1990")]),
+    # a day ordinal, the month garbled or dropped, a year
+    ("the 21st of much 1993 was it", "en", [("date", "the 21st of much 1993")]),
+    ("It was the 21st 1993.", "en", [("date", "the 21st 1993.")]),
+    ("Ich bin am einundzwanzigsten Mei 1993 geboren.", "de", [("date", "am einundzwanzigsten Mei 1993")]),
+    ("I called on the 3rd time in 1990 please.", "en", []),
+    ("Das ist mein dritter Drucker seit 1990.", "de", []),
+    # an uncued number with a day and a year-like group is a date only after "am"/"on" or a birth cue
+    ("Meine Kundennummer ist 16 19605 danke.", "de", [("number", "16 19605")]),
+    ("Die Nummer 12 19887 ist neu.", "de", [("number", "12 19887")]),
+])
+def test_dates_as_the_recogniser_writes_them(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # an English street in lower case after a house number, without a cue ("live at" heard as "leave at")
+    ("I leave at 36 station road Oxford.", "en", [("address", "36 station road")]),
+    ("I leave at 9 mil road, Leeds", "en", [("address", "9 mil road,")]),
+    ("We waited 20 minutes on the road.", "en", []),
+    ("I drove 20 miles down the road.", "en", []),
+    ("There were 3 cars on the road.", "en", []),
+    # the street written as one word after a house number
+    ("The delivery addresses, 62, Parklane, Bristol.", "en", [("address", "62, Parklane,")]),
+    # "str." is no sentence end
+    ("Ich wohne in der Hauptstr. zwölf", "de", [("address", "Hauptstr. zwölf")]),
+    # a street word that is also an everyday word ("Kirchkasse"), with a house number and a postcode
+    ("Wester ist Kirchkasse, 12, 305, 59, Hannover, die", "de", [("address", "Kirchkasse, 12,"), ("postcode", "305, 59,")]),
+    ("Die Krankenkasse 12 zahlt 300 Euro.", "de", []),
+    ("Das ist die Preisklasse 2, 12345 Stück.", "de", []),
+    # a street word a letter off with house number and postcode; a lower-case street word
+    ("Die Lise am Messer ist. Lindhalle 19 288 9 Wehmann", "de", [("address", "Lindhalle 19"), ("postcode", "288 9")]),
+    ("Ich wohne in der göttestrasse 6.", "de", [("address", "göttestrasse 6.")]),
+    ("Die Sporthalle 3 ist zu.", "de", []),
+    ("Die Turnhalle 19 12345 Euro", "de", []),
+    # "Postleitzahl ist" garbled beyond the fuzzy cue match, digits after it
+    ("Meine Postreize ist 501 .6. Das ist in Köln.", "de", [("postcode", "501 .6.")]),
+    ("Die Postfiliale ist 3 km weit.", "de", []),
+    ("Die Postkarte ist schön.", "de", []),
+    # two German digit words glued into one
+    ("Apostel als Arlist, drei Nullacht, neun Null, nass ist in Hannover.", "de", [("number", "drei Nullacht, neun Null,")]),
+])
+def test_addresses_as_the_recogniser_writes_them(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the "at" of "email me at" is the cue's, not the address's
+    ("You can email me at lore .rabinsonetoutlook .com. You", "en", [("email", "lore .rabinsonetoutlook .com.")]),
+    ("email me at sarah dot jones at gmail dot com", "en", [("email", "sarah dot jones at gmail dot com")]),
+    # "address is" glued into "addresses", "Adresse ist" into "-Abersist" after the cue
+    ("My email addresses Simon .pughsat .jaboo .com.", "en", [("email", "Simon .pughsat .jaboo .com.")]),
+    ("Meine Email -Abersist, Markus Punkt, Richter, Art, Raul, Punkt, Kromt, der Reise 500 Gut, mit", "de",
+     [("email", "Markus Punkt, Richter, Art, Raul, Punkt, Kromt,")]),
+    # no cue (garbled), no known domain: the shape local-dot-local at domain dot short word
+    ("Schreiben wir mich an. Michail punkt Kloch. At ja, o' punkt, kaum, Das Kabel ist lang.", "de",
+     [("email", "Michail punkt Kloch. At ja, o' punkt, kaum,")]),
+    ("Write to Simon dot Hughes. At web dot com.", "en", [("email", "Simon dot Hughes. At web dot com.")]),
+    # "at" heard as "hat"/"Art", the dot written into the domain, "com" heard as "Krom"/"-Kom"
+    ("meine Mail ist Susanna .Neumannart .ja. Und Krom. Das Kabel ist lang.", "de",
+     [("email", "Susanna .Neumannart .ja. Und Krom.")]),
+    ("Ermail hat mich gesteet. Uwe punkt Kuger hat Web .me. Maske mit hat neu genommen", "de",
+     [("email", "Uwe punkt Kuger hat Web .me.")]),
+    ("Schreiben wir an Nun an der Punkt -Dichter -Art Ja, wo Punkt -Kom Die Lieferung", "de",
+     [("email", "der Punkt -Dichter -Art Ja, wo Punkt -Kom")]),
+    # a word that ends like a mail cue ("-Gemail") inside the address does not cut it
+    ("nie mehr an Uwe Punkt -Kuhn -Art -Gemail -Punkt -Kromt. Danke", "de",
+     [("email", "Uwe Punkt -Kuhn -Art -Gemail -Punkt -Kromt.")]),
+    # ordinary sentences with "at", "hat" and "Punkt"
+    ("Das ist ein Punkt, der hat einen Punkt. Gut", "de", []),
+    ("Der Punkt hat mich Punkt acht genervt.", "de", []),
+    ("Um Punkt drei bin ich at home. Punkt aus.", "de", []),
+    ("I am at home, dot dot.", "en", []),
+    ("I will be at the office at three.", "en", []),
+    ("Das ist ein wichtiger Punkt, ich bin um Punkt acht da.", "de", []),
+])
+def test_emails_as_the_recogniser_writes_them(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the IBAN's country code spelled, the cue lost, garbled pieces between the digit groups
+    ("U -H -N Mein Liebernis, D -E -5 -3 -5 -0, Nieb -Zich -1 -Necht -Zich, Nechs -2 -0 -8, Nechs -7 -0 -3, "
+     "Nechs -4 -5, Schreiben nie mehr an", "de",
+     [("name", "U -H -N"), ("iban", "D -E -5 -3 -5 -0, Nieb -Zich -1 -Necht -Zich, Nechs -2 -0 -8, Nechs -7 -0 -3, "
+                                    "Nechs -4 -5,")]),
+    # two capital letters before a small number are no IBAN
+    ("Ich habe D E 5 Drucker.", "de", []),
+    ("Das Modell A T 300 ist gut.", "de", []),
+    # three words between two numbers stay apart unless they are the recogniser's dictation pieces
+    ("Meine Kundennummer ist 123456 und dann noch 789012.", "de", [("number", "123456"), ("number", "789012.")]),
+])
+def test_spelled_country_code_and_garbled_pieces(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, value", [("O7O,", "070"), ("7O", "70"), (",O8,", "08"), ("4o4", "404")])
+def test_letter_o_inside_digits_is_zero(text, value):
+    assert word_number(text, "en").digits == value
+
+
+@pytest.mark.parametrize("text", ["O", "oh", "Oo", "Zoo", "to"])
+def test_letter_o_alone_is_no_number(text):
+    assert word_number(text, "en") is None
+
+
+def test_phone_with_oh_written_as_the_letter():
+    assert kinds("You can reach me on O7O, File 7O ,O8, file 6. Thanks", "en") == [
+        ("phone", "O7O, File 7O ,O8, file 6.")]

@@ -152,7 +152,7 @@ def test_file_mode_group_relaxes_outputs_but_not_private(tmp_path):
 
 
 def test_audio_spans_cover_what_the_timing_squeezed_and_untranscribed_speech():
-    from callcheck.privacy.redact import MAX_EXTEND_S, audio_spans
+    from callcheck.privacy.redact import MAX_EXTEND_DICTATED_S, audio_spans
     from callcheck.types import Interval
 
     words = [w("caller", "Meine", 1.0), w("caller", "Kundennummer", 1.5), w("caller", "ist", 2.0),
@@ -162,8 +162,10 @@ def test_audio_spans_cover_what_the_timing_squeezed_and_untranscribed_speech():
     act = {"caller": [Interval(1.0, 9.4), Interval(12.0, 14.0)], "agent": [Interval(10.0, 10.4)]}
     spans = audio_spans(red, act)
     num = next(a for a in spans if a.kind == "number")
-    # from the end of "ist" on, up to "Danke." but at most MAX_EXTEND_S after the number's last word
-    assert num.start_s == pytest.approx(2.4) and num.end_s == pytest.approx(5.4 + MAX_EXTEND_S)
+    # a dictated value's audio reaches over one unredacted word on each side (the recogniser times
+    # the cue's last word and the next word into the dictation): from the end of "Kundennummer" on,
+    # over "Danke." up to MAX_EXTEND_DICTATED_S after the number's last word
+    assert num.start_s == pytest.approx(1.9) and num.end_s == pytest.approx(5.4 + MAX_EXTEND_DICTATED_S)
     untr = [a for a in spans if a.kind == "untranscribed"]
     assert [(round(a.start_s, 2), round(a.end_s, 2)) for a in untr] == [(12.0, 14.0)]  # caller speech, no words
     # the record stores these times; the words' own times without activity
@@ -171,3 +173,30 @@ def test_audio_spans_cover_what_the_timing_squeezed_and_untranscribed_speech():
     assert any(x["kind"] == "untranscribed" for x in red2.spans_json())
     assert redact_transcript(words, language="de", config=PrivacyConfig()).spans_json()[0]["start_s"] == 5.0
     assert audio_spans(redact_transcript(words, language="de", config=PrivacyConfig(redact="off")), act) == ()
+
+
+def test_audio_spans_reach_over_number_words_and_dictation_pauses():
+    from callcheck.privacy.redact import audio_spans
+    from callcheck.types import Interval
+
+    # a number word the detectors left out next to the value is covered too, then one more word
+    words = [w("caller", "Das", 0.5), w("caller", "ist", 1.0), w("caller", "gut.", 1.5), w("caller", "Meine", 2.0),
+             w("caller", "Kundennummer", 2.5), w("caller", "ist", 3.0), w("caller", "4711299.", 3.5),
+             w("caller", "Zwei", 4.0), w("caller", "Drucker", 4.5), w("caller", "habe", 5.0), w("caller", "ich.", 5.5)]
+    red = redact_transcript(words, language="de", config=PrivacyConfig())
+    assert [(s.kind, s.text) for s in red.spans] == [("number", "4711299.")]
+    num = next(a for a in audio_spans(red, {"caller": [Interval(0.5, 5.9)]}) if a.kind == "number")
+    assert num.start_s == pytest.approx(2.9) and num.end_s == pytest.approx(5.0)  # "ist" .. "Zwei" "Drucker"
+    # a names's audio does not reach over its neighbours
+    words = [w("caller", "Ich", 0.5), w("caller", "heiße", 1.0), w("caller", "Klaus", 1.5), w("caller", "Becker.", 2.0),
+             w("caller", "Danke.", 2.5)]
+    red = redact_transcript(words, language="de", config=PrivacyConfig())
+    name = next(a for a in audio_spans(red, {"caller": [Interval(0.5, 2.9)]}) if a.kind == "name")
+    assert name.start_s == pytest.approx(1.4) and name.end_s == pytest.approx(2.5)
+    # speech the recogniser wrote nothing for, in pieces shorter than a second between dictation
+    # pauses, is muted as one stretch
+    words = [w("caller", "Hallo.", 0.5), w("caller", "Tschüss.", 9.0)]
+    red = redact_transcript(words, language="de", config=PrivacyConfig())
+    act = {"caller": [Interval(0.5, 0.9), Interval(2.0, 2.8), Interval(3.0, 3.8), Interval(4.0, 4.8), Interval(9.0, 9.4)]}
+    untr = [(round(a.start_s, 2), round(a.end_s, 2)) for a in audio_spans(red, act) if a.kind == "untranscribed"]
+    assert untr == [(2.0, 4.8)]

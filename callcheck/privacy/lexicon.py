@@ -155,6 +155,9 @@ MONTHS: dict[str, int] = {
     "feb": 2, "mär": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10,
     "oct": 10, "nov": 11, "dez": 12, "dec": 12,
 }
+#: a word after a date that makes it a date of birth: "geboren", "born", and what the recogniser
+#: writes for a spoken "geboren" ("geworden", "geborgen": "Ich bin am 16 .12 .1960 geworden.")
+BIRTH_TAILS = frozenset({"geboren", "geworden", "geborgen", "born"})
 #: English month names that are also everyday words: a date needs a day or year next to them
 AMBIGUOUS_MONTHS = frozenset({"may", "march", "august", "jan", "mai"})
 

@@ -204,6 +204,8 @@ def word_number(text: str, language: str) -> NumberWord | None:
         return None
     if w.endswith(".") and (len(w) > 3 or w[:-1].isdigit()):
         w = w[:-1]  # "0366." at the end of a sentence (but "3." stays a German ordinal)
+    if re.fullmatch(r"[\d.,\-]*\d[\d.,\-]*", w.replace("o", "")) and "o" in w and re.fullmatch(r"[o\d.,\-]+", w):
+        w = w.replace("o", "0")  # "O7O", "7O", ",O8": a spoken "oh" written as the letter inside digits
     if _DECIMAL.fullmatch(w) and not re.fullmatch(r"\d{1,3}(?:\.\d{3})+", w):
         return NumberWord(re.sub(r"\D", "", w), None, "decimal", written=True)
     if _WRITTEN.fullmatch(w):
@@ -231,8 +233,27 @@ def word_number(text: str, language: str) -> NumberWord | None:
         values.append(en_cardinal(w))
     v = next((x for x in values if x is not None), None)
     if v is None:
+        glued = _de_glued_digits(w) if language != "en" else None
+        if glued is not None:
+            return NumberWord(glued, int(glued), "digits")
         return None
     return NumberWord(str(v), v, _kind_of(v))
+
+
+def _de_glued_digits(w: str) -> str | None:
+    """Two or more German digit words the recogniser wrote as one ("Nullacht" for "null acht",
+    "dreineun"): their digits, else None."""
+    out = ""
+    k = 0
+    while k < len(w):
+        for unit in sorted(DE_UNITS, key=len, reverse=True):
+            if w.startswith(unit, k):
+                out += str(DE_UNITS[unit])
+                k += len(unit)
+                break
+        else:
+            return None
+    return out if len(out) >= 2 else None
 
 
 # ------------------------------------------------------------------------------------ runs

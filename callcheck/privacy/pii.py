@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping, Sequence
 
 from callcheck.privacy import lexicon as lx
-from callcheck.privacy.checksums import iban_valid, luhn_valid
+from callcheck.privacy.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from callcheck.privacy.config import REDACT_MODES, PrivacyConfig
 from callcheck.privacy.numbers import FILLERS, NumberWord, ordinal, runs, strip_word, word_number
 from callcheck.types import Party, Word
@@ -149,7 +149,8 @@ def _tokens(words: Sequence[Word], language: str, other: Sequence[Word] | None =
         raw = w.text.strip()
         s = strip_word(raw)
         t = raw.rstrip(" \"'”)")
-        end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1)
+        end = t.endswith(("?", "!")) or (t.endswith(".") and not re.search(r"\d\.$", t) and len(s) > 1
+                                           and not (s.endswith("str") and language != "en"))  # "Hauptstr. 5"
         if n in breaks:
             end = True
         cap = bool(raw.lstrip("-\"'„(").strip()[:1].isupper())
@@ -177,6 +178,7 @@ class _Ctx:
     taken: set[int] = field(default_factory=set)
     cands: list[_Cand] = field(default_factory=list)
     breaks: set[int] = field(default_factory=set)  # word indices after which a new turn starts
+    birth: list[tuple[int, int]] = field(default_factory=list)  # (first, last) word of every birth cue
 
     def add(self, kind: str, first: int, last: int, *, self_name: bool = False, take: bool = True) -> None:
         if last < first:
@@ -257,6 +259,11 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
                 score = len(phrase) + (100 if toks[j].w == phrase.split()[-1] else 0)
                 if best is None or score > best[0]:
                     best = (score, kind, j)
+        if best is None and ctx.lang == "de" and toks[i].w.startswith("post") and len(toks[i].w) >= 8 \
+                and not toks[i].end and i + 2 < len(toks) and toks[i + 1].w in ("ist", "lautet") \
+                and len(_digits_of(toks, i + 2, min(len(toks) - 1, i + 4), ctx.lang)[0]) >= 3 \
+                and toks[i + 2].num is not None and not any(t.w in lx.UNIT_WORDS for t in toks[i + 2:i + 6]):
+            best = (0, "postcode", i)  # "Meine Postreize ist 501 .6.": "Postleitzahl" garbled past the fuzzy match
         if best is not None:
             if out and out[-1][2] == i - 1 and best[1] == "number" and out[-1][0] != "number":
                 out[-1] = (out[-1][0], out[-1][1], best[2])  # "Karte Nummer", "Telefon Nummer", "card number"
@@ -351,25 +358,94 @@ def _emails(ctx: _Ctx) -> None:
                 or toks[end + 1].w in lx.DOT_WORDS and end + 2 < len(toks) and toks[end + 2].w.lstrip(".") in lx.TLDS):
             end += 1 if toks[end + 1].w not in lx.DOT_WORDS else 2
         start = i
+        if ctx.lang != "de" and t.w == "at" and i >= 1 and toks[i - 1].w in ("me", "us", "email", "e-mail", "mail") \
+                and i + 1 <= end:
+            ctx.add("email", i + 1, end)  # "email me at lore .rabinsonetoutlook .com": the cue's "at"
+            continue
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
             if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken or tk.w in (
-                    "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please") or tk.comma:
+                    "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please", "address",
+                    "addresses", "adresse", "adress") or tk.comma:
                 break
             if any(_match_phrase(toks, k, c, ctx.lang) == k for c in lx.CUES["email"].get(ctx.lang, ())):
                 break
             start = k
+        if start == i and i >= 3 and toks[i - 1].end and i - 1 not in ctx.breaks and toks[i - 2].w in lx.DOT_WORDS \
+                and ctx.free(i - 3, i - 1) and not toks[i - 3].end and toks[i - 3].num is None \
+                and not _is_breaker(toks[i - 3], ctx.lang) and toks[i - 3].w not in lx.COPULAS:
+            start = i - 3  # "Simon dot Hughes. At web dot com.": the local part before a pause
         ctx.add("email", start, end)
+
+
+#: what the recogniser writes for a spoken "at" between the two halves of an e-mail address that
+#: has a dot word on either side ("Kuger hat Web .me", "-Dichter -Art Ja, wo Punkt -Kom")
+_SHAPE_AT = lx.AT_WORDS | {"art", "hat", "hart", "ad"}
+
+
+def _bare(t: _Tok) -> str:
+    """The word without the dots and hyphens the recogniser glues to dictated pieces ("-Punkt")."""
+    return t.w.strip("-.")
+
+
+def _shaped_emails(ctx: _Ctx) -> None:
+    """An e-mail address without a cue and without a domain the detectors know, read by its shape
+    over the sentence ends the recogniser puts at the caller's pauses: a local part with a dot
+    word, an "at", a domain with a dot word and a short last word ("Michail punkt Kloch. At ja,
+    o' punkt, kaum,": "michael punkt koch at gmx punkt com")."""
+    toks = ctx.toks
+    emails = {k for c in ctx.cands if c.kind == "email" for k in range(c.first, c.last + 1)}
+    for i, t in enumerate(toks):
+        if _bare(t) not in _SHAPE_AT or i in ctx.taken and i not in emails or i < 3:
+            continue
+        end = None
+        for d in range(i + 1, min(len(toks), i + 5)):
+            if d in ctx.taken and d not in emails or any(k in ctx.breaks for k in range(i, d)) or toks[d].num is not None:
+                break
+            if d > i + 1 and _bare(toks[d]) in lx.DOT_WORDS and d + 1 < len(toks) and d not in ctx.breaks:
+                n = toks[d + 1]
+                if (d + 1 not in ctx.taken or d + 1 in emails) and n.num is None and (_bare(n) in lx.TLDS or _bare(n).isalpha() and len(_bare(n)) <= 5) \
+                        and not _is_breaker(n, ctx.lang):
+                    end = d + 1
+                break
+            if d > i + 1 and toks[d].raw.startswith(".") and _bare(toks[d]).isalpha() and len(_bare(toks[d])) <= 5:
+                end = d  # "hat Web .me.": the dot written into the top-level domain
+                break
+        if end is None:
+            continue
+        start = None
+        for k in range(i - 1, max(-1, i - 6), -1):
+            tk = toks[k]
+            if k in ctx.taken and k not in emails or k in ctx.breaks and k != i - 1 or tk.num is not None \
+                    or _is_breaker(tk, ctx.lang) or tk.w in lx.COPULAS and tk.w not in lx.DOT_WORDS:
+                break
+            if _bare(tk) in lx.DOT_WORDS:
+                if k >= 1 and k - 1 not in ctx.taken and toks[k - 1].num is None and not toks[k - 1].end \
+                        and not _is_breaker(toks[k - 1], ctx.lang):
+                    start = k - 1
+                break
+        if start is None or not all(k not in ctx.taken or k in emails for k in range(start, end + 1)):
+            continue
+        if _bare(t) not in lx.AT_WORDS and not any(
+                x.raw.startswith(("-", ".")) or _bare(x) in lx.MAIL_PROVIDERS or _COM_LIKE.fullmatch(_bare(x))
+                for x in toks[start:end + 1]):
+            continue  # "hat"/"Art" for "at" only with the recogniser's dictation marks around it
+        ctx.add("email", start, end)  # joins an e-mail value read after a (garbled) cue
 
 
 def _email_word(toks: list[_Tok], k: int) -> bool:
     """Word ``k`` is something only an e-mail address has: a joiner ("Punkt", "at", "minus"), a
     top-level domain after a dot, a mail provider, "@"."""
     t = toks[k]
-    w = t.w.lstrip(".-")
+    w = t.w.strip(".-")
     return (t.w in lx.EMAIL_JOINERS or w in lx.EMAIL_JOINERS or w in lx.MAIL_PROVIDERS or "@" in t.raw
-            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS))
+            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS)
+            or bool(_COM_LIKE.fullmatch(w))
+            or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith("."))
 
+
+#: "com" as the recogniser writes it after a dictated address ("Krom", "Kromt", "-Kom")
+_COM_LIKE = re.compile(r"[ck]r?om+t?")
 
 #: an e-mail address dictated after its cue is read over at most this many words, across sentence
 #: ends (the recogniser ends a "sentence" at every pause of the dictation: "Morne kam Punkt auf
@@ -398,9 +474,11 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
         if e - marks[-1] > EMAIL_TAIL_WORDS or not toks[e].end:
             m = marks[-1]
             n = toks[m + 1] if m + 1 <= e else None
-            if n is not None and not _is_breaker(n, ctx.lang) and n.num is None and len(n.w) <= 6 and "'" not in n.w \
-                    and (not n.cap or n.raw.startswith((".", "-"))) and m not in ctx.breaks:
-                m += 1
+            ends_tld = _bare(toks[m]) in lx.TLDS and m > v or bool(_COM_LIKE.fullmatch(_bare(toks[m])))
+            if n is not None and not ends_tld and not _is_breaker(n, ctx.lang) and n.num is None and len(n.w) <= 6 \
+                    and "'" not in n.w \
+                    and (not n.cap or n.raw.startswith((".", "-")) or toks[m].w in lx.DOT_WORDS) and m not in ctx.breaks:
+                m += 1  # the (garbled) top-level domain after the last "Punkt": "Punkt, Kromt,"
             return m
         last = e
         if e in ctx.breaks or e + 1 in ctx.taken:
@@ -475,6 +553,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
     toks = ctx.toks
     lang = ctx.lang
     birth_cue_at = [(i, j) for kind, i, j in cues if kind == "birth"]
+    ctx.birth = birth_cue_at
 
     def near_birth(a: int, b: int) -> bool:
         return any(j < a and a - j <= 8 or i > b and i - b <= 3 for i, j in birth_cue_at)
@@ -504,8 +583,15 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 day = True
             if a > 0 and toks[a - 1].w == "the" and lang != "de":
                 a -= 1 if False else 0
+            # the month said again, the year after it ("March 3rd, September 1960.": a correction)
+            if day and b + 1 < len(toks) and not toks[b].end and toks[b + 1].w in lx.MONTHS \
+                    and _year_after(toks, b + 1, lang) is not None:
+                b += 1
             # the year: one or more number words after the day/month
             year_end = _year_after(toks, b, lang)
+            if year_end is None and b + 1 < len(toks) and not toks[b].end and re.fullmatch(r"(19|20)\d\.?", toks[b + 1].w) \
+                    and _birth_near(ctx, a, b + 1):
+                year_end = b + 1  # "am 5. Dezember 197 und mich sich geworden": a year cut short
             if year_end is not None and year_end + 1 < len(toks) and not toks[year_end].end \
                     and _year_of(toks[year_end + 1]) is not None:
                 year_end += 1  # the year written twice ("August 1910 .1990")
@@ -526,6 +612,24 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 ye = _year_after(toks, i + 1, lang)
                 if ye is not None:
                     found.append((i, ye, True))
+                    continue
+        # a day ordinal, the month garbled into one or two words (or dropped), a four-digit year:
+        # "the 21st of much 1993", "am einundzwanzigsten Mei 1993", "21st 1993."
+        if d is None and not t.w.isdigit() and ordinal(t.raw, lang) is not None:
+            d = ordinal(t.raw, lang)  # "21st", "3rd"
+        if d is not None and 1 <= d <= 31 and not t.end and not any(
+                toks[m].w in lx.MONTHS for m in range(i + 1, min(len(toks), i + 4))):
+            k = i
+            while k - i < 3 and k + 1 < len(toks) and not toks[k].end:
+                ye = _year_after(toks, k, lang)
+                if ye is not None and _year_of(toks[k + 1]) is not None or ye is not None and ye > k + 1:
+                    found.append((i, ye, True))
+                    break
+                n = toks[k + 1]
+                if n.num is not None or _is_breaker(n, lang) or n.w in lx.UNIT_WORDS or k + 1 in ctx.taken \
+                        or n.w in lx.NOT_NAMES and n.w not in ("of", "the", "der", "den"):
+                    break
+                k += 1
     for a, b, has_year in found:
         if not ctx.free(a, b):
             continue
@@ -573,8 +677,23 @@ def _year_after(toks: list[_Tok], b: int, lang: str) -> int | None:
         if len(rs) == 1 and rs[0].first == 0 and rs[0].last == n - 1:
             v = rs[0].digits
             if v.isdigit() and (len(v) == 4 and 1900 <= int(v) <= 2099 or len(v) == 2 and n == 1):
-                return k0 + n - 1
+                if len(v) == 2 and k0 + 1 < len(toks) and toks[k0 + 1].w in lx.UNIT_WORDS:
+                    return None  # "am 21. Mai 19 Uhr": a time, "20 Stück": a count
+                return _split_year_end(toks, k0 + n - 1, int(v))
     return None
+
+
+def _split_year_end(toks: list[_Tok], e: int, value: int) -> int:
+    """The year the recogniser wrote in two pieces: "19 .155." or "1900 dreiundneunzig" for
+    "neunzehnhundert..." (a "19"/"20" or a full hundred, then the rest as a number of its own):
+    the rest belongs to the year."""
+    if value not in (19, 20, 1900, 2000) or e + 1 >= len(toks) or toks[e].end or toks[e].comma and value >= 100:
+        return e
+    n = toks[e + 1].num
+    if n is None or n.value is None or n.kind == "decimal" or not 0 <= n.value < 1000 \
+            or value >= 100 and n.value >= 100:
+        return e
+    return e + 1
 
 
 def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
@@ -602,11 +721,52 @@ _FUZZY_STREET_SUFFIXES = ("straße", "strasse", "gasse", "allee", "platz")
 _NOT_FUZZY_STREETS = ("klasse", "kasse", "masse", "rasse", "adresse", "presse")
 
 
-def _garbled_street(w: str) -> bool:
-    """A word ending one letter off a German street suffix, at least three letters before it."""
-    if any(w.endswith(x) for x in _NOT_FUZZY_STREETS):
+def _garbled_street(w: str, *, strict: bool = True) -> bool:
+    """A word ending one letter off a German street suffix, at least three letters before it
+    (``strict``: none of the everyday words that do, such as "Krankenkasse", "Adresse")."""
+    if strict and any(w.endswith(x) for x in _NOT_FUZZY_STREETS) or w.endswith("adresse"):
         return False
-    return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+    if strict:
+        return any(len(w) > len(sfx) + 2 and _edits(w[-len(sfx):], sfx) <= 1 for sfx in _FUZZY_STREET_SUFFIXES)
+    # with a house number and a postcode after it: any street suffix, a letter more or less
+    # ("Mürnweck" for Mühlenweg, "Lindhalle" for Lindenallee)
+    return any(len(w) > len(sfx) + 2 and any(_edits(w[-n:], sfx) <= 1 for n in (len(sfx) - 1, len(sfx), len(sfx) + 1))
+               for sfx in _FUZZY_STREET_SUFFIXES + ("weg", "ring", "damm"))
+
+
+#: English street words that are hardly anything else after a house number and a name
+_EN_SURE_STREETS = ("street", "road", "lane", "avenue", "crescent", "terrace", "gardens", "boulevard", "mews")
+
+
+def _is_house_number_before(toks: list[_Tok], i: int) -> bool:
+    """Word ``i - 1`` is a house number (1-4 digits or a number word below 1000, not a time or
+    an amount) in the sentence of word ``i``."""
+    t = toks[i - 1]
+    if t.end:
+        return False
+    if re.fullmatch(r"\d{1,4}[a-z]?", t.w):
+        return True
+    return t.num is not None and t.num.value is not None and 0 < t.num.value < 1000 and t.num.kind != "decimal"
+
+
+def _street_name_before(ctx: _Ctx, i: int) -> int | None:
+    """First word of a street name written in lower case before the street word ``i`` ("36
+    station road", "43 mil road"), when a house number comes right before the name (one or two
+    words, none of them a function word, a unit or a sentence end): else None."""
+    toks = ctx.toks
+    for n in (1, 2):
+        a = i - n
+        if a < 1:
+            return None
+        name = toks[a:i]
+        if any(x.num is not None or x.end or x.w in lx.NOT_NAMES or x.w in lx.UNIT_WORDS or _is_breaker(x, ctx.lang)
+               or not x.w.isalpha() or (x.comma and k < n - 1) for k, x in enumerate(name)):
+            return None
+        if any(k in ctx.taken for k in range(a - 1, i + 1)):
+            return None
+        if _is_house_number_before(toks, a):
+            return a
+    return None
 
 
 def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
@@ -632,6 +792,12 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         elif (lang == "de" and t.cap and t.num is None and w not in lx.NOT_STREETS and not t.end
               and _garbled_street(w) and _house_number(toks, i + 1, lang) is not None):
             start = i  # "Kirchtasse 20" (Kirchgasse): a near street word with a house number
+        elif (lang == "de" and t.num is None and w not in lx.NOT_STREETS and not t.end and w.isalpha()
+              and (_garbled_street(w, strict=False) or any(w.endswith(x) and len(w) > len(x) + 2 for x in lx.DE_STREET_SUFFIXES))
+              and (h := _house_number(toks, i + 1, lang)) is not None
+              and (_postcode_digits_after(ctx, h + 1) or t.cap and cued(i) or cued(i) and any(
+                  w.endswith(x) for x in ("straße", "strasse", "gasse", "allee", "platz")))):
+            start = i  # "Kirchkasse, 12, 305, 59, Hannover": a street word, house number and postcode
         elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
                 and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
             start = i - 1
@@ -644,6 +810,11 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
             if i >= 2 and toks[i - 2].cap and toks[i - 2].num is None and toks[i - 2].w not in lx.NOT_NAMES \
                     and not toks[i - 2].comma and not toks[i - 2].end:
                 start = i - 2
+        elif lang != "de" and i >= 2 and (w in _EN_SURE_STREETS and _street_name_before(ctx, i) is not None):
+            start = _street_name_before(ctx, i)  # "36 station road": lower case after a house number
+        elif lang != "de" and t.num is None and any(w.endswith(x) and len(w) >= len(x) + 3 for x in _EN_SURE_STREETS) \
+                and w not in lx.NOT_STREETS and (cued(i) or i >= 1 and _is_house_number_before(toks, i)):
+            start = i  # "62, Parklane": the street written as one word
         if start is None:
             i += 1
             continue
@@ -673,6 +844,20 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         ctx.add("address", first, end)
         _postcode_after(ctx, end + 1)
         i = end + 1
+
+
+def _postcode_digits_after(ctx: _Ctx, k: int) -> bool:
+    """Four or five dictated digits (a German postcode) start at word ``k`` or the word after."""
+    toks = ctx.toks
+    for s in (k, k + 1):
+        if s >= len(toks) or toks[s].num is None:
+            continue
+        e = s
+        while e + 1 < len(toks) and toks[e + 1].num is not None and not toks[e].end and e - s < 5:
+            e += 1
+        digits, _ = _digits_of(toks, s, e, ctx.lang)
+        return len(digits) in (4, 5) and not (e + 1 < len(toks) and toks[e + 1].w in lx.UNIT_WORDS)
+    return False
 
 
 def _postcode_after(ctx: _Ctx, k: int) -> None:
@@ -753,15 +938,20 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         v = _skip_copulas(toks, j + 1)
         if v >= len(toks) or v in ctx.taken:
             continue
+        if kind == "birth":
+            while v + 1 < len(toks) and toks[v].w in ("bin", "ich", "wurde", "sind", "wir", "i", "was", "were", "we") \
+                    and not toks[v].end:
+                v += 1  # "Geboren bin ich am ...", "born I was on ..."
         if kind == "address":
             if not _address_window(ctx, v):
                 _clause_value(ctx, v, "address")
             continue
         if kind == "email":
-            while v < len(toks) and toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
-                                                  "addresses", "adresse", "adress", "is", "ist") \
+            while v < len(toks) and (toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
+                                                   "addresses", "adresse", "adress", "is", "ist")
+                                     or toks[v].raw.startswith("-") and toks[v].w.endswith(("ist", "is", "adresse"))) \
                     and not toks[v].end:
-                v += 1
+                v += 1  # "-Abersist,": the rest of "E-Mail-Adresse ist" glued into one word
             e = _value_end(ctx, v, "email", 14)
             w = _email_window(ctx, v)
             if w is not None:
@@ -775,8 +965,14 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         if e is None:
             _clause_value(ctx, v, kind)
             continue
+        whole = False
         if kind == "postcode" and ctx.lang != "de":
             e = _uk_inward_after(ctx, e)
+            for k in range(v, e):  # a whole UK postcode ends the value ("LS6. 1FN, the radar 500")
+                if _UK_OUTWARD.fullmatch(toks[k].w.strip(".,")) and _UK_INWARD.fullmatch(toks[k + 1].w.strip(".,")):
+                    e = k + 1
+                    whole = True
+                    break
         # the value starts at the first number-bearing word unless garbage sits between cue and digits
         digits, compact = _digits_of(toks, v, e, ctx.lang)
         if kind == "iban":
@@ -798,11 +994,32 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 _clause_value(ctx, v, "birth" if kind == "date" else kind)
             continue
         # a short tail with a number after the value, before the clause ends, is part of it ("578654, 6.")
-        c = _clause_end(ctx, v, CLAUSE_MAX_WORDS)
+        c = None if whole else _clause_end(ctx, v, CLAUSE_MAX_WORDS)
         if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c) \
                 and not any(toks[k].w in lx.UNIT_WORDS for k in range(e + 1, c + 1)):
             e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
+
+
+def _spelled_country_ibans(ctx: _Ctx) -> None:
+    """An IBAN's country code spelled as two letters ("D -E -5 -3 -5 -0, Nieb -Zich -1 ..."), then
+    digits: an IBAN read like a value after its cue (garbled words between the digit groups
+    included, :func:`_value_end`), even when the cue was lost ("Mein Liebernis,") and the
+    recogniser kept too few digits for the number detectors."""
+    toks = ctx.toks
+    for i in range(len(toks) - 2):
+        a, b = toks[i], toks[i + 1]
+        if a.letter is None or b.letter is None or len(a.w.strip("-.")) != 1 or len(b.w.strip("-.")) != 1 \
+                or (a.letter + b.letter).upper() not in IBAN_LENGTHS or not a.raw.strip("-.,")[:1].isupper():
+            continue
+        if not ctx.free(i, i + 2) or a.end and not _spelled_letter(a) or b.end or toks[i + 2].num is None:
+            continue
+        e = _value_end(ctx, i + 2, "iban", 28)
+        if e is None:
+            continue
+        digits, _ = _digits_of(toks, i + 2, e, ctx.lang)
+        if len(digits) >= 4 and ctx.free(i, e):
+            ctx.add("iban", i, e)
 
 
 def _uk_inward_after(ctx: _Ctx, e: int) -> int:
@@ -949,7 +1166,7 @@ def _number_runs(ctx: _Ctx) -> None:
                 and (not toks[s - 1].end or _spelled_letter(toks[s - 1])) and a - s < 3:
             s -= 1
         digits, compact = _digits_of(toks, s, b, ctx.lang)
-        if nd < cfg.min_digits and not _iban_in(compact):
+        if nd < cfg.min_digits and not _iban_in(compact) and not (nd >= 3 and _date_digits(ctx, s, b, r.groups)):
             continue
         one_amount = len(r.groups) == 1 and r.written == 0  # "zwölftausend", "twelve thousand five hundred"
         after = toks[b + 1].w if b + 1 < len(toks) else ""
@@ -968,6 +1185,14 @@ def _number_runs(ctx: _Ctx) -> None:
                         s = k + 1
                     break
         kind = _classify(digits, compact, None)
+        if kind in ("number", "postcode") and _date_digits(ctx, s, b, r.groups):
+            a = s
+            if a >= 2 and (toks[a - 1].cap or toks[a - 1].w.endswith("ten")) and toks[a - 1].num is None \
+                    and not _is_breaker(toks[a - 1], ctx.lang) \
+                    and toks[a - 2].w in _DATE_ARTICLES and ctx.free(a - 2, a - 1) and not toks[a - 2].end:
+                a -= 1  # "am Mittemberg, 199590.": the month garbled into a word
+            ctx.add("date", _date_article(ctx, a), b)  # "am 16 .12 .1960", "am 27 .19197 geworden"
+            continue
         if s >= 1 and toks[s - 1].w == "plus" and s - 1 not in ctx.taken:
             s -= 1
         if toks[s].w == "plus":
@@ -1040,6 +1265,8 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
             j = _match_phrase(toks, i, phrase, "en")  # exact words only
             if j is not None and (best is None or len(phrase) > len(best[0])):
                 best = (phrase, is_self, j)
+        if best is None and lang == "de" and toks[i].w.endswith("läuft") and i + 1 < len(toks) and toks[i + 1].w == "auf":
+            best = ("läuft auf", False, i + 1)  # "Das kommt unläuft auf, Monica Hoffmann.": the cue garbled
         if best is None:
             continue
         phrase, is_self, j = best
@@ -1053,7 +1280,10 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
             continue
         if phrase in _OWNER_CUES:
             # "Das Konto läuft auf, Monica Hoffmann.": the name ends the sentence (not "läuft auf
-            # Windows und ..."), at most three words, not a word of the everyday lists
+            # Windows und ..."), at most three words, not a word of the everyday lists, no article
+            # before it ("läuft auf der Straße")
+            if any(toks[m].w in ("der", "die", "the") for m in range(j + 1, k)) and phrase != "in the name of":
+                continue
             e = _name_tokens(ctx, k, need_cap=False)
             if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)):
                 ctx.add("name", k, e)
@@ -1193,6 +1423,80 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
             break
 
 
+#: articles and prepositions before a date that belong to it ("am dritten März", "on the 4th")
+_DATE_ARTICLES = ("am", "den", "dem", "vom", "the", "on")
+
+
+#: "geboren in Hamburg", "born at home": a place, not the date, follows
+_PLACE_WORDS = frozenset({"in", "im", "bei", "als", "zu", "auf", "nahe", "at", "near", "as", "to"})
+
+
+def _birth_tails(ctx: _Ctx) -> None:
+    """A date followed within three words of its sentence by "geboren" ("Ich bin am 2 .20 .1996
+    und lieb sich geboren."): the words between are the recogniser's garbling of the rest of the
+    date (a spoken year is long), so they join it."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind != "date" or toks[c.last].end:
+            continue
+        for k in range(c.last + 1, min(len(toks), c.last + 5)):
+            if _birth_word(toks[k].w):
+                if k > c.last + 1 and ctx.free(c.last + 1, k - 1):
+                    ctx.taken.update(range(c.last + 1, k))
+                    c.last = k - 1
+                break
+            if toks[k].end or k in ctx.taken or k in ctx.breaks or _is_breaker(toks[k], ctx.lang) \
+                    or toks[k].w in lx.UNIT_WORDS or toks[k].w in _PLACE_WORDS:
+                break
+
+
+def _date_article(ctx: _Ctx, a: int) -> int:
+    """First word of a date starting at word ``a``, with "am", "the", "on the" before it."""
+    toks = ctx.toks
+    for _ in range(2):
+        if a >= 1 and toks[a - 1].w in _DATE_ARTICLES and a - 1 not in ctx.taken and not toks[a - 1].end \
+                and a - 1 not in ctx.breaks:
+            a -= 1
+    return a
+
+
+def _birth_near(ctx: _Ctx, a: int, b: int) -> bool:
+    """Words ``a``..``b`` follow a birth cue within eight words of the same sentence run, or
+    a birth word ("geboren", "born", or the recogniser's "geworden", "geborgen" for
+    "geboren") comes within four words after them."""
+    toks = ctx.toks
+    if any(j < a and a - j <= 8 and not any(k in ctx.breaks for k in range(j, a)) for _i, j in ctx.birth):
+        return True
+    if any(_birth_word(toks[k].w) and not any(m in ctx.breaks for m in range(k, a))
+           for k in range(max(0, a - 8), a)):
+        return True
+    return any(_birth_word(toks[k].w) for k in range(b + 1, min(len(toks), b + 5)))
+
+
+def _birth_word(w: str) -> bool:
+    """``w`` is "geboren"/"born" or what the recogniser writes for it ("geworden", "geworen")."""
+    return w in lx.BIRTH_TAILS or len(w) >= 7 and w.startswith("ge") and _edits(w, "geboren") <= 1
+
+
+def _date_digits(ctx: _Ctx, a: int, b: int, groups: Sequence[str]) -> bool:
+    """A dictated number that is a date the recogniser wrote as digit groups ("16 .12 .1960",
+    "24 .1998.", "27 .19197"): a day (1-31) first, then a group that starts like a year of
+    19xx/20xx, after "am"/"on" or next to a birth cue; next to a birth cue, a group starting
+    like such a year is enough ("am Mittemberg, 199590.")."""
+    gs = [g for g in groups if g]
+    if not gs or not all(g.isdigit() for g in gs):
+        return False
+    yearish = [g for g in gs if 4 <= len(g) <= 6 and g.startswith(("19", "20"))]
+    if _birth_near(ctx, a, b) and len(gs) >= 2 and len(gs[-1]) == 3 and gs[-1].startswith(("19", "20")):
+        yearish.append(gs[-1])  # "am liebzehnten 4 .191 geworden": a year cut short before a birth word
+    day_first = len(gs) >= 2 and 1 <= int(gs[0]) <= 31 and len(gs[0]) <= 2 and any(g in yearish for g in gs[1:])
+    if len("".join(gs)) > 12:
+        return False
+    if _birth_near(ctx, a, b):
+        return bool(yearish) or day_first
+    return day_first and a >= 1 and ctx.toks[a - 1].w in ("am", "vom", "on") and len(gs) <= 3
+
+
 def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
     """Overlapping detections become one span of the most specific type."""
     order = {k: n for n, k in enumerate(KINDS)}
@@ -1221,8 +1525,12 @@ def _merge_dictations(cands: list[_Cand], toks: list[_Tok], breaks: set[int]) ->
         if out and c.kind in _DICTATED and out[-1].kind in _DICTATED:
             prev = out[-1]
             gap = range(prev.last + 1, c.first)
-            if 1 <= len(gap) <= 2 and all(len(toks[k].w) <= 4 and toks[k].num is None for k in gap) \
-                    and not any(k in breaks for k in range(prev.last, c.first)):
+            short = all(len(toks[k].w) <= 4 and toks[k].num is None for k in gap)
+            # up to three garbled pieces the recogniser wrote as a dictation's ("-Necht -Zich, Nechs")
+            pieces = len(gap) == 3 and all(toks[k].num is None and len(toks[k].w.strip("-")) <= 6 and not toks[k].end
+                                           and (toks[k].raw.startswith("-") or len(toks[k].w) <= 5) for k in gap) \
+                and sum(toks[k].raw.startswith("-") for k in gap) >= 2
+            if (1 <= len(gap) <= 2 and short or pieces) and not any(k in breaks for k in range(prev.last, c.first)):
                 kind = prev.kind if order[prev.kind] <= order[c.kind] else c.kind
                 out[-1] = _Cand(kind, prev.first, c.last)
                 continue
@@ -1267,10 +1575,13 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _dates(ctx, cues)
     _addresses(ctx, cues)
     _cue_windows(ctx, cues)
+    _spelled_country_ibans(ctx)
+    _shaped_emails(ctx)
     _names(ctx)
     _number_runs(ctx)
     _spelled(ctx, [])
     _continued_dictations(ctx)
+    _birth_tails(ctx)
     spans = []
     for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, breaks):
         ws = words[c.first:c.last + 1]

@@ -17,7 +17,8 @@ from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from callcheck.config import PrivacyConfig
-from callcheck.intervals import subtract
+from callcheck.intervals import merge, subtract
+from callcheck.privacy.numbers import word_number
 from callcheck.privacy.pii import _TRAIL, PiiSpan, detect_call, placeholder, redact_call_words, redact_text
 from callcheck.types import Interval, Word
 
@@ -28,12 +29,24 @@ __all__ = ["AudioSpan", "Redaction", "audio_spans", "redact_transcript", "redact
 #: unredacted words, but at most this far, s (the recogniser's word times squeeze a dictation:
 #: "46300078." took 1 s of a 6 s dictation, and groups it dropped are still heard)
 MAX_EXTEND_S = 3.0
+#: the same for a dictated value (digits): its words are squeezed most ("DE17377992131989446"
+#: took 1.9 s of a 12 s dictation)
+MAX_EXTEND_DICTATED_S = 6.0
+#: caller speech pieces this close together are one stretch for :data:`UNTRANSCRIBED_MIN_S`
+#: (a dictation pauses between groups), s
+SPEECH_JOIN_S = 0.35
 #: a stretch of the caller's speech this long without any transcribed word is muted too, s: the
 #: recogniser heard speech and wrote nothing (a dictation it could not read is the usual case)
 UNTRANSCRIBED_MIN_S = 1.0
 #: speech within this distance of a transcribed word counts as that word's, s
 WORD_PAD_S = 0.3
 UNTRANSCRIBED = "untranscribed"
+#: a dictated value's audio also covers this many unredacted words on each side (within
+#: :data:`MAX_EXTEND_S`): the recogniser squeezes a dictation's word times and times the cue
+#: before it and the word after it into the dictation
+ADJACENT_WORDS = 1
+#: the types whose values are dictated (digits that must not be heard again)
+DIGIT_KINDS = frozenset({"iban", "card", "phone", "number", "postcode", "date", "address"})
 
 
 @dataclass(frozen=True)
@@ -168,6 +181,19 @@ def redact_transcript(words: Sequence[Word], *, language: str, config: PrivacyCo
     return red
 
 
+def _reach(words: Sequence[Word], order: Sequence[int], skip: int) -> int:
+    """How many of the unredacted neighbour words ``order`` (nearest first) a span's audio covers:
+    every number word next to it, then ``skip`` more words."""
+    n = 0
+    while n < len(order) and _numberish(words[order[n]].text):
+        n += 1
+    return min(len(order), n + skip)
+
+
+def _numberish(text: str) -> bool:
+    return any(ch.isdigit() for ch in text) or word_number(text, "de") is not None or word_number(text, "en") is not None
+
+
 def audio_spans(red: Redaction, activity: Mapping[str, Sequence[Any]]) -> tuple[AudioSpan, ...]:
     """The stretches to mute in audio: each redacted span widened over its party's speech to the
     neighbouring unredacted words of that party (at most :data:`MAX_EXTEND_S` on each side), and
@@ -187,17 +213,26 @@ def audio_spans(red: Redaction, activity: Mapping[str, Sequence[Any]]) -> tuple[
     in_span = {k for s in red.spans for k in range(s.first_word, s.last_word + 1)}
     for s in red.spans:
         idx = by_party.get(str(s.speaker), [])
-        before = [red.clear_words[i].end_s for i in idx if i < s.first_word and i not in in_span]
-        after = [red.clear_words[i].start_s for i in idx if i > s.last_word and i not in in_span]
-        lo = max(float(before[-1]) if before else 0.0, s.start_s - MAX_EXTEND_S)
-        hi = min(float(after[0]) if after else s.end_s + MAX_EXTEND_S, s.end_s + MAX_EXTEND_S)
+        before = [i for i in idx if i < s.first_word and i not in in_span]
+        after = [i for i in idx if i > s.last_word and i not in in_span]
+        skip = ADJACENT_WORDS if s.kind in DIGIT_KINDS else 0
+        # the neighbouring words that are still the value's audio: number words the detectors left
+        # out, and for a dictated value the one word on each side whose time the recogniser
+        # squeezed into the dictation ("lautet" ending 0.8 s into "D E, eins sieben ...")
+        nb = _reach(red.clear_words, before[::-1], skip)
+        na = _reach(red.clear_words, after, skip)
+        lo_word = float(red.clear_words[before[-1 - nb]].end_s) if len(before) > nb else 0.0
+        hi_word = float(red.clear_words[after[na]].start_s) if len(after) > na else s.end_s + MAX_EXTEND_DICTATED_S
+        reach = MAX_EXTEND_DICTATED_S if s.kind in DIGIT_KINDS else MAX_EXTEND_S
+        lo = max(lo_word, s.start_s - reach)
+        hi = min(hi_word, s.end_s + reach)
         out.append(AudioSpan(s.kind, str(s.speaker), min(lo, s.start_s), max(hi, s.end_s)))
     speech = [Interval(float(iv.start_s), float(iv.end_s)) for iv in activity.get("caller", ()) or ()]
     if speech:
         words = [Interval(max(0.0, float(red.clear_words[i].start_s) - WORD_PAD_S), float(red.clear_words[i].end_s) + WORD_PAD_S)
                  for i in by_party.get("caller", [])]
         covered = words + [Interval(a.start_s, a.end_s) for a in out]
-        for iv in subtract(speech, covered, min_s=UNTRANSCRIBED_MIN_S):
+        for iv in subtract(merge(speech, max_gap_s=SPEECH_JOIN_S), covered, min_s=UNTRANSCRIBED_MIN_S):
             out.append(AudioSpan(UNTRANSCRIBED, "caller", float(iv.start_s), float(iv.end_s)))
     return tuple(sorted(out, key=lambda a: (a.start_s, a.end_s)))
 
