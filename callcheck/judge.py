@@ -31,7 +31,8 @@ disk, and synced once before the index that names them.
 
 A run remembers what it read and judged in ``OUT/.cache/judge-index.json`` (:data:`INDEX_NAME`):
 per record file its size, modification time and inode with its hash, call id, agent and baseline
-values, and per call the record hash and every baseline lookup it was judged with and its result.
+values, and per call the record hash and every baseline lookup it was judged with and its result
+(as JSON text, parsed only when the baselines changed).
 A record whose file is unchanged is not parsed again, and a call whose record is unchanged, whose
 every lookup gives the same result under the new baselines (:func:`still_holds`) and whose
 judgement file exists is not judged again — so ``callcheck report`` on an unchanged folder of
@@ -162,12 +163,14 @@ def judge_record(rec: CallRecord, baselines: Baselines, *, config: RulesConfig |
 
 
 def still_holds(lookups: Any, baselines: Baselines, memo: dict[tuple[Any, ...], Any] | None = None) -> bool:
-    """Whether every ``[key, result]`` of ``lookups`` (a judgement's, from the index) gives the same
-    result under ``baselines``: then the judgement made with them is unchanged."""
-    if not isinstance(lookups, list):
-        return False
+    """Whether every ``[key, result]`` of ``lookups`` (a judgement's, from the index: the list or its
+    JSON text) gives the same result under ``baselines``: then the judgement made with them is unchanged."""
     memo = {} if memo is None else memo
     try:
+        if isinstance(lookups, str):
+            lookups = json.loads(lookups)
+        if not isinstance(lookups, list):
+            return False
         for key, value in lookups:
             k = tuple(key)
             if k not in memo:
@@ -273,7 +276,7 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, ou
     validate_judgement(judgement)
     text = dumps(judgement)
     path = judgement_path(out_dir, e.call_id)
-    entry = [e.sha256, used] if rec.sha256 == e.sha256 else None
+    entry = [e.sha256, json.dumps(used, separators=(",", ":"), allow_nan=False)] if rec.sha256 == e.sha256 else None
     if _read_text(path) == text:
         return e.call_id, "unchanged", entry
     atomic_write(path, text, fsync=False)
@@ -414,9 +417,12 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
                 removed += 1
     if written:
         os.sync()  # the judgements were written without forcing each to disk: once for all, before the index names them
-    try:
-        atomic_write(out_dir / INDEX_NAME, json.dumps({"code": code, "settings": settings, "set": set_hash, "records": files, "judged": done},
-                                                       ensure_ascii=True, allow_nan=False, separators=(",", ":")))
-    except (OSError, ValueError):
-        (out_dir / INDEX_NAME).unlink(missing_ok=True)  # only a cache: the next run does the full work
+    if not (written or removed) and set_hash == known_set and files == known_files and done == known_judged:
+        pass  # nothing changed: the index stays as it is
+    else:
+        try:
+            atomic_write(out_dir / INDEX_NAME, json.dumps({"code": code, "settings": settings, "set": set_hash, "records": files,
+                                                           "judged": done}, ensure_ascii=True, allow_nan=False, separators=(",", ":")))
+        except (OSError, ValueError):
+            (out_dir / INDEX_NAME).unlink(missing_ok=True)  # only a cache: the next run does the full work
     return JudgeSummary(len(judged), written, unchanged, removed, tuple(skipped), set_hash, time.perf_counter() - t0)

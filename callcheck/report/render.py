@@ -505,7 +505,8 @@ def _scan(out_dir: Path, config: Config, language: str | None, use_audio: bool, 
         if status == "skipped":
             res.skipped.append(got)
             continue
-        d = CallDigest.from_json(digest_cache[p.name] if status == "cached" else got[0])
+        d = got if status == "cached" and first[0] == "cached" else CallDigest.from_json(
+            digest_cache[p.name] if status == "cached" else got[0])
         if d.call_id in seen:
             res.skipped.append(duplicate_reason(p, d.call_id, seen[d.call_id]))
             continue
