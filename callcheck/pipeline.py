@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import functools
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
@@ -504,6 +506,18 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
+#: the niceness of the separation thread (Linux: per thread), so that the recogniser's threads come
+#: first and the separation uses the CPU time they leave
+PREPARE_NICE = 10
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PREPARE_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the same work at the same priority
+        pass
+
+
 def _start_preparing(state: State, context: Context) -> Any:
     """Mono: start :func:`callcheck.audio.separate.prepare_separation` in a thread (the voice
     features and the segmentation model need only the audio and its speech activity; the
@@ -515,7 +529,7 @@ def _start_preparing(state: State, context: Context) -> Any:
     from callcheck.audio.separate import prepare_separation
 
     sig, cfg = state.parties["agent"], state.config.separation
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callcheck-separation")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callcheck-separation", initializer=_lower_priority)
     future = pool.submit(prepare_separation, sig.samples, sig.sample_rate, speech=sig.activity, config=cfg)
     context.prepare = (sig.samples, sig.activity, cfg, future)
     return pool
