@@ -77,6 +77,16 @@ def private_dir(out_dir: Path, *parts: str) -> Path:
     return d
 
 
+def file_key(path: Path) -> list[int] | None:
+    """``[size, mtime_ns, inode]`` of a file, None when it cannot be read: while it is unchanged, so
+    are the bytes (the judge's index and the report's digests skip reading such a file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ino)]
+
+
 def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, fsync: bool = True) -> None:
     """Write ``data`` to a temporary file in ``path``'s folder, flush it to disk, then ``os.replace``
     it onto ``path``: a killed process leaves either the old file or the new one, never a torn one.

@@ -56,7 +56,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from callcheck import SCHEMA_VERSION, __version__, procpool
 from callcheck.config import Config, RulesConfig, config_to_dict
-from callcheck.fsutil import atomic_write
+from callcheck.fsutil import atomic_write, file_key
 from callcheck.record import (
     JUDGEMENTS_DIR, CallRecord, RecordError, duplicate_reason, judgement_path, load_record, record_paths,
 )
@@ -211,10 +211,6 @@ def _code_key() -> str:
     return h.hexdigest()
 
 
-def _file_key(st: Any) -> list[int]:
-    return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ino)]
-
-
 def _load_index(out_dir: Path, code: str, settings: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
     """``(records, judged, baseline set hash)`` of the index when it was written by the same code
     (``judged`` only when also with the same settings), else empty."""
@@ -348,9 +344,8 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
     files: dict[str, Any] = {}
     listed: list[tuple[Path, list[int], Any]] = []  # (path, file key, index entry when it still holds)
     for p in record_paths(out_dir):
-        try:
-            fkey = _file_key(p.stat())
-        except OSError:
+        fkey = file_key(p)
+        if fkey is None:
             continue  # removed since the listing
         cached = known_files.get(p.name)
         ok = isinstance(cached, list) and len(cached) == 5 and cached[0] == fkey

@@ -26,6 +26,7 @@ from pathlib import Path
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from callcheck.fsutil import file_key
 from callcheck.record import (
     CallRecord, RecordError, duplicate_reason, judgement_path, load_judgement, parse_record, record_paths,
 )
@@ -243,15 +244,6 @@ class ScanResult:
     fkeys: dict[str, list[int]] = field(default_factory=dict)  # record file name -> size, mtime, inode
 
 
-def file_key(p: Path) -> list[int] | None:
-    """``[size, mtime_ns, inode]`` of a file (None when it cannot be read): unchanged, the bytes are too."""
-    try:
-        st = p.stat()
-    except OSError:
-        return None
-    return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ino)]
-
-
 def _judgement_bytes(out_dir: Path, call_id: str) -> bytes | None:
     try:
         return judgement_path(out_dir, call_id).read_bytes()
@@ -329,16 +321,19 @@ def scan_one(out_dir: Path, p: Path, old: Mapping[str, Any] | None, *, pad_s: fl
     A record file whose size, modification time and inode are those kept with ``old`` is not read
     again (its hash is the one kept); duplicates of a call id are left to the caller."""
     fkey = file_key(p)
-    if old is not None and fkey is not None and old.get("fkey") == fkey and _CALL_ID.match(str(old.get("call_id"))):
+    usable = old is not None and _CALL_ID.match(str(old.get("call_id"))) is not None
+    if not usable and not parse:
+        return "todo", None, fkey  # no digest to check: the reader reads it once
+    raw: bytes | None = None
+    if old is not None and usable and fkey is not None and old.get("fkey") == fkey:
         sha = str(old.get("record_sha"))
-        raw: bytes | None = None
     else:
         try:
             raw = p.read_bytes()
         except OSError as exc:
             return "skipped", f"{p}: call record cannot be read ({exc.strerror})", None
         sha = hashlib.sha256(raw).hexdigest()
-    if old is not None and old.get("record_sha") == sha and _CALL_ID.match(str(old.get("call_id"))):
+    if old is not None and usable and old.get("record_sha") == sha:
         cid = str(old["call_id"])
         vh = _fast_verdict(_judgement_bytes(out_dir, cid), sha, cid)
         if vh is None and old.get("verdict_hash") == "unjudged":
