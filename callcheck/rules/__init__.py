@@ -190,6 +190,15 @@ class Baselines:
         """Whether the team has at least ``k`` values of ``measure`` (a comparison's precondition)."""
         return self.team_count(measure) >= k
 
+    def beyond_percentile(self, measure: str, q: float, value: float, sign: float) -> bool:
+        """Whether ``sign * (value - percentile q) > 0``: the team comparison's verdict."""
+        return _beyond(self, measure, q, value, sign)
+
+    @property
+    def raw(self) -> "Baselines":
+        """These baselines themselves (:class:`LoggedBaselines` gives the ones it wraps)."""
+        return self
+
     def team_percentile(self, measure: str, q: float) -> float:
         """Linear-interpolated percentile ``q`` (0..100) of the team's values (``numpy.percentile``)."""
         key = (measure, float(q))

@@ -352,14 +352,12 @@ def compare(
     if bl.team_at_least(measure, cfg.team_min_calls):
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
         # the judge's LoggedBaselines log the verdict, and threshold and team size only where they are quoted (fired)
-        raw = getattr(bl, "raw", bl)
-        fired = bl.beyond_percentile(measure, q, value, sign) if raw is not bl else sign * (value - bl.team_percentile(measure, q)) > 0
-        src = bl if fired else raw
+        fired = bl.beyond_percentile(measure, q, value, sign)
+        src = bl if fired else bl.raw
         thr, n_team = src.team_percentile(measure, q), src.team_count(measure)
         out.append(Comparison("team", thr, fired, n=n_team, reference=thr))
         if own_beyond_team_median:
-            beyond_median = (bl.beyond_percentile(measure, 50.0, value, sign) if raw is not bl
-                             else sign * (value - bl.team_percentile(measure, 50.0)) > 0)
+            beyond_median = bl.beyond_percentile(measure, 50.0, value, sign)
     n_own, med, mad = bl.agent_stats(ctx.agent, measure, exclude_call=ctx.call_id)
     if n_own >= cfg.agent_min_calls:
         thr = own_threshold(med, mad, sign=sign, config=cfg, min_delta=min_delta)
