@@ -14,7 +14,7 @@ strengths, promises, checks, trackers}``
 * ``comparison_sha256``: SHA-256 of what the call was compared with — the ``[rules]`` and
   ``[words]`` settings and every team and own-history figure the rules looked up for it
   (:class:`callcheck.rules.LoggedBaselines`: a team comparison that did not fire gives only its
-  verdict, one that fired also the threshold and team size it quotes). It changes only when they change.
+  verdict, one that fired also the threshold it quotes). It changes only when they change.
   (:func:`baseline_set_sha256`, in the run's summary, is the hash of all calls' comparison inputs.)
 * A call that is not assessable (its record's ``assessment``) adds nothing to the baselines and
   gets no finding; its judgement's ``checks`` say so (``assessable``, ``reasons``, ``in_baselines``).

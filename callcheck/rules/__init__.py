@@ -191,8 +191,15 @@ class Baselines:
         return self.team_count(measure) >= k
 
     def beyond_percentile(self, measure: str, q: float, value: float, sign: float) -> bool:
-        """Whether ``sign * (value - percentile q) > 0``: the team comparison's verdict."""
+        """Whether ``sign * (value - team_threshold) > 0``: the team comparison's verdict."""
         return _beyond(self, measure, q, value, sign)
+
+    def team_threshold(self, measure: str, q: float) -> float:
+        """The team comparison's threshold: :meth:`team_percentile` rounded as judgements write it
+        (:func:`~callcheck.rules.common.r3`). The verdict is made with the number the evidence
+        shows, and a percentile that moves in its fourth decimal (the team grew by a call) leaves
+        every team comparison as it was."""
+        return float(r3(self.team_percentile(measure, q)))  # type: ignore[arg-type]
 
     @property
     def raw(self) -> "Baselines":
@@ -244,10 +251,11 @@ class LoggedBaselines:
     and every logged result are unchanged is byte-identical, so it need not be made again: when one
     call is re-analysed, only the calls whose figures moved are judged again. The team comparison
     of :func:`callcheck.rules.common.compare` logs only its verdict (:meth:`beyond_percentile`)
-    and, when it fired, the threshold and team size it quotes: a percentile that moves a little, or
-    a team that grew by a call, changes nothing for a call far from the threshold (the checks name
-    the team's size only where it is too small, :meth:`team_at_least`). Anything else a rule reads
-    is logged exactly.
+    and, when it fired, the threshold it quotes (:meth:`Baselines.team_threshold`, rounded as it is
+    written): a team that grew by a call changes nothing for a call far from the threshold, and for
+    a fired call only when the written threshold moves. Team comparisons do not quote the team's
+    size (the checks name it only where it is too small, :meth:`team_at_least`; the team page
+    states it once). Anything else a rule reads is logged exactly.
     """
 
     def __init__(self, baselines: Baselines) -> None:
@@ -274,8 +282,11 @@ class LoggedBaselines:
     def team_percentile(self, measure: str, q: float) -> float:
         return self._note(("team_percentile", measure, float(q)), self.raw.team_percentile(measure, q))
 
+    def team_threshold(self, measure: str, q: float) -> float:
+        return self._note(("team_threshold", measure, float(q)), self.raw.team_threshold(measure, q))
+
     def beyond_percentile(self, measure: str, q: float, value: float, sign: float) -> bool:
-        """Whether ``sign * (value - percentile q) > 0``: the team comparison's verdict (only it is logged)."""
+        """Whether ``sign * (value - team_threshold) > 0``: the team comparison's verdict (only it is logged)."""
         return self._note(("beyond_percentile", measure, float(q), float(value), float(sign)), _beyond(self.raw, measure, q, value, sign))
 
     def agent_values(self, agent: str | None, measure: str, *, exclude_call: str | None = None) -> np.ndarray:
@@ -301,6 +312,8 @@ class LoggedBaselines:
             v = b.team_at_least(key[1], key[2])
         elif kind == "team_percentile":
             v = b.team_percentile(key[1], key[2])
+        elif kind == "team_threshold":
+            v = b.team_threshold(key[1], key[2])
         elif kind == "beyond_percentile":
             v = _beyond(b, key[1], key[2], key[3], key[4])
         elif kind == "agent_stats":
@@ -317,8 +330,8 @@ class LoggedBaselines:
 
 
 def _beyond(b: Baselines, measure: str, q: float, value: float, sign: float) -> bool:
-    """``sign * (value - percentile q of the team) > 0`` (the team comparison's verdict)."""
-    return bool(sign * (value - b.team_percentile(measure, q)) > 0)
+    """``sign * (value - the team's threshold at percentile q) > 0`` (the team comparison's verdict)."""
+    return bool(sign * (value - b.team_threshold(measure, q)) > 0)
 
 
 def baseline_values(rec: CallRecord) -> dict[str, float | None]:

@@ -351,11 +351,10 @@ def compare(
     beyond_median = True
     if bl.team_at_least(measure, cfg.team_min_calls):
         q = cfg.team_percentile if higher_is_worse else 100.0 - cfg.team_percentile
-        # the judge's LoggedBaselines log the verdict, and threshold and team size only where they are quoted (fired)
+        # the judge's LoggedBaselines log the verdict, and the threshold only where it is quoted (fired)
         fired = bl.beyond_percentile(measure, q, value, sign)
-        src = bl if fired else bl.raw
-        thr, n_team = src.team_percentile(measure, q), src.team_count(measure)
-        out.append(Comparison("team", thr, fired, n=n_team, reference=thr))
+        thr = (bl if fired else bl.raw).team_threshold(measure, q)
+        out.append(Comparison("team", thr, fired, reference=thr))
         if own_beyond_team_median:
             beyond_median = bl.beyond_percentile(measure, 50.0, value, sign)
     n_own, med, mad = bl.agent_stats(ctx.agent, measure, exclude_call=ctx.call_id)
@@ -451,7 +450,7 @@ def describe_signal(s: Signal) -> str:
     """'articulation rate 7.4 syll/s > 6.5 (absolute)' — a signal in words for messages."""
     name = s.signal.replace("_", " ")
     unit = f" {s.unit}" if s.unit else ""
-    ref = {"team": f"the team's calls (n={s.n})", "own": f"the agent's own calls (n={s.n})",
+    ref = {"team": "the team's calls", "own": f"the agent's own calls (n={s.n})",
            "caller": "the caller", "absolute": "the norm"}[s.comparison]
     return f"{name} {s.value:.3g}{unit} {s.op} {s.threshold:.3g} ({ref})"
 

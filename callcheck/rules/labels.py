@@ -58,7 +58,7 @@ SIGNAL_LABELS: dict[str, tuple[str, str]] = {
 COMPARISON_LABELS: dict[str, tuple[str, str]] = {
     "absolute": ("Grenze", "limit"),
     "caller": ("Vergleich mit Ihrem Anrufer", "compared with your caller"),
-    "team": ("Vergleich mit dem Team, {n} Gespräche", "compared with the team, {n} calls"),
+    "team": ("Vergleich mit dem Team", "compared with the team"),
     "own": ("Vergleich mit Ihren eigenen Gesprächen, {n}", "compared with your own calls, {n}"),
 }
 
