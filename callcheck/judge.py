@@ -270,7 +270,7 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, ou
     used: list[list[Any]] = []
     judgement = judge_record(rec, baselines, config=rules, settings=settings, lookups=used)
     validate_judgement(judgement)
-    text = dumps(judgement)
+    text = dumps(judgement, compact=True)
     path = judgement_path(out_dir, e.call_id)
     entry = [e.sha256, json.dumps(used, separators=(",", ":"), allow_nan=False)] if rec.sha256 == e.sha256 else None
     if _read_text(path) == text:

@@ -255,12 +255,15 @@ def validate_call_json(data: Mapping[str, Any]) -> None:
         raise SchemaError(f"the call record breaks callcheck/schema/call.schema.json: {problem}")
 
 
-def dumps(data: Mapping[str, Any]) -> str:
+def dumps(data: Mapping[str, Any], *, compact: bool = False) -> str:
     r"""The one serializer of callcheck's JSON files: UTF-8 text, indent 1, no NaN, newline at the end.
+
+    ``compact`` writes one line without spaces (the judge's files: thousands per report, and
+    Python's encoder is about six times faster without an indent).
 
     A file name that is not valid UTF-8 (its bytes arrive as lone surrogates, ``os.fsdecode``) is
     written as JSON escapes (``\udcff``): valid UTF-8, and ``json.loads`` gives the same name back."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, **({"separators": (",", ":")} if compact else {"indent": 1})) + "\n"
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _SURROGATE.search(text) else text
 
 

@@ -55,7 +55,7 @@ def test_judgements_are_schema_valid_and_records_stay_untouched(tmp_path):
         assert schema_problem(j, "judgement") is None, p
         assert j["call_id"] == p.stem and j["record_sha256"] == before[p.name]
         assert len(j["comparison_sha256"]) == 64 and int(j["comparison_sha256"], 16) >= 0
-        assert p.read_text(encoding="utf-8") == json.dumps(j, ensure_ascii=False, indent=1) + "\n"  # the one serializer
+        assert p.read_text(encoding="utf-8") == json.dumps(j, ensure_ascii=False, separators=(",", ":")) + "\n"  # the one serializer, compact
     flat = load_judgement(tmp_path / "judgements" / "flat.json")
     assert flat["baselines"] == {"agent_calls": 0}
     (f,) = flat["findings"]  # the team comparison finds what the record alone could not
