@@ -252,15 +252,16 @@ def _judgement_bytes(out_dir: Path, call_id: str) -> bytes | None:
 
 
 def _fast_verdict(raw: bytes | None, sha: str, call_id: str) -> str | None:
-    """The verdict hash of a judgement file as the judge writes it (``findings`` to the end, after
-    a header naming exactly this record), without parsing it; None when the file is not in that form."""
+    """The verdict hash of a judgement file as the judge writes it (compact: ``findings`` to the
+    end, after a header naming exactly this record), without parsing it; None when the file is not
+    in that form."""
     if raw is None:
         return None
-    i = raw.find(b'\n "findings": ')
+    i = raw.find(b',"findings":')
     if i < 0:
         return None
     head = raw[:i]
-    if f'"record_sha256": "{sha}"'.encode() not in head or f'"call_id": {json.dumps(call_id)}'.encode() not in head:
+    if f'"record_sha256":"{sha}"'.encode() not in head or f'"call_id":{json.dumps(call_id)}'.encode() not in head:
         return None
     return "j" + hashlib.sha256(raw[i:]).hexdigest()
 
