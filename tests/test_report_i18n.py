@@ -262,3 +262,18 @@ def test_recorded_reasons_are_translated(reason):
     assert all(n.replace(".", ",") in de for n in nums), (nums, de)  # every number kept
     assert not known_reason("a reason no table knows")
     assert reason_text("a reason no table knows", "de") == "a reason no table knows"  # shown as recorded
+
+
+def test_team_comparison_sentence_names_percentile_and_threshold_not_a_missing_size():
+    """Team comparisons carry no team size (it grows with every call; the team page states it):
+    the sentence names the percentile and the threshold, and never a placeholder for a size."""
+    from callcheck.report.evidence import comparison_sentences
+    from callcheck.rules.common import Comparison
+
+    comps = {"articulation_rate_sps": [Comparison("team", 6.623, True, reference=6.623).to_json(),
+                                       Comparison("agent", 6.1, False, n=12, reference=5.8).to_json()]}
+    assert "n_calls" not in comps["articulation_rate_sps"][0]
+    de = comparison_sentences("M7_TOO_FAST", {"comparisons": comps}, "de")
+    en = comparison_sentences("M7_TOO_FAST", {"comparisons": comps}, "en")
+    assert "Team (90. Perzentil) 6,6" in de[0] and "12 Gespräche" in de[0] and "–" not in de[0]
+    assert "team (90th percentile) 6.6" in en[0] and "12 calls" in en[0] and "–" not in en[0]

@@ -373,10 +373,10 @@ def headline(rule_id: str, ev: Mapping[str, Any], lang: str, fallback: str = "")
 
 
 _BASELINE_TEXT = {
-    "de": {"absolute": "feste Grenze {thr}", "team": "Team ({q}. Perzentil von {n} Gesprächen) {thr}",
+    "de": {"absolute": "feste Grenze {thr}", "team": "Team ({q}. Perzentil) {thr}",
            "agent": "Ihre eigenen Gespräche (Median {ref}, {n} Gespräche) {thr}", "fired": "auffällig", "not": "unauffällig",
            "lead": "Vergleich {measure}: "},
-    "en": {"absolute": "fixed limit {thr}", "team": "team ({q}th percentile of {n} calls) {thr}",
+    "en": {"absolute": "fixed limit {thr}", "team": "team ({q}th percentile) {thr}",
            "agent": "your own calls (median {ref}, {n} calls) {thr}", "fired": "flagged", "not": "not flagged",
            "lead": "Comparison of {measure}: "},
 }
