@@ -1,0 +1,41 @@
+"""benchmarks/eval_pii.py: its leak check (section 3) finds a dictated string in a file or a
+database cell, and not in the index's file identities (``calls.source_key``: times and sizes)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_pii.py"
+_spec = importlib.util.spec_from_file_location("eval_pii", _PATH)
+assert _spec is not None and _spec.loader is not None
+ep = importlib.util.module_from_spec(_spec)
+sys.modules["eval_pii"] = ep
+_spec.loader.exec_module(ep)
+
+
+def _db(out: Path, source_key: str, summary: str) -> None:
+    (out / "serve").mkdir(parents=True)
+    con = sqlite3.connect(out / "serve" / "callcheck.db")
+    con.execute("CREATE TABLE calls (call_id TEXT, source_key TEXT, summary_json TEXT)")
+    con.execute("CREATE VIRTUAL TABLE turns_fts USING fts5(text)")
+    con.execute("INSERT INTO calls VALUES (?, ?, ?)", ("c1", source_key, summary))
+    con.commit()
+    con.close()
+
+
+def test_leak_check_reads_database_cells_but_not_file_identities(tmp_path):
+    strings = [("card", "4918"), ("name", "Johnson")]
+    clean = tmp_path / "clean"
+    _db(clean, "1796159963544504737:41205|1796160405118627857:4918", json.dumps({"text": "Ihre [NUMMER], danke"}))
+    assert ep.find_leaks(clean, strings) == []
+    leaky = tmp_path / "leaky"
+    _db(leaky, "1796159963544504737:41205|1796160405118627857:3281", json.dumps({"text": "die Karte endet auf 4918"}))
+    (leaky / "calls").mkdir()
+    (leaky / "calls" / "c1.json").write_text(json.dumps({"words": [{"text": "Johnson"}]}), encoding="utf-8")
+    leaks = ep.find_leaks(leaky, strings)
+    assert any("database table calls: card '4918'" in x for x in leaks)
+    assert any(x.startswith("calls/c1.json: name 'Johnson'") for x in leaks)
