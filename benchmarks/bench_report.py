@@ -5,9 +5,10 @@
 
 Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
 ``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
-— in three runs: cold (judgements and pages deleted first: everything written), warm (nothing
+— in three runs: cold (judgements, pages and the caches deleted first: every record read, everything
+written, as on the first report or after a code update), warm (nothing
 changed) and after one agent's call was re-analysed (one record changed); ``--runs ...,added``
-also after one new call was added (the team's size changes, so every judgement quoting it). Each run is a fresh
+also after one new call was added (the team's distributions and that agent's own history change). Each run is a fresh
 child process: wall and CPU time of each step (CPU of the worker processes included;
 ``--workers`` as ``callcheck report --workers``), and the peak memory (maximum resident set size,
 ``resource.getrusage``) after judging and in all. At the end: the size of the pages, and with
@@ -161,7 +162,7 @@ def main() -> None:
         label = labels[run]
         if run == "cold":
             import shutil
-            for d in ("judgements", "agents", "callpages", "audio", ".report"):
+            for d in ("judgements", "agents", "callpages", "audio", ".report", ".cache"):
                 shutil.rmtree(out / d, ignore_errors=True)
         if run == "changed":
             touch_one_call(out)
