@@ -3,18 +3,13 @@ database cell, and not in the index's file identities (``calls.source_key``: tim
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_pii.py"
-_spec = importlib.util.spec_from_file_location("eval_pii", _PATH)
-assert _spec is not None and _spec.loader is not None
-ep = importlib.util.module_from_spec(_spec)
-sys.modules["eval_pii"] = ep
-_spec.loader.exec_module(ep)
+from script_module import load_script
+
+ep = load_script("benchmarks/eval_pii.py")
 
 
 def _db(out: Path, source_key: str, summary: str) -> None:

@@ -3,20 +3,13 @@ flat/lively pairs, refused calls) and the time compression it builds fast calls 
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from script_module import load_script
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_rules.py"
-_spec = importlib.util.spec_from_file_location("eval_rules", _PATH)
-assert _spec is not None and _spec.loader is not None
-er = importlib.util.module_from_spec(_spec)
-sys.modules["eval_rules"] = er
-_spec.loader.exec_module(er)
+er = load_script("benchmarks/eval_rules.py")
 
 
 def _t(kind, agent="03", split="train", intended=(), acceptable=(), moments=()):

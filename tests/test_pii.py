@@ -358,17 +358,9 @@ def test_empty_input():
 
 
 def _builder():
-    import importlib.util
-    from pathlib import Path
+    from script_module import load_script
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "make_pii_set.py"
-    spec = importlib.util.spec_from_file_location("make_pii_set", path)
-    mod = importlib.util.module_from_spec(spec)
-    import sys
-
-    sys.modules["make_pii_set"] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("tools/make_pii_set.py")
 
 
 def test_test_set_number_words_parse_back():

@@ -5,26 +5,17 @@ every measure and finding of the samples unchanged."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from script_module import load_script
 
 from tests.conftest import REPO, SAMPLES
 
 pytestmark = pytest.mark.slow
-
-
-def _module(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +51,8 @@ def pii_calls(tmp_path_factory):
 
 def test_no_pii_string_of_the_set_outside_the_private_store(pii_calls):
     set_dir, out, truths = pii_calls
-    bench = _module(REPO / "benchmarks" / "eval_pii.py", "eval_pii")
-    tools = _module(REPO / "tools" / "make_pii_set.py", "make_pii_set")
+    bench = load_script("benchmarks/eval_pii.py")
+    tools = load_script("tools/make_pii_set.py")
     agents = {w.lower() for t in truths.values() for w in t["agent_name"].split()}
     strings = sorted({(k, s) for t in truths.values() for k, s in tools.pii_strings(t) if s.lower() not in agents})
     assert len(strings) >= 10
@@ -78,7 +69,7 @@ def test_muted_audio_gives_no_redacted_digits_back(pii_calls):
     """Every snippet, clip and stream is cut from the call's audio muted by its record's spans:
     re-transcribing that audio with the embedded model leaves no digit inside a dictated value."""
     set_dir, out, truths = pii_calls
-    bench = _module(REPO / "benchmarks" / "eval_pii.py", "eval_pii")
+    bench = load_script("benchmarks/eval_pii.py")
     from callcheck.audio.io import load_audio
     from callcheck.privacy import mute_record_audio
     from callcheck.types import Interval
