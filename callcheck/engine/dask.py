@@ -102,7 +102,11 @@ class CallcheckWorkerSetup(WorkerPlugin):
         self.name = f"callcheck-{token}"
 
     def setup(self, worker: Any = None) -> None:
-        if self.parent_pid is not None:
+        if self.parent_pid is not None:  # a local cluster of this batch
+            # its log stays quiet below CRITICAL: the batch reports every call's outcome itself,
+            # and when the cluster closes, a worker's last heartbeat may find the scheduler gone
+            # (an ERROR with a traceback on the user's terminal after Ctrl-C or at the end)
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
             from callcheck.calljob import _die_with_parent
 
             with contextlib.suppress(ValueError, OSError):  # only the main thread may set handlers
@@ -188,9 +192,10 @@ def connect(address: str | None, *, workers: int, retries: int):
         with dask.config.set({"distributed.scheduler.allowed-failures": retries,
                               "distributed.worker.daemon": False}), _sigint_blocked():
             # SIGINT blocked while the cluster's threads and processes start: they inherit it,
-            # so a terminal's Ctrl-C reaches only the batch process
+            # so a terminal's Ctrl-C reaches only the batch process. The cluster's own log (the
+            # scheduler's here, the workers' in CallcheckWorkerSetup) stays quiet below CRITICAL
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
             client = Client(cluster)
         return client, cluster
     try:
