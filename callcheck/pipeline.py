@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import functools
+import os
 import threading
 import time
 from dataclasses import dataclass, field
