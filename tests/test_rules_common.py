@@ -8,17 +8,26 @@ from callcheck.rules.common import any_of, compile_phrases, load_phrases
 
 
 def test_the_screen_matches_exactly_where_one_of_the_phrases_does():
-    phrases = load_phrases("de")
     texts = ["guten tag hier ist sonja müller was kann ich für sie tun", "das weiß ich nicht", "ähm also ja",
-             "vielen dank für ihren anruf auf wiederhören", "keine ahnung das ist nicht mein problem", ""]
-    for kind, patterns in phrases.patterns.items():
-        screen = any_of(tuple(patterns))
-        if not patterns:
-            assert screen is None
-            continue
-        assert screen is not None, kind
-        for t in texts:
-            assert (screen.search(t) is not None) == any(p.search(t) for p in patterns), (kind, t)
+             "vielen dank für ihren anruf auf wiederhören", "keine ahnung das ist nicht mein problem", "",
+             "das tut mir leider nicht leid", "tut mir leid", "xtut mir leid", "tut mir leids", "ja ja ja ja",
+             "i understand i understand your frustration", "that's not my problem", "thank you for calling",
+             "ich verstehe sie ich'verstehe", "sie müssen sie müssten", "as i said as i already told you"]
+    for lang in ("de", "en"):
+        for kind, patterns in load_phrases(lang).patterns.items():
+            screen = any_of(tuple(patterns))
+            if not patterns:
+                assert screen is None
+                continue
+            assert screen is not None, kind
+            for t in texts:
+                assert (screen.search(t) is not None) == any(p.search(t) for p in patterns), (lang, kind, t)
+    # an entry that is not one expression by itself keeps each alternative's own boundaries
+    odd = compile_phrases(["a)|(?:b", "c"], "test")
+    screen = any_of(odd)
+    assert screen is not None
+    for t in ["xb", "a", "xa", "c d", "xc"]:
+        assert (screen.search(t) is not None) == any(p.search(t) for p in odd), t
 
 
 def test_lists_that_cannot_be_joined_get_no_screen():
