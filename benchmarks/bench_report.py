@@ -98,16 +98,18 @@ from pathlib import Path
 from callcheck.config import Config
 from callcheck.judge import default_workers, judge_batch
 from callcheck.report import render_reports
+from callcheck.report.render import pages_after_judging
 out = Path({out!r})
 cfg = Config()
+then = pages_after_judging(out, config=cfg)  # as callcheck report (judge_and_render), each step timed
 def cpu():  # this process and its finished children (the judge's worker processes)
     r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 t0, c0 = time.perf_counter(), cpu()
-j = judge_batch(out, config=cfg, workers={workers} or default_workers())
+j = judge_batch(out, config=cfg, workers={workers} or default_workers(), then=then)
 t1, c1 = time.perf_counter(), cpu()
 peak_judge = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-s = render_reports(out, config=cfg, workers={workers} or default_workers())
+s = render_reports(out, config=cfg, workers={workers} or default_workers(), prepared=then.results)
 t2, c2 = time.perf_counter(), cpu()
 print(json.dumps({{"judge_s": t1 - t0, "render_s": t2 - t1, "judge_cpu_s": c1 - c0, "render_cpu_s": c2 - c1,
                   "written": j.written, "unchanged": j.unchanged, "calls": s.calls, "agents": s.agents,

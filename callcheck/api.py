@@ -363,11 +363,9 @@ def _judge_and_render(out_dir: Path, config: Config, workers: int = 1):
     """The step after a batch: judge the calls against the team and their own history and render
     the pages (both in the batch's ``workers`` processes when there are many), and remove the pages of
     agents that have no call left."""
-    from callcheck.judge import judge_batch
-    from callcheck.report import render_reports
+    from callcheck.report import judge_and_render
 
-    judge_batch(out_dir, config=config, workers=workers)
-    summary = render_reports(out_dir, config=config, workers=workers)
+    _, summary = judge_and_render(out_dir, config=config, workers=workers)
     _remove_orphan_pages(out_dir, summary.pages)
     return summary
 

@@ -24,15 +24,14 @@ def report_command(out_dir: Path, language: str | None = None, config_path: Path
     """Judge ``OUT/calls/*.json`` against the team and the agents' own calls (``OUT/judgements/``),
     then render ``OUT/agents/*``, ``OUT/callpages/*``, ``OUT/index.html`` and ``OUT/team.csv``
     (only pages whose content changed). The records are only read."""
-    from callcheck.judge import default_workers, judge_batch
-    from callcheck.report import render_reports
+    from callcheck.judge import default_workers
+    from callcheck.report import judge_and_render
 
     out_dir = Path(out_dir)
     try:
         cfg = load_config(config_path)
         n = default_workers() if workers is None else workers
-        j = judge_batch(out_dir, config=cfg, workers=n)
-        s = render_reports(out_dir, config=cfg, language=language, audio=audio, workers=n)
+        j, s = judge_and_render(out_dir, config=cfg, language=language, audio=audio, workers=n)
     except CallcheckError as exc:
         _err(str(exc))
         return 2

@@ -25,8 +25,9 @@ A judgement file is rewritten only when its content changes (byte-identical othe
 one serializer :func:`callcheck.result.dumps`, atomically, after validation against its schema;
 judgements of calls no longer in ``calls/`` are removed. Records are read in two streaming passes
 (baseline values first, then each call is judged and dropped), so memory stays flat in the number
-of calls and the work is linear in it (plus each agent's own history per call). With many calls
-both passes run in worker processes; the judgements are written without forcing each file to
+of calls and the work is linear in it (plus each agent's own history per call); ``then=`` does more
+with each judged record while it is in memory (``callcheck report`` digests it and makes its call
+page there). With many calls both passes run in worker processes; the judgements are written without forcing each file to
 disk, and synced once before the index that names them.
 
 A run remembers what it read and judged in ``OUT/.cache/judge-index.json`` (:data:`INDEX_NAME`):
@@ -254,10 +255,16 @@ def _read_chunk(chunk: list[Path]) -> list[tuple[str, Any]]:
     return [_read_entry(p) for p in chunk]
 
 
-def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, out_dir: Path) -> tuple[str, str, list[Any] | None]:
-    """Judge one call and write its judgement when it changed: ``(call_id, status, index entry)`` with
-    status ``written``, ``unchanged`` or ``skipped:<one line>``. The file is not forced to disk here
-    (:func:`judge_batch` syncs once before it writes the index)."""
+#: what :func:`judge_batch` ``then=`` gets: each call judged from the bytes it was listed with (unjudged,
+#: with its words and turns already built) and its judgement file's text; returns a picklable result
+Then = Callable[[CallRecord, str], Any]
+
+
+def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, out_dir: Path,
+               then: Then | None = None) -> tuple[str, str, list[Any] | None, Any]:
+    """Judge one call and write its judgement when it changed: ``(call_id, status, index entry,
+    then's result or None)`` with status ``written``, ``unchanged`` or ``skipped:<one line>``. The
+    file is not forced to disk here (:func:`judge_batch` syncs once before it writes the index)."""
     try:
         raw = e.path.read_bytes()
         if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
@@ -266,29 +273,31 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, ou
             rec = load_record(e.path)
     except (OSError, RecordError) as exc:  # removed or broken while judging
         return e.call_id, "skipped:" + (str(exc) if isinstance(exc, RecordError)
-                                        else f"{e.path}: gone while judging; run `callcheck report` again"), None
+                                        else f"{e.path}: gone while judging; run `callcheck report` again"), None, None
     used: list[list[Any]] = []
     judgement = judge_record(rec, baselines, config=rules, settings=settings, lookups=used)
     validate_judgement(judgement)
     text = dumps(judgement, compact=True)
     path = judgement_path(out_dir, e.call_id)
-    entry = [e.sha256, json.dumps(used, separators=(",", ":"), allow_nan=False)] if rec.sha256 == e.sha256 else None
-    if _read_text(path) == text:
-        return e.call_id, "unchanged", entry
-    atomic_write(path, text, fsync=False)
-    return e.call_id, "written", entry
+    same = rec.sha256 == e.sha256
+    entry = [e.sha256, json.dumps(used, separators=(",", ":"), allow_nan=False)] if same else None
+    status = "unchanged"
+    if _read_text(path) != text:
+        atomic_write(path, text, fsync=False)
+        status = "written"
+    return e.call_id, status, entry, then(rec, text) if then is not None and same else None
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(baselines: Baselines, rules: Config, settings: str, out_dir: Path) -> None:
-    _WORKER.update(baselines=baselines, rules=rules, settings=settings, out_dir=out_dir)
+def _worker_init(baselines: Baselines, rules: Config, settings: str, out_dir: Path, then: Then | None = None) -> None:
+    _WORKER.update(baselines=baselines, rules=rules, settings=settings, out_dir=out_dir, then=then)
 
 
-def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[Any] | None]]:
+def _worker_chunk(chunk: list[_Entry]) -> list[tuple[str, str, list[Any] | None, Any]]:
     w = _WORKER
-    return [_judge_one(e, w["baselines"], w["rules"], w["settings"], w["out_dir"]) for e in chunk]
+    return [_judge_one(e, w["baselines"], w["rules"], w["settings"], w["out_dir"], w["then"]) for e in chunk]
 
 
 def _in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[[list[Any]], list[Any]], workers: int, *,
@@ -299,14 +308,14 @@ def _in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[
 
 
 def _judge_all(todo: list[_Entry], baselines: Baselines, rules: Config, settings: str, out_dir: Path,
-               workers: int) -> Iterator[tuple[str, str, list[Any] | None]]:
+               workers: int, then: Then | None = None) -> Iterator[tuple[str, str, list[Any] | None, Any]]:
     """:func:`_judge_one` of every entry, in order (in worker processes when there are many: each
-    gets the baselines once and reads, judges and writes its calls itself)."""
-    return _in_workers(todo, lambda e: _judge_one(e, baselines, rules, settings, out_dir), _worker_chunk, workers,
-                       initializer=_worker_init, initargs=(baselines, rules, settings, out_dir))
+    gets the baselines and ``then`` once and reads, judges and writes its calls itself)."""
+    return _in_workers(todo, lambda e: _judge_one(e, baselines, rules, settings, out_dir, then), _worker_chunk, workers,
+                       initializer=_worker_init, initargs=(baselines, rules, settings, out_dir, then))
 
 
-def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSummary:
+def judge_batch(out_dir: Path, *, config: Config, workers: int = 1, then: Then | None = None) -> JudgeSummary:
     """Judge every call of ``out_dir`` against the team's and the agent's own calls.
 
     Parameters
@@ -321,6 +330,13 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
         the default; ``callcheck report`` uses :func:`default_workers`). They are used only when
         :data:`PARALLEL_MIN_CALLS` or more records are to be read, or calls to be judged. They are started with ``spawn``, so a script that calls this with
         ``workers > 1`` needs the ``if __name__ == "__main__":`` guard (as ``analyze_batch(workers=...)``).
+    then : callable or None
+        Called for each call judged in this run, where it was judged (a worker process gets a
+        pickled copy), with the record as read (no judgement attached) and the text of its
+        judgement file; its results are kept in ``then.results`` (record file name →
+        ``(file key at listing, result)``) when ``then`` has that dict. ``callcheck report``
+        digests each call and renders its call page there
+        (:class:`callcheck.report.render.PagesAfterJudging`), so no record is read a third time.
 
     Returns
     -------
@@ -388,10 +404,14 @@ def judge_batch(out_dir: Path, *, config: Config, workers: int = 1) -> JudgeSumm
             unchanged += 1
         else:
             todo.append(e)
-    for call_id, status, index_entry in _judge_all(todo, baselines, rules, settings, out_dir, workers):
+    results = getattr(then, "results", None)
+    fkeys = {p.name: fkey for p, fkey, _ in listed}
+    for e, (call_id, status, index_entry, after) in zip(todo, _judge_all(todo, baselines, rules, settings, out_dir, workers, then)):
         if status.startswith("skipped:"):
             skipped.append(status.removeprefix("skipped:"))
             continue
+        if after is not None and isinstance(results, dict):
+            results[e.path.name] = (fkeys[e.path.name], after)
         judged.add(call_id)
         if index_entry is not None:
             done[call_id] = index_entry

@@ -21,7 +21,7 @@ import bisect
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
@@ -580,7 +580,14 @@ class CallRecord:
         return tuple(x for x in self.raw.get("findings") or () if isinstance(x, Mapping))
 
     def with_judgement(self, judgement: Mapping[str, Any] | None) -> "CallRecord":
-        return CallRecord(self.raw, judgement, self.path, self.sha256)
+        """The record with ``judgement`` attached; what was already computed from ``raw`` (words,
+        turns, ...: every cached property reads only ``raw``) is kept, not computed again."""
+        rec = CallRecord(self.raw, judgement, self.path, self.sha256)
+        rec.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in _FIELDS)
+        return rec
+
+
+_FIELDS = frozenset(f.name for f in fields(CallRecord))
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -260,3 +260,74 @@ def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
     # and again, nothing changed: nothing read (the file keys), nothing rendered
     three = render_reports(outs[1], config=Config(), workers=2)
     assert three.parsed == 0 and sorted(three.pages) == ["index.html", "team.csv"]
+
+
+def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monkeypatch):
+    """``callcheck report`` (judge_and_render) digests each judged call and makes its call page in
+    the judge's pass, where the record is in memory: the same files, byte for byte, as judging and
+    then rendering separately (in one process and in worker processes), without the render reading
+    those records again; a record re-analysed between the two steps is read again."""
+    import hashlib
+
+    from callcheck import procpool
+    import callcheck.judge as judge
+    import callcheck.report.render as render
+    from callcheck.report import judge_and_render
+
+    def content(p: Path) -> str:
+        if p.suffix == ".opus":
+            return ""
+        text = re.sub(r"(Erstellt|Generated) [0-9.:/ -]+", "", p.read_text(encoding="utf-8"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def files(root: Path) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): content(p) for p in sorted(root.rglob("*"))
+                if p.is_file() and p.suffix in (".html", ".md", ".csv", ".opus", ".json")
+                and p.parts[len(root.parts)] in ("agents", "callpages", "audio", "judgements", "index.html", "team.csv")}
+
+    out = build(tmp_path / "base" / "out", "de")
+    shutil.rmtree(out / "judgements")
+    shutil.rmtree(out / ".cache")
+    folders = {k: tmp_path / k / "out" for k in ("separate", "fused", "workers", "changed")}
+    for d in folders.values():
+        shutil.copytree(out, d)
+        shutil.copy(out.parent / "out-tone.wav", d.parent / "out-tone.wav")
+    read_again: list[str] = []
+    real = render._scan_render
+    monkeypatch.setattr(render, "_scan_render", lambda pages, item: read_again.append(item[0].name) or real(pages, item))
+    judge_batch(folders["separate"], config=Config())
+    one = render_reports(folders["separate"], config=Config())
+    n = len(read_again)
+    assert n == one.parsed == one.calls == 24
+    read_again.clear()
+    j, two = judge_and_render(folders["fused"], config=Config())
+    assert read_again == [] and two.parsed == 24 and j.written == 24
+    assert sorted(two.pages) == sorted(one.pages) and two.audio_files == one.audio_files > 0
+    a = files(folders["separate"])
+    assert files(folders["fused"]) == a and "callpages/anna-0.html" in a and any(k.startswith("audio/") for k in a)
+    for name in ("state.json", "digests.json"):
+        sa, sb = (json.loads((folders[k] / ".report" / name).read_text(encoding="utf-8")) for k in ("separate", "fused"))
+        if name == "digests.json":
+            sa, sb = ({f: {k: v for k, v in d.items() if k != "fkey"} for f, d in x["calls"].items()} for x in (sa, sb))
+        assert sa == sb, name
+    # in worker processes (each gets its own copy of the page maker)
+    monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 1)
+    monkeypatch.setattr(judge, "CHUNK_CALLS", 5)
+    monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 1)
+    _, three = judge_and_render(folders["workers"], config=Config(), workers=2)
+    assert three.parsed == 24 and files(folders["workers"]) == a
+    # a record re-analysed after judging: the render does not use what was made from the old bytes
+    monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 10_000)
+    monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 10_000)
+    d = folders["changed"]
+    then = render.pages_after_judging(d, config=Config())
+    judge_batch(d, config=Config(), then=then)
+    assert len(then.results) == 24
+    rec = json.loads((d / "calls" / "bernd-1.json").read_text(encoding="utf-8"))
+    rec["speakers"]["agent"]["talk_share"] = 0.91
+    write_record(d / "calls" / "bernd-1.json", rec)
+    read_again.clear()
+    four = render_reports(d, config=Config(), prepared=then.results)
+    assert read_again == ["bernd-1.json"] and four.parsed == 24
+    page = (d / "callpages" / "bernd-1.html").read_text(encoding="utf-8")
+    assert "<td>Redeanteil</td><td class=\"num\">91\u202f%</td>" in page

@@ -20,6 +20,7 @@ number formats), :mod:`~callcheck.report.audio` (snippets: the one cutting funct
 from __future__ import annotations
 
 from callcheck.report.clips import ClipsSummary, export_clips
-from callcheck.report.render import ReportError, ReportSummary, agent_slug, render_reports, team_csv
+from callcheck.report.render import ReportError, ReportSummary, agent_slug, judge_and_render, render_reports, team_csv
 
-__all__ = ["ReportError", "ReportSummary", "ClipsSummary", "render_reports", "export_clips", "agent_slug", "team_csv"]
+__all__ = ["ReportError", "ReportSummary", "ClipsSummary", "judge_and_render", "render_reports", "export_clips", "agent_slug",
+           "team_csv"]

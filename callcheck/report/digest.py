@@ -33,7 +33,7 @@ from callcheck.record import (
 from callcheck.report.evidence import evidence_of
 from callcheck.rules import BASELINE_MEASURES, RULE_IDS, baseline_values
 
-__all__ = ["CallDigest", "FindingRef", "digest_call", "scan", "verdict_hash", "clip_span", "mean_confidence",
+__all__ = ["CallDigest", "FindingRef", "digest_call", "digest_judged", "scan", "verdict_hash", "clip_span", "mean_confidence",
            "DIGEST_VERSION", "AGENT_MEASURES", "call_date", "baseline_rows"]
 
 DIGEST_VERSION = 3
@@ -279,6 +279,17 @@ def _read_judgement(out_dir: Path, call_id: str, sha: str) -> tuple[Mapping[str,
     if j.get("record_sha256") != sha or j.get("call_id") != call_id:
         return None, "unjudged"
     return j, _fast_verdict(raw, sha, call_id) or verdict_hash(j["findings"], j["strengths"], j["promises"])
+
+
+def digest_judged(rec: CallRecord, judgement_text: str, *, pad_s: float, max_s: float) -> tuple[CallRecord, CallDigest]:
+    """``rec`` (read from its file, unjudged) with the judgement the judge just wrote for it (its
+    file's text) attached, and its digest: what :func:`scan_one` gives for that record and file."""
+    if rec.path is None or rec.sha256 is None:
+        raise ValueError("digest_judged needs a record read from its file")
+    j = json.loads(judgement_text)
+    vh = _fast_verdict(judgement_text.encode("utf-8"), rec.sha256, rec.call_id) or verdict_hash(j["findings"], j["strengths"], j["promises"])
+    judged = rec.with_judgement(j)
+    return judged, digest_call(judged, file=rec.path.name, verdict=vh, pad_s=pad_s, max_s=max_s)
 
 
 def scan(out_dir: Path, *, pad_s: float, max_s: float, cache: Mapping[str, Mapping[str, Any]] | None = None,

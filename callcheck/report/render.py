@@ -2,7 +2,9 @@
 
 1. **Scan** (:func:`_scan`, with :func:`callcheck.report.digest.scan_one`): every new or changed
    record is read once, digested and dropped; while it is in memory its call page is rendered when
-   that page is out of date — in worker processes when there are many (``workers``).
+   that page is out of date — in worker processes when there are many (``workers``). In
+   ``callcheck report`` (:func:`judge_and_render`) that is done in the judge's pass for the calls it
+   judges (:class:`PagesAfterJudging`), and the scan takes it from there while the file is unchanged.
 2. **Agent pages**: per agent, from the digests of its calls; the few moments a page shows are
    read again (their findings' full evidence). A page is rendered only when what it shows changed:
    its context (the agent's calls and verdicts, the team figures it quotes, settings, language) is
@@ -39,11 +41,12 @@ from callcheck.record import CALLS_DIR, CallRecord, RecordError, duplicate_reaso
 from callcheck.report import aggregate as agg
 from callcheck.report.audio import AudioCache, Snippet, snippet_name, write_snippet
 from callcheck.report.callpage import call_context
-from callcheck.report.digest import CallDigest, ScanResult, scan_one
+from callcheck.report.digest import CallDigest, ScanResult, digest_judged, scan_one
 from callcheck.report.i18n import Fmt, texts
 from callcheck.rules import RULE_IDS
 
-__all__ = ["ReportError", "ReportSummary", "render_reports", "agent_slug", "team_csv", "read_failures", "TEMPLATE_VERSION"]
+__all__ = ["PagesAfterJudging", "ReportError", "ReportSummary", "TEMPLATE_VERSION", "agent_slug", "judge_and_render",
+           "pages_after_judging", "read_failures", "render_reports", "team_csv"]
 
 #: Bump when a template or context changes what a page shows (forces every page to re-render).
 TEMPLATE_VERSION = "11.1"
@@ -297,15 +300,78 @@ def _scan_render(pages: _CallPages, item: tuple[Path, Mapping[str, Any] | None])
     if status != "parsed":
         return status, got, fkey
     rec, d = got
+    return status, _digested(pages, rec, d), fkey
+
+
+def _digested(pages: _CallPages, rec: CallRecord, d: CallDigest, *, write: bool = False) -> tuple[Any, ...]:
+    """What :func:`_scan` needs of a record in memory: ``(digest JSON, findings JSON, page state
+    entry, page HTML or None when up to date, snippets written)``; with ``write`` the page is
+    written here and ``True`` stands for its HTML."""
+    rc = pages.config.report
     entry: Mapping[str, Any] | None = None
-    html, before = None, pages.snippets.written
+    html: str | bool | None = None
+    before = pages.snippets.written
     if rc.call_pages:
         slug = agent_slug(d.agent)
         entry = pages.fresh(d, slug)
         if entry is None:
             html, entry = pages.page(rec, d, slug)
+            if write:
+                atomic_write(pages.out_dir / f"{CALL_PAGES}/{d.call_id}.html", html)
+                html = True
     audio_written, pages.snippets.written = pages.snippets.written - before, before  # counted by the caller
-    return status, (d.to_json(), _findings_json(rec), entry, html, audio_written), fkey
+    return d.to_json(), _findings_json(rec), entry, html, audio_written
+
+
+class PagesAfterJudging:
+    """The render's per-call work done by the judge while it holds each record
+    (:func:`callcheck.judge.judge_batch` ``then=``): the call's digest and, when out of date, its
+    call page, written there (the judge judges only the first record file of a call id, as the
+    render shows only that one) — as :func:`render_reports` would make them after reading the
+    record and the new judgement once more. ``results`` (record file name → ``(file key,
+    result)``, about 3 kB per call) goes to :func:`render_reports` ``prepared=``, which uses a
+    result only while the record file's size, modification time and inode are those it was listed
+    with, and empties it. Picklable: each judge worker gets a copy and makes its own
+    :class:`_CallPages`."""
+
+    def __init__(self, out_dir: Path, config: Config, language: str | None, use_audio: bool, state_pages: Mapping[str, Mapping[str, Any]]) -> None:
+        self.args = (Path(out_dir), config, language, use_audio, dict(state_pages))
+        self.results: dict[str, tuple[list[int], Any]] = {}
+        self._pages: _CallPages | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"args": self.args, "results": {}, "_pages": None}
+
+    def __call__(self, rec: CallRecord, judgement_text: str) -> tuple[Any, ...]:
+        """The digest, findings, page state entry, whether the page was written and the snippets
+        written of ``rec`` (read from its file) with the judgement whose file text is ``judgement_text``."""
+        if self._pages is None:
+            self._pages = _CallPages(*self.args)
+        rc = self._pages.config.report
+        judged, d = digest_judged(rec, judgement_text, pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s)
+        return _digested(self._pages, judged, d, write=True)
+
+
+def pages_after_judging(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None) -> PagesAfterJudging:
+    """The :class:`PagesAfterJudging` of a :func:`render_reports` run with these arguments."""
+    out_dir = Path(out_dir)
+    use_audio = config.report.audio if audio is None else bool(audio)
+    state = _State.load(out_dir, _version(config, language, use_audio))
+    return PagesAfterJudging(out_dir, config, language, use_audio, state.pages)
+
+
+def judge_and_render(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None,
+                     workers: int = 1) -> tuple[Any, ReportSummary]:
+    """``callcheck report``: :func:`callcheck.judge.judge_batch`, then :func:`render_reports` — each
+    record judged is digested and its call page made while the judge holds it (not read again).
+    Returns ``(JudgeSummary, ReportSummary)``."""
+    from callcheck.judge import judge_batch
+
+    then = pages_after_judging(out_dir, config=config, language=language, audio=audio) if (Path(out_dir) / CALLS_DIR).is_dir() else None
+    j = judge_batch(out_dir, config=config, workers=workers, then=then)
+    s = render_reports(out_dir, config=config, language=language, audio=audio, workers=workers,
+                       prepared=None if then is None else then.results)
+    return j, s
 
 
 def _scan_render_chunk(chunk: list[tuple[Path, Mapping[str, Any] | None]]) -> list[tuple[str, Any, list[int] | None]]:
@@ -325,6 +391,11 @@ def _code_key() -> str:
     return h.hexdigest()[:16]
 
 
+def _version(config: Config, language: str | None, use_audio: bool) -> str:
+    """What every page of a run depends on besides its content (a new one re-renders all)."""
+    return f"{TEMPLATE_VERSION}|{_code_key()}|{_config_key(config)}|{language or ''}|audio={int(use_audio)}"
+
+
 def _config_key(config: Config) -> str:
     return _hash({"report": config_to_dict(config.report), "weights": list(config.rules.severity_weights),
                   "team_percentile": config.rules.team_percentile, "min_conf": config.separation.min_confidence,
@@ -332,7 +403,7 @@ def _config_key(config: Config) -> str:
 
 
 def render_reports(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None,
-                   workers: int = 1) -> ReportSummary:
+                   workers: int = 1, prepared: dict[str, tuple[list[int], Any]] | None = None) -> ReportSummary:
     """Write the agent pages, the call pages, ``index.html`` and ``team.csv`` from the records and
     their judgements (only what changed; see the module docstring).
 
@@ -356,6 +427,9 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         when :data:`callcheck.procpool.PARALLEL_MIN_ITEMS` or more records are to be read; started
         with ``spawn`` (a script that calls this with ``workers > 1`` needs the
         ``if __name__ == "__main__":`` guard).
+    prepared : mapping or None
+        :attr:`PagesAfterJudging.results` of the judge run just before (:func:`judge_and_render`):
+        records digested there are not read again while their file is unchanged (emptied here).
 
     Returns
     -------
@@ -369,7 +443,7 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         raise ReportError(f"report language {language or config.report.language!r} is not supported; use de, en or auto")
     rc = config.report
     use_audio = rc.audio if audio is None else bool(audio)
-    version = f"{TEMPLATE_VERSION}|{_code_key()}|{_config_key(config)}|{language or ''}|audio={int(use_audio)}"
+    version = _version(config, language, use_audio)
     state = _State.load(out_dir, version)
     digest_cache = _load_digests(out_dir, config)
     html_env, md_env = _env(), _env(markdown=True)
@@ -393,7 +467,7 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
         new_state[rel] = call_pages.render(rec, d, slug)
         written.append(rel)
 
-    res = _scan(out_dir, config, language, use_audio, state, digest_cache, call_pages, findings, workers)
+    res = _scan(out_dir, config, language, use_audio, state, digest_cache, call_pages, findings, workers, prepared or {})
     for cid, (entry, rendered, slug) in res.pages.items():
         rel = f"{CALL_PAGES}/{cid}.html"
         new_state[rel], provisional[cid] = dict(entry), slug
@@ -485,9 +559,11 @@ class _Scanned(ScanResult):
 
 
 def _scan(out_dir: Path, config: Config, language: str | None, use_audio: bool, state: _State,
-          digest_cache: Mapping[str, Mapping[str, Any]], call_pages: _CallPages, findings: _Findings, workers: int) -> _Scanned:
+          digest_cache: Mapping[str, Mapping[str, Any]], call_pages: _CallPages, findings: _Findings, workers: int,
+          prepared: dict[str, tuple[list[int], Any]]) -> _Scanned:
     """Every record of ``calls/`` in name order: its cached digest when record and verdict are
-    unchanged, else read, digested and its call page rendered when out of date — in worker processes
+    unchanged, else what the judge ``prepared`` for it while its file is unchanged, else read,
+    digested and its call page rendered when out of date — in worker processes
     when there are many (:func:`callcheck.procpool.in_workers`), streaming: each page is written
     here as its result arrives. A call id found in a second record file is one skipped line (its
     page is not written)."""
@@ -495,13 +571,18 @@ def _scan(out_dir: Path, config: Config, language: str | None, use_audio: bool, 
     paths = record_paths(out_dir)
     pre = [scan_one(out_dir, p, digest_cache.get(p.name), pad_s=rc.snippet_pad_s, max_s=rc.snippet_max_s, parse=False)
            for p in paths]
-    todo = [(p, digest_cache.get(p.name)) for p, r in zip(paths, pre) if r[0] == "todo"]
+    ready = {p.name for p, r in zip(paths, pre)
+             if r[0] == "todo" and r[2] is not None and prepared.get(p.name, (None,))[0] == r[2]}
+    todo = [(p, digest_cache.get(p.name)) for p, r in zip(paths, pre) if r[0] == "todo" and p.name not in ready]
     results = iter(procpool.in_workers(todo, lambda item: _scan_render(call_pages, item), _scan_render_chunk, workers,
                                        initializer=_worker_init, initargs=(out_dir, config, language, use_audio, state.pages)))
     res = _Scanned([], [])
     seen: dict[str, Path] = {}
     for p, first in zip(paths, pre):
-        status, got, fkey = next(results) if first[0] == "todo" else first
+        if p.name in ready:
+            status, got, fkey = "parsed", prepared.pop(p.name)[1], first[2]
+        else:
+            status, got, fkey = next(results) if first[0] == "todo" else first
         if status == "skipped":
             res.skipped.append(got)
             continue
@@ -522,9 +603,10 @@ def _scan(out_dir: Path, config: Config, language: str | None, use_audio: bool, 
         findings.put_json(d.call_id, fjson)
         call_pages.snippets.written += audio_written
         if entry is not None:
-            if html is not None:
+            if isinstance(html, str):  # True: written where it was made (the judge's pass)
                 atomic_write(out_dir / f"{CALL_PAGES}/{d.call_id}.html", html)
             res.pages[d.call_id] = (entry, html is not None, agent_slug(d.agent))
+    prepared.clear()
     return res
 
 
