@@ -61,7 +61,7 @@ from callcheck.fsutil import atomic_write, file_key
 from callcheck.record import (
     JUDGEMENTS_DIR, CallRecord, RecordError, duplicate_reason, judgement_path, load_record, record_paths,
 )
-from callcheck.result import SchemaError, dumps, schema_problem
+from callcheck.result import SchemaError, dumps, loads, schema_problem
 from callcheck.rules import BASELINE_MEASURES, Baselines, LoggedBaselines, baseline_values, baselines_from_values, evaluate_call
 
 __all__ = ["JudgeSummary", "baseline_set_sha256", "batch_baselines", "comparison_sha256", "judge_batch", "judge_record",
@@ -268,7 +268,7 @@ def _judge_one(e: _Entry, baselines: Baselines, rules: Config, settings: str, ou
     try:
         raw = e.path.read_bytes()
         if hashlib.sha256(raw).hexdigest() == e.sha256:  # validated in pass 1
-            rec = CallRecord(json.loads(raw.decode("utf-8")), None, e.path, e.sha256)
+            rec = CallRecord(loads(raw), None, e.path, e.sha256)
         else:  # re-analysed in between: read it again (its own values, the batch's baselines)
             rec = load_record(e.path)
     except (OSError, RecordError) as exc:  # removed or broken while judging

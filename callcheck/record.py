@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from callcheck.errors import CallcheckError
-from callcheck.result import schema_problem
+from callcheck.result import loads, schema_problem
 from callcheck.types import Overlap, Turn, Word
 
 __all__ = [
@@ -599,7 +599,7 @@ def _read_json(path: Path, what: str) -> tuple[bytes, Any]:
     except OSError as exc:
         raise RecordError(f"{path}: {what} cannot be read ({exc.strerror})") from None
     try:
-        return data, json.loads(data.decode("utf-8"))
+        return data, loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise RecordError(f"{path}: not readable JSON ({str(exc).splitlines()[0][:120]})") from None
 

@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import orjson
+
 from callcheck import SCHEMA_VERSION, __version__
 from callcheck.config import config_to_dict
 from callcheck.errors import CallcheckError
@@ -233,12 +235,74 @@ def _validator(name: str, detailed: bool = False) -> Callable[[Any], Any]:
     return fastjsonschema.compile(inlined, detailed_exceptions=detailed)
 
 
+def _flat_test(prop: Mapping[str, Any], v: str) -> str | None:
+    """A Python expression, true when the value named ``v`` breaks the subschema ``prop`` of one
+    field (``{"type": "string"}``, ``{"enum": [...]}``, ``{"type": "number"|"integer", "minimum",
+    "maximum"}``); None for any other form."""
+    if set(prop) == {"type"} and prop["type"] == "string":
+        return f"type({v}) is not str"
+    if set(prop) == {"enum"} and isinstance(prop["enum"], list) and prop["enum"] and all(type(x) is str for x in prop["enum"]):
+        return f"({v} not in {tuple(prop['enum'])!r} or type({v}) is not str)"
+    if prop.get("type") in ("number", "integer") and set(prop) <= {"type", "minimum", "maximum"} and all(
+            type(prop[k]) in (int, float) and math.isfinite(prop[k]) for k in ("minimum", "maximum") if k in prop):
+        kinds = "(int,)" if prop["type"] == "integer" else "(int, float)"  # bool is neither: type(True) is bool
+        # the comparisons of fastjsonschema's code (NaN passes both bounds there, and here)
+        bounds = "".join(f" or {v} {op} {prop[k]!r}" for k, op in (("minimum", "<"), ("maximum", ">")) if k in prop)
+        return f"(type({v}) not in {kinds}{bounds})"
+    return None
+
+
+@lru_cache(maxsize=None)
+def _items_check(name: str, key: str) -> Callable[[list[Any]], bool] | None:
+    """For a top-level array ``key`` of schema ``name`` whose items are flat objects (``required``
+    and ``properties`` of the forms :func:`_flat_test` knows, nothing else): a function, generated
+    from the schema, that is true when every item satisfies them — never more lenient than the
+    schema (an ``int`` or ``dict`` subclass, e.g., is left to the validator), ~10x faster than the
+    compiled validator on a record's words. None for any other form."""
+    schema = load_schema(name)
+    node = _inline_refs(schema, schema).get("properties", {}).get(key)
+    if not isinstance(node, dict) or set(node) != {"type", "items"} or node["type"] != "array":
+        return None
+    items = node["items"]
+    if not isinstance(items, dict) or set(items) - {"type", "required", "properties"} or items.get("type") != "object":
+        return None
+    required = [str(k) for k in items.get("required") or ()]
+    lines = ["def ok(values):", "    for item in values:",
+             "        if type(item) is not dict or not item.keys() >= REQUIRED:", "            return False"]
+    for i, (k, prop) in enumerate((items.get("properties") or {}).items()):
+        test = _flat_test(prop, f"v{i}") if isinstance(prop, dict) else None
+        if test is None or not isinstance(k, str):
+            return None
+        if k in required:
+            lines += [f"        v{i} = item[{k!r}]", f"        if {test}:", "            return False"]
+        else:
+            lines += [f"        if {k!r} in item:", f"            v{i} = item[{k!r}]", f"            if {test}:", "                return False"]
+    lines.append("    return True")
+    scope: dict[str, Any] = {"REQUIRED": frozenset(required)}
+    exec(compile("\n".join(lines), f"<{name}.schema.json {key} items>", "exec"), scope)  # noqa: S102 - code made from our own schema
+    return scope["ok"]
+
+
+#: top-level arrays of the call schema checked by :func:`_items_check` (a record's words: ~250 per minute)
+_FAST_ARRAYS = {"call": ("words",)}
+
+
 def schema_problem(data: Any, name: str = "call") -> str | None:
-    """Why ``data`` breaks schema ``name`` (one line: path and rule), or None when it is valid."""
+    """Why ``data`` breaks schema ``name`` (one line: path and rule), or None when it is valid.
+
+    The call schema's ``words`` that pass :func:`_items_check` (generated from the schema, never more
+    lenient) are not checked again by the compiled validator, which checks the rest; anything else
+    goes to it whole, and a failure is worded by the detailed validator."""
     import fastjsonschema
 
     try:
-        _validator(name)(data)
+        rest = data
+        if isinstance(data, dict):
+            for key in _FAST_ARRAYS.get(name, ()):
+                check = _items_check(name, key)
+                if check is not None and type(data.get(key)) is list and check(data[key]):
+                    rest = {**rest, key: []}
+        _validator(name)(rest)
     except fastjsonschema.JsonSchemaValueException:
         try:
             _validator(name, True)(data)
@@ -253,6 +317,18 @@ def validate_call_json(data: Mapping[str, Any]) -> None:
     problem = schema_problem(data, "call")
     if problem is not None:
         raise SchemaError(f"the call record breaks callcheck/schema/call.schema.json: {problem}")
+
+
+def loads(raw: bytes) -> Any:
+    """The one parser of callcheck's JSON files: the value of ``json.loads(raw.decode("utf-8"))``,
+    with orjson (about 1.8x faster on a record) and, for anything orjson refuses (invalid UTF-8, a
+    byte-order mark, ``NaN``, lone surrogate escapes as a file name that is not UTF-8 is written,
+    ...), with ``json`` itself — the same value or the same error. (orjson reads an integer beyond
+    64 bits as a float; callcheck writes none.)"""
+    try:
+        return orjson.loads(raw)
+    except ValueError:  # orjson.JSONDecodeError is a ValueError
+        return json.loads(raw.decode("utf-8"))
 
 
 def dumps(data: Mapping[str, Any], *, compact: bool = False) -> str:

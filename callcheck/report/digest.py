@@ -31,6 +31,7 @@ from callcheck.record import (
     CallRecord, RecordError, duplicate_reason, judgement_path, load_judgement, parse_record, record_paths,
 )
 from callcheck.report.evidence import evidence_of
+from callcheck.result import loads
 from callcheck.rules import BASELINE_MEASURES, RULE_IDS, baseline_values
 
 __all__ = ["CallDigest", "FindingRef", "digest_call", "digest_judged", "scan", "verdict_hash", "clip_span", "mean_confidence",
@@ -361,7 +362,7 @@ def scan_one(out_dir: Path, p: Path, old: Mapping[str, Any] | None, *, pad_s: fl
             return "skipped", f"{p}: call record cannot be read ({exc.strerror})", None
         sha = hashlib.sha256(raw).hexdigest()
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         return "skipped", f"{p}: not readable JSON ({str(exc).splitlines()[0][:120]})", None
     rid = data.get("call_id") if isinstance(data, dict) else None
