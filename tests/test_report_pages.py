@@ -4,6 +4,7 @@ incremental rendering, muted personal data, and trainer clips that serve a sessi
 from __future__ import annotations
 
 
+import hashlib
 import html as html_lib
 import json
 import re
@@ -216,24 +217,27 @@ def test_clips_serve_a_session(tmp_path):
     assert en_outline.startswith("# Impatient voice") and "alice-" in en_outline and "anna-" not in en_outline
 
 
+def _content(p: Path) -> str:
+    """A written file's hash: snippets by name only (an Ogg stream's serial number is random), pages without their date."""
+    if p.suffix == ".opus":
+        return ""
+    text = re.sub(r"(Erstellt|Generated) [0-9.:/ -]+", "", p.read_text(encoding="utf-8"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _files(root: Path, top: tuple[str, ...] = ("agents", "callpages", "audio", "judgements")) -> dict[str, str]:
+    """:func:`_content` of every page, snippet and judgement under ``root`` (first path part in ``top``)."""
+    return {p.relative_to(root).as_posix(): _content(p) for p in sorted(root.rglob("*"))
+            if p.is_file() and "generated" not in p.name and p.suffix in (".html", ".md", ".csv", ".opus", ".json")
+            and p.parts[len(root.parts)] in top}
+
+
 def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
     """Reading the records and rendering the call pages in worker processes (many calls) writes the
     same files, byte for byte, with the same snippets and bookkeeping, as one process — also when a
     second record file repeats a call id (one skipped line; the first file's page stays)."""
-    import hashlib
 
     from callcheck import procpool
-
-    def content(p: Path) -> str:  # snippets by name (an Ogg stream's serial number is random), pages without their date
-        if p.suffix == ".opus":
-            return ""
-        text = re.sub(r"(Erstellt|Generated) [0-9.:/ -]+", "", p.read_text(encoding="utf-8"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def files(root: Path) -> dict[str, str]:
-        return {p.relative_to(root).as_posix(): content(p) for p in sorted(root.rglob("*"))
-                if p.is_file() and "generated" not in p.name and p.suffix in (".html", ".md", ".csv", ".opus", ".json")
-                and p.parts[len(root.parts)] in ("agents", "callpages", "audio", "judgements")}
 
     out = build(tmp_path / "serial", "de")
     dup = json.loads((out / "calls" / "anna-0.json").read_text(encoding="utf-8"))
@@ -249,7 +253,7 @@ def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
         (one.calls, one.parsed, one.reused, one.audio_files, len(one.skipped))
     assert len(one.skipped) == 1 and "zz-copy.json" in one.skipped[0] and one.audio_files > 0
     assert sorted(two.pages) == sorted(one.pages)
-    a, b = files(outs[0]), files(outs[1])
+    a, b = _files(outs[0]), _files(outs[1])
     assert a == b and any(k.startswith("audio/") for k in a) and "callpages/anna-0.html" in a
     for name in ("state.json", "digests.json"):
         sa = json.loads((outs[0] / ".report" / name).read_text(encoding="utf-8"))
@@ -267,24 +271,13 @@ def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monk
     the judge's pass, where the record is in memory: the same files, byte for byte, as judging and
     then rendering separately (in one process and in worker processes), without the render reading
     those records again; a record re-analysed between the two steps is read again."""
-    import hashlib
 
     from callcheck import procpool
     import callcheck.judge as judge
     import callcheck.report.render as render
     from callcheck.report import judge_and_render
 
-    def content(p: Path) -> str:
-        if p.suffix == ".opus":
-            return ""
-        text = re.sub(r"(Erstellt|Generated) [0-9.:/ -]+", "", p.read_text(encoding="utf-8"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def files(root: Path) -> dict[str, str]:
-        return {p.relative_to(root).as_posix(): content(p) for p in sorted(root.rglob("*"))
-                if p.is_file() and p.suffix in (".html", ".md", ".csv", ".opus", ".json")
-                and p.parts[len(root.parts)] in ("agents", "callpages", "audio", "judgements", "index.html", "team.csv")}
-
+    top = ("agents", "callpages", "audio", "judgements", "index.html", "team.csv")
     out = build(tmp_path / "base" / "out", "de")
     shutil.rmtree(out / "judgements")
     shutil.rmtree(out / ".cache")
@@ -303,8 +296,8 @@ def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monk
     j, two = judge_and_render(folders["fused"], config=Config())
     assert read_again == [] and two.parsed == 24 and j.written == 24
     assert sorted(two.pages) == sorted(one.pages) and two.audio_files == one.audio_files > 0
-    a = files(folders["separate"])
-    assert files(folders["fused"]) == a and "callpages/anna-0.html" in a and any(k.startswith("audio/") for k in a)
+    a = _files(folders["separate"], top)
+    assert _files(folders["fused"], top) == a and "callpages/anna-0.html" in a and any(k.startswith("audio/") for k in a)
     for name in ("state.json", "digests.json"):
         sa, sb = (json.loads((folders[k] / ".report" / name).read_text(encoding="utf-8")) for k in ("separate", "fused"))
         if name == "digests.json":
@@ -315,7 +308,7 @@ def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monk
     monkeypatch.setattr(judge, "CHUNK_CALLS", 5)
     monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 1)
     _, three = judge_and_render(folders["workers"], config=Config(), workers=2)
-    assert three.parsed == 24 and files(folders["workers"]) == a
+    assert three.parsed == 24 and _files(folders["workers"], top) == a
     # a record re-analysed after judging: the render does not use what was made from the old bytes
     monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 10_000)
     monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 10_000)
