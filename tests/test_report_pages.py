@@ -324,3 +324,13 @@ def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monk
     assert read_again == ["bernd-1.json"] and four.parsed == 24
     page = (d / "callpages" / "bernd-1.html").read_text(encoding="utf-8")
     assert "<td>Redeanteil</td><td class=\"num\">91\u202f%</td>" in page
+
+
+def test_an_unsupported_language_is_refused_before_anything_is_judged(tmp_path):
+    from callcheck.report import judge_and_render
+
+    out = build(tmp_path / "out", "de")
+    shutil.rmtree(out / "judgements")
+    with pytest.raises(ReportError, match=r"^report language 'fr' is not supported; use de, en or auto$"):
+        judge_and_render(out, config=Config(), language="fr")
+    assert not (out / "judgements").exists() and not (out / "callpages").exists()

@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -44,6 +44,9 @@ from callcheck.report.callpage import call_context
 from callcheck.report.digest import CallDigest, ScanResult, digest_judged, scan_one
 from callcheck.report.i18n import Fmt, texts
 from callcheck.rules import RULE_IDS
+
+if TYPE_CHECKING:
+    from callcheck.judge import JudgeSummary
 
 __all__ = ["PagesAfterJudging", "ReportError", "ReportSummary", "TEMPLATE_VERSION", "agent_slug", "judge_and_render",
            "pages_after_judging", "read_failures", "render_reports", "team_csv"]
@@ -360,13 +363,19 @@ def pages_after_judging(out_dir: Path, *, config: Config, language: str | None =
     return PagesAfterJudging(out_dir, config, language, use_audio, state.pages)
 
 
+def _check_language(language: str | None, config: Config) -> None:
+    if (language or config.report.language) not in ("de", "en", "auto", None, ""):
+        raise ReportError(f"report language {language or config.report.language!r} is not supported; use de, en or auto")
+
+
 def judge_and_render(out_dir: Path, *, config: Config, language: str | None = None, audio: bool | None = None,
-                     workers: int = 1) -> tuple[Any, ReportSummary]:
+                     workers: int = 1) -> tuple[JudgeSummary, ReportSummary]:
     """``callcheck report``: :func:`callcheck.judge.judge_batch`, then :func:`render_reports` — each
     record judged is digested and its call page made while the judge holds it (not read again).
-    Returns ``(JudgeSummary, ReportSummary)``."""
+    A language that is not supported is refused before anything is judged or written."""
     from callcheck.judge import judge_batch
 
+    _check_language(language, config)
     then = pages_after_judging(out_dir, config=config, language=language, audio=audio) if (Path(out_dir) / CALLS_DIR).is_dir() else None
     j = judge_batch(out_dir, config=config, workers=workers, then=then)
     s = render_reports(out_dir, config=config, language=language, audio=audio, workers=workers,
@@ -439,8 +448,7 @@ def render_reports(out_dir: Path, *, config: Config, language: str | None = None
     out_dir = Path(out_dir)
     if not (out_dir / CALLS_DIR).is_dir():
         raise ReportError(f"{out_dir}: no calls/ folder; run `callcheck analyze ... --out {out_dir}` first")
-    if (language or config.report.language) not in ("de", "en", "auto", None, ""):
-        raise ReportError(f"report language {language or config.report.language!r} is not supported; use de, en or auto")
+    _check_language(language, config)
     rc = config.report
     use_audio = rc.audio if audio is None else bool(audio)
     version = _version(config, language, use_audio)
