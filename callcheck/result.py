@@ -257,8 +257,8 @@ def _items_check(name: str, key: str) -> Callable[[list[Any]], bool] | None:
     """For a top-level array ``key`` of schema ``name`` whose items are flat objects (``required``
     and ``properties`` of the forms :func:`_flat_test` knows, nothing else): a function, generated
     from the schema, that is true when every item satisfies them — never more lenient than the
-    schema (an ``int`` or ``dict`` subclass, e.g., is left to the validator), ~10x faster than the
-    compiled validator on a record's words. None for any other form."""
+    schema (an ``int`` or ``dict`` subclass, e.g., is left to the validator), about 2.5x faster
+    than the compiled validator on a record's words (0.6 against 1.5 ms for 255). None for any other form."""
     schema = load_schema(name)
     node = _inline_refs(schema, schema).get("properties", {}).get(key)
     if not isinstance(node, dict) or set(node) != {"type", "items"} or node["type"] != "array":
