@@ -4,8 +4,9 @@
                                       [--audio] [--workers N]
 
 Writes ``--calls`` generated records of ``--agents`` agents over ``--weeks`` weeks (reused when
-``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge, then render
-— in three runs: cold (judgements, pages and the caches deleted first: every record read, everything
+``--keep DIR`` already holds them), then times what ``callcheck report`` does — judge (which, as
+``callcheck.report.judge_and_render``, also digests each call it judges and makes its call page),
+then render (the agent and team pages, and what the judge did not do) — in three runs: cold (judgements, pages and the caches deleted first: every record read, everything
 written, as on the first report or after a code update), warm (nothing
 changed) and after one agent's call was re-analysed (one record changed); ``--runs ...,added``
 also after one new call was added (the team's distributions and that agent's own history change). Each run is a fresh
