@@ -332,7 +332,7 @@ class PagesAfterJudging:
     call page, written there (the judge judges only the first record file of a call id, as the
     render shows only that one) — as :func:`render_reports` would make them after reading the
     record and the new judgement once more. ``results`` (record file name → ``(file key,
-    result)``, about 3 kB per call) goes to :func:`render_reports` ``prepared=``, which uses a
+    result)``, about 2 kB pickled per call) goes to :func:`render_reports` ``prepared=``, which uses a
     result only while the record file's size, modification time and inode are those it was listed
     with, and empties it. Picklable: each judge worker gets a copy and makes its own
     :class:`_CallPages`."""
