@@ -313,7 +313,7 @@ def _digested(pages: _CallPages, rec: CallRecord, d: CallDigest, *, write: bool 
     rc = pages.config.report
     entry: Mapping[str, Any] | None = None
     html: str | bool | None = None
-    before = pages.snippets.written
+    before, used = pages.snippets.written, set(pages.snippets.used)
     if rc.call_pages:
         slug = agent_slug(d.agent)
         entry = pages.fresh(d, slug)
@@ -322,7 +322,9 @@ def _digested(pages: _CallPages, rec: CallRecord, d: CallDigest, *, write: bool 
             if write:
                 atomic_write(pages.out_dir / f"{CALL_PAGES}/{d.call_id}.html", html)
                 html = True
-    audio_written, pages.snippets.written = pages.snippets.written - before, before  # counted by the caller
+    # counted and kept by the caller (from the entry), only for a page it keeps: not the page of a
+    # second record file of a call id, whose snippets are then removed as no page plays them
+    audio_written, pages.snippets.written, pages.snippets.used = pages.snippets.written - before, before, used
     return d.to_json(), _findings_json(rec), entry, html, audio_written
 
 
