@@ -29,7 +29,7 @@ def default_workers() -> int:
 
 
 def in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[[list[Any]], list[Any]], workers: int, *,
-               min_items: int = PARALLEL_MIN_ITEMS, chunk_items: int = CHUNK_ITEMS,
+               min_items: int | None = None, chunk_items: int | None = None,
                initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> Iterator[Any]:
     """``one(item)`` of every item, in order: in this process, or — with ``min_items`` or more items
     and more than one worker — ``chunk_fn`` (a module-level function: ``one`` over a list) over
@@ -37,7 +37,10 @@ def in_workers(items: list[Any], one: Callable[[Any], Any], chunk_fn: Callable[[
     threads of an engine's client or the web server; ``initializer(*initargs)`` runs once in
     each). When a worker dies (killed, out of memory), the tasks not yet returned are done in this
     process (the files the work writes are written atomically, so one a dead worker wrote already
-    is only written again)."""
+    is only written again). ``min_items`` and ``chunk_items`` default to :data:`PARALLEL_MIN_ITEMS`
+    and :data:`CHUNK_ITEMS` as they are at the call."""
+    min_items = PARALLEL_MIN_ITEMS if min_items is None else min_items
+    chunk_items = CHUNK_ITEMS if chunk_items is None else chunk_items
     n = min(max(1, int(workers)), -(-len(items) // chunk_items)) if items else 1
     if n <= 1 or len(items) < min_items:
         for item in items:

@@ -236,8 +236,8 @@ def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
     """Reading the records and rendering the call pages in worker processes (many calls) writes the
     same files, byte for byte, with the same snippets and bookkeeping, as one process — also when a
     second record file repeats a call id (one skipped line; the first file's page stays)."""
-
     from callcheck import procpool
+    import callcheck.report.render as render
 
     out = build(tmp_path / "serial", "de")
     dup = json.loads((out / "calls" / "anna-0.json").read_text(encoding="utf-8"))
@@ -248,7 +248,11 @@ def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
     one = render_reports(outs[0], config=Config())
     monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 1)
     monkeypatch.setattr(procpool, "CHUNK_ITEMS", 3)
+    here: list[str] = []  # records read in this process: none when the workers read them
+    real = render._scan_render
+    monkeypatch.setattr(render, "_scan_render", lambda pages, item: here.append(item[0].name) or real(pages, item))
     two = render_reports(outs[1], config=Config(), workers=2)
+    assert here == []
     assert (two.calls, two.parsed, two.reused, two.audio_files, len(two.skipped)) == \
         (one.calls, one.parsed, one.reused, one.audio_files, len(one.skipped))
     assert len(one.skipped) == 1 and "zz-copy.json" in one.skipped[0] and one.audio_files > 0
@@ -261,6 +265,11 @@ def test_worker_processes_render_the_same_files(tmp_path, monkeypatch):
         if name == "digests.json":  # the file keys name each folder's own inodes
             sa, sb = ({f: {k: v for k, v in d.items() if k != "fkey"} for f, d in x["calls"].items()} for x in (sa, sb))
         assert sa == sb, name
+    # no snippet is left that no page plays (the skipped second file's page made some, in one process too)
+    for o in outs:
+        state = json.loads((o / ".report" / "state.json").read_text(encoding="utf-8"))
+        played = {a for entry in state["pages"].values() for a in entry.get("audio", ())}
+        assert {p.relative_to(o).as_posix() for p in (o / "audio").rglob("*.opus")} == played != set()
     # and again, nothing changed: nothing read (the file keys), nothing rendered
     three = render_reports(outs[1], config=Config(), workers=2)
     assert three.parsed == 0 and sorted(three.pages) == ["index.html", "team.csv"]
@@ -307,9 +316,14 @@ def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monk
     monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 1)
     monkeypatch.setattr(judge, "CHUNK_CALLS", 5)
     monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 1)
+    here: list[str] = []  # calls judged in this process: none when the workers judge them
+    real_one = judge._judge_one
+    monkeypatch.setattr(judge, "_judge_one", lambda e, *a, **k: here.append(e.call_id) or real_one(e, *a, **k))
     _, three = judge_and_render(folders["workers"], config=Config(), workers=2)
-    assert three.parsed == 24 and _files(folders["workers"], top) == a
+    assert here == [] and read_again == [] and three.parsed == 24 and _files(folders["workers"], top) == a
+    monkeypatch.setattr(judge, "_judge_one", real_one)
     # a record re-analysed after judging: the render does not use what was made from the old bytes
+    read_again.clear()
     monkeypatch.setattr(judge, "PARALLEL_MIN_CALLS", 10_000)
     monkeypatch.setattr(procpool, "PARALLEL_MIN_ITEMS", 10_000)
     d = folders["changed"]
@@ -319,7 +333,6 @@ def test_pages_made_while_judging_are_those_of_rendering_after_it(tmp_path, monk
     rec = json.loads((d / "calls" / "bernd-1.json").read_text(encoding="utf-8"))
     rec["speakers"]["agent"]["talk_share"] = 0.91
     write_record(d / "calls" / "bernd-1.json", rec)
-    read_again.clear()
     four = render_reports(d, config=Config(), prepared=then.results)
     assert read_again == ["bernd-1.json"] and four.parsed == 24
     page = (d / "callpages" / "bernd-1.html").read_text(encoding="utf-8")
