@@ -616,3 +616,32 @@ def test_letter_o_alone_is_no_number(text):
 def test_phone_with_oh_written_as_the_letter():
     assert kinds("You can reach me on O7O, File 7O ,O8, file 6. Thanks", "en") == [
         ("phone", "O7O, File 7O ,O8, file 6.")]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # a dictation garbled past the readers, found by its density of digit-like words
+    ("Rufen wie mich bitte runter. Plus vier Neuen. Ein Fünfein. Mächs zwei Nieuen. Mächs sieben. Mächs zur Rüge.",
+     "de", [("phone", "Plus vier Neuen. Ein Fünfein. Mächs zwei Nieuen. Mächs sieben.")]),
+    ("Die Bahn ist. D .E. Fünfecks fünf Nieuen. Drei Nächs acht acht. Mächs fünf vier vier.", "de",
+     [("iban", "D .E. Fünfecks fünf Nieuen. Drei Nächs acht acht. Mächs fünf vier vier.")]),
+    ("You can reach me on 7 -1, 5 -9 -4, 8 -C -N -5, 3 -6. I", "en", [("phone", "7 -1, 5 -9 -4, 8 -C -N -5, 3 -6.")]),
+    # ... which starts at a digit or a letter, never at a garbled word
+    ("The liven is D .E. 8924. 5755. 6909 1234", "en", [("iban", "D .E. 8924. 5755. 6909 1234")]),
+    # counts, amounts and everyday "neuen" are no dictation
+    ("Ich habe 3 Drucker, 2 Scanner, 4 Monitore und 1 Laptop gekauft.", "de", []),
+    ("Ich habe drei neue Drucker und zwei neuen Scanner für vier Kollegen und eine Kollegin.", "de", []),
+    ("Das sind eins, zwei, drei Sachen, aber nicht vier.", "de", []),
+    ("It was five four nine. It cost forty-nine pounds.", "en", []),
+    # a first and a last name after the telephone's "this is"; not a company
+    ("Hi, this is Claire Johnson.", "en", [("name", "Claire Johnson.")]),
+    ("Hello, this is Microsoft Support.", "en", []),
+    # a whole UK postcode needs no cue; "MP3 4GB" is none
+    ("the post -codes LS6 8PL.", "en", [("postcode", "LS6 8PL.")]),
+    ("It has an MP3 4GB card.", "en", []),
+    # the garbled day of a date opened by "am"
+    ("Geboren bin ich am meg -sund -twanzigsten Oktober -1958.", "de",
+     [("date", "am meg -sund -twanzigsten Oktober -1958.")]),
+    ("Wir haben am Montag den Oktober 2020 besprochen.", "de", []),
+])
+def test_garbled_dictations_third_round(text, language, expected):
+    assert kinds(text, language) == expected

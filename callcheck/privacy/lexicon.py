@@ -234,6 +234,6 @@ FIRST_NAMES = frozenset(
     kyle walter harold jeremy ethan carl keith roger gerald christian terry sean arthur noah
     lawrence jesse joe bryan billy albert dylan bruce ralph roy alan wayne eugene juan gabriel
     louis russell randy vincent philip logan bobby harry oliver charlie liam oscar alfie leo archie
-    freddie theo lucas mason ben
+    freddie theo lucas mason ben claire clare monica angela alice grace eleanor
     """.split()
 )

@@ -37,7 +37,7 @@ from typing import Iterable, Literal, Mapping, Sequence
 from callcheck.privacy import lexicon as lx
 from callcheck.privacy.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from callcheck.privacy.config import REDACT_MODES, PrivacyConfig
-from callcheck.privacy.numbers import FILLERS, NumberWord, ordinal, runs, strip_word, word_number
+from callcheck.privacy.numbers import DE_UNITS, EN_UNITS, FILLERS, NumberWord, ordinal, runs, strip_word, word_number
 from callcheck.types import Party, Word
 
 PiiKind = Literal["iban", "card", "phone", "email", "date", "postcode", "address", "name", "number"]
@@ -528,6 +528,118 @@ def _continued_dictations(ctx: _Ctx) -> None:
                 break
             ctx.taken.update(range(e + 1, last + 1))
             e = c.last = last
+
+
+#: a dictation the recogniser garbled past the readers above ("Plus vier Neuen. Ein Fünfein. Mächs
+#: zwei Nieuen. Mächs sieben."): within one turn, words that are digits or number words, number
+#: words a letter or two off, spelled letters, "plus"/"double", with at most
+#: :data:`DENSE_GAP_WORDS` other words between two of them; taken whole when it holds at least
+#: :data:`DENSE_MIN_NUMBERS` real digits/number words and :data:`DENSE_MIN_ITEMS` such words in
+#: all, and these are at least :data:`DENSE_SHARE` of its words
+DENSE_GAP_WORDS = 2
+DENSE_MIN_NUMBERS = 3
+DENSE_MIN_ITEMS = 6
+DENSE_SHARE = 0.6
+_DENSE_UNITS = {"de": tuple(u for u in DE_UNITS if len(u) >= 4), "en": tuple(u for u in EN_UNITS if len(u) >= 4)}
+
+
+def _garbled_digit(w: str, lang: str) -> bool:
+    """``w`` reads as a digit word the recogniser garbled: one edit off a unit word of four or more
+    letters ("Neuen" for "neun"), two off with the same last two letters ("Mächs" for "sechs"),
+    or such a word with up to four letters glued on ("Fünfein", "zweinäu")."""
+    w = w.strip("-.")
+    if len(w) < 4 or not w.isalpha():
+        return False
+    for u in _DENSE_UNITS.get(lang, _DENSE_UNITS["en"]):
+        if w.startswith(u) and len(w) - len(u) <= 4:
+            return True
+        if abs(len(w) - len(u)) <= 2:
+            d = _edits(w, u)
+            if d <= 1 or d == 2 and len(w) >= 5 and w[-2:] == u[-2:]:
+                return True
+    return False
+
+
+def _fill_between(ctx: _Ctx, a: int, b: int, kind: str) -> None:
+    """Words ``a``..``b`` are one dictation: the detections in it keep their type and grow over the
+    free words next to them (two that meet become one, of the more specific type); free words
+    with no detection next to them become one of ``kind``."""
+    order = {k: n for n, k in enumerate(KINDS)}
+    k = a
+    while k <= b:
+        if k in ctx.taken:
+            k += 1
+            continue
+        e = k
+        while e + 1 <= b and e + 1 not in ctx.taken:
+            e += 1
+        before = next((c for c in ctx.cands if c.last == k - 1), None) if k > a else None
+        after = next((c for c in ctx.cands if c.first == e + 1), None) if e < b else None
+        ctx.taken.update(range(k, e + 1))
+        if before is not None and after is not None:
+            before.last = after.last
+            before.kind = before.kind if order[before.kind] <= order[after.kind] else after.kind
+            ctx.cands.remove(after)
+        elif before is not None:
+            before.last = e
+        elif after is not None:
+            after.first = k
+        else:
+            ctx.cands.append(_Cand(kind, k, e))
+        k = e + 1
+
+
+def _dense_dictations(ctx: _Ctx) -> None:
+    """Dictations too garbled for the readers above, found by their density (:data:`DENSE_SHARE`);
+    a dictation starts with a digit, a number word, "plus" or an IBAN's "D E" and ends with a digit
+    or a number word, never with a garbled word or a spelled name's letters ("The liven is D .E.
+    8924" starts at "D")."""
+    toks = ctx.toks
+    n = len(toks)
+
+    def item(t: _Tok) -> int:  # 3: a number, 2: a letter, "plus", "double", 1: a garbled number word, 0: other
+        if t.w in lx.UNIT_WORDS:
+            return -1
+        if _numeric(t):
+            return 3
+        if t.w in _MULTIPLIERS or t.w == "plus" or t.letter is not None and len(t.w) == 1:
+            return 2
+        return 1 if _garbled_digit(t.w, ctx.lang) else 0
+
+    kinds = [item(t) for t in toks]
+    for k in range(n):  # an amount ends it: "... fünf vier neun. It cost forty-nine pounds."
+        if kinds[k] == 3 and (k + 1 < n and toks[k + 1].w in lx.UNIT_WORDS or k >= 1 and toks[k - 1].w in lx.UNIT_BEFORE):
+            kinds[k] = -1
+    def opens(k: int) -> bool:  # a number, "plus", or the country code of an IBAN ("D .E.")
+        return kinds[k] == 3 or toks[k].w == "plus" or toks[k].letter == "d" and k + 1 < n and toks[k + 1].letter == "e"
+
+    i = 0
+    while i < n:
+        if kinds[i] < 2 or not opens(i):
+            i += 1
+            continue
+        last, k, gap = i, i + 1, 0
+        while k < n and kinds[k] >= 0 and (k - 1) not in ctx.breaks:
+            if kinds[k] == 3:
+                last, gap = k, 0
+            elif kinds[k] == 0:
+                gap += 1
+                if gap > DENSE_GAP_WORDS:
+                    break
+            k += 1
+        span = kinds[i:last + 1]
+        numbers = sum(1 for x in span if x == 3)
+        items = sum(1 for x in span if x > 0)
+        if numbers >= DENSE_MIN_NUMBERS and items >= DENSE_MIN_ITEMS and items >= DENSE_SHARE * len(span):
+            digits, compact = _digits_of(toks, i, last, ctx.lang)
+            if toks[i].w == "plus":
+                kind = "phone"
+            elif toks[i].letter == "d" and i + 1 <= last and toks[i + 1].letter == "e":
+                kind = "iban"
+            else:
+                kind = _classify(digits, compact, None)
+            _fill_between(ctx, i, last, kind)
+        i = last + 1
 
 
 def _tld_after(toks: list[_Tok], i: int) -> bool:
@@ -1235,6 +1347,13 @@ _NOT_IN_NAME_FRAME = frozenset("""i you we he she they it me not now who what th
 _OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
 
 
+#: the telephone's self-introductions, after which two capitalised words ending the sentence are a name
+_PHONE_INTROS = frozenset({"this is", "hier ist", "here is", "it's", "it is"})
+#: ... unless the second word names a company or a team ("this is Microsoft Support")
+_COMPANY_WORDS = frozenset("""support service services team helpdesk hotline bank company limited ltd inc plc gmbh ag
+    kundenservice kundendienst service-team zentrale""".split())
+
+
 def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split in the privacy integration)
     toks = ctx.toks
     lang = ctx.lang
@@ -1307,6 +1426,10 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
         after = toks[e + 1].w if e + 1 < len(toks) else ""
         if t.w in lx.FIRST_NAMES or after in ("speaking", "here", "hier", "am") or toks[e].w.endswith("speaking"):
             ctx.add("name", k, e, self_name=is_self)
+        elif phrase in _PHONE_INTROS and e == k + 1 and (toks[e].end or toks[e].comma) and not toks[k].end and not toks[k].comma \
+                and toks[e].w not in _COMPANY_WORDS \
+                and toks[e].w not in lx.NOT_NAMES and toks[e].num is None and not _is_breaker(toks[e], ctx.lang):
+            ctx.add("name", k, e, self_name=is_self)  # "Hi, this is Claire Johnson.": first and last name
     # "Klaus Becker am Apparat", "Sarah speaking"
     for i in range(1, len(toks)):
         if toks[i].w in ("speaking",) or (toks[i].w == "am" and i + 1 < len(toks) and toks[i + 1].w == "apparat"):
@@ -1450,6 +1573,42 @@ def _birth_tails(ctx: _Ctx) -> None:
                 break
 
 
+_ORDINAL_ENDS = ("ten", "sten", "th", "st", "nd", "rd")
+
+
+def _date_heads(ctx: _Ctx) -> None:
+    """The garbled day before a date found from its month and year joins it when an article opens
+    it: "am meg -sund -twanzigsten Oktober -1958" (up to three words, each written as a dictation's
+    piece, "-sund", or ending like an ordinal, "-twanzigsten", or one short word)."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind != "date":
+            continue
+        a = c.first
+        k = a - 1
+        while k >= 0 and a - k <= 3 and k not in ctx.taken and k not in ctx.breaks and not toks[k].end \
+                and toks[k].num is None and not _is_breaker(toks[k], ctx.lang) and toks[k].w not in _DATE_ARTICLES \
+                and (toks[k].raw.startswith("-") or toks[k].w.endswith(_ORDINAL_ENDS) or len(toks[k].w) <= 3):
+            k -= 1
+        if k < a - 1 and k >= 0 and toks[k].w in ("am", "on", "the") and k not in ctx.taken and not toks[k].end \
+                and k not in ctx.breaks:
+            ctx.taken.update(range(k, a))
+            c.first = k
+
+
+def _uk_postcodes(ctx: _Ctx) -> None:
+    """A whole UK postcode needs no cue: an outward half ("LS6", "EC2") and an inward half ("8PL",
+    "7GW": a digit and two of the letters the Royal Mail uses there, no C, I, K, M, O, V)."""
+    toks = ctx.toks
+    for i in range(len(toks) - 1):
+        a, b = toks[i], toks[i + 1]
+        if not ctx.free(i, i + 1) or a.end or i in ctx.breaks or not a.raw.strip(",.")[:1].isupper():
+            continue
+        if _UK_OUTWARD.fullmatch(a.w) and _UK_INWARD.fullmatch(b.w) and not set(b.w[1:]) & set("cikmov") \
+                and b.w not in lx.UNIT_WORDS and b.w[1:] not in ("gb", "tb"):
+            ctx.add("postcode", i, i + 1)
+
+
 def _date_article(ctx: _Ctx, a: int) -> int:
     """First word of a date starting at word ``a``, with "am", "the", "on the" before it."""
     toks = ctx.toks
@@ -1581,7 +1740,10 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _number_runs(ctx)
     _spelled(ctx, [])
     _continued_dictations(ctx)
+    _dense_dictations(ctx)
+    _uk_postcodes(ctx)
     _birth_tails(ctx)
+    _date_heads(ctx)
     spans = []
     for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, breaks):
         ws = words[c.first:c.last + 1]
