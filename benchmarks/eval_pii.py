@@ -384,6 +384,12 @@ def _json_strings(raw: str) -> str:
     vals: list[str] = []
 
     def walk(x):
+        if isinstance(x, str) and x[:1] in "[{":
+            try:  # JSON inside a string (the judge index keeps each judgement's lookups so): its
+                walk(json.loads(x))  # numbers are measures too
+                return
+            except ValueError:
+                pass
         if isinstance(x, str):
             vals.append(x)
         elif isinstance(x, dict):

@@ -13,6 +13,9 @@ own, tested word by word (``tests/test_pii*.py``) and measured through the real 
 * **cue windows**: after a cue word ("IBAN", "Telefonnummer", "E-Mail", "geboren", "mein Name
   ist", "my address is") the value that follows is taken up to the end of the clause, even when
   the recogniser garbled it ("Mein Übernis, WN883704, ...").
+* **dense dictations**: a stretch of one turn made mostly of digits, number words, spelled
+  letters and number words the recogniser garbled ("Plus vier Neuen. Ein Fünfein. Mächs zwei")
+  is a dictation even where no reader above could combine it.
 * **dates** of birth: spoken and written dates with a year, or any date next to a birth cue.
 * **e-mail** addresses, written ("max.mustermann@gmail.com") or spoken ("max punkt mustermann
   at gmail punkt com").
