@@ -642,6 +642,10 @@ def test_phone_with_oh_written_as_the_letter():
     ("Geboren bin ich am meg -sund -twanzigsten Oktober -1958.", "de",
      [("date", "am meg -sund -twanzigsten Oktober -1958.")]),
     ("Wir haben am Montag den Oktober 2020 besprochen.", "de", []),
+    # ... or its day and month as digits or an ordinal
+    ("Geboren bin ich am 5 .10. Oktober 1956.", "de", [("date", "am 5 .10. Oktober 1956.")]),
+    ("My date on birth is 24th on January 1954. I", "en", [("date", "24th on January 1954.")]),
+    ("We had 3 of the orders in January 2020.", "en", []),
 ])
 def test_garbled_dictations_third_round(text, language, expected):
     assert kinds(text, language) == expected

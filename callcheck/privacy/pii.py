@@ -1579,24 +1579,54 @@ def _birth_tails(ctx: _Ctx) -> None:
 _ORDINAL_ENDS = ("ten", "sten", "th", "st", "nd", "rd")
 
 
+def _day_like(t: _Tok, lang: str) -> bool:
+    """A day (or a month) as a number or an ordinal: "5", ".10.", "24th", "fünften"."""
+    if t.num is not None:
+        return t.num.value is not None and 1 <= t.num.value <= 31 and len(t.num.digits) <= 2
+    o = ordinal(t.w, lang)
+    return o is not None and 1 <= o <= 31
+
+
+#: how far back from a date found from its month and year its head may reach, words
+DATE_HEAD_WORDS = 4
+
+
 def _date_heads(ctx: _Ctx) -> None:
-    """The garbled day before a date found from its month and year joins it when an article opens
-    it: "am meg -sund -twanzigsten Oktober -1958" (up to three words, each written as a dictation's
-    piece, "-sund", or ending like an ordinal, "-twanzigsten", or one short word)."""
+    """The (garbled) day before a date found from its month and year joins it: "am meg -sund
+    -twanzigsten Oktober -1958", "am 5 .10. Oktober 1956", "24th on January 1954". Back from the
+    date, over up to :data:`DATE_HEAD_WORDS` words that are a day or month as a number or an
+    ordinal, an article ("am", "on", "the"), "of", a dictation's piece ("-sund"), a word ending
+    like an ordinal ("-twanzigsten") or a word of three letters at most; the date then starts at
+    the farthest day among them (with an article right before it), or, with no day but garbled
+    words, at the farthest article ("born on the seventh" keeps its cue's "on" out)."""
     toks = ctx.toks
     for c in ctx.cands:
         if c.kind != "date":
             continue
         a = c.first
+        day = article = None
+        garbled = False
         k = a - 1
-        while k >= 0 and a - k <= 3 and k not in ctx.taken and k not in ctx.breaks and not toks[k].end \
-                and toks[k].num is None and not _is_breaker(toks[k], ctx.lang) and toks[k].w not in _DATE_ARTICLES \
-                and (toks[k].raw.startswith("-") or toks[k].w.endswith(_ORDINAL_ENDS) or len(toks[k].w) <= 3):
+        while k >= 0 and a - k <= DATE_HEAD_WORDS and k not in ctx.taken and k not in ctx.breaks and not toks[k].end:
+            t = toks[k]
+            if _day_like(t, ctx.lang):
+                day = k
+            elif t.w in ("am", "on", "the"):
+                article = k
+            elif t.num is not None or _is_breaker(t, ctx.lang) or not (
+                    t.w == "of" or t.raw.startswith("-") or t.w.endswith(_ORDINAL_ENDS) or len(t.w) <= 3):
+                break
+            else:
+                garbled = True
             k -= 1
-        if k < a - 1 and k >= 0 and toks[k].w in ("am", "on", "the") and k not in ctx.taken and not toks[k].end \
-                and k not in ctx.breaks:
-            ctx.taken.update(range(k, a))
-            c.first = k
+        if day is not None:  # from the day on, with the article right before it
+            start = day - 1 if day >= 1 and article == day - 1 else day
+        elif garbled and article is not None:
+            start = article
+        else:
+            continue
+        ctx.taken.update(range(start, a))
+        c.first = start
 
 
 def _uk_postcodes(ctx: _Ctx) -> None:
