@@ -646,6 +646,14 @@ def test_phone_with_oh_written_as_the_letter():
     ("Geboren bin ich am 5 .10. Oktober 1956.", "de", [("date", "am 5 .10. Oktober 1956.")]),
     ("My date on birth is 24th on January 1954. I", "en", [("date", "24th on January 1954.")]),
     ("We had 3 of the orders in January 2020.", "en", []),
+    # right after a cue of a number-bearing type, less density is needed
+    ("Meine Vertragsnummer ist... Nächste vier Näuen... drei Nächste drei... Nächste Nächste null...", "de",
+     [("number", "vier Näuen... drei Nächste drei... Nächste Nächste null...")]),
+    ("Ich wohne in dem, 8, 0, 59, wünschen.", "de", [("address", "8, 0, 59,")]),
+    ("Meine Kundennummer ist leider nicht zur Hand, ich habe 2 Drucker und 3 Scanner.", "de", []),
+    ("Meine Vertragsnummer ist 285 -943, ich habe zwei Drucker gekauft.", "de", [("number", "285 -943,")]),
+    # a UK postcode's inward half in two pieces
+    ("the post -codes, NW3, 6, NQ?", "en", [("postcode", "NW3, 6, NQ?")]),
 ])
 def test_garbled_dictations_third_round(text, language, expected):
     assert kinds(text, language) == expected

@@ -543,6 +543,11 @@ DENSE_GAP_WORDS = 2
 DENSE_MIN_NUMBERS = 3
 DENSE_MIN_ITEMS = 6
 DENSE_SHARE = 0.6
+#: ... and right after a cue of a number-bearing type (:data:`_CUED_DENSE_KINDS`)
+DENSE_CUED_MIN_NUMBERS = 2
+DENSE_CUED_MIN_ITEMS = 3
+DENSE_CUED_SHARE = 0.5
+_CUED_DENSE_KINDS = frozenset({"iban", "card", "phone", "number", "postcode", "address", "birth"})
 _DENSE_UNITS = {"de": tuple(u for u in DE_UNITS if len(u) >= 4), "en": tuple(u for u in EN_UNITS if len(u) >= 4)}
 
 
@@ -592,7 +597,7 @@ def _fill_between(ctx: _Ctx, a: int, b: int, kind: str) -> None:
         k = e + 1
 
 
-def _dense_dictations(ctx: _Ctx) -> None:
+def _dense_dictations(ctx: _Ctx, cues: Sequence[tuple[str, int, int]] = ()) -> None:
     """Dictations too garbled for the readers above, found by their density (:data:`DENSE_SHARE`);
     a dictation starts with a digit, a number word, "plus" or an IBAN's "D E" and ends with a digit
     or a number word, never with a garbled word or a spelled name's letters ("The liven is D .E.
@@ -616,9 +621,24 @@ def _dense_dictations(ctx: _Ctx) -> None:
     def opens(k: int) -> bool:  # a number, "plus", or the country code of an IBAN ("D .E.")
         return kinds[k] == 3 or toks[k].w == "plus" or toks[k].letter == "d" and k + 1 < n and toks[k + 1].letter == "e"
 
+    # right after a cue the value is known to be a number: a garbled word may open it, and less
+    # density is needed ("Meine Vertragsnummer ist... Nächste vier Näuen... drei Nächste drei...")
+    cued: dict[int, str] = {}
+    for kind, _a, j in cues:
+        if kind not in _CUED_DENSE_KINDS or kind == "postcode" and ctx.lang == "en":  # UK postcodes: by their shape
+            continue
+        v = j + 1
+        while v < n and v - j <= 2 and toks[v].w in lx.COPULAS and (v - 1) not in ctx.breaks:
+            v += 1
+        for k in range(v, min(n, v + 3)):
+            if (k - 1) in ctx.breaks or kinds[k] < 0:
+                break
+            if kinds[k] > 0:
+                cued.setdefault(k, "date" if kind == "birth" else kind)
+                break
     i = 0
     while i < n:
-        if kinds[i] < 2 or not opens(i):
+        if kinds[i] < 2 and i not in cued or kinds[i] <= 0 or not opens(i) and i not in cued:
             i += 1
             continue
         last, k, gap = i, i + 1, 0
@@ -633,9 +653,14 @@ def _dense_dictations(ctx: _Ctx) -> None:
         span = kinds[i:last + 1]
         numbers = sum(1 for x in span if x == 3)
         items = sum(1 for x in span if x > 0)
-        if numbers >= DENSE_MIN_NUMBERS and items >= DENSE_MIN_ITEMS and items >= DENSE_SHARE * len(span):
+        relaxed = i in cued and i not in ctx.taken  # the value after the cue was not read: garbled
+        need = (DENSE_CUED_MIN_NUMBERS, DENSE_CUED_MIN_ITEMS, DENSE_CUED_SHARE) if relaxed else (
+            DENSE_MIN_NUMBERS, DENSE_MIN_ITEMS, DENSE_SHARE)
+        if numbers >= need[0] and items >= need[1] and items >= need[2] * len(span):
             digits, compact = _digits_of(toks, i, last, ctx.lang)
-            if toks[i].w == "plus":
+            if relaxed:
+                kind = _classify(digits, compact, cued[i]) if cued[i] in _DICTATION_KINDS else cued[i]
+            elif toks[i].w == "plus":
                 kind = "phone"
             elif toks[i].letter == "d" and i + 1 <= last and toks[i + 1].letter == "e":
                 kind = "iban"
@@ -1640,6 +1665,10 @@ def _uk_postcodes(ctx: _Ctx) -> None:
         if _UK_OUTWARD.fullmatch(a.w) and _UK_INWARD.fullmatch(b.w) and not set(b.w[1:]) & set("cikmov") \
                 and b.w not in lx.UNIT_WORDS and b.w[1:] not in ("gb", "tb"):
             ctx.add("postcode", i, i + 1)
+        elif i + 2 < len(toks) and _UK_OUTWARD.fullmatch(a.w) and any(ch.isdigit() for ch in a.w) \
+                and re.fullmatch(r"\d", b.w) and not b.end and ctx.free(i + 2, i + 2) \
+                and re.fullmatch(r"[A-Z]{2}", toks[i + 2].raw.strip(",.?!")) and not set(toks[i + 2].w) & set("cikmov"):
+            ctx.add("postcode", i, i + 2)  # the inward half in two pieces: "NW3, 6, NQ?"
 
 
 def _date_article(ctx: _Ctx, a: int) -> int:
@@ -1773,7 +1802,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _number_runs(ctx)
     _spelled(ctx, [])
     _continued_dictations(ctx)
-    _dense_dictations(ctx)
+    _dense_dictations(ctx, cues)
     _uk_postcodes(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
