@@ -34,3 +34,17 @@ def test_leak_check_reads_database_cells_but_not_file_identities(tmp_path):
     leaks = ep.find_leaks(leaky, strings)
     assert any("database table calls: card '4918'" in x for x in leaks)
     assert any(x.startswith("calls/c1.json: name 'Johnson'") for x in leaks)
+
+
+def test_leak_check_reads_json_kept_as_text_in_json(tmp_path):
+    """The judge index keeps each judgement's lookups as a JSON text inside its JSON: the measures
+    in it ("160.0928") are numbers, not dictated digits; a string in it is still read."""
+    strings = [("iban", "0928"), ("name", "Johnson")]
+    out = tmp_path / "out"
+    (out / ".cache").mkdir(parents=True)
+    lookups = json.dumps([[["team", "agent.speech_rate_wpm", 90.0, 160.0928, 1.0], False]])
+    (out / ".cache" / "judge-index.json").write_text(json.dumps({"judged": {"c1": ["ab" * 32, lookups]}}), encoding="utf-8")
+    assert ep.find_leaks(out, strings) == []
+    (out / ".cache" / "judge-index.json").write_text(
+        json.dumps({"judged": {"c1": ["ab" * 32, json.dumps([["own", "Johnson"]])]}}), encoding="utf-8")
+    assert [x.split(":")[0] for x in ep.find_leaks(out, strings)] == [".cache/judge-index.json"]
