@@ -654,6 +654,23 @@ def test_phone_with_oh_written_as_the_letter():
     ("Meine Vertragsnummer ist 285 -943, ich habe zwei Drucker gekauft.", "de", [("number", "285 -943,")]),
     # a UK postcode's inward half in two pieces
     ("the post -codes, NW3, 6, NQ?", "en", [("postcode", "NW3, 6, NQ?")]),
+    # a German street's garbled house number and postcode run up to its city
+    ("Die Lieferabesser ist Hauptstraße, Einund siebt sich, Fünftenull, Eins drei drei, Köln.", "de",
+     [("address", "Hauptstraße, Einund siebt sich, Fünftenull, Eins drei drei,")]),
+    ("Ich wohne in der Hauptstraße, aber ich arbeite in Köln.", "de", [("address", "Hauptstraße,")]),
+    ("Die Hauptstraße ist seit 2 Jahren gesperrt, in München auch.", "de", [("address", "Hauptstraße")]),
 ])
 def test_garbled_dictations_third_round(text, language, expected):
     assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a spelling's letters said as words at its ends stay in it (a call's name spans are trimmed
+    # of everyday words, "er" and "ich" among them) ...
+    ("Markus Echter, das schreibt man er. Ich, C, H, T, E, Er. Können Sie", ["Markus Echter,", "er. Ich, C, H, T, E, Er."]),
+    # ... but not a word of the next sentence
+    ("Mein Name ist Peter Becker, das schreibt man B, E, C, K, E, R. Es geht um meine Bestellung.",
+     ["Peter Becker,", "B, E, C, K, E, R."]),
+])
+def test_spelled_letters_said_as_words(text, expected):
+    assert [s.text for s in detect_call(words(text), language="de") if s.kind == "name"] == expected

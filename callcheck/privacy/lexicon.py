@@ -237,3 +237,22 @@ FIRST_NAMES = frozenset(
     freddie theo lucas mason ben claire clare monica angela alice grace eleanor
     """.split()
 )
+
+# ------------------------------------------------------------------------------ cities
+
+#: German, Austrian and Swiss cities of 100,000 inhabitants or more (and a few more large towns):
+#: a city after a street ends the address, so that the recogniser's garbled house number and
+#: postcode between them belong to it ("Hauptstraße, Einund siebt sich, Fünftenull, Eins drei drei, Köln.")
+CITIES_DE = frozenset(
+    """
+    berlin hamburg münchen köln frankfurt stuttgart düsseldorf leipzig dortmund essen bremen dresden
+    hannover nürnberg duisburg bochum wuppertal bielefeld bonn münster mannheim karlsruhe augsburg
+    wiesbaden mönchengladbach gelsenkirchen aachen braunschweig kiel chemnitz halle magdeburg freiburg
+    krefeld mainz lübeck erfurt oberhausen rostock kassel hagen potsdam saarbrücken hamm ludwigshafen
+    oldenburg mülheim osnabrück leverkusen darmstadt heidelberg solingen herne neuss regensburg
+    paderborn ingolstadt offenbach fürth würzburg ulm heilbronn pforzheim wolfsburg göttingen bottrop
+    reutlingen koblenz recklinghausen bremerhaven erlangen bergisch trier jena remscheid siegen
+    salzgitter hildesheim cottbus wien graz linz salzburg innsbruck zürich genf basel bern lausanne
+    winterthur luzern
+    """.split()
+)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Callable, Iterable, Literal, Mapping, Sequence
 
 from callcheck.privacy import lexicon as lx
 from callcheck.privacy.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
@@ -1572,6 +1572,36 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
             if e is not None and e >= v and ctx.free(v, e):
                 ctx.add("name", v, e)
             break
+    _grow_spellings(ctx, isolated, spell_ends)
+
+
+def _grow_spellings(ctx: _Ctx, isolated: Callable[[int], bool], spell_ends: Sequence[int]) -> None:
+    """A spelling's first and last letters the recogniser wrote as words ("das schreibt man er.
+    Ich, C, H, T, E, Er."): short words said on their own (``isolated``) or single letters next to
+    a spelled name join it, up to :data:`SPELLED_EDGE_WORDS` on each side."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind != "name" or not all(toks[m].letter is not None or lx.LETTER_NAMES.get(toks[m].w)
+                                       for m in range(c.first, c.last + 1)) or c.last - c.first < 2:
+            continue
+        for _ in range(SPELLED_EDGE_WORDS):
+            k = c.first - 1
+            if k < 0 or k in ctx.taken or k in ctx.breaks or not (isolated(k) or toks[k].letter is not None and len(toks[k].w) == 1) \
+                    or _match_phrase(toks, k, "man", "en") is not None and k - 1 in spell_ends:
+                break
+            ctx.taken.add(k)
+            c.first = k
+        for _ in range(SPELLED_EDGE_WORDS):
+            k = c.last + 1
+            if k >= len(toks) or k in ctx.taken or (k - 1) in ctx.breaks or toks[c.last].end and not isolated(k) \
+                    or not (isolated(k) or toks[k].letter is not None and len(toks[k].w) == 1):
+                break
+            ctx.taken.add(k)
+            c.last = k
+
+
+#: at most this many words on each side of a spelled name join it (:func:`_spelled`)
+SPELLED_EDGE_WORDS = 2
 
 
 #: articles and prepositions before a date that belong to it ("am dritten März", "on the 4th")
@@ -1652,6 +1682,43 @@ def _date_heads(ctx: _Ctx) -> None:
             continue
         ctx.taken.update(range(start, a))
         c.first = start
+
+
+#: how far after a street its city may come for the words between to join the address, words
+CITY_AFTER_STREET_WORDS = 10
+
+
+def _city(t: _Tok) -> bool:
+    """A capitalised word that is a city of :data:`lexicon.CITIES_DE`, or one letter off one of six
+    letters or more ("Bämen" for "Bremen" is five: only exact there)."""
+    if not t.cap or t.num is not None:
+        return False
+    w = t.w
+    return w in lx.CITIES_DE or len(w) >= 6 and any(abs(len(w) - len(c)) <= 1 and _edits(w, c) <= 1 for c in lx.CITIES_DE)
+
+
+def _street_to_city(ctx: _Ctx) -> None:
+    """German addresses: the words between a street and its city (same turn, up to
+    :data:`CITY_AFTER_STREET_WORDS` words) are its house number and postcode when one of them is
+    a digit or a number word, garbled ones included ("Hauptstraße, Einund siebt sich,
+    Fünftenull, Eins drei drei, Köln."); the city itself stays."""
+    if ctx.lang != "de":
+        return
+    toks = ctx.toks
+    for c in list(ctx.cands):
+        if c.kind != "address":
+            continue
+        for k in range(c.last + 1, min(len(toks), c.last + 1 + CITY_AFTER_STREET_WORDS)):
+            if (k - 1) in ctx.breaks or _is_breaker(toks[k], ctx.lang) and toks[k].w not in ("und",) \
+                    or toks[k].w in lx.UNIT_WORDS or toks[k].w in _PLACE_WORDS:
+                break
+            if _city(toks[k]):
+                between = range(c.last + 1, k)
+                if between and any(_numeric(toks[m]) or _garbled_digit(toks[m].w, ctx.lang) for m in between):
+                    _fill_between(ctx, c.first, k - 1, "postcode")
+                break
+            if toks[k].end and k > c.last + 1 and not _numeric(toks[k]):
+                break
 
 
 def _uk_postcodes(ctx: _Ctx) -> None:
@@ -1804,6 +1871,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _continued_dictations(ctx)
     _dense_dictations(ctx, cues)
     _uk_postcodes(ctx)
+    _street_to_city(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
     spans = []
@@ -1902,9 +1970,16 @@ def _trim_name(s: PiiSpan, words: Sequence[Word]) -> PiiSpan | None:
     name: the hum came 4 s later, as a backchannel inside the other party's speech); None when
     nothing is left. A spelled name keeps its letters (they are not in the word list)."""
     a, b = s.first_word, s.last_word
-    while a <= b and strip_word(words[a].text) in lx.NOT_NAMES:
+    spelling = sum(1 for w in words[a:b + 1] if len(strip_word(w.text)) == 1) >= 3
+
+    def trimmed(w: Word) -> bool:
+        # in a spelling, a short word said on its own is a letter ("er. Ich, C, H, T, E, Er.")
+        return strip_word(w.text) in lx.NOT_NAMES and not (
+            spelling and len(strip_word(w.text)) <= 3 and w.text.strip().endswith((",", ".", "...")))
+
+    while a <= b and trimmed(words[a]):
         a += 1
-    while b >= a and strip_word(words[b].text) in lx.NOT_NAMES:
+    while b >= a and trimmed(words[b]):
         b -= 1
     if a > b:
         return None
