@@ -659,6 +659,12 @@ def test_phone_with_oh_written_as_the_letter():
      [("address", "Hauptstraße, Einund siebt sich, Fünftenull, Eins drei drei,")]),
     ("Ich wohne in der Hauptstraße, aber ich arbeite in Köln.", "de", [("address", "Hauptstraße,")]),
     ("Die Hauptstraße ist seit 2 Jahren gesperrt, in München auch.", "de", [("address", "Hauptstraße")]),
+    # the tens of a German year the recogniser wrote as words; a number so read is a date before "geboren"
+    ("Mein Geburtsdatum ist am 18 .5 .1988 und lieb sich. Das Kabel ist", "de",
+     [("date", "am 18 .5 .1988 und lieb sich.")]),
+    ("Ich bin am 2 und 20 .996 und lieb sich geboren. Das Kabel", "de", [("date", "am 2 und 20 .996 und lieb sich")]),
+    ("Ich bin am 5. Oktober 1978 und sich freuen.", "de", [("date", "am 5. Oktober 1978")]),
+    ("Meine Nummer ist 2 und 20 .996 und zwanzig Stück.", "de", [("number", "2 und 20 .996")]),
 ])
 def test_garbled_dictations_third_round(text, language, expected):
     assert kinds(text, language) == expected

@@ -1612,6 +1612,42 @@ _DATE_ARTICLES = ("am", "den", "dem", "vom", "the", "on")
 _PLACE_WORDS = frozenset({"in", "im", "bei", "als", "zu", "auf", "nahe", "at", "near", "as", "to"})
 
 
+#: what the recogniser writes for the tens of a German year said in words ("…undsiebzig" as
+#: "und lieb sich", "und zwanzich"): a word ending like this after "und" goes on a date's year
+_TENS_ENDS = ("zig", "sich", "zich", "ßig", "ssig", "sig")
+
+
+def _year_tens_tails(ctx: _Ctx) -> None:
+    """A German date whose year ends in digits goes on over "und" and one or two words of which the
+    last ends like a tens word ("1988 und lieb sich."): the rest of the spoken year; a number read
+    so is a date when "geboren" follows ("am 2 und 20 .996 und lieb sich geboren.")."""
+    if ctx.lang != "de":
+        return
+    toks = ctx.toks
+    for c in ctx.cands:
+        e = c.last
+        if c.kind not in ("date", "number") or toks[e].end or not _numeric(toks[e]) or e + 2 >= len(toks) or e in ctx.breaks \
+                or toks[e + 1].w != "und" or not ctx.free(e + 1, e + 1):
+            continue
+        for k in (e + 2, e + 3):
+            if k >= len(toks) or k in ctx.taken or (k - 1) in ctx.breaks or toks[k].num is not None \
+                    or _is_breaker(toks[k], ctx.lang) and toks[k].w != "sich":
+                break
+            if toks[k].w.endswith(_TENS_ENDS) and (len(toks[k].w) >= 5 or k == e + 3):  # not "… 1978 und sich"
+                if c.kind == "number":  # a number read as digits is a date when "geboren" follows the year
+                    if not (k + 1 < len(toks) and _birth_word(toks[k + 1].w)):
+                        break
+                    c.kind = "date"
+                    if c.first >= 1 and toks[c.first - 1].w == "am" and ctx.free(c.first - 1, c.first - 1):
+                        ctx.taken.add(c.first - 1)
+                        c.first -= 1
+                ctx.taken.update(range(e + 1, k + 1))
+                c.last = k
+                break
+            if toks[k].end:
+                break
+
+
 def _birth_tails(ctx: _Ctx) -> None:
     """A date followed within three words of its sentence by "geboren" ("Ich bin am 2 .20 .1996
     und lieb sich geboren."): the words between are the recogniser's garbling of the rest of the
@@ -1678,6 +1714,8 @@ def _date_heads(ctx: _Ctx) -> None:
             start = day - 1 if day >= 1 and article == day - 1 else day
         elif garbled and article is not None:
             start = article
+        elif article == a - 1 and toks[a - 1].w == "am":
+            start = article  # "am 5. Oktober 91778" ("on" is left to the cue: "born on")
         else:
             continue
         ctx.taken.update(range(start, a))
@@ -1872,6 +1910,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _dense_dictations(ctx, cues)
     _uk_postcodes(ctx)
     _street_to_city(ctx)
+    _year_tens_tails(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
     spans = []
