@@ -618,6 +618,7 @@ def _dense_dictations(ctx: _Ctx, cues: Sequence[tuple[str, int, int]] = ()) -> N
     for k in range(n):  # an amount ends it: "... fünf vier neun. It cost forty-nine pounds."
         if kinds[k] == 3 and (k + 1 < n and toks[k + 1].w in lx.UNIT_WORDS or k >= 1 and toks[k - 1].w in lx.UNIT_BEFORE):
             kinds[k] = -1
+
     def opens(k: int) -> bool:  # a number, "plus", or the country code of an IBAN ("D .E.")
         return kinds[k] == 3 or toks[k].w == "plus" or toks[k].letter == "d" and k + 1 < n and toks[k + 1].letter == "e"
 
