@@ -665,6 +665,9 @@ def test_phone_with_oh_written_as_the_letter():
     ("Ich bin am 2 und 20 .996 und lieb sich geboren. Das Kabel", "de", [("date", "am 2 und 20 .996 und lieb sich")]),
     ("Ich bin am 5. Oktober 1978 und sich freuen.", "de", [("date", "am 5. Oktober 1978")]),
     ("Meine Nummer ist 2 und 20 .996 und zwanzig Stück.", "de", [("number", "2 und 20 .996")]),
+    # after "ich wohne in" a number before a unit is no house number; a house number after "at" is
+    ("Ich wohne in Hamburg seit 20 Jahren und 3 Monaten.", "de", []),
+    ("I live at 103 park lanes. I", "en", [("address", "103 park lanes.")]),
 ])
 def test_garbled_dictations_third_round(text, language, expected):
     assert kinds(text, language) == expected

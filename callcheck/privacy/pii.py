@@ -1213,8 +1213,9 @@ def _clause_value(ctx: _Ctx, v: int, kind: str) -> None:
     if kind == "email":
         ok = any(t.w.lstrip(".") in lx.TLDS and (t.raw.startswith(".") or k > 0 and ws[k - 1].w in lx.DOT_WORDS)
                  or t.w in lx.AT_WORDS or t.w in lx.MAIL_PROVIDERS or "@" in t.raw for k, t in enumerate(ws))
-    elif kind == "address":
-        ok = has_digit and len(ws) >= 2
+    elif kind == "address":  # a house number, not an amount or a time ("in Hamburg seit 20 Jahren")
+        ok = len(ws) >= 2 and any(
+            _numeric(toks[k]) and not (k + 1 < len(toks) and toks[k + 1].w in lx.UNIT_WORDS) for k in range(v, e + 1))
     elif kind == "postcode":
         ok = has_digit
     elif kind == "birth":
