@@ -56,6 +56,15 @@ PLACEHOLDER_RE = re.compile(r"\[(?:%s)\]" % "|".join(
     sorted({re.escape(p[1:-1]) for lang in PLACEHOLDERS.values() for p in lang.values()}, key=len, reverse=True)))
 
 
+_KIND_ORDER = {k: n for n, k in enumerate(KINDS)}
+
+
+def _specific(a: str, b: str) -> str:
+    """The more specific of two PII types (the earlier in :data:`KINDS`): what one span made of two
+    overlapping or joined detections is."""
+    return a if _KIND_ORDER[a] <= _KIND_ORDER[b] else b
+
+
 def placeholder(kind: str, language: str) -> str:
     """The placeholder of a PII type: German ones for German calls, English ones otherwise."""
     table = PLACEHOLDERS["de" if language.lower().startswith("de") else "en"]
@@ -572,7 +581,6 @@ def _fill_between(ctx: _Ctx, a: int, b: int, kind: str) -> None:
     """Words ``a``..``b`` are one dictation: the detections in it keep their type and grow over the
     free words next to them (two that meet become one, of the more specific type); free words
     with no detection next to them become one of ``kind``."""
-    order = {k: n for n, k in enumerate(KINDS)}
     k = a
     while k <= b:
         if k in ctx.taken:
@@ -586,7 +594,7 @@ def _fill_between(ctx: _Ctx, a: int, b: int, kind: str) -> None:
         ctx.taken.update(range(k, e + 1))
         if before is not None and after is not None:
             before.last = after.last
-            before.kind = before.kind if order[before.kind] <= order[after.kind] else after.kind
+            before.kind = _specific(before.kind, after.kind)
             ctx.cands.remove(after)
         elif before is not None:
             before.last = e
@@ -1827,12 +1835,11 @@ def _date_digits(ctx: _Ctx, a: int, b: int, groups: Sequence[str]) -> bool:
 
 def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
     """Overlapping detections become one span of the most specific type."""
-    order = {k: n for n, k in enumerate(KINDS)}
     out: list[_Cand] = []
     for c in sorted(cands, key=lambda c: (c.first, c.last)):
         if out and c.first <= out[-1].last:
             prev = out[-1]
-            kind = prev.kind if order[prev.kind] <= order[c.kind] else c.kind
+            kind = _specific(prev.kind, c.kind)
             out[-1] = _Cand(kind, prev.first, max(prev.last, c.last), prev.self_name and c.self_name
                             if prev.kind == c.kind == "name" else (prev.self_name if kind == prev.kind else c.self_name))
         else:
@@ -1847,7 +1854,6 @@ def _merge_dictations(cands: list[_Cand], toks: list[_Tok], breaks: set[int]) ->
     """Two dictated numbers with at most two short words between them (no pause of a new turn)
     are one dictation: the words between are the recogniser's garbage ("46300078. I'm 2682718").
     ``breaks``: word indices after which a new turn starts (:func:`_turn_breaks`)."""
-    order = {k: n for n, k in enumerate(KINDS)}
     out: list[_Cand] = []
     for c in cands:
         if out and c.kind in _DICTATED and out[-1].kind in _DICTATED:
@@ -1859,7 +1865,7 @@ def _merge_dictations(cands: list[_Cand], toks: list[_Tok], breaks: set[int]) ->
                                            and (toks[k].raw.startswith("-") or len(toks[k].w) <= 5) for k in gap) \
                 and sum(toks[k].raw.startswith("-") for k in gap) >= 2
             if (1 <= len(gap) <= 2 and short or pieces) and not any(k in breaks for k in range(prev.last, c.first)):
-                kind = prev.kind if order[prev.kind] <= order[c.kind] else c.kind
+                kind = _specific(prev.kind, c.kind)
                 out[-1] = _Cand(kind, prev.first, c.last)
                 continue
         out.append(c)
