@@ -673,6 +673,30 @@ def test_garbled_dictations_third_round(text, language, expected):
     assert kinds(text, language) == expected
 
 
+@pytest.mark.parametrize("text,language,expected", [
+    # an e-mail window takes sentences without an e-mail word when a later one ends a domain
+    ("Meine Mail ist Michael. Rehman Art. Ja, u .com.", "de", [("email", "Michael. Rehman Art. Ja, u .com.")]),
+    ("Schreiben Sie mir an Claudia. Leidel art .gmx .d.", "de", [("email", "Claudia. Leidel art .gmx .d.")]),
+    ("Schreiben Sie mir an Begitpunktmannerart. Ja, o 'punkt, kaum.", "de",
+     [("email", "Begitpunktmannerart. Ja, o 'punkt, kaum.")]),
+    # ... also after a cue the recogniser ended a sentence at
+    ("Schreiben Sie mir an. Thomas punkt Schulzart ja auch punkt kaum. Nass ist Zeit", "de",
+     [("email", "Thomas punkt Schulzart ja auch punkt kaum.")]),
+    # ... but a joiner alone or a provider's everyday word is no domain's end
+    ("Meine E-Mail hat sich geändert. Ich komme kaum noch an. Punkt.", "de", []),
+    ("Schreiben Sie mir an. Ich warte auf die Antwort.", "de", []),
+    ("Please write to me. I am at home.", "en", []),
+    # an unknown street after an address cue, then its (garbled) postcode; "Adress" is the cue
+    ("Mein Adresse ist Mürnmeck 20, 3 ,044, Ich bin mir zuerst, dass die Welt", "de",
+     [("address", "Mürnmeck 20,"), ("postcode", "3 ,044,")]),
+    ("Meine Adresse ist Mürnmeck 20, 3 Drucker habe ich.", "de", [("address", "Mürnmeck 20,")]),
+    ("Mein Adress ist Kirchkasse 2080186, Wünchen", "de", [("address", "Kirchkasse 2080186,")]),
+])
+def test_garbled_dictations_sixth_round(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+
 @pytest.mark.parametrize("text, expected", [
     # a spelling's letters said as words at its ends stay in it (a call's name spans are trimmed
     # of everyday words, "er" and "ich" among them) ...

@@ -38,7 +38,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("born", "date of birth", "birthday", "birth date", "dob"),
     },
     "address": {
-        "de": ("wohne", "wohnen", "adresse", "anschrift", "wohnhaft", "lieferadresse", "rechnungsadresse",
+        "de": ("wohne", "wohnen", "adresse", "adress", "anschrift", "wohnhaft", "lieferadresse", "rechnungsadresse",
                "wohnort", "meldeadresse"),
         "en": ("live at", "live in", "live on", "address", "home address", "delivery address", "billing address",
                "addresses", "delivery addresses"),
@@ -168,7 +168,7 @@ DOT_WORDS = frozenset({"punkt", "dot", "."})
 EMAIL_JOINERS = frozenset({"punkt", "dot", "minus", "bindestrich", "strich", "unterstrich", "underscore",
                            "dash", "hyphen", "at", "ät", "@"})
 TLDS = frozenset({"com", "de", "net", "org", "eu", "info", "at", "ch", "uk", "co", "io", "biz", "fr", "it",
-                  "nl", "kom", "korm", "komm", "dee", "online", "au", "nz", "ca", "us", "es", "pl", "se", "be",
+                  "nl", "kom", "korm", "komm", "kaum", "come", "dee", "online", "au", "nz", "ca", "us", "es", "pl", "se", "be",
                   "dk", "ie", "li", "lu", "cz", "gov", "edu", "ac"})
 MAIL_PROVIDERS = frozenset({"gmail", "googlemail", "gmx", "web", "outlook", "hotmail", "yahoo", "t-online",
                             "icloud", "aol", "freenet", "posteo", "live", "mailbox", "protonmail", "proton"})

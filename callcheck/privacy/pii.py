@@ -456,6 +456,15 @@ def _email_word(toks: list[_Tok], k: int) -> bool:
             or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith("."))
 
 
+def _domain_end(toks: list[_Tok], k: int) -> bool:
+    """Word ``k`` ends an address's domain: a top-level domain or a provider written with its dot
+    (".com", ".gmx") or after a dot word ("Punkt kaum"), or an "@"."""
+    t = toks[k]
+    w = _bare(t)
+    dotted = t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS
+    return "@" in t.raw or dotted and (w in lx.TLDS or w in lx.MAIL_PROVIDERS)
+
+
 #: "com" as the recogniser writes it after a dictated address ("Krom", "Kromt", "-Kom")
 _COM_LIKE = re.compile(r"[ck]r?om+t?")
 
@@ -470,9 +479,13 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
     turn: a sentence with an e-mail word (:func:`_email_word`) is taken up to its end when at most
     :data:`EMAIL_TAIL_WORDS` words follow its last e-mail word (the garbled domain), else up to the
     word after it (when that is no sentence-level word), and the next sentence is read only when
-    this one was taken to its end; None when the first sentence holds no e-mail word."""
+    this one was taken to its end. Up to :data:`EMAIL_PLAIN_SENTENCES` sentences without an e-mail
+    word are taken when a later one within the window has one (the recogniser ends a sentence at
+    each pause of the dictation and garbles the local part: "Michael. Rehman Art. Ja, u .com.");
+    None when no sentence of the window holds an e-mail word."""
     toks = ctx.toks
     last = None
+    plain = 0  # sentences without an e-mail word since the last one with
     k = v
     while k < len(toks) and k - v < EMAIL_WINDOW_WORDS:
         e = k
@@ -481,8 +494,17 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
         if e >= len(toks) or e in ctx.taken or e - v >= EMAIL_WINDOW_WORDS:
             e -= 1
         marks = [m for m in range(k, e + 1) if _email_word(toks, m)]
-        if e < k or not marks:
+        if e < k:
             break
+        if not marks:
+            plain += 1
+            if plain > EMAIL_PLAIN_SENTENCES or e in ctx.breaks or e + 1 in ctx.taken:
+                break
+            k = e + 1
+            continue
+        if plain and not any(_domain_end(toks, m) for m in marks):
+            break  # after sentences without one, only a domain's end ("u .com", ".gmx .d") tells an address
+        plain = 0
         if e - marks[-1] > EMAIL_TAIL_WORDS or not toks[e].end:
             m = marks[-1]
             n = toks[m + 1] if m + 1 <= e else None
@@ -501,6 +523,9 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
 
 #: words after the last e-mail word of a sentence that still belong to the address (its garbled end)
 EMAIL_TAIL_WORDS = 3
+
+#: sentences without an e-mail word that an e-mail window takes when a later sentence has one
+EMAIL_PLAIN_SENTENCES = 2
 
 
 #: words that repeat the next digit ("double seven", "doppel sieben")
@@ -1083,6 +1108,8 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
     cfg = ctx.cfg
     for kind, _i, j in cues:
         if toks[j].end:
+            if kind == "email":
+                _email_after_pause(ctx, j)
             continue
         v = _skip_copulas(toks, j + 1)
         if v >= len(toks) or v in ctx.taken:
@@ -1148,6 +1175,17 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 and not any(toks[k].w in lx.UNIT_WORDS for k in range(e + 1, c + 1)):
             e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
+
+
+def _email_after_pause(ctx: _Ctx, j: int) -> None:
+    """The e-mail address after a cue that ends a sentence at word ``j`` ("Schreiben Sie mir an.
+    Thomas punkt Schulz at ...": the recogniser ends one at the pause after the cue), when the
+    e-mail window finds one within the turn."""
+    if j in ctx.breaks or j + 1 >= len(ctx.toks) or j + 1 in ctx.taken:
+        return
+    w = _email_window(ctx, j + 1)
+    if w is not None and ctx.free(j + 1, w):
+        ctx.add("email", j + 1, w)
 
 
 def _spelled_country_ibans(ctx: _Ctx) -> None:
@@ -1234,6 +1272,8 @@ def _clause_value(ctx: _Ctx, v: int, kind: str) -> None:
     if not ok:
         return
     ctx.add(kind if kind in ("date", "email", "address", "postcode") else _classify(digits, compact, kind), v, e)
+    if kind == "address":
+        _postcode_after(ctx, e + 1)  # "Mürnmeck 20, 3 ,044,": an unknown street, then its postcode
 
 
 def _address_window(ctx: _Ctx, v: int) -> bool:
