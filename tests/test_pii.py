@@ -691,6 +691,17 @@ def test_garbled_dictations_third_round(text, language, expected):
      [("address", "Mürnmeck 20,"), ("postcode", "3 ,044,")]),
     ("Meine Adresse ist Mürnmeck 20, 3 Drucker habe ich.", "de", [("address", "Mürnmeck 20,")]),
     ("Mein Adress ist Kirchkasse 2080186, Wünchen", "de", [("address", "Kirchkasse 2080186,")]),
+    # a month before a date found from its year; a name garbled into everyday words after its cue
+    ("geborgen bin ich am ersten April 2011.", "de", [("date", "am ersten April 2011.")]),
+    ("Im Mai 2011 habe ich bestellt.", "de", []),
+    ("Der Vertrag läuft auf, mich heil neu man.", "de", [("name", "mich heil neu man.")]),
+    ("Hier spricht, so meine Vogel, ich habe", "de", [("name", "so meine Vogel,")]),
+    ("Ich heiße an Wererschulds, Ich habe zwei", "de", [("name", "an Wererschulds,")]),
+    ("Der Vertrag läuft auf meinen Namen.", "de", []),
+    ("Das läuft auf, nichts hinaus.", "de", []),
+    ("Das Konto läuft auf, ein Jahr.", "de", []),
+    ("Der Vertrag läuft auf, ich weiß nicht.", "de", []),
+    ("Mein Name ist nicht so wichtig, ich habe", "de", []),
 ])
 def test_garbled_dictations_sixth_round(text, language, expected):
     assert kinds(text, language) == expected

@@ -1417,9 +1417,36 @@ def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False
     return last
 
 
+#: a name the recogniser garbled into everyday words after its cue is read over at most this many words
+GARBLED_NAME_WORDS = 4
+
+
+def _garbled_name_clause(ctx: _Ctx, k: int, *, need_cap_last: bool) -> int | None:
+    """Last word of a clause of 2 to :data:`GARBLED_NAME_WORDS` words from word ``k`` that can
+    only be a name after a name cue: it ends at a sentence end (or, with ``need_cap_last``, a
+    comma too, at a capitalised word that is no everyday word), within one turn, with no number,
+    no taken word, no "Namen"; else None."""
+    toks = ctx.toks
+    for e in range(k, min(len(toks), k + GARBLED_NAME_WORDS)):
+        t = toks[e]
+        if e in ctx.taken or t.num is not None or not re.fullmatch(r"[\w'\-]+", t.w) or t.w in ("namen", "name") \
+                or e > k and e - 1 in ctx.breaks:
+            return None
+        if t.end or need_cap_last and t.comma:
+            if e == k or need_cap_last and (not t.cap or t.w in lx.NOT_NAMES or _is_breaker(t, ctx.lang)):
+                return None
+            return e
+        if t.comma:
+            return None
+    return None
+
+
 #: words that are not a name even between "it is" and "speaking"
 _NOT_IN_NAME_FRAME = frozenset("""i you we he she they it me not now who what the a an just still also only
     ich sie wir er es nicht jetzt wer was der die das""".split())
+
+#: words that start what else "läuft auf" is followed by ("läuft auf ein Jahr", "auf nichts hinaus")
+_NOT_OWNERS = frozenset("ein eine einen einem einer nichts das den dem die der a an the nothing".split())
 
 #: "the account is in the name of ...": whose an account or contract is
 _OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
@@ -1482,11 +1509,25 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
             if any(toks[m].w in ("der", "die", "the") for m in range(j + 1, k)) and phrase != "in the name of":
                 continue
             e = _name_tokens(ctx, k, need_cap=False)
-            if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)):
+            if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)) \
+                    and toks[e].w not in ("namen", "name") and toks[k].w not in _NOT_OWNERS:
                 ctx.add("name", k, e)
+            elif toks[j].comma and k == j + 1 and not _is_breaker(toks[k], lang) and toks[k].w not in _NOT_OWNERS:
+                # "läuft auf, mich heil neu man.": after the pause the recogniser marked, the name
+                # garbled into everyday words up to the sentence end
+                e = _garbled_name_clause(ctx, k, need_cap_last=False)
+                if e is not None:
+                    ctx.add("name", k, e)
             continue
         if phrase in strong:
             e = _name_tokens(ctx, k, need_cap=False)
+            if e is None:
+                # "Hier spricht, so meine Vogel,", "Ich heiße an Wererschulds,": the first name
+                # garbled into an everyday word, the clause ending in a capitalised one
+                e = _garbled_name_clause(ctx, k, need_cap_last=True)
+                if e is not None:
+                    ctx.add("name", k, e, self_name=is_self)
+                continue
             if e is not None:
                 # lower-case words after a strong cue are names only when capitalised or unknown
                 while e > k and not toks[e].cap and toks[e].w in lx.NOT_NAMES:
@@ -1738,7 +1779,7 @@ def _date_heads(ctx: _Ctx) -> None:
     date, over up to :data:`DATE_HEAD_WORDS` words that are a day or month as a number or an
     ordinal, an article ("am", "on", "the"), "of", a dictation's piece ("-sund"), a word ending
     like an ordinal ("-twanzigsten") or a word of three letters at most; the date then starts at
-    the farthest day among them (with an article right before it), or, with no day but garbled
+    the farthest day or month among them (with an article right before it), or, with no day but garbled
     words, at the farthest article ("born on the seventh" keeps its cue's "on" out)."""
     toks = ctx.toks
     for c in ctx.cands:
@@ -1750,8 +1791,8 @@ def _date_heads(ctx: _Ctx) -> None:
         k = a - 1
         while k >= 0 and a - k <= DATE_HEAD_WORDS and k not in ctx.taken and k not in ctx.breaks and not toks[k].end:
             t = toks[k]
-            if _day_like(t, ctx.lang):
-                day = k
+            if _day_like(t, ctx.lang) or t.w in lx.MONTHS and not t.comma:
+                day = k  # a month before a date found from its year alone ("am ersten April 2011")
             elif t.w in ("am", "on", "the"):
                 article = k
             elif t.num is not None or _is_breaker(t, ctx.lang) or not (
