@@ -287,8 +287,9 @@ def digest_judged(rec: CallRecord, judgement_text: str, *, pad_s: float, max_s: 
     file's text) attached, and its digest: what :func:`scan_one` gives for that record and file."""
     if rec.path is None or rec.sha256 is None:
         raise ValueError("digest_judged needs a record read from its file")
-    j = json.loads(judgement_text)
-    vh = _fast_verdict(judgement_text.encode("utf-8"), rec.sha256, rec.call_id) or verdict_hash(j["findings"], j["strengths"], j["promises"])
+    raw = judgement_text.encode("utf-8")
+    j = loads(raw)
+    vh = _fast_verdict(raw, rec.sha256, rec.call_id) or verdict_hash(j["findings"], j["strengths"], j["promises"])
     judged = rec.with_judgement(j)
     return judged, digest_call(judged, file=rec.path.name, verdict=vh, pad_s=pad_s, max_s=max_s)
 

@@ -110,6 +110,8 @@ class _Env(Environment):
 
 
 def _env(markdown: bool = False) -> Environment:
+    # auto_reload off: the templates are the package's own files, so a render need not stat each
+    # template (and the ones it imports and includes) again for every page
     if markdown:
         def md_escape(v: Any) -> Any:
             if v is None:
@@ -117,9 +119,9 @@ def _env(markdown: bool = False) -> Environment:
             s = str(v)
             return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
         return _Env(loader=PackageLoader("callcheck.report", "templates"), autoescape=False, finalize=md_escape,
-                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     return _Env(loader=PackageLoader("callcheck.report", "templates"), autoescape=select_autoescape(("html", "j2")),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 
 
 def resolve_language(requested: str | None, config: Config, calls: Sequence[Any]) -> str:
@@ -243,7 +245,7 @@ class _CallPages:
         self.out_dir, self.config, self.language = out_dir, config, language
         self.state = _State(out_dir / STATE_DIR / "state.json", {k: dict(v) for k, v in state_pages.items()})
         self.snippets = _Snippets(out_dir, config, use_audio)
-        self.env = _env()
+        self.template = _env().get_template("call.html.j2")
 
     def lang(self, d: CallDigest) -> str:
         forced = self.language or self.config.report.language
@@ -266,7 +268,7 @@ class _CallPages:
         links = agg.Links("../", True, {d.agent: f"agents/{slug}.html"})
         ctx = call_context(rec, d, lang=self.lang(d), config=self.config, links=links, audio_name=self.snippets.name)
         ctx["generated"] = ""
-        html = self.env.get_template("call.html.j2").render(ctx)
+        html = self.template.render(ctx)
         entry = {"key": self.key(d, slug), "audio": sorted(self.snippets.used)}
         self.snippets.used |= before
         return html, entry
