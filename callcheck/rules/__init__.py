@@ -14,6 +14,7 @@ gives every finding, strength and promise its stable id (:func:`moment_id`).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -231,6 +232,8 @@ class Baselines:
 
 def _plain(x: Any) -> Any:
     """A looked-up value in the form the judge's index keeps (JSON): floats that are not finite as None."""
+    if type(x) is float:  # the most frequent case, without numpy's scalar machinery (same result)
+        return x if math.isfinite(x) else None
     if isinstance(x, (tuple, list)):
         return [_plain(v) for v in x]
     if isinstance(x, (bool, np.bool_)):
