@@ -428,8 +428,16 @@ class CallRecord:
     # --- measures ----------------------------------------------------------------------------------
     def speaker(self, party: str) -> Speaker:
         """``speakers.<party>`` (empty when the party is absent)."""
-        sp = (self.raw.get("speakers") or {}).get(party)
-        return Speaker(sp if isinstance(sp, Mapping) else {})
+        sp = self._speakers.get(party)
+        if sp is None:
+            raw = (self.raw.get("speakers") or {}).get(party)
+            sp = self._speakers[party] = Speaker(raw if isinstance(raw, Mapping) else {})
+        return sp
+
+    @cached_property
+    def _speakers(self) -> dict[str, Speaker]:
+        """The :meth:`speaker` of each party asked for so far (immutable: one per party and record)."""
+        return {}
 
     def has_party(self, party: str) -> bool:
         """The party has measures or turns in this call."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from callcheck.intervals import merge
@@ -31,9 +32,13 @@ from callcheck.types import Interval, Party, Turn, Word, other_party
 
 
 
+#: a lexicon phrase's normalised form, remembered (the same phrases are looked for in every call)
+_normalised_phrase = lru_cache(maxsize=4096)(normalise_text)
+
+
 def contains_phrase(text_norm: str, phrase: str) -> bool:
     """True when normalised ``text_norm`` contains ``phrase`` as whole words."""
-    p = normalise_text(phrase)
+    p = _normalised_phrase(phrase)
     return bool(p) and f" {p} " in f" {text_norm} "
 
 
