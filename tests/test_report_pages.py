@@ -347,3 +347,22 @@ def test_an_unsupported_language_is_refused_before_anything_is_judged(tmp_path):
     with pytest.raises(ReportError, match=r"^report language 'fr' is not supported; use de, en or auto$"):
         judge_and_render(out, config=Config(), language="fr")
     assert not (out / "judgements").exists() and not (out / "callpages").exists()
+
+
+def test_transcript_html_is_that_of_escaping_each_word():
+    """The call page escapes a run of sure words at once (callpage._words_html): the same HTML as
+    escaping word by word, for words with markup characters, empty words and probabilities at and
+    around the threshold."""
+    import random
+    from html import escape
+
+    from callcheck.report.callpage import _words_html
+    from callcheck.types import Word
+
+    rng = random.Random(5)
+    texts = ["ja", "A&B", "<b>", "x>y", "", "Söhne,", "&amp;", "'quote'", '"q"', "a  b"]
+    for _ in range(300):
+        words = [Word("agent", rng.choice(texts), 0.0, 1.0, rng.choice([0.0, 0.49, 0.5, 0.51, 1.0])) for _ in range(rng.randint(1, 12))]
+        one_by_one = " ".join(f'<span class="low">{escape(w.text, False)}</span>' if w.probability < 0.5 else escape(w.text, False)
+                              for w in words)
+        assert _words_html(words, 0.5) == one_by_one

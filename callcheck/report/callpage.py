@@ -7,7 +7,7 @@ marked) and both parties' measures with their validity. The page names only its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from html import escape as _esc
@@ -20,6 +20,7 @@ from callcheck.report.aggregate import Links, _plain_clip, mistake_meta, moment_
 from callcheck.report.digest import CallDigest
 from callcheck.report.i18n import MEASURES, Fmt
 from callcheck.report.timeline import timeline_svg
+from callcheck.types import Word
 
 __all__ = ["call_context", "CALL_MEASURES"]
 
@@ -31,16 +32,32 @@ CALL_MEASURES: tuple[str, ...] = (
 )
 
 
+def _words_html(words: Sequence[Word], low_p: float) -> str:
+    """The words, space-separated, as escaped HTML; those below ``low_p`` underlined. A run of sure
+    words is escaped at once: escaping works character by character (``&<>``, never a space), so
+    the text is that of escaping each word."""
+    out: list[str] = []
+    run: list[str] = []
+    for w in words:
+        if w.probability < low_p:
+            if run:
+                out.append(_esc(" ".join(run), False))
+                run = []
+            out.append(f'<span class="low">{_esc(w.text, False)}</span>')
+        else:
+            run.append(w.text)
+    if run:
+        out.append(_esc(" ".join(run), False))
+    return " ".join(out)
+
+
 def _transcript(rec: CallRecord, fmt: Fmt, low_p: float) -> list[dict[str, Any]]:
     """Turns with their text as escaped HTML (words the recogniser was unsure of underlined)."""
     t = fmt.t
     out = []
     for i, tu in enumerate(rec.turns):
         ws = rec.words_between(tu.speaker, tu.start_s - 0.05, tu.end_s + 0.05)
-        if ws:
-            html = " ".join(f'<span class="low">{_esc(w.text, False)}</span>' if w.probability < low_p else _esc(w.text, False) for w in ws)
-        else:
-            html = _esc(tu.text, False)
+        html = _words_html(ws, low_p) if ws else _esc(tu.text, False)
         out.append({"idx": i, "speaker": tu.speaker, "label": t.get(f"speaker_{tu.speaker}", tu.speaker),
                     "time": fmt.mmss(tu.start_s), "html": Markup(html)})
     return out
