@@ -334,7 +334,8 @@ def _peak_dbfs(x: np.ndarray, sr: int) -> float:
 
 def step_assess(state: State, ctx: "Context") -> State:
     """Whether the call can be assessed, and the validity of every party's numbers."""
-    from callcheck.measures.validity import PartyFacts, assess_call, speaker_validity, swapped_channel_evidence
+    from callcheck.measures.validity import (PartyFacts, assess_call, repeated_word_share, speaker_validity,
+                                             swapped_channel_evidence)
 
     assert state.audio is not None and state.transcript is not None
     cfg = state.config.assessment
@@ -349,6 +350,7 @@ def step_assess(state: State, ctx: "Context") -> State:
             syllables_text=int(getattr(v, "syllables_text", 0) or 0),
             syllables_acoustic=int(getattr(v, "syllables_acoustic", 0) or 0),
             speech_rate_wpm=getattr(v, "speech_rate_wpm", None), speaking_s=float(getattr(v, "speaking_s", 0.0) or 0.0),
+            repeated_word_share=repeated_word_share([w.text for w in state.transcript.of(p)]),
         )
     swapped = (False, False)
     if layout in ("agent-left", "agent-right"):

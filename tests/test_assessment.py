@@ -344,3 +344,14 @@ def test_missing_words_in_clean_audio_are_a_warning_not_a_reason():
     assert clean.assessable and any("misses words" in w and "unclear articulation" in w for w in clean.warnings), clean
     narrow = assess_call(sample_rate=8000, codec="mp3", **kw)
     assert not narrow.assessable and any("implausible" in r and "8000 Hz mp3" in r for r in narrow.reasons), narrow
+
+
+def test_repeated_word_share_tells_a_recogniser_loop():
+    from callcheck.measures.validity import repeated_word_share
+
+    loop = ("The group is moving, the number of people moving and trying to find their own way. " * 4).split()
+    assert repeated_word_share(loop) > 0.9
+    talk = ("Guten Tag, Sie sprechen mit Sonja Berger. Wie kann ich Ihnen helfen? Ich sehe Ihre Bestellung, "
+            "einen Moment bitte. Vielen Dank, das ist erledigt.").split()
+    assert repeated_word_share(talk) == 0.0
+    assert repeated_word_share(talk + ["vielen", "Dank"] * 2) == 0.0

@@ -200,6 +200,33 @@ class PartyFacts:
     syllables_acoustic: int = 0
     speech_rate_wpm: float | None = None
     speaking_s: float = 0.0
+    repeated_word_share: float = 0.0  # :func:`repeated_word_share` of the party's words
+
+
+#: a phrase of this many words said this many times or more is a repetition (:func:`repeated_word_share`)
+REPEAT_PHRASE_WORDS = 4
+REPEAT_MIN_COUNT = 3
+
+
+def repeated_word_share(texts: Sequence[str]) -> float:
+    """Share 0..1 of the words that lie in a phrase of :data:`REPEAT_PHRASE_WORDS` words said
+    :data:`REPEAT_MIN_COUNT` times or more: a recogniser caught in a loop on degraded audio writes
+    the same sentence again and again ("The group is moving, the number of people moving ..."), a
+    person hardly ever does."""
+    ws = [w.strip(".,;:!?\"'…").lower() for w in texts]
+    ws = [w for w in ws if w]
+    n = REPEAT_PHRASE_WORDS
+    if len(ws) < n * REPEAT_MIN_COUNT:
+        return 0.0
+    grams: dict[tuple[str, ...], int] = {}
+    for i in range(len(ws) - n + 1):
+        g = tuple(ws[i:i + n])
+        grams[g] = grams.get(g, 0) + 1
+    covered: set[int] = set()
+    for i in range(len(ws) - n + 1):
+        if grams[tuple(ws[i:i + n])] >= REPEAT_MIN_COUNT:
+            covered.update(range(i, i + n))
+    return len(covered) / len(ws)
 
 
 @dataclass(frozen=True)
@@ -258,6 +285,10 @@ def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: f
             else:  # clean, full-band audio: lost words are the agent's articulation (mistake 6) or the recogniser
                 f.warnings.append(f"the agent's transcript misses words: {missing}, although the audio is not narrow-band "
                                   "lossy: unclear articulation, or the recogniser failed")
+        if agent.repeated_word_share > cfg.max_repeated_word_share:
+            f.reasons.append(f"the agent's transcript is implausible: {100 * agent.repeated_word_share:.0f} % of its words "
+                             "repeat the same phrases (the recogniser looped)"
+                             + (f"; {sample_rate} Hz {codec} audio" if narrow_lossy else ""))
         if agent.speech_rate_wpm is not None and agent.speech_rate_wpm < cfg.min_speech_rate_wpm and \
                 agent.speaking_s >= cfg.min_speaking_s_for_rate:
             f.reasons.append(f"the agent's transcript is implausible: {agent.speech_rate_wpm:.0f} words/min over "

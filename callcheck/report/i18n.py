@@ -398,6 +398,9 @@ REASONS: tuple[tuple[str, str, str], ...] = (
      "Audio nicht schmalbandig verlustbehaftet ist: undeutliche Aussprache, oder die Spracherkennung hat versagt.",
      "The agent's transcript misses words: {0} syllables in {1} words for {2} syllable nuclei in the audio, although "
      "the audio is not narrow-band lossy: unclear articulation, or the recogniser failed."),
+    (r"(?i)^the agent's transcript is implausible: " + _N + r" % of its words repeat the same phrases \(the recogniser looped\)$",
+     "Das Transkript des Agenten ist unplausibel: {0} % seiner Wörter wiederholen dieselben Wendungen (die Spracherkennung hing in einer Schleife).",
+     "The agent's transcript is implausible: {0} % of its words repeat the same phrases (the recogniser looped)."),
     (r"(?i)^the agent's transcript is implausible: " + _N + r" words/min over " + _N + r" s of speech$",
      "Das Transkript des Agenten ist unplausibel: {0} Wörter/min über {1} s Sprache.",
      "The agent's transcript is implausible: {0} words/min over {1} s of speech."),
