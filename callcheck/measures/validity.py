@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from callcheck.config import AssessmentConfig, VoiceConfig
+from callcheck.text import normalise_text
 
 __all__ = [
     "Validity", "Assessment", "BASE", "RATE_KEYS", "PITCH_KEYS", "LOUDNESS_KEYS", "CLARITY_KEYS", "TEXT_KEYS",
@@ -213,8 +214,7 @@ def repeated_word_share(texts: Sequence[str]) -> float:
     :data:`REPEAT_MIN_COUNT` times or more: a recogniser caught in a loop on degraded audio writes
     the same sentence again and again ("The group is moving, the number of people moving ..."), a
     person hardly ever does."""
-    ws = [w.strip(".,;:!?\"'…").lower() for w in texts]
-    ws = [w for w in ws if w]
+    ws = normalise_text(" ".join(texts)).split()
     n = REPEAT_PHRASE_WORDS
     if len(ws) < n * REPEAT_MIN_COUNT:
         return 0.0

@@ -1429,7 +1429,7 @@ def _garbled_name_clause(ctx: _Ctx, k: int, *, need_cap_last: bool) -> int | Non
     toks = ctx.toks
     for e in range(k, min(len(toks), k + GARBLED_NAME_WORDS)):
         t = toks[e]
-        if e in ctx.taken or t.num is not None or not re.fullmatch(r"[\w'\-]+", t.w) or t.w in ("namen", "name") \
+        if e in ctx.taken or t.num is not None or not re.fullmatch(r"[\w'\-]+", t.w) or t.w in _NAME_NOUNS \
                 or e > k and e - 1 in ctx.breaks:
             return None
         if t.end or need_cap_last and t.comma:
@@ -1447,6 +1447,9 @@ _NOT_IN_NAME_FRAME = frozenset("""i you we he she they it me not now who what th
 
 #: words that start what else "läuft auf" is followed by ("läuft auf ein Jahr", "auf nichts hinaus")
 _NOT_OWNERS = frozenset("ein eine einen einem einer nichts das den dem die der a an the nothing".split())
+
+#: the word "name" itself ("läuft auf meinen Namen"): what a name cue's value never ends in
+_NAME_NOUNS = frozenset({"namen", "name"})
 
 #: "the account is in the name of ...": whose an account or contract is
 _OWNER_CUES = frozenset({"läuft auf", "lautet auf", "in the name of"})
@@ -1510,7 +1513,7 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
                 continue
             e = _name_tokens(ctx, k, need_cap=False)
             if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)) \
-                    and toks[e].w not in ("namen", "name") and toks[k].w not in _NOT_OWNERS:
+                    and toks[e].w not in _NAME_NOUNS and toks[k].w not in _NOT_OWNERS:
                 ctx.add("name", k, e)
             elif toks[j].comma and k == j + 1 and not _is_breaker(toks[k], lang) and toks[k].w not in _NOT_OWNERS:
                 # "läuft auf, mich heil neu man.": after the pause the recogniser marked, the name
@@ -1528,11 +1531,10 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
                 if e is not None:
                     ctx.add("name", k, e, self_name=is_self)
                 continue
-            if e is not None:
-                # lower-case words after a strong cue are names only when capitalised or unknown
-                while e > k and not toks[e].cap and toks[e].w in lx.NOT_NAMES:
-                    e -= 1
-                ctx.add("name", k, e, self_name=is_self)
+            # lower-case words after a strong cue are names only when capitalised or unknown
+            while e > k and not toks[e].cap and toks[e].w in lx.NOT_NAMES:
+                e -= 1
+            ctx.add("name", k, e, self_name=is_self)
             continue
         # weak cues ("ich bin", "this is", "I'm"): a known first name, or a capitalised word followed
         # by "speaking"/"here"/"am Apparat"
