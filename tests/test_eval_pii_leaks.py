@@ -48,3 +48,17 @@ def test_leak_check_reads_json_kept_as_text_in_json(tmp_path):
     (out / ".cache" / "judge-index.json").write_text(
         json.dumps({"judged": {"c1": ["ab" * 32, json.dumps([["own", "Johnson"]])]}}), encoding="utf-8")
     assert [x.split(":")[0] for x in ep.find_leaks(out, strings)] == [".cache/judge-index.json"]
+
+
+def test_leak_check_skips_the_calls_own_date_stamps(tmp_path):
+    """An IBAN digit group "2026" is the year of the calls: the report's ISO dates, times and weeks
+    are callcheck's own stamps, not dictated digits; the same group in words is still a leak."""
+    strings = [("iban", "2026")]
+    out = tmp_path / "out"
+    (out / ".cache").mkdir(parents=True)
+    (out / ".cache" / "state.json").write_text(json.dumps(
+        {"c1": {"date": "2026-11-02", "started": "2026-11-02T09:30:00+01:00", "week": "2026-W45"}}), encoding="utf-8")
+    (out / "index.html").write_text("<td>2026-11-02</td><td>Woche 2026-W45</td>", encoding="utf-8")
+    assert ep.find_leaks(out, strings) == []
+    (out / "index.html").write_text("<td>2026-11-02</td><q>die Gruppe 2026 bitte</q>", encoding="utf-8")
+    assert [x.split(":")[0] for x in ep.find_leaks(out, strings)] == ["index.html"]
