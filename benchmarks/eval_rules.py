@@ -1047,6 +1047,27 @@ def voice_table(data: Path, out: Path) -> str:
     return "\n".join(lines)
 
 
+def assessment_table(records: Sequence[Any], truth: Mapping[str, Mapping[str, Any]]) -> str:
+    """Per split: the calls the pipeline judged not assessable (with the reason), and the largest
+    share of an agent's words in repeated phrases (``measures.validity.repeated_word_share``: a
+    recogniser loop) of the calls that are assessable — how far real speech stays from the
+    ``assessment.max_repeated_word_share`` setting."""
+    from callcheck.config import Config
+    from callcheck.measures.validity import repeated_word_share
+
+    limit = Config().assessment.max_repeated_word_share
+    lines = ["| split | calls | not assessable | largest repeated-phrase share of an assessable agent "
+             f"(limit {100 * limit:.0f} %) |", "|---|---|---|---|"]
+    for sp in ("train", "heldout"):
+        recs = [r for r in records if truth[r.call_id]["split"] == sp]
+        refused = [f"{r.call_id} ({'; '.join(r.assessment.reasons)})" for r in recs if not r.assessment.assessable]
+        shares = [(repeated_word_share([w.text for w in r.words_of("agent")]), r.call_id) for r in recs if r.assessment.assessable]
+        top = max(shares, default=(0.0, "—"))
+        lines.append(f"| {sp} | {len(recs)} | {len(refused)}{': ' + ', '.join(refused) if refused else ''} | "
+                     f"{100 * top[0]:.0f} % ({top[1]}) |")
+    return "\n".join(lines)
+
+
 def load_records(results: Path) -> list[Any]:
     from callcheck.record import load_batch
 
@@ -1086,6 +1107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(records)} calls ({sum(t['split'] == 'train' for t in truth.values())} train, "
           f"{sum(t['split'] == 'heldout' for t in truth.values())} held-out); records in {results}")
     print(table(found, truth, refused=refused_calls(results)))
+    print("\n## Assessment, the same speaker split\n" + assessment_table(records, truth))
     if not args.no_voice:
         print("\n## Voice measures, the same speaker split\n" + voice_table(args.data, args.out))
     if args.details:

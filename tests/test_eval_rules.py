@@ -50,6 +50,23 @@ def test_refused_calls_are_read_from_failures_csv(tmp_path):
     assert er.refused_calls(tmp_path) == {"s": "s.wav: silent, use --layout mono"}
 
 
+def test_assessment_table_lists_refused_calls_and_the_largest_repeat_share():
+    from types import SimpleNamespace as NS
+
+    def rec(cid, words, assessable=True, reasons=()):
+        ws = [NS(text=w) for w in words.split()]
+        return NS(call_id=cid, assessment=NS(assessable=assessable, reasons=reasons), words_of=lambda party: ws)
+
+    loop = "the group is moving " * 4
+    records = [rec("a", "guten Tag was kann ich für Sie tun"),
+               rec("b", "ja gut " + loop[:60] + "danke schön und einen schönen Tag noch bis bald auf Wiederhören"),
+               rec("c", loop, False, ("the recogniser looped",)), rec("d", "hallo")]
+    truth = {"a": _t("clean"), "b": _t("clean"), "c": _t("clean"), "d": _t("clean", split="heldout")}
+    lines = er.assessment_table(records, truth).splitlines()
+    assert lines[2] == "| train | 3 | 1: c (the recogniser looped) | 48 % (b) |", lines[2]  # 12 of 25 words
+    assert lines[3] == "| heldout | 1 | 0 | 0 % (d) |"
+
+
 @pytest.mark.skipif(shutil.which("sox") is None, reason="sox not installed")
 def test_stretch_shortens_speech_and_keeps_its_pitch():
     t = np.arange(int(1.0 * er.SR)) / er.SR
