@@ -29,18 +29,18 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "email": {
         "de": ("e-mail", "email", "mail", "e-mail-adresse", "emailadresse", "mailadresse", "e-mailadresse",
-               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "mailen sie mir"),
+               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "schreiben sie mich an", "mailen sie mir"),
         "en": ("email", "e-mail", "email address", "e-mail address", "mail address", "write to me at",
                "email addresses", "e-mail addresses"),
     },
     "birth": {
-        "de": ("geboren", "geburtsdatum", "geburtstag", "jahrgang", "geb"),
+        "de": ("geboren", "geborgen", "geburtsdatum", "geburtstag", "jahrgang", "geb"),
         "en": ("born", "date of birth", "birthday", "birth date", "dob"),
     },
     "address": {
         "de": ("wohne", "wohnen", "adresse", "adress", "anschrift", "wohnhaft", "lieferadresse", "rechnungsadresse",
                "wohnort", "meldeadresse"),
-        "en": ("live at", "live in", "live on", "address", "home address", "delivery address", "billing address",
+        "en": ("live at", "live in", "live on", "address", "my dress", "home address", "delivery address", "billing address",
                "addresses", "delivery addresses"),
     },
     "postcode": {
@@ -163,6 +163,15 @@ AMBIGUOUS_MONTHS = frozenset({"may", "march", "august", "jan", "mai"})
 
 # ------------------------------------------------------------------------------ e-mail
 
+#: words right after "meine E-Mail ist" / "my email is" that talk about the mailbox, not its
+#: address ("Meine E-Mail ist kaputt", "my email is not working"): no address is read there
+#: unless an e-mail word follows
+EMAIL_STATE_WORDS = frozenset({
+    "nicht", "kein", "keine", "kaputt", "funktioniert", "geht", "ging", "gesperrt", "voll", "weg", "gehackt",
+    "falsch", "geändert", "blockiert", "leer", "alt", "neu", "seit", "auch", "wieder", "immer", "noch",
+    "not", "broken", "working", "works", "down", "blocked", "full", "gone", "hacked", "wrong", "changed",
+    "empty", "old", "new", "still", "also", "again", "since", "doesn't", "isn't", "won't", "stopped", "never",
+})
 AT_WORDS = frozenset({"at", "ät", "@", "et", "add"})
 DOT_WORDS = frozenset({"punkt", "dot", "."})
 EMAIL_JOINERS = frozenset({"punkt", "dot", "minus", "bindestrich", "strich", "unterstrich", "underscore",

@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Literal, Mapping, Sequence
 from callcheck.privacy import lexicon as lx
 from callcheck.privacy.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from callcheck.privacy.config import REDACT_MODES, PrivacyConfig
-from callcheck.privacy.numbers import DE_UNITS, EN_UNITS, FILLERS, NumberWord, ordinal, runs, strip_word, word_number
+from callcheck.privacy.numbers import DE_UNITS, EN_UNITS, FILLERS, ZERO_LETTERS, NumberWord, ordinal, runs, strip_word, word_number
 from callcheck.types import Party, Word
 
 PiiKind = Literal["iban", "card", "phone", "email", "date", "postcode", "address", "name", "number"]
@@ -252,6 +252,20 @@ def _near_word(w: str, cue: str) -> bool:
     return any(_edits(c, cue) <= limit for c in cands)
 
 
+def _glued_is(toks: list[_Tok], i: int) -> bool:
+    """Word ``i`` has the copula glued on and a number follows ("Postrexalist 5956")."""
+    return len(toks[i].w) >= 10 and toks[i].w.endswith("ist") and i + 1 < len(toks) and toks[i + 1].num is not None
+
+
+def _garbled_birth_date(w: str) -> bool:
+    """``w`` is the recogniser's "Geburtsdatum" too garbled for :func:`_near_word`: a word of 10+
+    letters from "ge" to "-atum" ("Gewürtestnatum", "Geburztatum"), the glued "ist" ignored. The
+    other words of that shape ("Gesprächsdatum") name dates too: a date read after one is
+    redacted as well, which costs precision, not privacy."""
+    w = w[:-3] if w.endswith("ist") and len(w) > 13 else w
+    return len(w) >= 10 and w.startswith("ge") and w.endswith("atum")
+
+
 def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
     """(type, first word, last word) of every cue, the most specific one per position."""
     out: list[tuple[str, int, int]] = []
@@ -271,11 +285,14 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
                 score = len(phrase) + (100 if toks[j].w == phrase.split()[-1] else 0)
                 if best is None or score > best[0]:
                     best = (score, kind, j)
+        g = 1 if _glued_is(toks, i) else 2  # the value's first word after "Post…" (and "ist")
         if best is None and ctx.lang == "de" and toks[i].w.startswith("post") and len(toks[i].w) >= 8 \
-                and not toks[i].end and i + 2 < len(toks) and toks[i + 1].w in ("ist", "lautet") \
-                and len(_digits_of(toks, i + 2, min(len(toks) - 1, i + 4), ctx.lang)[0]) >= 3 \
-                and toks[i + 2].num is not None and not any(t.w in lx.UNIT_WORDS for t in toks[i + 2:i + 6]):
+                and not toks[i].end and i + 2 < len(toks) and (toks[i + 1].w in ("ist", "lautet") or _glued_is(toks, i)) \
+                and len(_digits_of(toks, i + g, min(len(toks) - 1, i + g + 2), ctx.lang)[0]) >= 3 \
+                and toks[i + g].num is not None and not any(t.w in lx.UNIT_WORDS for t in toks[i + g:i + g + 4]):
             best = (0, "postcode", i)  # "Meine Postreize ist 501 .6.": "Postleitzahl" garbled past the fuzzy match
+        if best is None and ctx.lang == "de" and _garbled_birth_date(toks[i].w):
+            best = (0, "birth", i)  # "Mein Gewürtestnatum ist, 10 und mit und 9": "Geburtsdatum" past the fuzzy match
         if best is not None:
             if out and out[-1][2] == i - 1 and best[1] == "number" and out[-1][0] != "number":
                 out[-1] = (out[-1][0], out[-1][1], best[2])  # "Karte Nummer", "Telefon Nummer", "card number"
@@ -331,6 +348,21 @@ def _digits_of(toks: list[_Tok], i: int, j: int, lang: str) -> tuple[str, str]:
 # ------------------------------------------------------------------------------ detectors
 
 
+#: a dot word, and what the recogniser writes for "dot" after an "at" ("at where not come")
+_DOTS_AFTER_AT = lx.DOT_WORDS | {"not", "nod"}
+
+
+def _mail_said_before(toks: list[_Tok], i: int, k: int) -> bool:
+    """An "at" at word ``i`` with a domain to word ``k`` with no pause or comma in it, and a mail
+    word within the :data:`MAIL_WORD_BEFORE` words before it ("My email is peter not toner at")."""
+    return not any(t.comma or t.end for t in toks[i:k]) and any(
+        t.w.strip("-") in ("email", "e-mail", "mail", "emails") for t in toks[max(0, i - MAIL_WORD_BEFORE):i])
+
+
+#: how far before an "at" the mail word of :func:`_mail_said_before` may be
+MAIL_WORD_BEFORE = 8
+
+
 def _emails(ctx: _Ctx) -> None:
     toks = ctx.toks
     for i, t in enumerate(toks):
@@ -354,7 +386,8 @@ def _emails(ctx: _Ctx) -> None:
         end = None
         for k in range(i + 1, min(len(toks), i + 7)):
             w = toks[k].w.lstrip(".")
-            if w in lx.TLDS and (toks[k - 1].w in lx.DOT_WORDS or toks[k].raw.lstrip("-").startswith(".")):
+            dot = toks[k - 1].w in lx.DOT_WORDS or toks[k - 1].w in _DOTS_AFTER_AT and _mail_said_before(toks, i, k)
+            if w in lx.TLDS and (dot or toks[k].raw.lstrip("-").startswith(".")):
                 end = k
                 break
             if toks[k].end:
@@ -678,6 +711,8 @@ def _dense_dictations(ctx: _Ctx, cues: Sequence[tuple[str, int, int]] = ()) -> N
         last, k, gap = i, i + 1, 0
         while k < n and kinds[k] >= 0 and (k - 1) not in ctx.breaks:
             if kinds[k] == 3:
+                if gap and _sentence_goes_on(ctx, k):
+                    break  # "079 096 318 09 The laser 500 was not printed": a number of the next sentence
                 last, gap = k, 0
             elif kinds[k] == 0:
                 gap += 1
@@ -702,6 +737,21 @@ def _dense_dictations(ctx: _Ctx, cues: Sequence[tuple[str, int, int]] = ()) -> N
                 kind = _classify(digits, compact, None)
             _fill_between(ctx, i, last, kind)
         i = last + 1
+
+
+#: ordinary words after a number that make it part of a sentence, not of a dictation before it
+SENTENCE_AFTER_WORDS = 3
+
+
+def _sentence_goes_on(ctx: _Ctx, k: int) -> bool:
+    """The :data:`SENTENCE_AFTER_WORDS` words after number ``k`` are ordinary words of its sentence
+    (no number, letter, unit or garbled digit; no sentence end before the last): the number is
+    said in a sentence ("the laser 500 was not printed"), not dictated."""
+    toks = ctx.toks
+    e = k + SENTENCE_AFTER_WORDS
+    return e < len(toks) and not any(toks[m].end for m in range(k, e)) and not any(
+        _numeric(t) or t.letter is not None or t.w in lx.UNIT_WORDS or _garbled_digit(t.w, ctx.lang)
+        for t in toks[k + 1:e + 1])
 
 
 def _tld_after(toks: list[_Tok], i: int) -> bool:
@@ -863,6 +913,9 @@ def _split_year_end(toks: list[_Tok], e: int, value: int) -> int:
     the rest belongs to the year."""
     if value not in (19, 20, 1900, 2000) or e + 1 >= len(toks) or toks[e].end or toks[e].comma and value >= 100:
         return e
+    if value in (19, 20) and toks[e + 1].w in ZERO_LETTERS and not toks[e + 1].end and e + 2 < len(toks):
+        n = toks[e + 2].num  # "twenty oh one": 2001
+        return e + 2 if n is not None and n.value is not None and 1 <= n.value <= 9 and n.kind != "decimal" else e
     n = toks[e + 1].num
     if n is None or n.value is None or n.kind == "decimal" or not 0 <= n.value < 1000 \
             or value >= 100 and n.value >= 100:
@@ -1084,6 +1137,8 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
                     last_good = None
             break
         if numeric_kind:
+            if gap and _numeric(t) and _sentence_goes_on(ctx, k):
+                break  # "718898617, the laser 500 was not printed": a number of the next sentence
             if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v):
                 last_good = k
                 gap = 0
@@ -1123,24 +1178,14 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 _clause_value(ctx, v, "address")
             continue
         if kind == "email":
-            while v < len(toks) and (toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
-                                                   "addresses", "adresse", "adress", "is", "ist")
-                                     or toks[v].raw.startswith("-") and toks[v].w.endswith(("ist", "is", "adresse"))) \
-                    and not toks[v].end:
-                v += 1  # "-Abersist,": the rest of "E-Mail-Adresse ist" glued into one word
-            e = _value_end(ctx, v, "email", 14)
-            w = _email_window(ctx, v)
-            if w is not None:
-                e = w
-            if e is not None and ctx.free(v, e):
-                ctx.add("email", v, e)
-            else:
-                _clause_value(ctx, v, "email")
+            _email_cue_value(ctx, v)
             continue
         e = _value_end(ctx, v, kind, 28)
         if e is None:
             _clause_value(ctx, v, kind)
             continue
+        if kind == "birth":
+            e = _date_before_sentence(ctx, v, e)
         whole = False
         if kind == "postcode" and ctx.lang != "de":
             e = _uk_inward_after(ctx, e)
@@ -1172,9 +1217,47 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         # a short tail with a number after the value, before the clause ends, is part of it ("578654, 6.")
         c = None if whole else _clause_end(ctx, v, CLAUSE_MAX_WORDS)
         if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c) \
-                and not any(toks[k].w in lx.UNIT_WORDS for k in range(e + 1, c + 1)):
+                and not any(toks[k].w in lx.UNIT_WORDS or _numeric(toks[k]) and _sentence_goes_on(ctx, k)
+                            for k in range(e + 1, c + 1)):
             e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
+
+
+def _email_cue_value(ctx: _Ctx, v: int) -> None:
+    """The e-mail address read after an e-mail cue, from word ``v`` on."""
+    toks = ctx.toks
+    while v < len(toks) and (toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
+                                           "addresses", "adresse", "adress", "is", "ist")
+                             or toks[v].raw.startswith("-") and toks[v].w.endswith(("ist", "is", "adresse"))) \
+            and not toks[v].end:
+        v += 1  # "-Abersist,": the rest of "E-Mail-Adresse ist" glued into one word
+    if v >= len(toks) or v in ctx.taken:
+        return
+    e = _value_end(ctx, v, "email", 14)
+    w = _email_window(ctx, v)
+    if w is not None:
+        e = w
+    elif toks[v].w in lx.EMAIL_STATE_WORDS:
+        return  # "Meine E-Mail ist kaputt": the mailbox, not its address
+    if e is not None and ctx.free(v, e):
+        ctx.add("email", v, e)
+    else:
+        _clause_value(ctx, v, "email")
+
+
+def _date_before_sentence(ctx: _Ctx, v: int, e: int) -> int:
+    """The end of a date of birth read from ``v`` to ``e`` before a number said in a sentence
+    after it ("1 .1 .1973. Wer reinge 500 Ruckt, mein Dreitagen": the recogniser keeps the dots
+    of a date, so no sentence end stops the read): its last number or month before that one."""
+    toks = ctx.toks
+    for m in range(v + 2, e + 1):
+        t = toks[m - 1]
+        if _numeric(toks[m]) and not _numeric(t) and t.w not in lx.MONTHS and _sentence_goes_on(ctx, m):
+            last = m - 1
+            while last > v and not (_numeric(toks[last]) or toks[last].w in lx.MONTHS):
+                last -= 1
+            return last
+    return e
 
 
 def _email_after_pause(ctx: _Ctx, j: int) -> None:
