@@ -29,7 +29,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "email": {
         "de": ("e-mail", "email", "mail", "e-mail-adresse", "emailadresse", "mailadresse", "e-mailadresse",
-               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "schreiben sie mich an", "mailen sie mir"),
+               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "schreiben sie mich an", "schreiben wir an", "mailen sie mir"),
         "en": ("email", "e-mail", "email address", "e-mail address", "mail address", "write to me at",
                "email addresses", "e-mail addresses"),
     },
@@ -173,12 +173,12 @@ EMAIL_STATE_WORDS = frozenset({
     "empty", "old", "new", "still", "also", "again", "since", "doesn't", "isn't", "won't", "stopped", "never",
 })
 AT_WORDS = frozenset({"at", "ät", "@", "et", "add"})
-DOT_WORDS = frozenset({"punkt", "dot", "."})
-EMAIL_JOINERS = frozenset({"punkt", "dot", "minus", "bindestrich", "strich", "unterstrich", "underscore",
+DOT_WORDS = frozenset({"punkt", "prunkt", "dot", "."})  # "prunkt": the recogniser's "Punkt"
+EMAIL_JOINERS = frozenset({"punkt", "prunkt", "dot", "minus", "bindestrich", "strich", "unterstrich", "underscore",
                            "dash", "hyphen", "at", "ät", "@"})
 TLDS = frozenset({"com", "de", "net", "org", "eu", "info", "at", "ch", "uk", "co", "io", "biz", "fr", "it",
                   "nl", "kom", "korm", "komm", "kaum", "come", "dee", "online", "au", "nz", "ca", "us", "es", "pl", "se", "be",
-                  "dk", "ie", "li", "lu", "cz", "gov", "edu", "ac"})
+                  "dk", "ie", "li", "lu", "cz", "gov", "edu", "ac", "me"})
 MAIL_PROVIDERS = frozenset({"gmail", "googlemail", "gmx", "web", "outlook", "hotmail", "yahoo", "t-online",
                             "icloud", "aol", "freenet", "posteo", "live", "mailbox", "protonmail", "proton"})
 

@@ -259,11 +259,13 @@ def _glued_is(toks: list[_Tok], i: int) -> bool:
 
 def _garbled_birth_date(w: str) -> bool:
     """``w`` is the recogniser's "Geburtsdatum" too garbled for :func:`_near_word`: a word of 10+
-    letters from "ge" to "-atum" ("Gewürtestnatum", "Geburztatum"), the glued "ist" ignored. The
+    letters from "ge" to "-atum" ("Gewürtestnatum", "Geburztatum") or of 11+ from "Geburts-"
+    ("Geburtsnattung"; not "Geburtsort", "Geburtsname"), the glued "ist" ignored. The
     other words of that shape ("Gesprächsdatum") name dates too: a date read after one is
     redacted as well, which costs precision, not privacy."""
     w = w[:-3] if w.endswith("ist") and len(w) > 13 else w
-    return len(w) >= 10 and w.startswith("ge") and w.endswith("atum")
+    return len(w) >= 10 and w.startswith("ge") and w.endswith("atum") or \
+        len(w) >= 11 and w.startswith("geburts") and not w.startswith(("geburtsort", "geburtsname"))
 
 
 def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
@@ -478,13 +480,20 @@ def _shaped_emails(ctx: _Ctx) -> None:
         ctx.add("email", start, end)  # joins an e-mail value read after a (garbled) cue
 
 
+def _dot_word(t: _Tok) -> bool:
+    """A spoken dot, also glued to the word before it with the recogniser's dictation mark
+    ("-Mailprunkt": "Mail Punkt"; not "Zeitpunkt")."""
+    return t.w in lx.DOT_WORDS or len(t.w) > 7 and t.w.endswith(("punkt", "prunkt")) and t.raw.startswith(("-", "."))
+
+
 def _email_word(toks: list[_Tok], k: int) -> bool:
     """Word ``k`` is something only an e-mail address has: a joiner ("Punkt", "at", "minus"), a
     top-level domain after a dot, a mail provider, "@"."""
     t = toks[k]
     w = t.w.strip(".-")
     return (t.w in lx.EMAIL_JOINERS or w in lx.EMAIL_JOINERS or w in lx.MAIL_PROVIDERS or "@" in t.raw
-            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS)
+            or _dot_word(t) and k > 0 and not toks[k - 1].end
+            or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and _dot_word(toks[k - 1]))
             or bool(_COM_LIKE.fullmatch(w))
             or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith("."))
 
@@ -494,7 +503,7 @@ def _domain_end(toks: list[_Tok], k: int) -> bool:
     (".com", ".gmx") or after a dot word ("Punkt kaum"), or an "@"."""
     t = toks[k]
     w = _bare(t)
-    dotted = t.raw.lstrip("-").startswith(".") or k > 0 and toks[k - 1].w in lx.DOT_WORDS
+    dotted = t.raw.lstrip("-").startswith(".") or k > 0 and _dot_word(toks[k - 1])
     return "@" in t.raw or dotted and (w in lx.TLDS or w in lx.MAIL_PROVIDERS)
 
 
@@ -711,7 +720,7 @@ def _dense_dictations(ctx: _Ctx, cues: Sequence[tuple[str, int, int]] = ()) -> N
         last, k, gap = i, i + 1, 0
         while k < n and kinds[k] >= 0 and (k - 1) not in ctx.breaks:
             if kinds[k] == 3:
-                if gap and _sentence_goes_on(ctx, k):
+                if gap and _sentence_goes_on(ctx, last, k):
                     break  # "079 096 318 09 The laser 500 was not printed": a number of the next sentence
                 last, gap = k, 0
             elif kinds[k] == 0:
@@ -740,18 +749,23 @@ def _dense_dictations(ctx: _Ctx, cues: Sequence[tuple[str, int, int]] = ()) -> N
 
 
 #: ordinary words after a number that make it part of a sentence, not of a dictation before it
-SENTENCE_AFTER_WORDS = 3
+SENTENCE_AFTER_WORDS = 2
 
 
-def _sentence_goes_on(ctx: _Ctx, k: int) -> bool:
-    """The :data:`SENTENCE_AFTER_WORDS` words after number ``k`` are ordinary words of its sentence
-    (no number, letter, unit or garbled digit; no sentence end before the last): the number is
-    said in a sentence ("the laser 500 was not printed"), not dictated."""
+def _sentence_goes_on(ctx: _Ctx, last: int, k: int) -> bool:
+    """Number ``k``, after a gap from the dictation's number ``last``, is said in a sentence ("the
+    laser 500 was not printed"), not dictated: the gap holds an ordinary word (not "oh", a letter
+    or a garbled digit) and so do the :data:`SENTENCE_AFTER_WORDS` words after it, with no
+    sentence end before the last of them."""
     toks = ctx.toks
+
+    def ordinary(t: _Tok) -> bool:
+        return not (_numeric(t) or t.letter is not None or t.w in lx.UNIT_WORDS or t.w in ZERO_LETTERS
+                    or _garbled_digit(t.w, ctx.lang))
+
     e = k + SENTENCE_AFTER_WORDS
-    return e < len(toks) and not any(toks[m].end for m in range(k, e)) and not any(
-        _numeric(t) or t.letter is not None or t.w in lx.UNIT_WORDS or _garbled_digit(t.w, ctx.lang)
-        for t in toks[k + 1:e + 1])
+    return e < len(toks) and any(ordinary(t) for t in toks[last + 1:k]) \
+        and not any(toks[m].end for m in range(k, e)) and all(ordinary(t) for t in toks[k + 1:e + 1])
 
 
 def _tld_after(toks: list[_Tok], i: int) -> bool:
@@ -1137,9 +1151,10 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
                     last_good = None
             break
         if numeric_kind:
-            if gap and _numeric(t) and _sentence_goes_on(ctx, k):
+            if gap and _numeric(t) and last_good is not None and _sentence_goes_on(ctx, last_good, k):
                 break  # "718898617, the laser 500 was not printed": a number of the next sentence
-            if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v):
+            if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v) \
+                    or t.w in ZERO_LETTERS and last_good == k - 1 and not toks[k - 1].comma:  # "nine four oh,"
                 last_good = k
                 gap = 0
             elif t.num is not None and t.num.kind == "and":
@@ -1161,7 +1176,7 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
 def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
     toks = ctx.toks
     cfg = ctx.cfg
-    for kind, _i, j in cues:
+    for kind, i, j in cues:
         if toks[j].end:
             if kind == "email":
                 _email_after_pause(ctx, j)
@@ -1178,7 +1193,7 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                 _clause_value(ctx, v, "address")
             continue
         if kind == "email":
-            _email_cue_value(ctx, v)
+            _email_cue_value(ctx, v, verb=toks[i].w in _EMAIL_VERBS)
             continue
         e = _value_end(ctx, v, kind, 28)
         if e is None:
@@ -1217,14 +1232,20 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         # a short tail with a number after the value, before the clause ends, is part of it ("578654, 6.")
         c = None if whole else _clause_end(ctx, v, CLAUSE_MAX_WORDS)
         if c is not None and e < c <= e + 3 and any(_numeric(toks[k]) for k in range(e + 1, c + 1)) and ctx.free(e + 1, c) \
-                and not any(toks[k].w in lx.UNIT_WORDS or _numeric(toks[k]) and _sentence_goes_on(ctx, k)
+                and not any(toks[k].w in lx.UNIT_WORDS or _numeric(toks[k]) and _sentence_goes_on(ctx, e, k)
                             for k in range(e + 1, c + 1)):
             e = c
         ctx.add(kind if kind == "date" else _classify(digits, compact, kind), v, e)
 
 
-def _email_cue_value(ctx: _Ctx, v: int) -> None:
-    """The e-mail address read after an e-mail cue, from word ``v`` on."""
+#: e-mail cues that are a verb ("Schreiben Sie mir an", "write to me at"): said of letters too, so
+#: only an address with an e-mail word (:func:`_email_window`) is read after them
+_EMAIL_VERBS = frozenset({"schreiben", "mailen", "write"})
+
+
+def _email_cue_value(ctx: _Ctx, v: int, *, verb: bool = False) -> None:
+    """The e-mail address read after an e-mail cue, from word ``v`` on (after a ``verb`` cue only
+    one with an e-mail word)."""
     toks = ctx.toks
     while v < len(toks) and (toks[v].w in ("me", "mir", "an", "to", "us", "uns", "at", "under", "unter", "address",
                                            "addresses", "adresse", "adress", "is", "ist")
@@ -1237,7 +1258,7 @@ def _email_cue_value(ctx: _Ctx, v: int) -> None:
     w = _email_window(ctx, v)
     if w is not None:
         e = w
-    elif toks[v].w in lx.EMAIL_STATE_WORDS:
+    elif verb or toks[v].w in lx.EMAIL_STATE_WORDS:
         return  # "Meine E-Mail ist kaputt": the mailbox, not its address
     if e is not None and ctx.free(v, e):
         ctx.add("email", v, e)
@@ -1252,7 +1273,8 @@ def _date_before_sentence(ctx: _Ctx, v: int, e: int) -> int:
     toks = ctx.toks
     for m in range(v + 2, e + 1):
         t = toks[m - 1]
-        if _numeric(toks[m]) and not _numeric(t) and t.w not in lx.MONTHS and _sentence_goes_on(ctx, m):
+        if _numeric(toks[m]) and not _numeric(t) and t.w not in lx.MONTHS \
+                and _sentence_goes_on(ctx, max(n for n in range(v - 1, m) if n < v or _numeric(toks[n])), m):
             last = m - 1
             while last > v and not (_numeric(toks[last]) or toks[last].w in lx.MONTHS):
                 last -= 1
