@@ -738,6 +738,24 @@ def test_garbled_dictations_sixth_round(text, language, expected):
     # a year said "twenty oh one"
     ("My birthday is the twenty-eighth of June twenty oh one.", "en", [("date", "the twenty-eighth of June twenty oh one.")]),
     ("I was born in nineteen oh five, oh well.", "en", [("date", "nineteen oh five,")]),
+    # more garbled cues: "Geburts…", a compound's end swallowed ("Telefonum"), "prunkt" and a glued
+    # "-Mailprunkt" for "Punkt" (not "Zeitpunkt"), ".me"; "Schreiben wir an" reads only an address
+    ("Mein Geburtsnattung ist, Smite und August 191.", "de", [("date", "August 191.")]),
+    ("Meine Telefonum ist, null, eins, sieben, eins, zwei, drei, vier.", "de",
+     [("phone", "null, eins, sieben, eins, zwei, drei, vier.")]),
+    ("Das Telefonat war kurz, 3 Minuten.", "de", []),
+    ("Meine E -Mail absetzt, Wolfgang prunkt meine Art G -Mailprunkt kaum.", "de",
+     [("email", "absetzt, Wolfgang prunkt meine Art G -Mailprunkt kaum.")]),
+    ("Meine E-Mail habe ich zum Zeitpunkt kaum gelesen.", "de", []),
+    ("Schreiben wir an Petra .Wolfartt -Online .me, Der Bremer", "de", [("email", "Petra .Wolfartt -Online .me,")]),
+    ("Schreiben wir an die Zentrale, die wissen das.", "de", []),
+    ("Schreiben Sie mir bitte einen Brief nach Hause.", "de", []),
+    # a group's last "oh" (not one said after a comma)
+    ("My mobile is oh seven four three, nine four two five, nine four oh, I put the paper in twice.", "en",
+     [("phone", "oh seven four three, nine four two five, nine four oh,")]),
+    ("My number is 4 5 6 7 8, oh, and I wanted to ask", "en", [("number", "4 5 6 7 8,")]),
+    ("Call me back on oh seven one two, seven one nine five, eight oh nine, I bought two printers.", "en",
+     [("phone", "oh seven one two, seven one nine five, eight oh nine,")]),
     # the mailbox, not its address: no e-mail unless an e-mail word follows
     ("My email is not working since Monday.", "en", []),
     ("Meine E-Mail ist kaputt, seit Montag.", "de", []),

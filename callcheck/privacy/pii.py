@@ -244,11 +244,14 @@ def _edits(a: str, b: str) -> int:
 def _near_word(w: str, cue: str) -> bool:
     """``w`` is the recogniser's garbling of a long cue word ("Postreizalist" for "Postleitzahl
     ist", "Kreditkatennummer"): same first letter, at most :data:`FUZZY_CUE_SHARE` edits per
-    letter of the cue, the glued copula ignored."""
+    letter of the cue, the glued copula ignored; or, for a cue of 12+ letters, the cue's start
+    with at most one edit ("Telefonum")."""
     if len(cue) < 8 or not w or w[0] != cue[0] or abs(len(w) - len(cue)) > len(cue) // 3 + 3:
         return False
     limit = int(FUZZY_CUE_SHARE * len(cue))
     cands = [w] + [w[: -len(g)] for g in _GLUED if w.endswith(g) and len(w) - len(g) >= 6]
+    if len(cue) >= 12 and 8 <= len(w) < len(cue) and _edits(w, cue[:len(w)]) <= 1:
+        return True  # the compound's end swallowed: "Telefonum" for "Telefonnummer"
     return any(_edits(c, cue) <= limit for c in cands)
 
 
