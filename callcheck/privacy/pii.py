@@ -1276,8 +1276,8 @@ def _date_before_sentence(ctx: _Ctx, v: int, e: int) -> int:
     toks = ctx.toks
     for m in range(v + 2, e + 1):
         t = toks[m - 1]
-        if _numeric(toks[m]) and not _numeric(t) and t.w not in lx.MONTHS \
-                and _sentence_goes_on(ctx, max(n for n in range(v - 1, m) if n < v or _numeric(toks[n])), m):
+        before = max((n for n in range(v, m) if _numeric(toks[n])), default=v - 1)  # the date's last number
+        if _numeric(toks[m]) and not _numeric(t) and t.w not in lx.MONTHS and _sentence_goes_on(ctx, before, m):
             last = m - 1
             while last > v and not (_numeric(toks[last]) or toks[last].w in lx.MONTHS):
                 last -= 1
