@@ -355,3 +355,27 @@ def test_repeated_word_share_tells_a_recogniser_loop():
             "einen Moment bitte. Vielen Dank, das ist erledigt.").split()
     assert repeated_word_share(talk) == 0.0
     assert repeated_word_share(talk + ["vielen", "Dank"] * 2) == 0.0
+
+
+def test_a_repeating_transcript_is_a_loop_only_when_recognised_unsure():
+    """A transcript whose words mostly repeat the same phrases: with low confidence the recogniser
+    looped (Whisper base on the 8 kHz MP3 of de01: 98 %, confidence 0.62) and the call is not
+    assessable; recognised with confidence it is an agent who repeats the same sentences
+    (benchmarks/eval_rules.py: three real-speech calls, 77-90 % at 0.84-0.91), a warning."""
+    from callcheck.measures.validity import PartyFacts, assess_call
+
+    def assess(conf):
+        agent = PartyFacts(talk_time_s=40.0, words=120, peak_dbfs=-12.0, word_confidence_mean=conf,
+                           syllables_text=180, syllables_acoustic=140, speech_rate_wpm=190.0, speaking_s=38.0,
+                           repeated_word_share=0.9)
+        caller = PartyFacts(talk_time_s=30.0, words=90, peak_dbfs=-14.0, word_confidence_mean=0.85)
+        return assess_call(layout="agent-left", parties={"agent": agent, "caller": caller}, duration_s=90.0,
+                           sample_rate=16000, codec="pcm_s16le", hold_s=0.0, single_voice=False,
+                           separation_confidence=None, min_separation_confidence=0.5, swapped=(False, False),
+                           cfg=Config().assessment)
+
+    loop = assess(0.62)
+    assert not loop.assessable and any("90 % of its words repeat" in r and "looped" in r for r in loop.reasons), loop
+    repeats = assess(0.91)
+    assert repeats.assessable and not repeats.reasons, repeats
+    assert any(w.startswith("the agent's transcript repeats itself: 90 %") for w in repeats.warnings), repeats

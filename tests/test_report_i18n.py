@@ -229,6 +229,9 @@ RECORDED = [
     "the agent's transcript is unreliable (mean word confidence 0.41 < 0.5); 8000 Hz mp3 audio",
     "the agent's transcript is implausible: 20 syllables in 12 words for 140 syllable nuclei in the audio (words are missing)",
     "the agent's transcript is implausible: 35 words/min over 60 s of speech",
+    "the agent's transcript is implausible: 98 % of its words repeat the same phrases (the recogniser looped)",
+    "the agent's transcript repeats itself: 90 % of its words repeat the same phrases, recognised with a mean word "
+    "confidence of 0.91: the agent repeats, or the recogniser looped",
     "the agent's transcript misses words: 42 syllables in 31 words for 96 syllable nuclei in the audio (words are missing), "
     "although the audio is not narrow-band lossy: unclear articulation, or the recogniser failed",
     "the agent seems to be on the right channel (it opens with the greeting, the other does not); use --layout agent-right",

@@ -286,9 +286,14 @@ def assess_call(*, layout: str, parties: Mapping[str, PartyFacts], duration_s: f
                 f.warnings.append(f"the agent's transcript misses words: {missing}, although the audio is not narrow-band "
                                   "lossy: unclear articulation, or the recogniser failed")
         if agent.repeated_word_share > cfg.max_repeated_word_share:
-            f.reasons.append(f"the agent's transcript is implausible: {100 * agent.repeated_word_share:.0f} % of its words "
-                             "repeat the same phrases (the recogniser looped)"
-                             + (f"; {sample_rate} Hz {codec} audio" if narrow_lossy else ""))
+            share = f"{100 * agent.repeated_word_share:.0f} % of its words repeat the same phrases"
+            conf = agent.word_confidence_mean
+            if conf is None or conf < cfg.loop_word_confidence_max:  # a loop: the words are not in the audio
+                f.reasons.append(f"the agent's transcript is implausible: {share} (the recogniser looped)"
+                                 + (f"; {sample_rate} Hz {codec} audio" if narrow_lossy else ""))
+            else:  # recognised with confidence: the agent says the same sentences again
+                f.warnings.append(f"the agent's transcript repeats itself: {share}, recognised with a mean word "
+                                  f"confidence of {conf:.2f}: the agent repeats, or the recogniser looped")
         if agent.speech_rate_wpm is not None and agent.speech_rate_wpm < cfg.min_speech_rate_wpm and \
                 agent.speaking_s >= cfg.min_speaking_s_for_rate:
             f.reasons.append(f"the agent's transcript is implausible: {agent.speech_rate_wpm:.0f} words/min over "

@@ -401,6 +401,12 @@ REASONS: tuple[tuple[str, str, str], ...] = (
     (r"(?i)^the agent's transcript is implausible: " + _N + r" % of its words repeat the same phrases \(the recogniser looped\)$",
      "Das Transkript des Agenten ist unplausibel: {0} % seiner Wörter wiederholen dieselben Wendungen (die Spracherkennung hing in einer Schleife).",
      "The agent's transcript is implausible: {0} % of its words repeat the same phrases (the recogniser looped)."),
+    (r"(?i)^the agent's transcript repeats itself: " + _N + r" % of its words repeat the same phrases, recognised with "
+     r"a mean word confidence of " + _N + r": the agent repeats, or the recogniser looped$",
+     "Das Transkript des Agenten wiederholt sich: {0} % seiner Wörter wiederholen dieselben Wendungen, erkannt mit einer "
+     "mittleren Erkennungssicherheit von {1}: der Agent wiederholt sich, oder die Spracherkennung hing in einer Schleife.",
+     "The agent's transcript repeats itself: {0} % of its words repeat the same phrases, recognised with a mean word "
+     "confidence of {1}: the agent repeats, or the recogniser looped."),
     (r"(?i)^the agent's transcript is implausible: " + _N + r" words/min over " + _N + r" s of speech$",
      "Das Transkript des Agenten ist unplausibel: {0} Wörter/min über {1} s Sprache.",
      "The agent's transcript is implausible: {0} words/min over {1} s of speech."),
