@@ -387,10 +387,6 @@ OPENING_WINDOW_S = 30.0
 
 def _swap_evidence(state: State, evidence: Callable) -> tuple[bool, bool]:
     """Greeting phrases and first speech of the two channels (see ``validity.swapped_channel_evidence``)."""
-    from callcheck.measures.agent_voice import agent_phrases
-    from callcheck.measures.turns import contains_phrase
-    from callcheck.text import normalise_text
-
     turns = getattr(state.conversation, "turns", ()) or ()
     first: dict[str, str] = {}
     start: dict[str, float | None] = {"agent": None, "caller": None}
@@ -398,20 +394,33 @@ def _swap_evidence(state: State, evidence: Callable) -> tuple[bool, bool]:
         if t.speaker not in first and t.start_s <= OPENING_WINDOW_S:
             first[t.speaker] = t.text
             start[t.speaker] = t.start_s
+    return evidence(first, opening_greetings(first, start, tuple(state.config.turns.company_names)), start)
+
+
+def opening_greetings(first: Mapping[str, str], start: Mapping[str, float | None], names: Sequence[str]) -> dict[str, bool]:
+    """Whether each channel's first turn (``first``, starting at ``start``) is an agent's greeting:
+    the agent's with any company phrase, offer of help, stock formula or configured company name;
+    the caller's with an offer of help, a stock formula or a name, or with a company phrase when
+    the caller also spoke first — never a weak one that opens ordinary sentences too
+    (``rules.common.WEAK_COMPANY_PHRASES``: "Sie haben es gerade hochgetragen"; two real-speech
+    calls of benchmarks/eval_rules.py were refused as swapped so)."""
+    from callcheck.measures.agent_voice import agent_phrases
+    from callcheck.measures.turns import contains_phrase
+    from callcheck.rules.common import WEAK_COMPANY_PHRASES
+    from callcheck.text import normalise_text
+
     strong_phrases, company = agent_phrases(strong_only=True), agent_phrases(strong_only=False)
-    names = tuple(state.config.turns.company_names)
+    company_caller = [p for p in company if p not in WEAK_COMPANY_PHRASES]
 
     def hit(text: str, phrases) -> bool:
         norm = normalise_text(text)
         return any(contains_phrase(norm, ph) for ph in (*phrases, *names))
 
-    strong_hit = {p: hit(first.get(p, ""), strong_phrases) for p in ("agent", "caller")}
-    any_hit = {p: hit(first.get(p, ""), company) for p in ("agent", "caller")}
-    caller_first = start["caller"] is not None and (start["agent"] is None or start["caller"] + 1.0 < start["agent"])
-    # a caller's "Sie haben ..." matches a company phrase: without offer-of-help or stock-formula
-    # words it counts only when the caller also spoke first
-    greeting = {"agent": any_hit["agent"], "caller": strong_hit["caller"] or (any_hit["caller"] and caller_first)}
-    return evidence(first, greeting, start)
+    c, a = start.get("caller"), start.get("agent")
+    caller_first = c is not None and (a is None or c + 1.0 < a)
+    caller = first.get("caller", "")
+    return {"agent": hit(first.get("agent", ""), company),
+            "caller": hit(caller, strong_phrases) or (caller_first and hit(caller, company_caller))}
 
 
 def step_redact(state: State, ctx: "Context") -> State:

@@ -379,3 +379,22 @@ def test_a_repeating_transcript_is_a_loop_only_when_recognised_unsure():
     repeats = assess(0.91)
     assert repeats.assessable and not repeats.reasons, repeats
     assert any(w.startswith("the agent's transcript repeats itself: 90 %") for w in repeats.warnings), repeats
+
+
+def test_a_callers_ordinary_sentence_that_opens_like_a_company_phrase_is_no_greeting():
+    """The caller speaking first with "Sie haben es gerade hochgetragen" (an Emo-DB sentence; "Sie
+    haben" opens "Sie haben die Firma ... erreicht" too) is no greeting: two real-speech calls of
+    benchmarks/eval_rules.py were refused as swapped channels so. A real company phrase said first
+    on the caller's channel, or an offer of help, still is."""
+    from callcheck.pipeline import opening_greetings
+
+    start = {"caller": 0.5, "agent": 3.6}
+    g = opening_greetings({"caller": "In sieben Stunden wird es so weit, sie haben es gerade hochgetragen.",
+                           "agent": "Die wird auf den Stunden so weit sein."}, start, ())
+    assert g == {"agent": False, "caller": False}
+    g = opening_greetings({"caller": "Willkommen bei Grumps und Söhne, mein Name ist Sonja.", "agent": "Ja, hallo."}, start, ())
+    assert g["caller"] and not g["agent"]
+    g = opening_greetings({"caller": "Guten Tag, wie kann ich Ihnen helfen?", "agent": "Hallo."}, {"caller": 4.0, "agent": 0.5}, ())
+    assert g["caller"]  # an offer of help, though the caller channel spoke second
+    g = opening_greetings({"caller": "Sie haben Grumps und Söhne erreicht.", "agent": "Hallo?"}, start, ("Grumps und Söhne",))
+    assert g["caller"]
