@@ -1051,13 +1051,14 @@ def assessment_table(records: Sequence[Any], truth: Mapping[str, Mapping[str, An
     """Per split: the calls the pipeline judged not assessable (with the reason), and the largest
     share of an agent's words in repeated phrases (``measures.validity.repeated_word_share``: a
     recogniser loop) of the calls that are assessable — how far real speech stays from the
-    ``assessment.max_repeated_word_share`` setting."""
+    ``assessment.max_repeated_word_share`` setting (a loop only below
+    ``assessment.loop_word_confidence_max``)."""
     from callcheck.config import Config
     from callcheck.measures.validity import repeated_word_share
 
-    limit = Config().assessment.max_repeated_word_share
-    lines = ["| split | calls | not assessable | largest repeated-phrase share of an assessable agent "
-             f"(limit {100 * limit:.0f} %) |", "|---|---|---|---|"]
+    a = Config().assessment
+    lines = ["| split | calls | not assessable | largest repeated-phrase share of an assessable agent (a loop above "
+             f"{100 * a.max_repeated_word_share:.0f} % at confidence < {a.loop_word_confidence_max:g}) |", "|---|---|---|---|"]
     for sp in ("train", "heldout"):
         recs = [r for r in records if truth[r.call_id]["split"] == sp]
         refused = [f"{r.call_id} ({'; '.join(r.assessment.reasons)})" for r in recs if not r.assessment.assessable]
