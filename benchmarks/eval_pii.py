@@ -306,8 +306,9 @@ def split_of(call_id: str) -> str:
     return "held-out" if int(re.sub(r"\D", "", call_id) or 0) >= HELD_OUT_FROM else "tuning"
 
 
-def _run_pipeline(set_dir: Path, out: Path, calls: list[dict]) -> None:
-    """``callcheck analyze`` on the set (clear text kept), then the server's index."""
+def _run_pipeline(set_dir: Path, out: Path, calls: list[dict], config: Config | None = None) -> None:
+    """``callcheck analyze`` on the set (clear text kept; ``config``, default the defaults), then
+    the server's index."""
     from callcheck.api import analyze_batch
 
     rows = ["path,agent,call_id,language"]
@@ -317,7 +318,8 @@ def _run_pipeline(set_dir: Path, out: Path, calls: list[dict]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     manifest = out.parent / f"{out.name}.manifest.csv"
     manifest.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    cfg = dataclasses.replace(Config(), privacy=dataclasses.replace(Config().privacy, clear_text=True))
+    base = config or Config()
+    cfg = dataclasses.replace(base, privacy=dataclasses.replace(base.privacy, clear_text=True))
     t0 = time.perf_counter()
     s = analyze_batch([], out, config=cfg, manifest=manifest)
     print(f"pipeline: {s.analysed} analysed, {s.unchanged} unchanged, {len(s.failures)} failed in "
@@ -475,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     ap.add_argument("--out", help="results folder of the pipeline run (default SET/analysed)")
     ap.add_argument("--calls", type=int, default=24, help="calls when the set is built")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--config", type=Path, default=None,
+                    help="a callcheck.toml for the pipeline run (decoding settings to compare; default: the defaults)")
     ap.add_argument("--redetect", action="store_true",
                     help="no pipeline run: detect again on the clear words of the last run (development)")
     ap.add_argument("--no-audio", action="store_true", help="skip the muted-audio re-transcription")
@@ -489,7 +493,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     out = Path(args.out) if args.out else set_dir / "analysed"
     calls = json.loads((set_dir / "pii_set.json").read_text())["calls"]
     if not args.redetect:
-        _run_pipeline(set_dir, out, calls)
+        from callcheck.config import load_config
+
+        _run_pipeline(set_dir, out, calls, load_config(args.config) if args.config else None)
     asr = Asr(set_dir / "transcripts", args.threads) if not (args.no_audio and args.no_real) else None
     splits = ("tuning", "held-out", "all")
     text_score = {k: Score() for k in splits}
