@@ -274,3 +274,30 @@ def test_language_window_takes_both_parties_first_speech_only():
     assert audio.shape[0] == pytest.approx(30 * 16000, abs=16)
     assert np.sum(audio < -0.1) == pytest.approx(5.0 * 16000, rel=0.02)  # the caller's 5 s, all of it
     assert tr.detect_language(caller, rate, speech=speech_c) == ("de", 0.9)
+
+
+def test_caller_beam_size_decodes_only_the_callers_speech_with_its_beam():
+    """``transcribe.caller_beam_size`` (the caller dictates the personal data to redact): the
+    caller's speech is decoded with that beam, the agent's with ``beam_size``; the transcriber's
+    identity (the transcript caches' key) names it, and is unchanged when it is not set."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber
+
+    class _Model:
+        def __init__(self):
+            self.beams = []
+
+        def transcribe(self, audio, **kw):
+            self.beams.append(kw["beam_size"])
+            return [SimpleNamespace(words=[])], None
+
+    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
+    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(caller_beam_size=5))
+    tr._model = _Model()
+    x, speech = np.zeros(16000 * 4, np.float32), (Interval(0.5, 3.5),)
+    for party in ("agent", "caller"):
+        tr.transcribe(x, 16000, speech=speech, language="de", speaker=party)
+    assert tr._model.beams == [1, 5]
+    plain = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig())
+    assert ":beam1/caller5:" in tr.identity and ":beam1:" in plain.identity and "caller" not in plain.identity

@@ -256,8 +256,9 @@ class FasterWhisperTranscriber:
         device, compute = resolve_device(c)
         where = "" if device == "cpu" else f":{device}"  # the CPU's identity is what it always was
         batched = "" if c.batch_size <= 1 else f":batch{c.batch_size}"
+        caller = f"/caller{c.caller_beam_size}" if c.caller_beam_size and c.caller_beam_size != c.beam_size else ""
         return (
-            f"faster-whisper:{self.spec.name}:{compute}{where}{batched}:beam{c.beam_size}:t{c.temperature}:"
+            f"faster-whisper:{self.spec.name}:{compute}{where}{batched}:beam{c.beam_size}{caller}:t{c.temperature}:"
             f"prev{int(c.condition_on_previous_text)}:pad{c.chunk_pad_s}:prompt={c.initial_prompt}"
         )
 
@@ -340,6 +341,7 @@ class FasterWhisperTranscriber:
         x16 = to_16k(samples, sample_rate)
         chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
         c = self.config
+        beam = c.caller_beam_size if speaker == "caller" and c.caller_beam_size else c.beam_size
         words: list[Word] = []
         # a long call goes to the model in batches of speech (TRANSCRIBE_BATCH_S); without
         # previous-text conditioning nothing is carried across a batch boundary anyway
@@ -351,7 +353,7 @@ class FasterWhisperTranscriber:
                 from faster_whisper import BatchedInferencePipeline
 
                 segments, _info = BatchedInferencePipeline(self.model).transcribe(
-                    audio, language=language, beam_size=c.beam_size, temperature=c.temperature,
+                    audio, language=language, beam_size=beam, temperature=c.temperature,
                     condition_on_previous_text=c.condition_on_previous_text, word_timestamps=True, vad_filter=False,
                     clip_timestamps=batch_clips(sample_chunks), batch_size=c.batch_size, without_timestamps=True,
                     initial_prompt=c.initial_prompt or None,
@@ -360,7 +362,7 @@ class FasterWhisperTranscriber:
                 segments, _info = self.model.transcribe(
                     audio,
                     language=language,
-                    beam_size=c.beam_size,
+                    beam_size=beam,
                     best_of=1,
                     temperature=c.temperature,
                     condition_on_previous_text=c.condition_on_previous_text,
