@@ -50,6 +50,31 @@ def frame_energy_db(samples_16k: np.ndarray, n_frames: int) -> np.ndarray:
     return 10.0 * np.log10(ms + 1e-12)
 
 
+def vad_gain_db(samples_16k: np.ndarray, config: ActivityConfig) -> float:
+    """dB by which the speech detector's input is raised: the channel's loudest frames (95th
+    percentile of the 32 ms frame levels) up to ``config.vad_level_dbfs``, at most
+    ``config.vad_max_gain_db``, never lowered; 0 for digital silence."""
+    n = np.asarray(samples_16k).shape[0] // FRAME
+    if n == 0 or config.vad_max_gain_db <= 0:
+        return 0.0
+    loud = float(np.percentile(frame_energy_db(samples_16k, n), 95))
+    if loud <= DIGITAL_SILENCE_DB:
+        return 0.0
+    return float(np.clip(config.vad_level_dbfs - loud, 0.0, config.vad_max_gain_db))
+
+
+#: a frame level at or below this is digital silence (:func:`frame_energy_db` of zeros is -120)
+DIGITAL_SILENCE_DB = -110.0
+
+
+def detector_probabilities(samples_16k: np.ndarray, config: ActivityConfig) -> np.ndarray:
+    """:func:`speech_probabilities` of the channel raised by :func:`vad_gain_db` (Silero misses
+    quiet speech: a real reading 10 dB below its recorded level gave no speech at all)."""
+    g = vad_gain_db(samples_16k, config)
+    x = np.asarray(samples_16k, dtype=np.float32)
+    return speech_probabilities(x if g <= 0 else np.clip(x * np.float32(10 ** (g / 20)), -1.0, 1.0))
+
+
 def _hysteresis(probs: np.ndarray, threshold: float) -> np.ndarray:
     """Silero-style decisions: on at ``threshold``, off below ``threshold - 0.15``."""
     off = max(threshold - 0.15, 0.01)
@@ -90,7 +115,7 @@ def speech_intervals(samples: np.ndarray, sample_rate: int, *, config: ActivityC
         thresholds (probability, min speech, min silence, padding; seconds).
     """
     x16 = to_16k(samples, sample_rate)
-    probs = speech_probabilities(x16)
+    probs = detector_probabilities(x16, config)
     duration_s = len(samples) / float(sample_rate)
     return mask_to_intervals(_hysteresis(probs, config.vad_threshold), config=config, duration_s=duration_s)
 
@@ -136,8 +161,8 @@ def stereo_activity(
     """
     a16 = to_16k(agent, sample_rate)
     c16 = to_16k(caller, sample_rate)
-    pa = speech_probabilities(a16)
-    pc = speech_probabilities(c16)
+    pa = detector_probabilities(a16, config)
+    pc = detector_probabilities(c16, config)
     n = min(pa.shape[0], pc.shape[0])
     pa, pc = pa[:n], pc[:n]
     ea = frame_energy_db(a16, n)
