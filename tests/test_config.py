@@ -80,7 +80,7 @@ def test_choices_come_from_the_annotations():
                              "interruption_grace_s, max_pause_in_turn_s, min_overlap_s"),
     ("[activity]\nframe_s = 0.02", "unknown key activity.frame_s; valid keys in [activity]: crosstalk_margin_db, hold_bridge_s, "
                                    "hold_detect, hold_min_level_db, hold_min_s, hold_sustained_share, min_silence_s, "
-                                   "min_speech_s, speech_pad_s, vad_threshold"),
+                                   "min_speech_s, speech_pad_s, vad_level_dbfs, vad_max_gain_db, vad_threshold"),
     ("[sepration]\ncluster = 'ward'", "unknown section sepration; valid sections: activity, assessment, batch, privacy, report, rules, separation, transcribe, turns, voice, words"),
     ("turns = 3", "turns must be a table ([turns]), got 3"),
 ])
