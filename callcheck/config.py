@@ -87,7 +87,7 @@ class TranscribeConfig(_Section):
     """faster-whisper decoding settings (chosen by measuring WER and speed together, see README)."""
 
     beam_size: int = _f(1, "1 = greedy. Greedy was as accurate as beam 5 on our German/English checks and ~1.6x faster (README, 'Decoding settings').", ge=1)
-    caller_beam_size: int = _f(0, "Beam size for the caller's speech only (0 = beam_size): the caller dictates the personal data privacy.redact must find. 5 on the held-out PII set of seed 151: token recall 0.934 -> 0.952 at the same precision (0.977), 24 % more analysis time for the 24 calls (267 vs 215 s), cards, numbers, postcodes and addresses better, e-mail and names worse (benchmarks/eval_pii.py --config; docs/privacy.md).", ge=0)
+    caller_beam_size: int = _f(0, "Beam size for the caller's channel only (0 = beam_size; stereo calls: a mono recording is transcribed as one): the caller dictates the personal data privacy.redact must find. 5 on the held-out PII set of seed 151: token recall 0.934 -> 0.952 at the same precision (0.977), 24 % more analysis time for the 24 calls (267 vs 215 s), cards, numbers, postcodes and addresses better, e-mail and names worse (benchmarks/eval_pii.py --config; docs/privacy.md).", ge=0)
     temperature: float = _f(0.0, "Single temperature, no fallback: the fallback made tiny.en run at 0.75x real time on repetitive audio (DEVELOPERS.md).", ge=0, le=1)
     condition_on_previous_text: bool = _f(False, "Off: avoids repetition loops on long calls at no measured WER cost.")
     device: Literal["auto", "cpu", "cuda"] = _f("auto", "Where Whisper runs: 'auto' = a GPU when CTranslate2 sees one (ctranslate2.get_cuda_device_count() > 0), else the CPU; 'cpu'; 'cuda' (an error when there is no GPU).")
