@@ -1,10 +1,12 @@
 """PII detection through the pipeline: token recall and precision per type, tuning and held-out.
 
-    python benchmarks/eval_pii.py DATA [--set DIR] [--out OUT] [--redetect] [--no-audio] [--show]
+    python benchmarks/eval_pii.py DATA [--set DIR] [--out OUT] [--config TOML] [--redetect] [--no-audio] [--show]
 
 ``DATA`` is the folder of real recordings (``../shared/data``); ``--set`` the PII test set made by
 ``tools/make_pii_set.py`` (built there first when the folder has no ``pii_set.json``; default
-``$TMPDIR/callcheck_pii_set``); ``--out`` the results folder of the run (default ``SET/analysed``).
+``$TMPDIR/callcheck_pii_set``); ``--out`` the results folder of the run (default ``SET/analysed``);
+``--config`` a callcheck.toml for the pipeline run (e.g. ``[transcribe] caller_beam_size = 5`` to
+compare decodings; use a fresh ``--out`` for each).
 
 What is measured:
 
