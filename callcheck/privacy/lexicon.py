@@ -45,7 +45,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "postcode": {
         "de": ("postleitzahl", "plz"),
-        "en": ("postcode", "post code", "zip", "zip code", "postal code"),
+        "en": ("postcode", "post code", "postcodes", "post codes", "zip", "zip code", "postal code"),
     },
     "number": {
         "de": ("nummer", "nr", "kundennummer", "vertragsnummer", "auftragsnummer", "bestellnummer",

@@ -212,8 +212,8 @@ def _match_phrase(toks: list[_Tok], i: int, phrase: str, lang: str, *, fuzzy: bo
         return None
     for k, p in enumerate(parts):
         w = toks[i + k].w
-        if w == p:
-            continue
+        if w == p or k > 0 and w.startswith("-") and w[1:] == p:
+            continue  # "post -code": the recogniser's dictation mark inside a cue
         if (len(parts) == 1 and lang == "de" and len(p) >= 4 and w.endswith(p)
                 and not any(w.endswith(n) for n in lx.NOT_PERSONAL_NUMBERS)):
             continue
@@ -392,8 +392,11 @@ def _emails(ctx: _Ctx) -> None:
         for k in range(i + 1, min(len(toks), i + 7)):
             w = toks[k].w.lstrip(".")
             dot = toks[k - 1].w in lx.DOT_WORDS or toks[k - 1].w in _DOTS_AFTER_AT and _mail_said_before(toks, i, k)
-            if w in lx.TLDS and (dot or toks[k].raw.lstrip("-").startswith(".")):
+            if (w in lx.TLDS or _cut_tld(toks, k)) and (dot or toks[k].raw.lstrip("-").startswith(".")):
                 end = k
+                if w == "at" and k + 2 < len(toks) and not toks[k].end and toks[k + 1].raw.startswith(".") \
+                        and toks[k + 2].raw.startswith(".") and toks[k + 2].w.lstrip(".") in lx.TLDS:
+                    end = k + 2  # "Amy .Wall .at .tmashonline .com": ".at" the at, not Austria
                 break
             if toks[k].end:
                 break
@@ -414,7 +417,8 @@ def _emails(ctx: _Ctx) -> None:
             continue
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
-            if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken or tk.w in (
+            if tk.end or tk.w in lx.COPULAS or _is_breaker(tk, ctx.lang) or k in ctx.taken \
+                    or tk.num is not None and len(tk.num.digits) >= 4 or tk.w in (
                     "an", "mir", "me", "to", "unter", "under", "uns", "us", "bitte", "please", "address",
                     "addresses", "adresse", "adress") or tk.comma:
                 break
@@ -485,8 +489,14 @@ def _shaped_emails(ctx: _Ctx) -> None:
 
 def _dot_word(t: _Tok) -> bool:
     """A spoken dot, also glued to the word before it with the recogniser's dictation mark
-    ("-Mailprunkt": "Mail Punkt"; not "Zeitpunkt")."""
-    return t.w in lx.DOT_WORDS or len(t.w) > 7 and t.w.endswith(("punkt", "prunkt")) and t.raw.startswith(("-", "."))
+    ("-Mailprunkt": "Mail Punkt"; not "Zeitpunkt"), or cut short with the mark ("-Punk")."""
+    return t.w in lx.DOT_WORDS or len(t.w) > 7 and t.w.endswith(("punkt", "prunkt")) and t.raw.startswith(("-", ".")) \
+        or t.w == "punk" and t.raw.startswith(("-", "."))
+
+
+#: words before a "not" that make it a negation, not a spoken dot ("has not come through")
+_NOT_BEFORE_NOT_DOT = lx.COPULAS | lx.EMAIL_STATE_WORDS | frozenset(
+    "has have had was were did does do will would could should can may might".split())
 
 
 def _email_word(toks: list[_Tok], k: int) -> bool:
@@ -497,6 +507,8 @@ def _email_word(toks: list[_Tok], k: int) -> bool:
     return (t.w in lx.EMAIL_JOINERS or w in lx.EMAIL_JOINERS or w in lx.MAIL_PROVIDERS or "@" in t.raw
             or _dot_word(t) and k > 0 and not toks[k - 1].end
             or w in lx.TLDS and (t.raw.lstrip("-").startswith(".") or k > 0 and _dot_word(toks[k - 1]))
+            or w in ("com", "come", "kom", "net", "org") and k >= 2 and toks[k - 1].w in ("not", "nod")
+            and not toks[k - 1].comma and toks[k - 2].w not in _NOT_BEFORE_NOT_DOT  # "where not come": "web dot com"
             or bool(_COM_LIKE.fullmatch(w))
             or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith("."))
 
@@ -508,6 +520,35 @@ def _domain_end(toks: list[_Tok], k: int) -> bool:
     w = _bare(t)
     dotted = t.raw.lstrip("-").startswith(".") or k > 0 and _dot_word(toks[k - 1])
     return "@" in t.raw or dotted and (w in lx.TLDS or w in lx.MAIL_PROVIDERS)
+
+
+#: the letters of a spelled top-level domain ("punkt T E", "-Punk -T -E."), at most
+SPELLED_TLD_LETTERS = 3
+
+
+def _spelled_tlds(ctx: _Ctx) -> None:
+    """An e-mail address whose top-level domain was spelled ("gmx punkt T E."): after its last
+    dot word (inside the address or right after it), two or three single letters up to the
+    sentence end join it."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind != "email" or toks[c.last].end:
+            continue
+        d = next((m for m in range(c.last + 1, c.first - 1, -1) if m < len(toks) and _dot_word(toks[m])), None)
+        if d is None or d < c.last - SPELLED_TLD_LETTERS:
+            continue
+        last = None
+        m = d + 1
+        while m < len(toks) and toks[m].letter is not None and (m - 1) not in ctx.breaks:
+            last = m
+            if toks[m].end or toks[m].comma or toks[m].raw.endswith("."):
+                break
+            m += 1
+        if last is None or not 2 <= last - d <= SPELLED_TLD_LETTERS or last <= c.last \
+                or not ctx.free(c.last + 1, last):
+            continue
+        ctx.taken.update(range(c.last + 1, last + 1))
+        c.last = last
 
 
 #: "com" as the recogniser writes it after a dictated address ("Krom", "Kromt", "-Kom")
@@ -776,9 +817,16 @@ def _tld_after(toks: list[_Tok], i: int) -> bool:
     if toks[i].end or i + 1 >= len(toks):
         return False
     n = toks[i + 1]
-    if n.raw.lstrip("-").startswith(".") and n.w.lstrip(".") in lx.TLDS:
+    if n.raw.lstrip("-").startswith(".") and (n.w.lstrip(".") in lx.TLDS or _cut_tld(toks, i + 1)):
         return True
     return n.w in lx.DOT_WORDS and i + 2 < len(toks) and toks[i + 2].w.lstrip(".") in lx.TLDS
+
+
+def _cut_tld(toks: list[_Tok], k: int) -> bool:
+    """Word ``k`` is ".d", what is left of ".de" right after a mail provider written without a dot
+    ("Web .d."; after ".gmx" the e-mail cue's window reads it)."""
+    return k >= 1 and toks[k].w.strip(".") == "d" and toks[k].raw.lstrip("-").startswith(".") \
+        and toks[k - 1].w in lx.MAIL_PROVIDERS and not toks[k - 1].raw.lstrip("-").startswith(".")
 
 
 def _year_of(t: _Tok) -> int | None:
@@ -1042,6 +1090,16 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
               and (_postcode_digits_after(ctx, h + 1) or t.cap and cued(i) or cued(i) and any(
                   w.endswith(x) for x in ("straße", "strasse", "gasse", "allee", "platz")))):
             start = i  # "Kirchkasse, 12, 305, 59, Hannover": a street word, house number and postcode
+        elif (lang == "de" and w in ("weg", "straße", "strasse", "gasse", "allee") and i >= 1 and toks[i - 1].num is None
+              and not toks[i - 1].cap and toks[i - 1].w.isalpha() and len(toks[i - 1].w) >= 4 and not toks[i - 1].end
+              and not toks[i - 1].comma and toks[i - 1].w not in lx.NOT_NAMES and not _is_breaker(toks[i - 1], lang)
+              and (h := _house_number(toks, i + 1, lang)) is not None and _postcode_digits_after(ctx, h + 1)):
+            start = i - 1  # "in der rosen Weg 94, 7 0 0 8 6": the name in lower case, number and postcode after
+        elif (lang == "de" and t.cap and t.num is None and w.isalpha() and len(w) >= 6 and not t.end and not t.comma
+              and w not in lx.NOT_NAMES and w not in lx.NOT_STREETS and not _is_breaker(t, lang) and not _city(t)
+              and (h := _house_number(toks, i + 1, lang)) is not None
+              and (pe := _postcode_digits_end(ctx, h + 1)) is not None and _city_within(ctx, pe + 1, 1)):
+            start = i  # "Mührenmeck 89, 28, 23, 9, Bremen": a garbled street between a number run and a city
         elif w in lx.DE_STREET_WORDS and i >= 1 and toks[i - 1].cap and toks[i - 1].num is None \
                 and not toks[i - 1].comma and (lang == "de" or w in ("straße", "strasse")):
             start = i - 1
@@ -1092,6 +1150,12 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
 
 def _postcode_digits_after(ctx: _Ctx, k: int) -> bool:
     """Four or five dictated digits (a German postcode) start at word ``k`` or the word after."""
+    return _postcode_digits_end(ctx, k) is not None
+
+
+def _postcode_digits_end(ctx: _Ctx, k: int) -> int | None:
+    """Last word of four or five dictated digits (a German postcode) that start at word ``k`` or
+    the word after, or None."""
     toks = ctx.toks
     for s in (k, k + 1):
         if s >= len(toks) or toks[s].num is None:
@@ -1100,8 +1164,9 @@ def _postcode_digits_after(ctx: _Ctx, k: int) -> bool:
         while e + 1 < len(toks) and toks[e + 1].num is not None and not toks[e].end and e - s < 5:
             e += 1
         digits, _ = _digits_of(toks, s, e, ctx.lang)
-        return len(digits) in (4, 5) and not (e + 1 < len(toks) and toks[e + 1].w in lx.UNIT_WORDS)
-    return False
+        ok = len(digits) in (4, 5) and not (e + 1 < len(toks) and toks[e + 1].w in lx.UNIT_WORDS)
+        return e if ok else None
+    return None
 
 
 def _postcode_after(ctx: _Ctx, k: int) -> None:
@@ -1519,10 +1584,20 @@ def _name_tokens(ctx: _Ctx, k: int, *, need_cap: bool, first_known: bool = False
             break
         last = k
         n += 1
-        if t.comma or t.end:
+        if t.comma or t.end and not _initial_within(toks, k, n):
             break
         k += 1
     return last
+
+
+def _initial_within(toks: list[_Tok], k: int, n: int) -> bool:
+    """Word ``k`` is an initial inside a name ("Martin R. Krüger"): one letter with its full stop
+    after a first word, a capitalised word that is no everyday word right after it."""
+    t = toks[k]
+    if n < 2 or not re.fullmatch(r"[A-ZÄÖÜ]\.", t.raw) or k + 1 >= len(toks):
+        return False
+    nx = toks[k + 1]
+    return nx.cap and nx.num is None and nx.w not in lx.NOT_NAMES and nx.letter is None and len(nx.w) >= 3
 
 
 #: a name the recogniser garbled into everyday words after its cue is read over at most this many words
@@ -1547,6 +1622,14 @@ def _garbled_name_clause(ctx: _Ctx, k: int, *, need_cap_last: bool) -> int | Non
         if t.comma:
             return None
     return None
+
+
+def _glued_first_name(t: _Tok) -> bool:
+    """A capitalised word that starts with a known first name of four letters or more and goes on
+    for two letters or more ("Klauslun": "Klaus Kuhn" run together), no everyday word."""
+    w = t.w
+    return t.cap and t.num is None and w.isalpha() and w not in lx.NOT_NAMES and any(
+        w.startswith(f) and len(w) >= len(f) + 2 for f in lx.FIRST_NAMES if len(f) >= 4)
 
 
 #: words that are not a name even between "it is" and "speaking"
@@ -1620,13 +1703,19 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
             if any(toks[m].w in ("der", "die", "the") for m in range(j + 1, k)) and phrase != "in the name of":
                 continue
             e = _name_tokens(ctx, k, need_cap=False)
-            if e is not None and toks[e].end and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)) \
+            known = e is not None and e > k and toks[k].w in lx.FIRST_NAMES and all(toks[m].cap for m in range(k, e + 1))
+            if e is not None and (toks[e].end or known and toks[e].comma) \
+                    and all(toks[m].w not in lx.NOT_NAMES for m in range(k, e + 1)) \
                     and toks[e].w not in _NAME_NOUNS and toks[k].w not in _NOT_OWNERS:
-                ctx.add("name", k, e)
+                ctx.add("name", k, e)  # up to a comma only after a known first name ("Martin R. Krüger,")
+            elif e == k and toks[j].comma and k == j + 1 and toks[k].comma and _glued_first_name(toks[k]):
+                ctx.add("name", k, k)  # "läuft auf, Klauslun,": first and last name run into one word
             elif toks[j].comma and k == j + 1 and not _is_breaker(toks[k], lang) and toks[k].w not in _NOT_OWNERS:
                 # "läuft auf, mich heil neu man.": after the pause the recogniser marked, the name
                 # garbled into everyday words up to the sentence end
                 e = _garbled_name_clause(ctx, k, need_cap_last=False)
+                if e is None:  # "läuft auf, meine Dichter, können": up to a comma at a capitalised word
+                    e = _garbled_name_clause(ctx, k, need_cap_last=True)
                 if e is not None:
                     ctx.add("name", k, e)
             continue
@@ -1672,7 +1761,7 @@ def _names(ctx: _Ctx) -> None:  # noqa: C901 (one pass over the name cues; split
                 ctx.add("name", s, e, self_name=True)
     # titles: "Herr Becker", "Frau Dr. Müller", "Mrs Johnson"
     for i, t in enumerate(toks):
-        if t.w in lx.TITLES and not t.end and t.cap or t.w in ("herrn", "herr", "frau") and not t.end:
+        if (t.w in lx.TITLES and t.cap or t.w in ("herrn", "herr", "frau")) and not t.end and not t.comma:
             k = i + 1
             while k < len(toks) and toks[k].w in ("dr", "doktor", "prof", "professor"):
                 k += 1
@@ -1821,22 +1910,27 @@ _TENS_ENDS = ("zig", "sich", "zich", "ßig", "ssig", "sig")
 def _year_tens_tails(ctx: _Ctx) -> None:
     """A German date whose year ends in digits goes on over "und" and one or two words of which the
     last ends like a tens word ("1988 und lieb sich."): the rest of the spoken year; a number read
-    so is a date when "geboren" follows ("am 2 und 20 .996 und lieb sich geboren.")."""
+    so is a date when "geboren" follows ("am 2 und 20 .996 und lieb sich geboren."), and so is a
+    date the recogniser ended a sentence after ("19. 149. Und nicht sich geborgen")."""
     if ctx.lang != "de":
         return
     toks = ctx.toks
     for c in ctx.cands:
         e = c.last
-        if c.kind not in ("date", "number") or toks[e].end or not _numeric(toks[e]) or e + 2 >= len(toks) or e in ctx.breaks \
+        if c.kind not in ("date", "number") or not _numeric(toks[e]) or e + 2 >= len(toks) or e in ctx.breaks \
                 or toks[e + 1].w != "und" or not ctx.free(e + 1, e + 1):
             continue
+        ended = toks[e].end  # "19. 149. Und nicht sich geborgen": over a sentence end only before "geboren"
         for k in (e + 2, e + 3):
             if k >= len(toks) or k in ctx.taken or (k - 1) in ctx.breaks or toks[k].num is not None \
-                    or _is_breaker(toks[k], ctx.lang) and toks[k].w != "sich":
+                    or _is_breaker(toks[k], ctx.lang) and toks[k].w not in ("sich", "nicht"):
                 break
             if toks[k].w.endswith(_TENS_ENDS) and (len(toks[k].w) >= 5 or k == e + 3):  # not "… 1978 und sich"
+                born = k + 1 < len(toks) and _birth_word(toks[k + 1].w)
+                if ended and not born:
+                    break
                 if c.kind == "number":  # a number read as digits is a date when "geboren" follows the year
-                    if not (k + 1 < len(toks) and _birth_word(toks[k + 1].w)):
+                    if not born:
                         break
                     c.kind = "date"
                     if c.first >= 1 and toks[c.first - 1].w == "am" and ctx.free(c.first - 1, c.first - 1):
@@ -1888,7 +1982,8 @@ def _date_heads(ctx: _Ctx) -> None:
     -twanzigsten Oktober -1958", "am 5 .10. Oktober 1956", "24th on January 1954". Back from the
     date, over up to :data:`DATE_HEAD_WORDS` words that are a day or month as a number or an
     ordinal, an article ("am", "on", "the"), "of", a dictation's piece ("-sund"), a word ending
-    like an ordinal ("-twanzigsten") or a word of three letters at most; the date then starts at
+    like an ordinal ("-twanzigsten") or a word of three letters at most ("of" also as "from", "off": "8
+    from July 1978"); the date then starts at
     the farthest day or month among them (with an article right before it), or, with no day but garbled
     words, at the farthest article ("born on the seventh" keeps its cue's "on" out)."""
     toks = ctx.toks
@@ -1905,8 +2000,10 @@ def _date_heads(ctx: _Ctx) -> None:
                 day = k  # a month before a date found from its year alone ("am ersten April 2011")
             elif t.w in ("am", "on", "the"):
                 article = k
+            elif t.num is not None and t.num.kind == "and" and k > 0 and _day_like(toks[k - 1], ctx.lang):
+                garbled = True  # "am 7 und 20. Juli 1931": a day said in two pieces
             elif t.num is not None or _is_breaker(t, ctx.lang) or not (
-                    t.w == "of" or t.raw.startswith("-") or t.w.endswith(_ORDINAL_ENDS) or len(t.w) <= 3):
+                    t.w in ("of", "from", "off") or t.raw.startswith("-") or t.w.endswith(_ORDINAL_ENDS) or len(t.w) <= 3):
                 break
             else:
                 garbled = True
@@ -1934,6 +2031,17 @@ def _city(t: _Tok) -> bool:
         return False
     w = t.w
     return w in lx.CITIES_DE or len(w) >= 6 and any(abs(len(w) - len(c)) <= 1 and _edits(w, c) <= 1 for c in lx.CITIES_DE)
+
+
+def _city_within(ctx: _Ctx, k: int, n: int) -> bool:
+    """A city (:func:`_city`) within ``n`` words from word ``k``, in the same turn and sentence."""
+    toks = ctx.toks
+    for m in range(k, min(len(toks), k + n)):
+        if _city(toks[m]):
+            return True
+        if toks[m].end or m in ctx.breaks:
+            return False
+    return False
 
 
 def _street_to_city(ctx: _Ctx) -> None:
@@ -2110,6 +2218,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _uk_postcodes(ctx)
     _street_to_city(ctx)
     _year_tens_tails(ctx)
+    _spelled_tlds(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
     spans = []
