@@ -809,6 +809,9 @@ def test_garbled_dictations_seventh_round(text, language, expected):
     ("My email is not come back yet.", "en", []),
     ("My email has not come through.", "en", []),
     ("My email is still not come through.", "en", []),
+    # "Geburtsdatum" split at the recogniser's dictation mark
+    ("Mein Gebot -Statum ist 27 .12 .1973.", "de", [("date", "27 .12 .1973.")]),
+    ("Das Angebot -Datum war gestern.", "de", []),
 ])
 def test_garbled_dictations_eighth_round(text, language, expected):
     assert kinds(text, language) == expected

@@ -298,6 +298,38 @@ def test_caller_beam_size_decodes_only_the_callers_speech_with_its_beam():
     x, speech = np.zeros(16000 * 4, np.float32), (Interval(0.5, 3.5),)
     for party in ("agent", "caller"):
         tr.transcribe(x, 16000, speech=speech, language="de", speaker=party)
-    assert tr._model.beams == [1, 5]
+    # the caller's beam search left the 3.4 s of speech without a word: decoded again greedily
+    assert tr._model.beams == [1, 5, 1]
     plain = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig())
-    assert ":beam1/caller5:" in tr.identity and ":beam1:" in plain.identity and "caller" not in plain.identity
+    assert ":beam1/caller5r:" in tr.identity and ":beam1:" in plain.identity and "caller" not in plain.identity
+
+
+def test_caller_beam_search_refills_chunks_it_left_without_words():
+    """Beam search that stops early leaves the later speech without words (a dictation then goes
+    unredacted in text and audio): those chunks alone are decoded again with the base beam, the
+    chunks it did transcribe are kept as they are."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber, uncovered_chunks
+
+    class _Model:
+        def __init__(self):
+            self.calls = []
+
+        def transcribe(self, audio, **kw):
+            self.calls.append((kw["beam_size"], round(len(audio) / 16000, 1)))
+            word = "eins" if kw["beam_size"] == 5 else "zwei"
+            return [SimpleNamespace(words=[SimpleNamespace(word=word, start=0.3, end=0.7, probability=0.9)])], None
+
+    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
+    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(caller_beam_size=5, chunk_pad_s=0.2))
+    tr._model = _Model()
+    x = np.zeros(16000 * 10, np.float32)
+    speech = (Interval(0.5, 2.0), Interval(5.0, 7.0))
+    words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
+    assert [w.text for w in words] == ["eins", "zwei"]
+    assert tr._model.calls == [(5, 4.3), (1, 2.4)]  # both chunks with beam 5, then the second alone
+    assert 4.8 <= words[1].start_s <= 5.4
+    # a chunk with a word is covered, a short one is never refilled
+    w = words[0]
+    assert uncovered_chunks([(0.3, 2.2), (4.8, 7.2), (8.0, 8.5)], [w], min_s=1.0) == [(4.8, 7.2)]

@@ -298,6 +298,9 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
             best = (0, "postcode", i)  # "Meine Postreize ist 501 .6.": "Postleitzahl" garbled past the fuzzy match
         if best is None and ctx.lang == "de" and _garbled_birth_date(toks[i].w):
             best = (0, "birth", i)  # "Mein Gewürtestnatum ist, 10 und mit und 9": "Geburtsdatum" past the fuzzy match
+        elif best is None and ctx.lang == "de" and i + 1 < len(toks) and toks[i + 1].raw.startswith("-") \
+                and not toks[i].end and not toks[i].comma and _garbled_birth_date(toks[i].w + toks[i + 1].w.lstrip("-")):
+            best = (0, "birth", i + 1)  # "Gebot -Statum": the word split at the recogniser's dictation mark
         if best is not None:
             if out and out[-1][2] == i - 1 and best[1] == "number" and out[-1][0] != "number":
                 out[-1] = (out[-1][0], out[-1][1], best[2])  # "Karte Nummer", "Telefon Nummer", "card number"

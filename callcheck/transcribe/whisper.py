@@ -256,7 +256,7 @@ class FasterWhisperTranscriber:
         device, compute = resolve_device(c)
         where = "" if device == "cpu" else f":{device}"  # the CPU's identity is what it always was
         batched = "" if c.batch_size <= 1 else f":batch{c.batch_size}"
-        caller = f"/caller{c.caller_beam_size}" if c.caller_beam_size and c.caller_beam_size != c.beam_size else ""
+        caller = f"/caller{c.caller_beam_size}r" if c.caller_beam_size and c.caller_beam_size != c.beam_size else ""  # r: refilled
         return (
             f"faster-whisper:{self.spec.name}:{compute}{where}{batched}:beam{c.beam_size}{caller}:t{c.temperature}:"
             f"prev{int(c.condition_on_previous_text)}:pad{c.chunk_pad_s}:prompt={c.initial_prompt}"
@@ -336,8 +336,6 @@ class FasterWhisperTranscriber:
     def transcribe(
         self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
     ) -> tuple[Word, ...]:
-        from faster_whisper.vad import SpeechTimestampsMap
-
         x16 = to_16k(samples, sample_rate)
         chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
         c = self.config
@@ -346,43 +344,77 @@ class FasterWhisperTranscriber:
         # a long call goes to the model in batches of speech (TRANSCRIBE_BATCH_S); without
         # previous-text conditioning nothing is carried across a batch boundary anyway
         for batch in speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S):
-            audio, sample_chunks = _concatenate(x16, batch)
-            if audio.shape[0] < VAD_RATE // 10:
-                continue
-            if c.batch_size > 1:  # faster-whisper's batched pipeline, on <= 30 s clips of our chunks
-                from faster_whisper import BatchedInferencePipeline
-
-                segments, _info = BatchedInferencePipeline(self.model).transcribe(
-                    audio, language=language, beam_size=beam, temperature=c.temperature,
-                    condition_on_previous_text=c.condition_on_previous_text, word_timestamps=True, vad_filter=False,
-                    clip_timestamps=batch_clips(sample_chunks), batch_size=c.batch_size, without_timestamps=True,
-                    initial_prompt=c.initial_prompt or None,
-                )
-            else:
-                segments, _info = self.model.transcribe(
-                    audio,
-                    language=language,
-                    beam_size=beam,
-                    best_of=1,
-                    temperature=c.temperature,
-                    condition_on_previous_text=c.condition_on_previous_text,
-                    word_timestamps=True,
-                    vad_filter=False,
-                    initial_prompt=c.initial_prompt or None,
-                )
-            ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
-            for seg in segments:
-                for w in seg.words or ():
-                    text = w.word.strip()
-                    if not text:
-                        continue
-                    idx = ts_map.get_chunk_index(w.start)
-                    start = ts_map.get_original_time(w.start, idx)
-                    end = ts_map.get_original_time(w.end, idx, is_end=True)
-                    words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
-            del audio, segments
+            got = self._decode(x16, batch, language=language, speaker=speaker, beam=beam)
+            if beam != c.beam_size:
+                # beam search now and then ends a window early or loops, and the speech after it
+                # gets no words (a dictation left unredacted in text and audio): such chunks are
+                # decoded again with the base decoding
+                kept = drop_repetition_loops(collapse_token_runs(got))
+                empty = uncovered_chunks(batch, kept, min_s=REFILL_MIN_S)
+                if empty:
+                    got = [w for w in got if not any(a <= w.start_s < b for a, b in empty)]
+                    got += self._decode(x16, empty, language=language, speaker=speaker, beam=c.beam_size)
+            words.extend(got)
         words.sort(key=lambda w: (w.start_s, w.end_s))
         return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=c.chunk_pad_s + 0.1)
+
+    def _decode(self, x16: np.ndarray, batch: list[tuple[float, float]], *, language: str, speaker: Party,
+                beam: int) -> list[Word]:
+        """Words of the speech chunks ``batch`` (s) of ``x16``, decoded in one call with ``beam``."""
+        from faster_whisper.vad import SpeechTimestampsMap
+
+        c = self.config
+        words: list[Word] = []
+        audio, sample_chunks = _concatenate(x16, batch)
+        if audio.shape[0] < VAD_RATE // 10:
+            return words
+        if c.batch_size > 1:  # faster-whisper's batched pipeline, on <= 30 s clips of our chunks
+            from faster_whisper import BatchedInferencePipeline
+
+            segments, _info = BatchedInferencePipeline(self.model).transcribe(
+                audio, language=language, beam_size=beam, temperature=c.temperature,
+                condition_on_previous_text=c.condition_on_previous_text, word_timestamps=True, vad_filter=False,
+                clip_timestamps=batch_clips(sample_chunks), batch_size=c.batch_size, without_timestamps=True,
+                initial_prompt=c.initial_prompt or None,
+            )
+        else:
+            segments, _info = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=beam,
+                best_of=1,
+                temperature=c.temperature,
+                condition_on_previous_text=c.condition_on_previous_text,
+                word_timestamps=True,
+                vad_filter=False,
+                initial_prompt=c.initial_prompt or None,
+            )
+        ts_map = SpeechTimestampsMap(sample_chunks, VAD_RATE)
+        for seg in segments:
+            for w in seg.words or ():
+                text = w.word.strip()
+                if not text:
+                    continue
+                idx = ts_map.get_chunk_index(w.start)
+                start = ts_map.get_original_time(w.start, idx)
+                end = ts_map.get_original_time(w.end, idx, is_end=True)
+                words.append(Word(speaker, text, float(start), float(max(end, start)), float(w.probability)))
+        del audio, segments
+        return words
+
+
+#: a speech chunk at least this long that beam search left without a word is decoded again, s
+REFILL_MIN_S = 1.0
+
+
+def uncovered_chunks(chunks: Sequence[tuple[float, float]], words: Sequence[Word], *,
+                     min_s: float) -> list[tuple[float, float]]:
+    """The chunks (s) of at least ``min_s`` in which no word of ``words`` starts or ends."""
+    out = []
+    for a, b in chunks:
+        if b - a >= min_s and not any(a <= w.start_s < b or a < w.end_s <= b for w in words):
+            out.append((a, b))
+    return out
 
 
 #: the longest piece the batched pipeline decodes at once (Whisper's window), s
