@@ -817,6 +817,42 @@ def test_garbled_dictations_eighth_round(text, language, expected):
     assert kinds(text, language) == expected
 
 
+@pytest.mark.parametrize("text,language,expected", [
+    # "post code" heard as "post called" / "post call"; a UK inward half of two capitals before a comma
+    ("The post called is D. S. 8. 5 SD.", "en", [("postcode", "D. S. 8. 5 SD.")]),
+    ("I will post call notes later.", "en", []),
+    ("The postcode is L -S -6 Two NS, I've been waiting", "en", [("postcode", "L -S -6 Two NS,")]),
+    # "Postleitzahl ist" split at the recogniser's dictation mark; not the post office
+    ("Die Post -Atsalist 8 .089, Das ist in Wünchen.", "de", [("postcode", "8 .089,")]),
+    ("Die Post -Filiale ist 200 Meter weiter.", "de", []),
+    # "Bunkt" for "Punkt", "-Comb" for "com"
+    ("Schreiben Sie mir an, Klaus -Bunkt -Backer -Art -U -Dlock -Bunkt -Comb. Die", "de",
+     [("email", "Klaus -Bunkt -Backer -Art -U -Dlock -Bunkt -Comb.")]),
+    # digit groups right before "geboren" are a date of birth
+    ("Ich bin am 3 .21983 geworden. meiner", "de", [("date", "am 3 .21983")]),
+    ("Die Nummer 123 .4567 geboren", "de", [("number", "123 .4567")]),
+])
+def test_garbled_dictations_ninth_round(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("word,garbled", [
+    ("Necks", True), ("Mechs", True), ("Riewen", True), ("Fünfünfünfünf", True), ("Fünfnull", True), ("ach", True),
+    ("Ruckt", False), ("Zucker", False), ("Nacken", False), ("Sachen", False), ("Woche", False),
+])
+def test_garbled_digit_words(word, garbled):
+    """What a dense dictation may hold between its digits: German digit words the recogniser garbled."""
+    from callcheck.privacy.pii import _garbled_digit
+    assert _garbled_digit(word.lower(), "de") is garbled
+
+
+def test_dense_dictation_of_garbled_digit_words():
+    text = ("Mein E -Mahn ist D -E -0, Riewen, acht, acht Necks, Riewen, Riewen, Riewen Drei Necks, Necks, Necks "
+            "Ein zwei, drei Riewen Fünf,")
+    assert kinds(text, "de") == [("iban", text.split("ist ", 1)[1])]
+    assert kinds("Ach so, das ist 3 Wochen her, ach ja, 4 Tage.", "de") == []
+
+
 @pytest.mark.parametrize("text, expected", [
     # a spelling's letters said as words at its ends stay in it (a call's name spans are trimmed
     # of everyday words, "er" and "ich" among them) ...

@@ -45,7 +45,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "postcode": {
         "de": ("postleitzahl", "plz"),
-        "en": ("postcode", "post code", "postcodes", "post codes", "zip", "zip code", "postal code"),
+        "en": ("postcode", "post code", "postcodes", "post codes", "post called", "post call", "zip", "zip code",
+               "postal code"),
     },
     "number": {
         "de": ("nummer", "nr", "kundennummer", "vertragsnummer", "auftragsnummer", "bestellnummer",
@@ -173,7 +174,7 @@ EMAIL_STATE_WORDS = frozenset({
     "empty", "old", "new", "still", "also", "again", "since", "doesn't", "isn't", "won't", "stopped", "never",
 })
 AT_WORDS = frozenset({"at", "ät", "@", "et", "add"})
-DOT_WORDS = frozenset({"punkt", "prunkt", "dot", "."})  # "prunkt": the recogniser's "Punkt"
+DOT_WORDS = frozenset({"punkt", "prunkt", "bunkt", "dot", "."})  # "prunkt", "bunkt": the recogniser's "Punkt"
 EMAIL_JOINERS = frozenset({"punkt", "prunkt", "dot", "minus", "bindestrich", "strich", "unterstrich", "underscore",
                            "dash", "hyphen", "at", "ät", "@"})
 TLDS = frozenset({"com", "de", "net", "org", "eu", "info", "at", "ch", "uk", "co", "io", "biz", "fr", "it",

@@ -290,6 +290,13 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
                 score = len(phrase) + (100 if toks[j].w == phrase.split()[-1] else 0)
                 if best is None or score > best[0]:
                     best = (score, kind, j)
+        if best is None and ctx.lang == "de" and toks[i].w == "post" and i + 3 < len(toks) and toks[i + 1].raw.startswith("-") \
+                and len(toks[i + 1].w) >= 5 and not toks[i].end and not toks[i].comma \
+                and (toks[i + 1].w.endswith(_GLUED) or "zahl" in toks[i + 1].w and toks[i + 2].w in ("ist", "lautet")):
+            nx = i + 2 if toks[i + 1].w.endswith(_GLUED) else i + 3
+            if nx < len(toks) and toks[nx].num is not None and len(_digits_of(toks, nx, min(len(toks) - 1, nx + 2), ctx.lang)[0]) >= 3 \
+                    and not any(t.w in lx.UNIT_WORDS for t in toks[nx:nx + 4]):
+                best = (0, "postcode", i + 1 if nx == i + 2 else i + 2)  # "Die Post -Atsalist 8 .089": split at the mark
         g = 1 if _glued_is(toks, i) else 2  # the value's first word after "Post…" (and "ist")
         if best is None and ctx.lang == "de" and toks[i].w.startswith("post") and len(toks[i].w) >= 8 \
                 and not toks[i].end and i + 2 < len(toks) and (toks[i + 1].w in ("ist", "lautet") or _glued_is(toks, i)) \
@@ -554,8 +561,8 @@ def _spelled_tlds(ctx: _Ctx) -> None:
         c.last = last
 
 
-#: "com" as the recogniser writes it after a dictated address ("Krom", "Kromt", "-Kom")
-_COM_LIKE = re.compile(r"[ck]r?om+t?")
+#: "com" as the recogniser writes it after a dictated address ("Krom", "Kromt", "-Kom", "-Comb")
+_COM_LIKE = re.compile(r"[ck]r?om+[tb]?")
 
 #: an e-mail address dictated after its cue is read over at most this many words, across sentence
 #: ends (the recogniser ends a "sentence" at every pause of the dictation: "Morne kam Punkt auf
@@ -676,14 +683,19 @@ _DENSE_UNITS = {"de": tuple(u for u in DE_UNITS if len(u) >= 4), "en": tuple(u f
 
 def _garbled_digit(w: str, lang: str) -> bool:
     """``w`` reads as a digit word the recogniser garbled: one edit off a unit word of four or more
-    letters ("Neuen" for "neun"), two off with the same last two letters ("Mächs" for "sechs"),
-    or such a word with up to four letters glued on ("Fünfein", "zweinäu")."""
+    letters ("Neuen" for "neun"), two off with the same last two letters ("Mächs" for "sechs"; a last
+    "cks" read as "chs": "Necks"), or such a word with up to four letters or more such words glued on
+    ("Fünfein", "zweinäu", "Fünfünfünfünf"); German "ach" and "fün" too."""
     w = w.strip("-.")
+    if lang == "de" and w in ("ach", "fün"):
+        return True  # "acht", "fünf" with the last letter swallowed
     if len(w) < 4 or not w.isalpha():
         return False
+    if lang == "de" and w.endswith("cks"):
+        w = w[:-3] + "chs"  # "Necks": "sechs"
     for u in _DENSE_UNITS.get(lang, _DENSE_UNITS["en"]):
-        if w.startswith(u) and len(w) - len(u) <= 4:
-            return True
+        if w.startswith(u) and (len(w) - len(u) <= 4 or _garbled_digit(w[len(u) - 1:], lang)):
+            return True  # "Fünfein", "Fünfünfünfünf" (units run together, sharing a letter)
         if abs(len(w) - len(u)) <= 2:
             d = _edits(w, u)
             if d <= 1 or d == 2 and len(w) >= 5 and w[-2:] == u[-2:]:
@@ -1394,8 +1406,9 @@ def _uk_inward_after(ctx: _Ctx, e: int) -> int:
         return e
     n = toks[e + 1]
     w = n.w.strip(".")
-    if n.end and n.num is None and not _is_breaker(n, ctx.lang) and w not in lx.NOT_NAMES and re.fullmatch(r"[a-z]{1,4}", w):
-        return e + 1
+    if (n.end or n.comma and re.fullmatch(r"[A-Z]{2}", n.raw.strip(",;"))) and n.num is None \
+            and not _is_breaker(n, ctx.lang) and w not in lx.NOT_NAMES and re.fullmatch(r"[a-z]{1,4}", w):
+        return e + 1  # ... or two capitals before a comma ("L -S -6 Two NS,")
     return e
 
 
@@ -1946,6 +1959,24 @@ def _year_tens_tails(ctx: _Ctx) -> None:
                 break
 
 
+def _born_numbers(ctx: _Ctx) -> None:
+    """A number read from digit groups right before "geboren" (or its garbled forms) is a date of
+    birth, with the "am" before it ("Ich bin am 3 .21983 geworden.": "am dritten Februar 1983")."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        e = c.last
+        if c.kind != "number" or toks[e].end or e + 1 >= len(toks) or not _birth_word(toks[e + 1].w) \
+                or e in ctx.breaks or not any(t.raw.lstrip("-").startswith(".") for t in toks[c.first + 1:e + 1]):
+            continue
+        digits, _ = _digits_of(toks, c.first, e, ctx.lang)
+        if not 5 <= len(digits) <= 8 or not re.search(r"(19|20)\d\d$", digits):
+            continue
+        c.kind = "date"
+        if c.first >= 1 and toks[c.first - 1].w in ("am", "on") and ctx.free(c.first - 1, c.first - 1):
+            ctx.taken.add(c.first - 1)
+            c.first -= 1
+
+
 def _birth_tails(ctx: _Ctx) -> None:
     """A date followed within three words of its sentence by "geboren" ("Ich bin am 2 .20 .1996
     und lieb sich geboren."): the words between are the recogniser's garbling of the rest of the
@@ -2222,6 +2253,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _street_to_city(ctx)
     _year_tens_tails(ctx)
     _spelled_tlds(ctx)
+    _born_numbers(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
     spans = []
