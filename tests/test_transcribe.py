@@ -333,3 +333,35 @@ def test_caller_beam_search_refills_chunks_it_left_without_words():
     # a chunk with a word is covered, a short one is never refilled
     w = words[0]
     assert uncovered_chunks([(0.3, 2.2), (4.8, 7.2), (8.0, 8.5)], [w], min_s=1.0) == [(4.8, 7.2)]
+
+
+def test_caller_beam_search_that_loops_is_decoded_again():
+    """Beam search that repeats an earlier sentence over the caller's next turn (a dictation
+    then goes unheard): the chunks where the loop was removed are decoded again greedily."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber
+
+    loop = "das Kabel ist etwa zwei Meter".split()
+
+    class _Model:
+        def __init__(self):
+            self.calls = []
+
+        def transcribe(self, audio, **kw):
+            self.calls.append(kw["beam_size"])
+            if kw["beam_size"] == 5:  # the first sentence, then three copies of it in the second chunk
+                ws = [(t, 0.2 + 0.2 * i) for i, t in enumerate(loop)]
+                ws += [(t, 2.7 + 0.12 * (6 * r + i)) for r in range(3) for i, t in enumerate(loop)]
+            else:
+                ws = [("null", 0.3), ("eins", 0.8)]
+            return [SimpleNamespace(words=[SimpleNamespace(word=t, start=a, end=a + 0.1, probability=0.9) for t, a in ws])], None
+
+    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
+    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(chunk_pad_s=0.2))
+    tr._model = _Model()
+    x = np.zeros(16000 * 12, np.float32)
+    speech = (Interval(0.5, 2.3), Interval(5.0, 7.5))  # chunks of 2.2 s and 2.9 s
+    words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
+    assert tr._model.calls == [5, 1]
+    assert [w.text for w in words] == loop + ["null", "eins"]

@@ -351,6 +351,9 @@ class FasterWhisperTranscriber:
                 # decoded again with the base decoding
                 kept = drop_repetition_loops(collapse_token_runs(got))
                 empty = uncovered_chunks(batch, kept, min_s=REFILL_MIN_S)
+                # ... and chunks where it looped (a loop of an earlier sentence over a dictation)
+                dropped = [w for w in got if w not in kept]
+                empty += [ch for ch in batch if ch not in empty and any(ch[0] <= w.start_s < ch[1] for w in dropped)]
                 if empty:
                     got = [w for w in got if not any(a <= w.start_s < b for a, b in empty)]
                     got += self._decode(x16, empty, language=language, speaker=speaker, beam=c.beam_size)
