@@ -365,3 +365,33 @@ def test_caller_beam_search_that_loops_is_decoded_again():
     words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
     assert tr._model.calls == [5, 1]
     assert [w.text for w in words] == loop + ["null", "eins"]
+
+
+def test_caller_beam_search_refill_only_where_it_looped():
+    """A loop inside one token ("0000000000" over a dictated number) sends its chunk to the
+    greedy decode; a chunk of ordinary words, even one repeated twice, is kept as beam search
+    wrote it."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber
+
+    class _Model:
+        def __init__(self):
+            self.calls = []
+
+        def transcribe(self, audio, **kw):
+            self.calls.append((kw["beam_size"], round(len(audio) / 16000, 1)))
+            if kw["beam_size"] == 5:
+                ws = [("ja", 0.3), ("ja,", 0.6), ("gut.", 0.9), ("Nummer", 2.7), ("0000000000000", 3.2)]
+            else:
+                ws = [("vier", 0.3), ("zwei", 0.8)]
+            return [SimpleNamespace(words=[SimpleNamespace(word=t, start=a, end=a + 0.2, probability=0.9) for t, a in ws])], None
+
+    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
+    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(chunk_pad_s=0.2))
+    tr._model = _Model()
+    x = np.zeros(16000 * 12, np.float32)
+    speech = (Interval(0.5, 2.3), Interval(5.0, 7.5))  # chunks of 2.2 s and 2.9 s
+    words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
+    assert tr._model.calls == [(5, 5.1), (1, 2.9)]  # the second chunk alone decoded again
+    assert [w.text for w in words] == ["ja", "ja,", "gut.", "vier", "zwei"]

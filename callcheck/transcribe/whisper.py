@@ -349,14 +349,19 @@ class FasterWhisperTranscriber:
                 # beam search now and then ends a window early or loops, and the speech after it
                 # gets no words (a dictation left unredacted in text and audio): such chunks are
                 # decoded again with the base decoding
-                kept = drop_repetition_loops(collapse_token_runs(got))
-                empty = uncovered_chunks(batch, kept, min_s=REFILL_MIN_S)
-                # ... and chunks where it looped (a loop of an earlier sentence over a dictation)
-                dropped = [w for w in got if w not in kept]
-                empty += [ch for ch in batch if ch not in empty and any(ch[0] <= w.start_s < ch[1] for w in dropped)]
-                if empty:
-                    got = [w for w in got if not any(a <= w.start_s < b for a, b in empty)]
-                    got += self._decode(x16, empty, language=language, speaker=speaker, beam=c.beam_size)
+                collapsed = collapse_token_runs(got)
+                kept = drop_repetition_loops(collapsed)
+                redo = uncovered_chunks(batch, kept, min_s=REFILL_MIN_S)
+                # ... and chunks where it looped (a loop of an earlier sentence over a dictation,
+                # "0000000000" in one token): the words the loop removal dropped (by identity: a
+                # set, linear in a long batch) and the tokens collapse_token_runs cut
+                kept_ids = {id(w) for w in kept}
+                looped = [w for w in collapsed if id(w) not in kept_ids]
+                looped += [w for w in got if collapse_token_runs((w,)) != (w,)]
+                redo += [ch for ch in batch if ch not in redo and any(ch[0] <= w.start_s < ch[1] for w in looped)]
+                if redo:
+                    got = [w for w in got if not any(a <= w.start_s < b for a, b in redo)]
+                    got += self._decode(x16, redo, language=language, speaker=speaker, beam=c.beam_size)
             words.extend(got)
         words.sort(key=lambda w: (w.start_s, w.end_s))
         return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=c.chunk_pad_s + 0.1)
