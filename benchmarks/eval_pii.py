@@ -166,7 +166,11 @@ def _pred_kinds(words: list[Word], spans) -> list[str | None]:
 
 
 def _piece_tokens(p: dict) -> set[str]:
-    return {strip_word(t) for t in p["text"].split() if strip_word(t)}
+    """The words of a piece, and the parts of its hyphenated words (the recogniser writes
+    "E-Mail-Adresse" as "E -Mail -Adresse")."""
+    words = p["text"].split()
+    words += [part for t in words if "-" in t for part in t.split("-")]
+    return {strip_word(t) for t in words if strip_word(t)}
 
 
 #: how far the neighbouring piece may lie, s: the transcriber decodes each party's speech with the
@@ -190,22 +194,45 @@ def _truth_of(word: Word, pieces: list[dict]) -> tuple[str | None, int | None]:
         if ov > best_ov:
             best, best_ov, best_i = p, ov, i
     if best is None or best_ov < 0.5 * dur:  # no piece holds half of it: the one its middle falls in
+        most, most_i = best, best_i
         best, best_i = None, None
         mid = 0.5 * (word.start_s + word.end_s)
         for i, p in enumerate(pieces):
             if p["start_s"] - 0.05 <= mid <= p["end_s"] + 0.05:
                 best, best_i = p, i
                 break
+        if best is None:  # its middle in a pause between two pieces: the one it overlaps most
+            best, best_i = most, most_i
     if best is None or best_i is None:
         return None, None
     w = strip_word(word.text)
     if w and w not in _piece_tokens(best):
-        for j in (best_i + 1, best_i - 1):
-            if 0 <= j < len(pieces) and (pieces[j]["kind"] in (None, "agent_self")) != (best["kind"] in (None, "agent_self")) \
-                    and (pieces[j]["start_s"] - word.end_s if j > best_i else word.start_s - pieces[j]["end_s"]) < NEIGHBOUR_S \
-                    and w in _piece_tokens(pieces[j]):
+        near = [j for j in (best_i + 1, best_i - 1)
+                if 0 <= j < len(pieces) and (pieces[j]["kind"] in (None, "agent_self")) != (best["kind"] in (None, "agent_self"))
+                and (pieces[j]["start_s"] - word.end_s if j > best_i else word.start_s - pieces[j]["end_s"]) < NEIGHBOUR_S]
+        for j in near:
+            if w in _piece_tokens(pieces[j]):
+                return pieces[j]["kind"], j
+        # a misheard word of the neighbour ("geworden" for "geboren" after a date timed a second
+        # late): the neighbour whose words it resembles (>= SIMILAR) more than the given piece's
+        own = _resemblance(w, _piece_tokens(best))
+        for j in near if len(w) >= SIMILAR_MIN_CHARS else ():
+            r = _resemblance(w, _piece_tokens(pieces[j]))
+            if r >= SIMILAR and r > own:
                 return pieces[j]["kind"], j
     return best["kind"], best_i
+
+
+#: a transcribed word this similar (difflib ratio) to a word of a neighbouring piece is that word misheard
+SIMILAR = 0.75
+#: ... when both are at least this long: short words resemble too much by chance ("die", "de")
+SIMILAR_MIN_CHARS = 5
+
+
+def _resemblance(word: str, tokens: set[str]) -> float:
+    from difflib import SequenceMatcher
+
+    return max((SequenceMatcher(None, word, t).ratio() for t in tokens if len(t) >= SIMILAR_MIN_CHARS), default=0.0)
 
 
 def _pieces(truth: dict, speaker: str) -> list[dict]:
