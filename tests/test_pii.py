@@ -836,6 +836,69 @@ def test_garbled_dictations_ninth_round(text, language, expected):
     assert kinds(text, language) == expected
 
 
+@pytest.mark.parametrize("text,language,expected", [
+    # a year with a dot ends a date of birth: a German ordinal dot never follows a year
+    ("Mein Geburtstag ist 55, 1982. Die Lieferung sollte am Freitag kommen.", "de", [("date", "55, 1982.")]),
+    ("Ich bin am 1 .1 .1973. Das Paket kam nicht.", "de", [("date", "am 1 .1 .1973.")]),
+    # "neunzehnhundert" heard as an 18.. year
+    ("Geboren bin ich am 6 .20. Juli 1882, es geht um meine Bestellung", "de", [("date", "am 6 .20. Juli 1882,")]),
+    # a misheard word between month and year
+    ("My birthday is 15th October Number 1951, could you call me", "en", [("date", "15th October Number 1951,")]),
+    ("On the 3rd of June we sent 1951 boxes.", "en", []),
+    # the day misheard as words before the month, after a birth cue
+    ("mein Geburtstag zu misst, Lieb zum Dezember 1983, danke.", "de", [("date", "Lieb zum Dezember 1983,")]),
+    ("Mein Geburtsdatum ist Dezember 1983.", "de", [("date", "Dezember 1983.")]),
+    # "zu" inside a garbled month before a four-digit year; not before a time
+    ("bin ich am 20. Mieb zu 19 .00. Ich habe das Papier", "de", [("date", "am 20. Mieb zu 19 .00.")]),
+    ("Wir kommen am 20. Mai zu 19 Uhr.", "de", []),
+    # "Postleitzahl ist" garbled and glued, its digits misheard ("Mechs", "Näun") next to real ones
+    ("zwei Meter lang, die Postreizerlist, null vier Mechs, null Näun, das ist in Leib.", "de",
+     [("postcode", "null vier Mechs, null Näun,")]),
+    ("Die Postleitzahl ist 80331, neuen Dank.", "de", [("postcode", "80331,")]),
+    ("Meine Kundennummer ist 12 34 56, die neuen Geräte kommen.", "de", [("number", "12 34 56,")]),
+    # an e-mail address by its shape, the dot written into the local part ("Susanne .12" for
+    # "Susanne Punkt Ziegler"), the cue lost ("Schreiben wie an")
+    ("Der Laser druckt nicht mehr Schreiben wie an Susanne .12 Art. Lock .com Wie geht es", "de",
+     [("email", "Susanne .12 Art. Lock .com")]),
+    ("Wir haben .net hat viel Zeit .com", "de", []),
+    # "Schreiben Sie mich an" heard with "wie"
+    ("Das Display zeigt nichts, schreiben wie mich an, Mami ne punkt, meidel art, jao punkt, kaum Mein Name", "de",
+     [("email", "Mami ne punkt, meidel art, jao punkt, kaum")]),
+    # two pieces of one address joined over a spoken dot heard as "not" after a pause
+    ("My email is Paul. Not her is at Outlook .com. Thanks", "en", [("email", "Paul. Not her is at Outlook .com.")]),
+    ("My email is paul at gmail .com. Not now, thanks, my other email is at outlook .com.", "en",
+     [("email", "paul at gmail .com."), ("email", "at outlook .com.")]),
+])
+def test_garbled_dictations_tenth_round(text, language, expected):
+    assert kinds(text, language) == expected
+
+
+@pytest.mark.parametrize("text,language,expected", [
+    # the words right before a spelling cue are the name it spells (the name cue misheard:
+    # "mein Arme ist"); the cue's "man." is no spelled letter; not without a spelling after it
+    ("Der Drucker druckt nicht mehr, mein Arme ist stefan .reman das schreibt man. L, E, H, M, A, N, N.", "de",
+     [("name", "stefan .reman"), ("name", "L, E, H, M, A, N, N.")]),
+    ("Ich habe das Formular ausgefüllt, das schreibt man so.", "de", []),
+    ("My name is Tom. I am Ruben, that's spelled R, U, B, E, N.", "en",
+     [("name", "Tom."), ("name", "Ruben,"), ("name", "R, U, B, E, N.")]),
+    # a street heard as two words after an address cue; "eins" cut short after a street word
+    ("Die Lieferabesser ist merkst Wasser 54, 70926 Stuttgart.", "de",
+     [("address", "merkst Wasser 54,"), ("postcode", "70926")]),
+    ("Ich wohnen in der müren Weg ein, von der zwei", "de", [("address", "müren Weg ein,")]),
+    ("Ich wohne in der Nähe vom Bahnhof, ein Paket kam.", "de", []),
+    # an e-mail address over the pauses: "at" glued to the local part, T-Online split
+    ("Meine Mail ist Frank. Wolfart. D -Online. D. Ich habe Zmeidgucker Einen gekauft.", "de",
+     [("email", "Frank. Wolfart. D -Online.")]),
+    ("Meine E-Mail ist kaputt. Die Sportart ist Fußball. Ich habe", "de", []),
+    ("Meine E-Mail ist kaputt. Die Sportart ist im Web beliebt. Ich habe", "de", []),
+    # "of" heard as "on" in a date
+    ("49 pounds, my birthday is the 22nd on November, 1969.", "en", [("date", "the 22nd on November, 1969.")]),
+    ("We shipped the 3rd on Monday.", "en", []),
+])
+def test_garbled_dictations_eleventh_round(text, language, expected):
+    assert kinds(text, language) == expected
+
+
 @pytest.mark.parametrize("word,garbled", [
     ("Necks", True), ("Mechs", True), ("Riewen", True), ("Fünfünfünfünf", True), ("Fünfnull", True), ("ach", True),
     ("Ruckt", False), ("Zucker", False), ("Nacken", False), ("Sachen", False), ("Woche", False),

@@ -29,7 +29,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "email": {
         "de": ("e-mail", "email", "mail", "e-mail-adresse", "emailadresse", "mailadresse", "e-mailadresse",
-               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "schreiben sie mich an", "schreiben wir an", "mailen sie mir"),
+               "mail-adresse", "schreiben sie mir an", "schreiben sie mir", "schreiben sie mich an", "schreiben wir an", "mailen sie mir",
+               # "Sie" heard as "wie"
+               "schreiben wie mir an", "schreiben wie mich an", "schreiben wie an"),
         "en": ("email", "e-mail", "email address", "e-mail address", "mail address", "write to me at",
                "email addresses", "e-mail addresses"),
     },

@@ -300,7 +300,8 @@ def _cues(ctx: _Ctx) -> list[tuple[str, int, int]]:
         g = 1 if _glued_is(toks, i) else 2  # the value's first word after "Post…" (and "ist")
         if best is None and ctx.lang == "de" and toks[i].w.startswith("post") and len(toks[i].w) >= 8 \
                 and not toks[i].end and i + 2 < len(toks) and (toks[i + 1].w in ("ist", "lautet") or _glued_is(toks, i)) \
-                and len(_digits_of(toks, i + g, min(len(toks) - 1, i + g + 2), ctx.lang)[0]) >= 3 \
+                and len(_digits_of(toks, i + g, min(len(toks) - 1, i + g + 2), ctx.lang)[0]) \
+                + sum(_garbled_digit(t.w, ctx.lang) for t in toks[i + g:i + g + 3]) >= 3 \
                 and toks[i + g].num is not None and not any(t.w in lx.UNIT_WORDS for t in toks[i + g:i + g + 4]):
             best = (0, "postcode", i)  # "Meine Postreize ist 501 .6.": "Postleitzahl" garbled past the fuzzy match
         if best is None and ctx.lang == "de" and _garbled_birth_date(toks[i].w):
@@ -480,6 +481,11 @@ def _shaped_emails(ctx: _Ctx) -> None:
         start = None
         for k in range(i - 1, max(-1, i - 6), -1):
             tk = toks[k]
+            if k == i - 1 and tk.raw.startswith(".") and len(_bare(tk)) >= 2 and k >= 1 and not toks[k - 1].end \
+                    and toks[k - 1].num is None and not _is_breaker(toks[k - 1], ctx.lang) and toks[k - 1].w not in lx.COPULAS \
+                    and all(m not in ctx.taken or m in emails for m in (k - 1, k)):
+                start = k - 1  # "Susanne .12 Art Lock .com": the dot written into the local part's second word
+                break
             if k in ctx.taken and k not in emails or k in ctx.breaks and k != i - 1 or tk.num is not None \
                     or _is_breaker(tk, ctx.lang) or tk.w in lx.COPULAS and tk.w not in lx.DOT_WORDS:
                 break
@@ -495,6 +501,29 @@ def _shaped_emails(ctx: _Ctx) -> None:
                 for x in toks[start:end + 1]):
             continue  # "hat"/"Art" for "at" only with the recogniser's dictation marks around it
         ctx.add("email", start, end)  # joins an e-mail value read after a (garbled) cue
+
+
+#: the most free words between two pieces of one e-mail address that :func:`_joined_emails` joins
+EMAIL_GAP_WORDS = 3
+
+
+def _joined_emails(ctx: _Ctx) -> None:
+    """Two e-mail pieces of one turn with a spoken dot between them are one address ("My email is
+    Paul. Not her is at Outlook .com.": "paul dot turner at outlook dot com", the dot heard as
+    "not" after the pause the recogniser ended a sentence at)."""
+    toks = ctx.toks
+    mails = sorted((c for c in ctx.cands if c.kind == "email"), key=lambda c: c.first)
+    for a, b in zip(mails, mails[1:]):
+        gap = range(a.last + 1, b.first)
+        if not 1 <= len(gap) <= EMAIL_GAP_WORDS or not ctx.free(gap[0], gap[-1]) \
+                or any(k in ctx.breaks for k in range(a.last, b.first)):
+            continue
+        first = toks[gap[0]]
+        if not (_bare(first) in lx.DOT_WORDS or first.w == "not" and toks[a.last].end):
+            continue
+        ctx.taken.update(gap)
+        b.first = a.first  # b now holds the whole address; a (its first piece) goes
+        ctx.cands.remove(a)
 
 
 def _dot_word(t: _Tok) -> bool:
@@ -520,7 +549,17 @@ def _email_word(toks: list[_Tok], k: int) -> bool:
             or w in ("com", "come", "kom", "net", "org") and k >= 2 and toks[k - 1].w in ("not", "nod")
             and not toks[k - 1].comma and toks[k - 2].w not in _NOT_BEFORE_NOT_DOT  # "where not come": "web dot com"
             or bool(_COM_LIKE.fullmatch(w))
-            or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith("."))
+            or t.raw.startswith(".") and w.isalpha() and 2 <= len(w) <= 5 and k > 0 and toks[k - 1].raw.startswith(".")
+            or w == "online" and t.raw.startswith("-")  # "D -Online": T-Online split at the dictation mark
+            or _glued_at(t) and any(_bare(n) in lx.MAIL_PROVIDERS or _bare(n) in lx.TLDS or _bare(n) == "online"
+                                    for n in toks[k + 1:k + 4]))  # "Wolfart. D -Online."
+
+
+def _glued_at(t: _Tok) -> bool:
+    """The spoken "at" glued to the local part's last word ("Wolfart." for "Wolf at"), read only
+    inside an e-mail window."""
+    w = t.w.strip(".-,")
+    return len(w) >= 7 and w.isalpha() and w.endswith(("art", "at"))
 
 
 def _domain_end(toks: list[_Tok], k: int) -> bool:
@@ -598,7 +637,7 @@ def _email_window(ctx: _Ctx, v: int) -> int | None:
                 break
             k = e + 1
             continue
-        if plain and not any(_domain_end(toks, m) for m in marks):
+        if plain and not any(_domain_end(toks, m) or _glued_at(toks[m]) or _bare(toks[m]) in lx.AT_WORDS for m in marks):
             break  # after sentences without one, only a domain's end ("u .com", ".gmx .d") tells an address
         plain = 0
         if e - marks[-1] > EMAIL_TAIL_WORDS or not toks[e].end:
@@ -875,7 +914,8 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                     and pn.value is not None and 1 <= pn.value <= 31:
                 a = i - 1
                 day = True
-            elif i >= 2 and toks[i - 1].w == "of" and ordinal(toks[i - 2].raw, lang) is not None:
+            elif i >= 2 and toks[i - 1].w in ("of", "on", "from", "off") and ordinal(toks[i - 2].raw, lang) is not None:
+                # "of" also heard as "on", "from", "off" ("the 22nd on November")
                 a = i - 2
                 day = True
             elif i + 1 < len(toks) and not t.end and (ordinal(toks[i + 1].raw, lang) is not None or (
@@ -896,12 +936,19 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
             if year_end is None and b + 1 < len(toks) and not toks[b].end and re.fullmatch(r"(19|20)\d\.?", toks[b + 1].w) \
                     and _birth_near(ctx, a, b + 1):
                 year_end = b + 1  # "am 5. Dezember 197 und mich sich geworden": a year cut short
+            if year_end is None and day and b + 2 < len(toks) and not toks[b].end and not toks[b + 1].end \
+                    and toks[b + 1].num is None and not _is_breaker(toks[b + 1], lang) and _year_of(toks[b + 2]) is not None:
+                year_end = b + 2  # "15th October Number 1951": a misheard word between month and year
             if year_end is not None and year_end + 1 < len(toks) and not toks[year_end].end \
                     and _year_of(toks[year_end + 1]) is not None:
                 year_end += 1  # the year written twice ("August 1910 .1990")
             has_year = year_end is not None
             if year_end is not None:
                 b = year_end
+            if not day and has_year:  # "mein Geburtstag zu misst, Lieb zum Dezember 1983": the day misheard
+                while i - a < 2 and a >= 1 and a - 1 not in ctx.taken and _garbled_day_word(toks[a - 1], lang) \
+                        and any(j < a - 1 and a - 1 - j <= 4 for _c, j in birth_cue_at):
+                    a -= 1
             if not day and not has_year:
                 continue
             if t.w in lx.AMBIGUOUS_MONTHS and not (day or has_year):
@@ -931,7 +978,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                     break
                 n = toks[k + 1]
                 if n.num is not None or _is_breaker(n, lang) or n.w in lx.UNIT_WORDS or k + 1 in ctx.taken \
-                        or n.w in lx.NOT_NAMES and n.w not in ("of", "the", "der", "den"):
+                        or n.w in lx.NOT_NAMES and n.w not in ("of", "the", "der", "den", "zu"):  # "20. Mieb zu 19 .00."
                     break
                 k += 1
     for a, b, has_year in found:
@@ -961,6 +1008,12 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
                 ctx.add("date", k, ye)
 
 
+def _garbled_day_word(t: _Tok, lang: str) -> bool:
+    """A word that may be the misheard day before a month: no number, no sentence end or comma
+    after it (the clause before), no copula or sentence-level word."""
+    return t.num is None and not t.end and not t.comma and t.w not in lx.COPULAS and not _is_breaker(t, lang)
+
+
 def _year_after(toks: list[_Tok], b: int, lang: str) -> int | None:
     """Last word of a year spoken right after word ``b`` ("neunzehnhundertachtzig", "nineteen
     eighty two", "1980", "'80"), or None."""
@@ -980,7 +1033,7 @@ def _year_after(toks: list[_Tok], b: int, lang: str) -> int | None:
         rs = runs(texts[:n], language=lang)
         if len(rs) == 1 and rs[0].first == 0 and rs[0].last == n - 1:
             v = rs[0].digits
-            if v.isdigit() and (len(v) == 4 and 1900 <= int(v) <= 2099 or len(v) == 2 and n == 1):
+            if v.isdigit() and (len(v) == 4 and 1800 <= int(v) <= 2099 or len(v) == 2 and n == 1):  # 18..: "neunzehn-" misheard
                 if len(v) == 2 and k0 + 1 < len(toks) and toks[k0 + 1].w in lx.UNIT_WORDS:
                     return None  # "am 21. Mai 19 Uhr": a time, "20 Stück": a count
                 return _split_year_end(toks, k0 + n - 1, int(v))
@@ -1237,7 +1290,8 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
             if gap and _numeric(t) and last_good is not None and _sentence_goes_on(ctx, last_good, k):
                 break  # "718898617, the laser 500 was not printed": a number of the next sentence
             if _numeric(t) or t.letter is not None or (t.w in ("plus",) and k == v) \
-                    or t.w in ZERO_LETTERS and last_good == k - 1 and not toks[k - 1].comma:  # "nine four oh,"
+                    or t.w in ZERO_LETTERS and last_good == k - 1 and not toks[k - 1].comma \
+                    or last_good == k - 1 and not toks[k - 1].comma and _garbled_digit(t.w, lang):  # "nine four oh,", "null Näun"
                 last_good = k
                 gap = 0
             elif t.num is not None and t.num.kind == "and":
@@ -1250,6 +1304,8 @@ def _value_end(ctx: _Ctx, v: int, kind: str, max_words: int) -> int | None:
             last_good = k
         if t.end:
             break
+        if kind == "birth" and _year_of(t) is not None and t.raw.rstrip().endswith("."):
+            break  # "1982. Die Lieferung ...": a German ordinal dot never follows a year, it ends the date
         if kind == "email" and (t.w.lstrip(".") in lx.TLDS and k > v + 1):
             break
         k += 1
@@ -1272,7 +1328,7 @@ def _cue_windows(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
                     and not toks[v].end:
                 v += 1  # "Geboren bin ich am ...", "born I was on ..."
         if kind == "address":
-            if not _address_window(ctx, v):
+            if not _address_window(ctx, v) and not _address_head(ctx, v):
                 _clause_value(ctx, v, "address")
             continue
         if kind == "email":
@@ -1335,8 +1391,8 @@ def _email_cue_value(ctx: _Ctx, v: int, *, verb: bool = False) -> None:
                              or toks[v].raw.startswith("-") and toks[v].w.endswith(("ist", "is", "adresse"))) \
             and not toks[v].end:
         v += 1  # "-Abersist,": the rest of "E-Mail-Adresse ist" glued into one word
-    if v >= len(toks) or v in ctx.taken:
-        return
+    if v >= len(toks) or v in ctx.taken or toks[v].w in lx.EMAIL_STATE_WORDS and toks[v].end:
+        return  # "Meine E-Mail ist kaputt.": the mailbox, not its address
     e = _value_end(ctx, v, "email", 14)
     w = _email_window(ctx, v)
     if w is not None:
@@ -1465,6 +1521,27 @@ def _clause_value(ctx: _Ctx, v: int, kind: str) -> None:
         _postcode_after(ctx, e + 1)  # "Mürnmeck 20, 3 ,044,": an unknown street, then its postcode
 
 
+#: the most words between an address cue and an address already read that :func:`_address_head` joins
+ADDRESS_HEAD_WORDS = 2
+
+
+def _address_head(ctx: _Ctx, v: int) -> bool:
+    """An address read from its street word on starts up to two words after the cue's value
+    start ``v``: those words are the street name's first part ("Die Lieferadresse ist merkst
+    Wasser 54,": "Merkurstraße" heard as two words, the second read as a street)."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        if c.kind != "address" or not v < c.first <= v + ADDRESS_HEAD_WORDS or not ctx.free(v, c.first - 1):
+            continue
+        if any(toks[k].end or toks[k].comma or _numeric(toks[k]) or _is_breaker(toks[k], ctx.lang)
+               or toks[k].w in lx.COPULAS or toks[k].w in lx.NOT_NAMES for k in range(v, c.first)):
+            return False
+        ctx.taken.update(range(v, c.first))
+        c.first = v
+        return True
+    return False
+
+
 def _address_window(ctx: _Ctx, v: int) -> bool:
     """After "my address is", "ich wohne in": a house number and/or a street word within six words
     (lower case too: the recogniser writes "120 stations road")."""
@@ -1478,8 +1555,9 @@ def _address_window(ctx: _Ctx, v: int) -> bool:
         hundred_and = t.w in ("and", "und") and has_number and k + 1 < len(toks) and toks[k + 1].num is not None
         if k in ctx.taken or _is_breaker(t, lang) and not hundred_and:  # "100 and 9 Baker Street"
             break
-        if t.num is not None and t.num.kind != "decimal":
-            if t.num.value is not None and t.num.value >= 10000:
+        if t.num is not None and t.num.kind != "decimal" or has_street and last == k - 1 and t.w in ("ein", "eins") \
+                and (t.comma or t.end):  # "müren Weg ein,": the house number "eins" cut short
+            if t.num is not None and t.num.value is not None and t.num.value >= 10000:
                 break
             has_number = True
             last = k
@@ -1823,6 +1901,7 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
         as the recogniser writes it, right after a spelling cue or a name."""
         t = toks[k]
         return (len(t.w) <= 3 and t.w.isalpha() and (t.comma or t.end or t.raw.endswith("..."))
+                and k not in spell_ends  # "das schreibt man. L, E, ...": the cue's "man", no letter
                 and (near_name(k) or any(0 <= k - e <= 12 for e in spell_ends)))
 
     i = 0
@@ -1878,7 +1957,37 @@ def _spelled(ctx: _Ctx, cues_before_names: list[int]) -> None:
             if e is not None and e >= v and ctx.free(v, e):
                 ctx.add("name", v, e)
             break
+    _name_before_spelling(ctx)
     _grow_spellings(ctx, isolated, spell_ends)
+
+
+#: spelling cues that follow the name they spell ("Stefan Lehmann, das schreibt man L E H ...")
+_SPELL_AFTER_NAME = {"de": ("das schreibt man", "das schreibt sich", "schreibt man", "schreibt sich"),
+                     "en": ("that's spelled", "that is spelled", "that's spelt")}  # not bare "spelled": "Matt Spelled", "I'm spelled"
+
+
+def _name_before_spelling(ctx: _Ctx) -> None:
+    """The one or two words right before a spelling cue are the name it spells, when the
+    detectors left them (a misheard cue before them: "mein Arme ist stefan .reman das schreibt
+    man."): free words without digits, not a copula or sentence-level word, in the cue's sentence
+    (the word next to the cue may end one: "Andrea Kloch. Das schreibt man ...")."""
+    toks = ctx.toks
+    for i in range(1, len(toks)):
+        ends = [j for ph in _SPELL_AFTER_NAME.get(ctx.lang, ()) for j in [_match_phrase(toks, i, ph, "en")] if j is not None]
+        if not ends:
+            continue
+        after = toks[max(ends) + 1:max(ends) + 6]  # the spelling itself: letters right after the cue
+        if sum(t.letter is not None or len(t.w.strip(".,-")) == 1 and t.w.strip(".,-").isalpha() for t in after) < 2:
+            continue
+        a = i
+        while a - 1 >= 0 and i - a < 2:
+            t = toks[a - 1]
+            if a - 1 in ctx.taken or t.num is not None or _numeric(t) or t.w in lx.COPULAS or _is_breaker(t, ctx.lang) \
+                    or t.w in lx.NOT_NAMES or (t.end or t.comma) and a < i:
+                break
+            a -= 1
+        if a < i:
+            ctx.add("name", a, i - 1)
 
 
 def _grow_spellings(ctx: _Ctx, isolated: Callable[[int], bool], spell_ends: Sequence[int]) -> None:
@@ -2244,6 +2353,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _cue_windows(ctx, cues)
     _spelled_country_ibans(ctx)
     _shaped_emails(ctx)
+    _joined_emails(ctx)
     _names(ctx)
     _number_runs(ctx)
     _spelled(ctx, [])
