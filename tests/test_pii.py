@@ -894,8 +894,18 @@ def test_garbled_dictations_tenth_round(text, language, expected):
     # "of" heard as "on" in a date
     ("49 pounds, my birthday is the 22nd on November, 1969.", "en", [("date", "the 22nd on November, 1969.")]),
     ("We shipped the 3rd on Monday.", "en", []),
+    # "ich bin am ... geboren" with two numbers or more between: the garbled date of birth
+    ("Ich bin am 4. und mein 19. von der 3. und lieb sich geworden Die Lieferung", "de",
+     [("date", "am 4. und mein 19. von der 3. und lieb sich")]),
+    ("Ich bin am Montag um 3 Uhr und 20 geworden.", "de", []),
+    ("Ich bin am 3. Mai 1980 in Hamburg geboren.", "de", [("date", "am 3. Mai 1980")]),
+    # a garbled day ordinal and month before a four-digit year
+    ("Ich habe einen Toaster gekauft, mein Gewürz dazu ist, vier und zweizigsten Auslust 2001.", "de",
+     [("date", "vier und zweizigsten Auslust 2001.")]),
+    # "Frank" was missing from the German first names (the cue "läuft auf" misheard)
+    ("Das kommt doch neu drauf. Frank Zimmermann,", "de", [("name", "Frank Zimmermann,")]),
 ])
-def test_garbled_dictations_eleventh_round(text, language, expected):
+def test_garbled_dictations_eleventh_and_twelfth_round(text, language, expected):
     assert kinds(text, language) == expected
 
 

@@ -224,7 +224,7 @@ FIRST_NAMES = frozenset(
     alexander alexandra andrea andreas angelika anja anke anna anne annette antje barbara bärbel bernd
     bettina birgit brigitte carina carola carsten christa christian christiane christina christine
     christoph claudia clemens cornelia dagmar daniel daniela dieter dietmar dirk doris dorothea elke elena
-    elisabeth emma erika eva fabian felix florian franziska frieda friedrich gabi gabriele georg
+    elisabeth emma erika eva fabian felix florian frank franziska frieda friedrich gabi gabriele georg
     gerd gerhard gisela gudrun günter günther hannah hannelore hans harald heike heiko heinz helga helmut
     hendrik herbert hildegard holger horst ilse ina ines ingeborg ingo ingrid irene jan jana jens
     jessica joachim jochen johanna johannes jonas jörg josef julia julian jürgen jutta karin karl

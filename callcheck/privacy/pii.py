@@ -2251,6 +2251,58 @@ def _birth_near(ctx: _Ctx, a: int, b: int) -> bool:
     return any(_birth_word(toks[k].w) for k in range(b + 1, min(len(toks), b + 5)))
 
 
+#: the most words between "am" and "geboren" that :func:`_born_frames` reads as one date
+BORN_FRAME_WORDS = 12
+
+
+def _born_frames(ctx: _Ctx) -> None:
+    """German "ich bin am ... geboren": the words between "am" and "geboren" (or its garbled forms)
+    are the date of birth when at least two of them are numbers ("bin am 4. und mein 19. von der 3.
+    und lieb sich geworden": the recogniser's garbling of a long spoken date). Detections of a
+    number or date inside join it; other types stop it."""
+    if ctx.lang != "de":
+        return
+    toks = ctx.toks
+    for a, t in enumerate(toks):
+        if t.w != "am" or a < 1 or not any(toks[m].w in ("bin", "ich") for m in range(max(0, a - 2), a)):
+            continue
+        g = next((k for k in range(a + 1, min(len(toks), a + BORN_FRAME_WORDS + 1)) if _birth_word(toks[k].w)), None)
+        if g is None or g == a + 1 or any(k in ctx.breaks for k in range(a, g)) \
+                or any((toks[k].end or toks[k].comma) and not _numeric(toks[k]) or toks[k].w in lx.UNIT_WORDS
+                       or toks[k].w in _PLACE_WORDS for k in range(a + 1, g)):
+            continue  # "am 3. Mai 1980 in Hamburg geboren": the place is no part of the date
+        if sum(_numeric(toks[k]) for k in range(a + 1, g)) < 2:
+            continue
+        inside = [c for c in ctx.cands if c.first <= g - 1 and c.last >= a]
+        if any(c.kind not in ("number", "date") or c.first < a or c.last >= g for c in inside):
+            continue
+        for c in inside:
+            ctx.cands.remove(c)
+        ctx.add("date", a, g - 1)
+
+
+def _garbled_ordinal_dates(ctx: _Ctx) -> None:
+    """A German day ordinal the recogniser garbled ("zweizigsten": a long word ending like one),
+    a (garbled) month word and a four-digit year: a date ("vier und zweizigsten Auslust 2001."),
+    with the units and "und" said before the tens."""
+    if ctx.lang != "de":
+        return
+    toks = ctx.toks
+    for i, t in enumerate(toks):
+        if i in ctx.taken or t.num is not None or not t.w.isalpha() or len(t.w) < 9 \
+                or not t.w.endswith(("sten", "zehnten")) or t.end or t.w in lx.NOT_NAMES:
+            continue
+        y = next((k for k in range(i + 1, min(len(toks), i + 3)) if _year_of(toks[k]) is not None
+                  and len(toks[k].w.strip(".,")) == 4), None)
+        if y is None or not ctx.free(i, y) or any(toks[k].end or _is_breaker(toks[k], ctx.lang) for k in range(i, y)):
+            continue
+        a = i
+        if i >= 2 and toks[i - 1].w == "und" and toks[i - 2].num is not None and ctx.free(i - 2, i - 1) \
+                and not toks[i - 2].end and not toks[i - 1].end:
+            a = i - 2  # "vier und zweizigsten": the units first
+        ctx.add("date", a, y)
+
+
 def _birth_word(w: str) -> bool:
     """``w`` is "geboren"/"born" or what the recogniser writes for it ("geworden", "geworen")."""
     return w in lx.BIRTH_TAILS or len(w) >= 7 and w.startswith("ge") and _edits(w, "geboren") <= 1
@@ -2366,6 +2418,8 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _born_numbers(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
+    _born_frames(ctx)
+    _garbled_ordinal_dates(ctx)
     spans = []
     for c in _merge_dictations(_resolve(ctx.cands), ctx.toks, breaks):
         ws = words[c.first:c.last + 1]
