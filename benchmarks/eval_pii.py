@@ -411,9 +411,19 @@ _ISO_STAMP = re.compile(r"(?<!\d)\d{4}-(?:W\d{2}|\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?
                         r"(?:Z|[+-]\d{2}:?\d{2})?)?)(?!\d)")
 
 
+#: the pages' own dates ("03.12.2026", the day of the analysis; no caller was born in the 2020s)
+#: and snippet file names of millisecond offsets ("30706-38062-….opus"): seed 149 "found" an IBAN
+#: group "2026" and a postcode "30706" in them
+_PAGE_DATE = re.compile(r"(?<![\d.])\d{2}\.\d{2}\.20[2-3]\d(?![\d.])")
+_SNIPPET_NAME = re.compile(r"(?<![\w-])\d+-\d+-[0-9a-f]*\s*\.opus")
+
+
 def _not_dictated(text: str) -> str:
-    """``text`` without the digit runs that no caller dictated: content hashes and ISO stamps."""
-    return _ISO_STAMP.sub(" ", _HEX_RUN.sub(" ", text))
+    """``text`` without the digit runs that no caller dictated: content hashes, ISO stamps, the
+    pages' dates and snippet file names."""
+    for pattern in (_SNIPPET_NAME, _HEX_RUN, _ISO_STAMP, _PAGE_DATE):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def _json_strings(raw: str) -> str:

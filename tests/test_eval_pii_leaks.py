@@ -62,3 +62,18 @@ def test_leak_check_skips_the_calls_own_date_stamps(tmp_path):
     assert ep.find_leaks(out, strings) == []
     (out / "index.html").write_text("<td>2026-11-02</td><q>die Gruppe 2026 bitte</q>", encoding="utf-8")
     assert [x.split(":")[0] for x in ep.find_leaks(out, strings)] == ["index.html"]
+
+
+def test_leak_check_skips_the_pages_dates_and_snippet_names(tmp_path):
+    """A page's own date ("03.12.2026", the day of the analysis) and a snippet's file name of
+    millisecond offsets ("30706-38062-….opus") hold no dictated digits; a postcode in the page's
+    text, or a date of birth written with dots, still is a leak."""
+    strings = [("iban", "2026"), ("postcode", "30706"), ("date", "1969")]
+    out = tmp_path / "out"
+    (out / "callpages").mkdir(parents=True)
+    page = out / "callpages" / "c1.html"
+    page.write_text('<p class="sub">3 Gespräche · 03.12.2026 – 03.12.2026</p>'
+                    '<audio src="../audio/c1/30706-38062-ab12cd34.opus"></audio>', encoding="utf-8")
+    assert ep.find_leaks(out, strings) == []
+    page.write_text("<p>Die Postleitzahl ist 30706, geboren am 17.06.1969</p>", encoding="utf-8")
+    assert sorted(x.split(": ")[1].split(" ")[0] for x in ep.find_leaks(out, strings)) == ["date", "postcode"]
