@@ -304,13 +304,25 @@ def test_caller_beam_size_decodes_only_the_callers_speech_with_its_beam():
     assert ":beam1/caller5r:" in tr.identity and ":beam1:" in plain.identity and "caller" not in plain.identity
 
 
+def _caller_words(model, *, seconds: float, speech, **config):
+    """The caller's words of ``seconds`` of silence with ``speech`` intervals, transcribed by a
+    FasterWhisperTranscriber around the scripted ``model``."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber
+
+    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
+    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(chunk_pad_s=0.2, **config))
+    tr._model = model
+    x = np.zeros(int(16000 * seconds), np.float32)
+    return tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
+
+
 def test_caller_beam_search_refills_chunks_it_left_without_words():
     """Beam search that stops early leaves the later speech without words (a dictation then goes
     unredacted in text and audio): those chunks alone are decoded again with the base beam, the
     chunks it did transcribe are kept as they are."""
-    from callcheck.config import TranscribeConfig
-    from callcheck.transcribe.models import ModelSpec
-    from callcheck.transcribe.whisper import FasterWhisperTranscriber, uncovered_chunks
+    from callcheck.transcribe.whisper import uncovered_chunks
 
     class _Model:
         def __init__(self):
@@ -321,14 +333,10 @@ def test_caller_beam_search_refills_chunks_it_left_without_words():
             word = "eins" if kw["beam_size"] == 5 else "zwei"
             return [SimpleNamespace(words=[SimpleNamespace(word=word, start=0.3, end=0.7, probability=0.9)])], None
 
-    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
-    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(caller_beam_size=5, chunk_pad_s=0.2))
-    tr._model = _Model()
-    x = np.zeros(16000 * 10, np.float32)
-    speech = (Interval(0.5, 2.0), Interval(5.0, 7.0))
-    words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
+    model = _Model()
+    words = _caller_words(model, seconds=10, speech=(Interval(0.5, 2.0), Interval(5.0, 7.0)), caller_beam_size=5)
     assert [w.text for w in words] == ["eins", "zwei"]
-    assert tr._model.calls == [(5, 4.3), (1, 2.4)]  # both chunks with beam 5, then the second alone
+    assert model.calls == [(5, 4.3), (1, 2.4)]  # both chunks with beam 5, then the second alone
     assert 4.8 <= words[1].start_s <= 5.4
     # a chunk with a word is covered, a short one is never refilled
     w = words[0]
@@ -338,9 +346,6 @@ def test_caller_beam_search_refills_chunks_it_left_without_words():
 def test_caller_beam_search_that_loops_is_decoded_again():
     """Beam search that repeats an earlier sentence over the caller's next turn (a dictation
     then goes unheard): the chunks where the loop was removed are decoded again greedily."""
-    from callcheck.config import TranscribeConfig
-    from callcheck.transcribe.models import ModelSpec
-    from callcheck.transcribe.whisper import FasterWhisperTranscriber
 
     loop = "das Kabel ist etwa zwei Meter".split()
 
@@ -357,13 +362,9 @@ def test_caller_beam_search_that_loops_is_decoded_again():
                 ws = [("null", 0.3), ("eins", 0.8)]
             return [SimpleNamespace(words=[SimpleNamespace(word=t, start=a, end=a + 0.1, probability=0.9) for t, a in ws])], None
 
-    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
-    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(chunk_pad_s=0.2))
-    tr._model = _Model()
-    x = np.zeros(16000 * 12, np.float32)
-    speech = (Interval(0.5, 2.3), Interval(5.0, 7.5))  # chunks of 2.2 s and 2.9 s
-    words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
-    assert tr._model.calls == [5, 1]
+    model = _Model()
+    words = _caller_words(model, seconds=12, speech=(Interval(0.5, 2.3), Interval(5.0, 7.5)))  # chunks of 2.2 s, 2.9 s
+    assert model.calls == [5, 1]
     assert [w.text for w in words] == loop + ["null", "eins"]
 
 
@@ -371,9 +372,6 @@ def test_caller_beam_search_refill_only_where_it_looped():
     """A loop inside one token ("0000000000" over a dictated number) sends its chunk to the
     greedy decode; a chunk of ordinary words, even one repeated twice, is kept as beam search
     wrote it."""
-    from callcheck.config import TranscribeConfig
-    from callcheck.transcribe.models import ModelSpec
-    from callcheck.transcribe.whisper import FasterWhisperTranscriber
 
     class _Model:
         def __init__(self):
@@ -387,11 +385,7 @@ def test_caller_beam_search_refill_only_where_it_looped():
                 ws = [("vier", 0.3), ("zwei", 0.8)]
             return [SimpleNamespace(words=[SimpleNamespace(word=t, start=a, end=a + 0.2, probability=0.9) for t, a in ws])], None
 
-    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
-    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(chunk_pad_s=0.2))
-    tr._model = _Model()
-    x = np.zeros(16000 * 12, np.float32)
-    speech = (Interval(0.5, 2.3), Interval(5.0, 7.5))  # chunks of 2.2 s and 2.9 s
-    words = tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
-    assert tr._model.calls == [(5, 5.1), (1, 2.9)]  # the second chunk alone decoded again
+    model = _Model()
+    words = _caller_words(model, seconds=12, speech=(Interval(0.5, 2.3), Interval(5.0, 7.5)))  # chunks of 2.2 s, 2.9 s
+    assert model.calls == [(5, 5.1), (1, 2.9)]  # the second chunk alone decoded again
     assert [w.text for w in words] == ["ja", "ja,", "gut.", "vier", "zwei"]
