@@ -77,6 +77,7 @@ class State:
     language: str | None = None
     language_probability: float | None = None
     transcript: Transcript | None = None
+    second_reading: tuple[Word, ...] = ()  # the caller's speech decoded again (privacy.second_reading): for the redact step only
     voices: TwoVoices | None = None  # mono: the two anonymous voices, until the agent step names them
     separation: Separation | None = None
     conversation: object | None = None
@@ -225,7 +226,11 @@ def step_transcribe(state: State, ctx: "Context") -> State:
         words.extend(ctx.transcribe_cached(state, sig))
     words.sort(key=lambda w: (w.start_s, w.end_s))
     transcript = Transcript(tuple(words), state.language or "en", state.language_probability)
-    return dataclasses.replace(state, transcript=transcript)
+    second: tuple[Word, ...] = ()
+    caller = state.parties.get("caller")
+    if caller is not None and state.config.privacy.second_reading and state.config.privacy.redact != "off":
+        second = ctx.transcribe_second_cached(state, caller)
+    return dataclasses.replace(state, transcript=transcript, second_reading=second)
 
 
 def step_separate(state: State, ctx: "Context") -> State:
@@ -432,7 +437,8 @@ def step_redact(state: State, ctx: "Context") -> State:
     assert state.transcript is not None
     red = redact_transcript(state.transcript.words, language=state.transcript.language, config=state.config.privacy,
                             agent_names=(state.info.agent,) if state.info.agent else (),
-                            activity={p: sig.activity for p, sig in state.parties.items()})
+                            activity={p: sig.activity for p, sig in state.parties.items()},
+                            second_reading=state.second_reading)
     return dataclasses.replace(state, privacy=red, transcript=dataclasses.replace(state.transcript, words=red.words),
                                conversation=redact_conversation(state.conversation, red))
 
@@ -493,6 +499,25 @@ class Context:
         if self.cache is not None and key is not None:
             self.cache.put(key, words)
         return words
+
+    def transcribe_second_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
+        """The transcriber's second reading of ``sig`` (``transcribe_second``), cached like the
+        first; () when the transcriber has none (a scripted one, or the caller decoded greedily)."""
+        identity = getattr(self.transcriber, "second_identity", None)
+        if not identity:
+            return ()
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(state.info.path, sig, identity, state.language or "")
+            hit = self.cache.get(key)
+            if hit is not None:
+                return tuple(dataclasses.replace(w, speaker=sig.party) for w in hit)
+        words = self.transcriber.transcribe_second(  # type: ignore[attr-defined]
+            sig.samples, sig.sample_rate, speech=sig.activity, language=state.language or "en", speaker=sig.party
+        )
+        if self.cache is not None and key is not None:
+            self.cache.put(key, words)
+        return tuple(words)
 
 
 #: the steps that run the recogniser (CTranslate2 has its own threads, ``transcribe.threads``)

@@ -200,3 +200,84 @@ def test_audio_spans_reach_over_number_words_and_dictation_pauses():
     act = {"caller": [Interval(0.5, 0.9), Interval(2.0, 2.8), Interval(3.0, 3.8), Interval(4.0, 4.8), Interval(9.0, 9.4)]}
     untr = [(round(a.start_s, 2), round(a.end_s, 2)) for a in audio_spans(red, act) if a.kind == "untranscribed"]
     assert untr == [(2.0, 4.8)]
+
+
+# ------------------------------------------------------------------ the second reading (privacy.second_reading)
+
+
+def test_second_reading_redacts_what_only_it_shows():
+    """A dictation the shown reading garbled past every detector ("Sonne Wolke ...") is redacted
+    where a second decoding of the same speech wrote it readably; the rest is left alone."""
+    garbled = "Sonne Wolke Regen Baum Hund Katze".split()
+    words = ([w("caller", "Meine", 5.0), w("caller", "Kundennummer", 5.5), w("caller", "ist", 6.0)]
+             + [w("caller", t, 6.5 + 0.5 * k) for k, t in enumerate(garbled)]
+             + [w("agent", "mhm", 7.0), w("caller", "Danke.", 10.0)])
+    words.sort(key=lambda x: x.start_s)
+    second = ([w("caller", "Meine", 5.0), w("caller", "Kundennummer", 5.5), w("caller", "ist", 6.0)]
+              + [w("caller", d, 6.5 + 0.5 * k) for k, d in enumerate("4 7 1 1 2 9".split())]
+              + [w("caller", "Danke.", 10.0), w("caller", "0", 30.0), w("caller", "1 7 2 3 4 5 6 7", 30.5)])
+    assert redact_transcript(words, language="de", config=PrivacyConfig()).spans == ()  # garbled past the rules
+    red = redact_transcript(words, language="de", config=PrivacyConfig(), second_reading=second)
+    assert [(s.kind, s.speaker) for s in red.spans] == [("number", "caller")]
+    s = red.spans[0]
+    assert [words[i].text for i in range(s.first_word, s.last_word + 1) if words[i].speaker == "caller"] == garbled
+    texts = [x.text for x in red.words]
+    assert "mhm" in texts and "Danke." in texts and not set(garbled) & set(texts)  # the agent's hum stays
+    assert red.second_words == tuple(second)
+    # the phone number at 30 s has no word of the shown reading under it: nothing to redact there
+    assert all(x.end_s < 30.0 for x in red.spans)
+    # what the shown reading found already is not found twice
+    shown = words[:3] + [w("caller", d, 6.5 + 0.5 * k) for k, d in enumerate("4 7 1 1 2 9".split())]
+    once = redact_transcript(shown, language="de", config=PrivacyConfig(), second_reading=second)
+    assert once.spans == redact_transcript(shown, language="de", config=PrivacyConfig()).spans
+    assert redact_transcript(words, language="de", config=PrivacyConfig(redact="off"), second_reading=second).spans == ()
+
+
+class _TwoReadings(ScriptedTranscriber):
+    """The script as the shown reading; a second reading that dictates digits over the caller's
+    first turn (as if the shown reading had garbled a customer number there)."""
+
+    second_identity = "scripted:second"
+
+    def __init__(self, truth: dict) -> None:
+        super().__init__(truth)
+        self.second_calls = 0
+
+    def transcribe_second(self, samples, sample_rate, *, speech, language, speaker):
+        self.second_calls += 1
+        seg = next(s for s in self.truth["segments"] if s["speaker"] == speaker)
+        n = 12
+        step = (seg["end_s"] - seg["start_s"]) / n
+        return tuple(Word(speaker, str((3 * k + 1) % 10), round(seg["start_s"] + k * step, 3),
+                          round(seg["start_s"] + (k + 0.9) * step, 3), 0.8) for k in range(n))
+
+
+def test_pipeline_second_reading_redacts_and_keeps_measures(tmp_path):
+    truth = truth_of(DE01)
+    first = next(s for s in truth["segments"] if s["speaker"] == "caller")
+
+    def run(out: Path, config: Config, tr: ScriptedTranscriber) -> dict:
+        info = discover([DE01], manifest=None, config=config, out_dir=out).calls[0]
+        o = analyse_and_write(info, out, config=config, transcriber=tr)
+        assert o.status == "done", o.reason
+        return json.loads((out / "calls" / f"{info.call_id}.json").read_text(encoding="utf-8"))
+
+    tr = _TwoReadings(truth)
+    rec = run(tmp_path / "two", cfg_with(clear_text=True), tr)
+    assert tr.second_calls == 1  # the caller's channel only
+    one = run(tmp_path / "one", Config(), ScriptedTranscriber(truth))
+    first_words = [x for x in rec["words"] if x["speaker"] == "caller" and x["start_s"] < first["end_s"]]
+    assert first_words and all(x["text"].startswith("[") for x in first_words), first_words  # the whole turn
+    later = [x["text"] for x in rec["words"] if x["speaker"] == "caller" and x["start_s"] > first["end_s"] + 1]
+    assert later == [x["text"] for x in one["words"] if x["speaker"] == "caller" and x["start_s"] > first["end_s"] + 1]
+    # measures are those of the clear words, whatever the second reading redacts
+    for k in ("talk_time", "speakers"):
+        assert rec.get(k) == one.get(k)
+    # the second reading is kept with the clear words only (private/), never in the record
+    private = json.loads((tmp_path / "two" / "private" / f"{rec['call_id']}.json").read_text(encoding="utf-8"))
+    assert len(private["second_reading"]) == 12
+    assert '"second_reading": [' not in json.dumps(rec) and rec["config"]["privacy"]["second_reading"] is True
+    # off: no second reading is asked for
+    tr_off = _TwoReadings(truth)
+    off = run(tmp_path / "off", cfg_with(second_reading=False), tr_off)
+    assert tr_off.second_calls == 0 and off["words"] == one["words"]

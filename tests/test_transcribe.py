@@ -318,6 +318,37 @@ def _caller_words(model, *, seconds: float, speech, **config):
     return tr.transcribe(x, 16000, speech=speech, language="de", speaker="caller")
 
 
+def test_second_reading_decodes_all_the_callers_speech_greedily():
+    """``transcribe_second`` (privacy.second_reading): every chunk of the caller's speech decoded in
+    one go with the base beam, words timed in the recording; its cache identity names it, and
+    there is none when the caller is decoded with the base beam anyway."""
+    from callcheck.config import TranscribeConfig
+    from callcheck.transcribe.models import ModelSpec
+    from callcheck.transcribe.whisper import FasterWhisperTranscriber
+
+    class _Model:
+        def __init__(self):
+            self.calls = []
+
+        def transcribe(self, audio, **kw):
+            self.calls.append((kw["beam_size"], round(len(audio) / 16000, 1)))
+            return [SimpleNamespace(words=[SimpleNamespace(word="vier", start=0.3, end=0.7, probability=0.9),
+                                           SimpleNamespace(word="zwei", start=2.6, end=3.0, probability=0.8)])], None
+
+    spec = ModelSpec(name="fake", path_or_name="fake", download_root=None, source="path")
+    tr = FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(chunk_pad_s=0.2, caller_beam_size=5))
+    tr._model = _Model()
+    x = np.zeros(16000 * 10, np.float32)
+    words = tr.transcribe_second(x, 16000, speech=(Interval(0.5, 2.0), Interval(5.0, 7.0)), language="de",
+                                 speaker="caller")
+    assert tr._model.calls == [(1, 4.3)]  # both chunks (1.9 s + 2.4 s), greedy, one call
+    assert [w.text for w in words] == ["vier", "zwei"] and all(w.speaker == "caller" for w in words)
+    assert 0.4 <= words[0].start_s <= 1.0 and 5.3 <= words[1].start_s <= 5.7  # 0.7 s into the second chunk (4.8 s)
+    assert tr.second_identity == tr.identity + ":second"
+    for same in (0, 1):
+        assert FasterWhisperTranscriber(spec=spec, config=TranscribeConfig(caller_beam_size=same)).second_identity is None
+
+
 def test_caller_beam_search_refills_chunks_it_left_without_words():
     """Beam search that stops early leaves the later speech without words (a dictation then goes
     unredacted in text and audio): those chunks alone are decoded again with the base beam, the

@@ -1,7 +1,8 @@
 """Privacy by design: personal data in transcripts and audio (issue 13).
 
 * :func:`detect_pii` — PII spans in one party's words; :func:`detect_call` — a whole call under a
-  ``privacy.redact`` mode ("off" | "caller" | "all");
+  ``privacy.redact`` mode ("off" | "caller" | "all"); :func:`add_second_reading` — the spans a
+  second decoding of the same speech shows, added (``privacy.second_reading``);
 * :func:`redact_words`, :func:`redact_call_words`, :func:`redact_text` — typed placeholders;
 * :func:`mute_spans` — silence (or a soft beep) over the redacted words' time spans;
 * :class:`PrivacyConfig` — the ``[privacy]`` settings;
@@ -20,6 +21,7 @@ from callcheck.privacy.pii import (
     KINDS,
     PLACEHOLDERS,
     PiiSpan,
+    add_second_reading,
     detect_call,
     detect_pii,
     filter_mode,
@@ -39,7 +41,7 @@ def forget(*args, **kwargs):  # noqa: ANN002, ANN003 (the signature of callcheck
 
 
 __all__ = [
-    "KINDS", "PLACEHOLDERS", "PiiSpan", "PrivacyConfig", "detect_call", "detect_pii", "filter_mode",
+    "KINDS", "PLACEHOLDERS", "PiiSpan", "PrivacyConfig", "add_second_reading", "detect_call", "detect_pii", "filter_mode",
     "forget", "iban_valid", "luhn_valid", "mute_record_audio", "mute_spans", "placeholder", "pseudonym",
     "record_intervals", "redact_call_words", "redact_text", "redact_words", "widen",
 ]

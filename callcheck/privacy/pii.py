@@ -41,7 +41,7 @@ from callcheck.privacy import lexicon as lx
 from callcheck.privacy.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from callcheck.privacy.config import REDACT_MODES, PrivacyConfig
 from callcheck.privacy.numbers import DE_UNITS, EN_UNITS, FILLERS, ZERO_LETTERS, NumberWord, ordinal, runs, strip_word, word_number
-from callcheck.types import Party, Word
+from callcheck.types import PARTIES, Party, Word
 
 PiiKind = Literal["iban", "card", "phone", "email", "date", "postcode", "address", "name", "number"]
 #: every type, most specific first (the order decides the type when two detections overlap)
@@ -2509,6 +2509,51 @@ def detect_call(words: Sequence[Word], *, language: str, mode: str = "caller", a
     # spans of one party may interleave with the other's words in the full list; they stay per party
     out.sort(key=lambda s: (s.start_s, s.first_word))
     return filter_mode(out, mode=mode, agent_names=agent_names)
+
+
+#: a word of the shown reading is under a span of the second reading when the span's time holds at
+#: least this share of the word's time
+SECOND_READING_OVERLAP = 0.5
+
+
+def add_second_reading(words: Sequence[Word], spans: Sequence[PiiSpan], second: Sequence[Word], *, language: str,
+                       mode: str = "caller", agent_names: Sequence[str] = (),
+                       config: PrivacyConfig | None = None) -> tuple[PiiSpan, ...]:
+    """``spans`` of ``words`` and the personal data of a second reading of the same speech.
+
+    ``second`` is another decoding of one party's speech (the caller's, greedy where ``words``
+    were decoded with beam search): the recogniser garbles a dictation differently in each, and a
+    value one reading leaves unreadable the other often shows. Each span found in ``second``
+    (:func:`detect_call`, same ``mode``) covers the words of ``words`` of its party that its time
+    holds (:data:`SECOND_READING_OVERLAP` of a word) and no span covers yet; runs of such words
+    become spans of its type. Returns all spans, sorted by time.
+    """
+    if not second or mode == "off":
+        return tuple(spans)
+    found = detect_call(second, language=language, mode=mode, agent_names=agent_names, config=config)
+    covered: set[tuple[str | None, int]] = {(s.speaker, k) for s in spans for k in range(s.first_word, s.last_word + 1)
+               if words[k].speaker == s.speaker}
+    out = list(spans)
+    for party in PARTIES:
+        idx = [i for i, w in enumerate(words) if w.speaker == party]
+        for s in (x for x in found if x.speaker == party):
+            run: list[int] = []
+            for i in idx + [-1]:  # -1: the end, which closes the last run
+                w = words[i] if i >= 0 else None
+                hit = w is not None and (party, i) not in covered and (
+                    min(w.end_s, s.end_s) - max(w.start_s, s.start_s)
+                    >= SECOND_READING_OVERLAP * max(w.end_s - w.start_s, 0.02))
+                if hit:
+                    run.append(i)
+                    continue
+                if run:
+                    ws = [words[k] for k in run]
+                    out.append(PiiSpan(s.kind, run[0], run[-1], float(ws[0].start_s), float(ws[-1].end_s),
+                                       " ".join(x.text.strip() for x in ws), s.self_name, party))
+                    covered.update((party, k) for k in run)
+                    run = []
+    out.sort(key=lambda s: (s.start_s, s.first_word))
+    return tuple(out)
 
 
 def _trim_name(s: PiiSpan, words: Sequence[Word]) -> PiiSpan | None:

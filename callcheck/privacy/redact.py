@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 from callcheck.config import PrivacyConfig
 from callcheck.intervals import merge, subtract
 from callcheck.privacy.numbers import word_number
-from callcheck.privacy.pii import _TRAIL, PiiSpan, detect_call, placeholder, redact_call_words, redact_text
+from callcheck.privacy.pii import _TRAIL, PiiSpan, add_second_reading, detect_call, placeholder, redact_call_words, redact_text
 from callcheck.types import Interval, Word
 
 __all__ = ["AudioSpan", "Redaction", "audio_spans", "redact_transcript", "redact_conversation"]
@@ -75,6 +75,7 @@ class Redaction:
     spans: tuple[PiiSpan, ...]
     agent_names: tuple[str, ...] = ()
     audio: tuple[AudioSpan, ...] = ()
+    second_words: tuple[Word, ...] = ()  # the second reading the spans were also found in (privacy.second_reading)
 
     def spans_json(self) -> list[dict[str, Any]]:
         """``privacy.spans[]`` of the record: type, speaker and the times audio is muted over
@@ -153,7 +154,8 @@ class Redaction:
 
 
 def redact_transcript(words: Sequence[Word], *, language: str, config: PrivacyConfig,
-                      agent_names: Sequence[str] = (), activity: Mapping[str, Sequence[Any]] | None = None) -> Redaction:
+                      agent_names: Sequence[str] = (), activity: Mapping[str, Sequence[Any]] | None = None,
+                      second_reading: Sequence[Word] = ()) -> Redaction:
     """Detect the personal data of a call's words under ``config.redact`` and redact them.
 
     Parameters
@@ -169,13 +171,19 @@ def redact_transcript(words: Sequence[Word], *, language: str, config: PrivacyCo
     activity : mapping party -> intervals, optional
         Each party's speech (s): the audio spans reach over it (:func:`audio_spans`); without
         it the spans are the words' own times.
+    second_reading : sequence of Word
+        Another decoding of a party's speech (``privacy.second_reading``): what the detectors
+        find in it is redacted in ``words`` too (:func:`~callcheck.privacy.pii.add_second_reading`).
     """
     clear = tuple(words)
     names = tuple(n for n in agent_names if n)
     if config.redact == "off":
         return Redaction(config.redact, language, clear, clear, (), names)
     spans = detect_call(clear, language=language, mode=config.redact, agent_names=names, config=config)
-    red = Redaction(config.redact, language, clear, redact_call_words(clear, spans, language=language), spans, names)
+    spans = add_second_reading(clear, spans, second_reading, language=language, mode=config.redact, agent_names=names,
+                               config=config)
+    red = Redaction(config.redact, language, clear, redact_call_words(clear, spans, language=language), spans, names,
+                    second_words=tuple(second_reading))
     if activity is not None:
         red = dataclasses.replace(red, audio=audio_spans(red, activity))
     return red

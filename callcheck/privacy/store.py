@@ -34,15 +34,19 @@ def clear_text_path(out_dir: Path, call_id: str) -> Path:
 
 
 def write_clear_text(out_dir: Path, call_id: str, red: Any) -> Path:
-    """Write the clear words of a call and its spans (with their text) to ``private/<call_id>.json``."""
+    """Write the clear words of a call, its spans (with their text) and the second reading the spans
+    were also found in (``privacy.second_reading``) to ``private/<call_id>.json``."""
     private_dir(out_dir)
+    def words(ws: Any) -> list[dict[str, Any]]:
+        return [{"speaker": w.speaker, "text": w.text, "start_s": round(float(w.start_s), 3),
+                 "end_s": round(float(w.end_s), 3), "probability": round(float(w.probability), 4)} for w in ws]
+
     data = {
         "call_id": call_id,
         "mode": red.mode,
         "language": red.language,
-        "words": [{"speaker": w.speaker, "text": w.text, "start_s": round(float(w.start_s), 3),
-                   "end_s": round(float(w.end_s), 3), "probability": round(float(w.probability), 4)}
-                  for w in red.clear_words],
+        "words": words(red.clear_words),
+        "second_reading": words(getattr(red, "second_words", ())),
         "spans": [{"kind": s.kind, "speaker": s.speaker, "first_word": s.first_word, "last_word": s.last_word,
                    "start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "text": s.text}
                   for s in red.spans],

@@ -56,6 +56,10 @@ class Transcriber(Protocol):
         """Words (seconds from the start of ``samples``) spoken inside ``speech``."""
         ...
 
+    # Optional (the pipeline uses it when present): ``second_identity`` (str | None) and
+    # ``transcribe_second(...)``, a second reading of the caller's speech with another decoding,
+    # read only for personal data (``privacy.second_reading``).
+
 
 def speech_chunks(speech: Sequence[Interval], *, pad_s: float, duration_s: float) -> list[tuple[float, float]]:
     """Padded, merged ``(start_s, end_s)`` chunks covering ``speech``."""
@@ -365,6 +369,29 @@ class FasterWhisperTranscriber:
             words.extend(got)
         words.sort(key=lambda w: (w.start_s, w.end_s))
         return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=c.chunk_pad_s + 0.1)
+
+    @property
+    def second_identity(self) -> str | None:
+        """Cache-key identity of :meth:`transcribe_second` (None when there is no second reading:
+        the caller is decoded with the base decoding already)."""
+        c = self.config
+        if not c.caller_beam_size or c.caller_beam_size == c.beam_size:
+            return None
+        return self.identity + ":second"
+
+    def transcribe_second(
+        self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
+    ) -> tuple[Word, ...]:
+        """A second reading of the caller's speech with the base decoding (``beam_size``), only to
+        find personal data in (``privacy.second_reading``): the beam search and the greedy
+        decoding garble a dictation differently, and what either reading shows is redacted."""
+        x16 = to_16k(samples, sample_rate)
+        chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
+        words: list[Word] = []
+        for batch in speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S):
+            words.extend(self._decode(x16, batch, language=language, speaker=speaker, beam=self.config.beam_size))
+        words.sort(key=lambda w: (w.start_s, w.end_s))
+        return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=self.config.chunk_pad_s + 0.1)
 
     def _decode(self, x16: np.ndarray, batch: list[tuple[float, float]], *, language: str, speaker: Party,
                 beam: int) -> list[Word]:
