@@ -77,3 +77,13 @@ def test_leak_check_skips_the_pages_dates_and_snippet_names(tmp_path):
     assert ep.find_leaks(out, strings) == []
     page.write_text("<p>Die Postleitzahl ist 30706, geboren am 17.06.1969</p>", encoding="utf-8")
     assert sorted(x.split(": ")[1].split(" ")[0] for x in ep.find_leaks(out, strings)) == ["date", "postcode"]
+
+
+def test_leak_check_skips_the_moments_ids():
+    """A finding's or strength's stable id ends in its start in ms ("pii_de10.strength-questions.28780",
+    "c1.M3_IMPATIENT.30706-2"): no dictated digits; the same digits in the quote still leak."""
+    text = ('<div id="pii_de10.strength-questions.28780"></div> <a href="#c1.M3_IMPATIENT.30706-2">'
+            '<span data-id="c1.promise-callback.12345">')
+    assert "28780" not in ep._not_dictated(text) and "30706" not in ep._not_dictated(text)
+    assert "12345" not in ep._not_dictated(text)
+    assert "28780" in ep._not_dictated("Meine Postleitzahl ist 28780.")
