@@ -487,18 +487,7 @@ class Context:
         return job[3].result()
 
     def transcribe_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
-        key = None
-        if self.cache is not None:
-            key = self.cache.key(state.info.path, sig, self.transcriber.identity, state.language or "")
-            hit = self.cache.get(key)
-            if hit is not None:
-                return tuple(dataclasses.replace(w, speaker=sig.party) for w in hit)
-        words = self.transcriber.transcribe(
-            sig.samples, sig.sample_rate, speech=sig.activity, language=state.language or "en", speaker=sig.party
-        )
-        if self.cache is not None and key is not None:
-            self.cache.put(key, words)
-        return words
+        return self._cached(state, sig, self.transcriber.identity, self.transcriber.transcribe)
 
     def transcribe_second_cached(self, state: State, sig: PartySignal) -> tuple[Word, ...]:
         """The transcriber's second reading of ``sig`` (``transcribe_second``), cached like the
@@ -506,18 +495,21 @@ class Context:
         identity = getattr(self.transcriber, "second_identity", None)
         if not identity:
             return ()
+        return self._cached(state, sig, identity, self.transcriber.transcribe_second)  # type: ignore[attr-defined]
+
+    def _cached(self, state: State, sig: PartySignal, identity: str, read: Callable[..., Sequence[Word]]) -> tuple[Word, ...]:
+        """``read(sig)`` through the transcript cache, keyed by the audio, the party's speech and ``identity``."""
         key = None
         if self.cache is not None:
             key = self.cache.key(state.info.path, sig, identity, state.language or "")
             hit = self.cache.get(key)
             if hit is not None:
                 return tuple(dataclasses.replace(w, speaker=sig.party) for w in hit)
-        words = self.transcriber.transcribe_second(  # type: ignore[attr-defined]
-            sig.samples, sig.sample_rate, speech=sig.activity, language=state.language or "en", speaker=sig.party
-        )
+        words = tuple(read(sig.samples, sig.sample_rate, speech=sig.activity, language=state.language or "en",
+                           speaker=sig.party))
         if self.cache is not None and key is not None:
             self.cache.put(key, words)
-        return tuple(words)
+        return words
 
 
 #: the steps that run the recogniser (CTranslate2 has its own threads, ``transcribe.threads``)

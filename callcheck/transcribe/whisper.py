@@ -340,10 +340,17 @@ class FasterWhisperTranscriber:
     def transcribe(
         self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str, speaker: Party
     ) -> tuple[Word, ...]:
+        c = self.config
+        beam = c.caller_beam_size if speaker == "caller" and c.caller_beam_size else c.beam_size
+        return self._read(samples, sample_rate, speech=speech, language=language, speaker=speaker, beam=beam)
+
+    def _read(self, samples: np.ndarray, sample_rate: int, *, speech: Sequence[Interval], language: str,
+              speaker: Party, beam: int) -> tuple[Word, ...]:
+        """Words of ``speech`` decoded with ``beam``; with another beam than ``beam_size`` the
+        chunks it left without words or looped over are decoded again with ``beam_size``."""
         x16 = to_16k(samples, sample_rate)
         chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
         c = self.config
-        beam = c.caller_beam_size if speaker == "caller" and c.caller_beam_size else c.beam_size
         words: list[Word] = []
         # a long call goes to the model in batches of speech (TRANSCRIBE_BATCH_S); without
         # previous-text conditioning nothing is carried across a batch boundary anyway
@@ -385,13 +392,8 @@ class FasterWhisperTranscriber:
         """A second reading of the caller's speech with the base decoding (``beam_size``), only to
         find personal data in (``privacy.second_reading``): the beam search and the greedy
         decoding garble a dictation differently, and what either reading shows is redacted."""
-        x16 = to_16k(samples, sample_rate)
-        chunks = speech_chunks(speech, pad_s=self.config.chunk_pad_s, duration_s=len(x16) / VAD_RATE)
-        words: list[Word] = []
-        for batch in speech_batches(chunks, max_s=TRANSCRIBE_BATCH_S):
-            words.extend(self._decode(x16, batch, language=language, speaker=speaker, beam=self.config.beam_size))
-        words.sort(key=lambda w: (w.start_s, w.end_s))
-        return snap_words(drop_repetition_loops(collapse_token_runs(words)), speech, tolerance_s=self.config.chunk_pad_s + 0.1)
+        return self._read(samples, sample_rate, speech=speech, language=language, speaker=speaker,
+                          beam=self.config.beam_size)
 
     def _decode(self, x16: np.ndarray, batch: list[tuple[float, float]], *, language: str, speaker: Party,
                 beam: int) -> list[Word]:
