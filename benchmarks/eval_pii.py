@@ -370,25 +370,21 @@ def _run_pipeline(set_dir: Path, out: Path, calls: list[dict], config: Config | 
     engine.dispose()
 
 
-def _second_of(out: Path, call_id: str) -> list[Word]:
-    """The second reading of the caller's speech kept with the clear words (``privacy.second_reading``)."""
-    from callcheck.privacy.store import read_clear_text
-
-    clear = read_clear_text(out, call_id) or {}
-    return [Word(w["speaker"], w["text"], w["start_s"], w["end_s"], w["probability"]) for w in clear.get("second_reading", [])]
-
-
-def _clear_of(out: Path, call_id: str) -> tuple[list[Word], list[PiiSpan], dict]:
+def _clear_of(out: Path, call_id: str) -> tuple[list[Word], list[PiiSpan], dict, list[Word]]:
+    """A call's clear words, spans and record, and the second reading of its caller kept with the
+    clear words (``privacy.second_reading``; empty when there was none)."""
     from callcheck.privacy.store import read_clear_text
 
     rec = json.loads((out / "calls" / f"{call_id}.json").read_text(encoding="utf-8"))
     clear = read_clear_text(out, call_id)
     if clear is None:
         raise SystemExit(f"{out / 'private' / (call_id + '.json')}: no clear text; run without --redetect first")
-    words = [Word(w["speaker"], w["text"], w["start_s"], w["end_s"], w["probability"]) for w in clear["words"]]
+    def words(raw: list) -> list[Word]:
+        return [Word(w["speaker"], w["text"], w["start_s"], w["end_s"], w["probability"]) for w in raw]
+
     spans = [PiiSpan(x["kind"], x["first_word"], x["last_word"], x["start_s"], x["end_s"], x["text"], False, x["speaker"])
              for x in clear["spans"]]
-    return words, spans, rec
+    return words(clear["words"]), spans, rec, words(clear.get("second_reading", []))
 
 
 _DIGITS_SEP = "[ ,\\-/]?"
@@ -580,12 +576,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
         spans = detect_call(tw, language=lang, mode="caller", agent_names=(truth["agent_name"],))
         for k in (sp, "all"):
             _score_call(text_score[k], tw, spans, truth)
-        words, spans, rec = _clear_of(out, cid)
+        words, spans, rec, second = _clear_of(out, cid)
         if args.redetect:
             t0 = time.perf_counter()
             act_of = {p: [Interval(a, b) for a, b in rec["speakers"][p]["activity"]] for p in ("agent", "caller")}
             red = redact_transcript(words, language=lang, config=pcfg, agent_names=(truth["agent_name"],), activity=act_of,
-                                    second_reading=_second_of(out, cid) if pcfg.second_reading else ())
+                                    second_reading=second if pcfg.second_reading else ())
             spans = list(red.spans)
             t_detect += time.perf_counter() - t0
             rec = dict(rec, privacy={"mode": "caller", "spans": red.spans_json()})

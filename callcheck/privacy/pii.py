@@ -2516,6 +2516,17 @@ def detect_call(words: Sequence[Word], *, language: str, mode: str = "caller", a
 SECOND_READING_OVERLAP = 0.5
 
 
+def _consecutive(ns: Sequence[int]) -> list[tuple[int, int]]:
+    """``(first, last)`` of each run of consecutive integers in the sorted ``ns``."""
+    out: list[tuple[int, int]] = []
+    for n in ns:
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
 def add_second_reading(words: Sequence[Word], spans: Sequence[PiiSpan], second: Sequence[Word], *, language: str,
                        mode: str = "caller", agent_names: Sequence[str] = (),
                        config: PrivacyConfig | None = None) -> tuple[PiiSpan, ...]:
@@ -2537,21 +2548,15 @@ def add_second_reading(words: Sequence[Word], spans: Sequence[PiiSpan], second: 
     for party in PARTIES:
         idx = [i for i, w in enumerate(words) if w.speaker == party]
         for s in (x for x in found if x.speaker == party):
-            run: list[int] = []
-            for i in idx + [-1]:  # -1: the end, which closes the last run
-                w = words[i] if i >= 0 else None
-                hit = w is not None and (party, i) not in covered and (
-                    min(w.end_s, s.end_s) - max(w.start_s, s.start_s)
-                    >= SECOND_READING_OVERLAP * max(w.end_s - w.start_s, 0.02))
-                if hit:
-                    run.append(i)
-                    continue
-                if run:
-                    ws = [words[k] for k in run]
-                    out.append(PiiSpan(s.kind, run[0], run[-1], float(ws[0].start_s), float(ws[-1].end_s),
-                                       " ".join(x.text.strip() for x in ws), s.self_name, party))
-                    covered.update((party, k) for k in run)
-                    run = []
+            held = [n for n, i in enumerate(idx) if (party, i) not in covered and (
+                min(words[i].end_s, s.end_s) - max(words[i].start_s, s.start_s)
+                >= SECOND_READING_OVERLAP * max(words[i].end_s - words[i].start_s, 0.02))]
+            # runs of the party's consecutive words
+            for run in (idx[a:b + 1] for a, b in _consecutive(held)):
+                ws = [words[k] for k in run]
+                out.append(PiiSpan(s.kind, run[0], run[-1], float(ws[0].start_s), float(ws[-1].end_s),
+                                   " ".join(x.text.strip() for x in ws), s.self_name, party))
+                covered.update((party, k) for k in run)
     out.sort(key=lambda s: (s.start_s, s.first_word))
     return tuple(out)
 

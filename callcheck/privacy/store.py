@@ -46,7 +46,7 @@ def write_clear_text(out_dir: Path, call_id: str, red: Any) -> Path:
         "mode": red.mode,
         "language": red.language,
         "words": words(red.clear_words),
-        "second_reading": words(getattr(red, "second_words", ())),
+        "second_reading": words(red.second_words),
         "spans": [{"kind": s.kind, "speaker": s.speaker, "first_word": s.first_word, "last_word": s.last_word,
                    "start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "text": s.text}
                   for s in red.spans],
