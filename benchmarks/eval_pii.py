@@ -6,7 +6,9 @@
 ``tools/make_pii_set.py`` (built there first when the folder has no ``pii_set.json``; default
 ``$TMPDIR/callcheck_pii_set``); ``--out`` the results folder of the run (default ``SET/analysed``);
 ``--config`` a callcheck.toml for the pipeline run (e.g. ``[transcribe] caller_beam_size = 5`` to
-compare decodings; use a fresh ``--out`` for each).
+compare decodings; use a fresh ``--out`` for each). ``--set``/``--out`` repeat to pool several sets
+into one table (one ``--out`` per ``--set``, in the same order): a set holds about 40 address and
+90 name words, so one set's per-type figure moves by several points from seed to seed.
 
 What is measured:
 
@@ -297,13 +299,21 @@ def _text_words(truth: dict) -> list[Word]:
 # ------------------------------------------------------------------------------ main parts
 
 
-def _set_dir(args) -> Path:
-    d = Path(args.set) if args.set else Path(tempfile.gettempdir()) / "callcheck_pii_set"
+def _set_dir(d: Path, calls: int) -> Path:
     if not (d / "pii_set.json").exists():
         print(f"building the PII test set in {d} ...", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "tools" / "make_pii_set.py"), str(d), "--calls", str(args.calls)],
+        subprocess.run([sys.executable, str(ROOT / "tools" / "make_pii_set.py"), str(d), "--calls", str(calls)],
                        check=True)
     return d
+
+
+def _runs(args) -> list[tuple[Path, Path]]:
+    """(set folder, results folder) per ``--set`` (repeatable: the figures pool the sets)."""
+    sets = [Path(x) for x in args.set] if args.set else [Path(tempfile.gettempdir()) / "callcheck_pii_set"]
+    outs = [Path(x) for x in args.out] if args.out else [d / "analysed" for d in sets]
+    if len(outs) != len(sets):
+        raise SystemExit(f"eval_pii: {len(sets)} --set but {len(outs)} --out (give one --out per --set, or none)")
+    return [(_set_dir(d, args.calls), o) for d, o in zip(sets, outs)]
 
 
 def _numberish(text: str) -> bool:
@@ -525,8 +535,11 @@ def _pii_strings(truth: dict) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, section by section)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=Path, help="folder of real recordings (../shared/data)")
-    ap.add_argument("--set", help="PII test set folder (tools/make_pii_set.py); built when missing")
-    ap.add_argument("--out", help="results folder of the pipeline run (default SET/analysed)")
+    ap.add_argument("--set", action="append",
+                    help="PII test set folder (tools/make_pii_set.py); built when missing. Repeat it to pool "
+                         "several sets (e.g. the held-out seeds) into one table")
+    ap.add_argument("--out", action="append",
+                    help="results folder of the pipeline run (default SET/analysed); one per --set")
     ap.add_argument("--calls", type=int, default=24, help="calls when the set is built")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--config", type=Path, default=None,
@@ -543,14 +556,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     args = ap.parse_args(argv)
     cfg = Config()
     pcfg = PrivacyConfig(second_reading=not args.no_second_reading)
-    set_dir = _set_dir(args)
-    out = Path(args.out) if args.out else set_dir / "analysed"
-    calls = json.loads((set_dir / "pii_set.json").read_text())["calls"]
+    runs = _runs(args)
     if not args.redetect:
         from callcheck.config import load_config
 
-        _run_pipeline(set_dir, out, calls, load_config(args.config) if args.config else None)
-    asr = Asr(set_dir / "transcripts", args.threads) if not (args.no_audio and args.no_real) else None
+        for set_dir, out in runs:
+            _run_pipeline(set_dir, out, json.loads((set_dir / "pii_set.json").read_text())["calls"],
+                          load_config(args.config) if args.config else None)
+    asr = Asr(runs[0][0] / "transcripts", args.threads) if not (args.no_audio and args.no_real) else None
     splits = ("tuning", "held-out", "all")
     text_score = {k: Score() for k in splits}
     model_score = {k: Score() for k in splits}
@@ -562,62 +575,78 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     t_detect = 0.0
     n_words = 0
     shown: list[str] = []
-    strings: list[tuple[str, str]] = []
     mentions = {k: 0 for k in splits}
-    for c in calls:
-        cid = c["call_id"]
-        sp = split_of(cid)
-        truth = json.loads((set_dir / f"{cid}.truth.json").read_text(encoding="utf-8"))
-        lang = truth["language"]
-        strings += _pii_strings(truth)
-        mentions[sp] += c["mentions"]
-        mentions["all"] += c["mentions"]
-        tw = _text_words(truth)
-        spans = detect_call(tw, language=lang, mode="caller", agent_names=(truth["agent_name"],))
-        for k in (sp, "all"):
-            _score_call(text_score[k], tw, spans, truth)
-        words, spans, rec, second = _clear_of(out, cid)
-        if args.redetect:
-            t0 = time.perf_counter()
-            act_of = {p: [Interval(a, b) for a, b in rec["speakers"][p]["activity"]] for p in ("agent", "caller")}
-            red = redact_transcript(words, language=lang, config=pcfg, agent_names=(truth["agent_name"],), activity=act_of,
-                                    second_reading=second if pcfg.second_reading else ())
-            spans = list(red.spans)
-            t_detect += time.perf_counter() - t0
-            rec = dict(rec, privacy={"mode": "caller", "spans": red.spans_json()})
-        n_words += len(words)
-        for k in (sp, "all"):
-            _score_call(model_score[k], words, spans, truth)
-        _score_call(per_lang[lang], words, spans, truth)
-        if args.show and args.split in (sp, "all"):
-            pred = _pred_kinds(words, spans)
-            for i, w in enumerate(words):
-                kind, _ = _truth_of(w, _pieces(truth, w.speaker))
-                if (kind not in (None, "agent_self")) != (pred[i] is not None) or kind == "agent_self" and pred[i]:
-                    ctx = " ".join(x.text for x in words[max(0, i - 5):i + 6] if x.speaker == w.speaker)
-                    shown.append(f"{cid} {w.speaker} {'MISS' if pred[i] is None else 'FP  '} "
-                                 f"{kind or '-'}->{pred[i] or '-'} {w.text!r}  | {ctx}")
-        all_spans = detect_call(words, language=lang, mode="all", config=pcfg)
-        allp = _pred_kinds(words, all_spans)
-        for i, w in enumerate(words):
-            if w.speaker == "agent" and _truth_of(w, _pieces(truth, "agent"))[0] == "agent_self":
-                all_mode_agent[0] += 1
-                all_mode_agent[1] += allp[i] is not None
-        if not args.no_audio and asr is not None:
-            audio = load_audio(str(set_dir / f"{cid}.wav"))
-            muted = mute_record_audio(audio.samples, audio.sample_rate, rec)
-            act = tuple(Interval(a, b) for a, b in rec["speakers"]["caller"]["activity"])
-            again = asr.words(muted[1], audio.sample_rate, act, language=lang, speaker="caller")
-            n, leaked, ex = _leaks(again, _pieces(truth, "caller"))
+    all_calls: list[dict] = []
+    leaks: list[str] = []
+    n_strings = 0
+    for set_dir, out in runs:
+        calls = json.loads((set_dir / "pii_set.json").read_text())["calls"]
+        all_calls += calls
+        strings: list[tuple[str, str]] = []
+        if asr is not None:
+            asr.cache = set_dir / "transcripts"
+            asr.cache.mkdir(parents=True, exist_ok=True)
+        for c in calls:
+            cid = c["call_id"] if len(runs) == 1 else f"{set_dir.name}/{c['call_id']}"
+            sp = split_of(c["call_id"])
+            truth = json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))
+            lang = truth["language"]
+            strings += _pii_strings(truth)
+            mentions[sp] += c["mentions"]
+            mentions["all"] += c["mentions"]
+            tw = _text_words(truth)
+            spans = detect_call(tw, language=lang, mode="caller", agent_names=(truth["agent_name"],))
             for k in (sp, "all"):
-                audio_stats[k][0] += n
-                audio_stats[k][1] += leaked
-            leak_examples += [f"{cid} ({sp}) {e}" for e in ex]
-            muted_s += sum(max(0.0, min(b, x["end_s"] + pcfg.margin_s) - max(a, x["start_s"] - pcfg.margin_s))
-                           for x in rec["privacy"]["spans"] for a, b in rec["speakers"]["caller"]["activity"])
-            speech_s += sum(b - a for a, b in rec["speakers"]["caller"]["activity"])
-    print(f"PII test set {set_dir}: {len(calls)} calls, {mentions['all']} PII mentions "
-          f"({sum(1 for c in calls if c['language'] == 'de')} German, {sum(1 for c in calls if c['language'] == 'en')} English); "
+                _score_call(text_score[k], tw, spans, truth)
+            words, spans, rec, second = _clear_of(out, c["call_id"])
+            if args.redetect:
+                t0 = time.perf_counter()
+                act_of = {p: [Interval(a, b) for a, b in rec["speakers"][p]["activity"]] for p in ("agent", "caller")}
+                red = redact_transcript(words, language=lang, config=pcfg, agent_names=(truth["agent_name"],), activity=act_of,
+                                        second_reading=second if pcfg.second_reading else ())
+                spans = list(red.spans)
+                t_detect += time.perf_counter() - t0
+                rec = dict(rec, privacy={"mode": "caller", "spans": red.spans_json()})
+            n_words += len(words)
+            for k in (sp, "all"):
+                _score_call(model_score[k], words, spans, truth)
+            _score_call(per_lang[lang], words, spans, truth)
+            if args.show and args.split in (sp, "all"):
+                pred = _pred_kinds(words, spans)
+                for i, w in enumerate(words):
+                    kind, _ = _truth_of(w, _pieces(truth, w.speaker))
+                    if (kind not in (None, "agent_self")) != (pred[i] is not None) or kind == "agent_self" and pred[i]:
+                        ctx = " ".join(x.text for x in words[max(0, i - 5):i + 6] if x.speaker == w.speaker)
+                        shown.append(f"{cid} {w.speaker} {'MISS' if pred[i] is None else 'FP  '} "
+                                     f"{kind or '-'}->{pred[i] or '-'} {w.text!r}  | {ctx}")
+            all_spans = detect_call(words, language=lang, mode="all", config=pcfg)
+            allp = _pred_kinds(words, all_spans)
+            for i, w in enumerate(words):
+                if w.speaker == "agent" and _truth_of(w, _pieces(truth, "agent"))[0] == "agent_self":
+                    all_mode_agent[0] += 1
+                    all_mode_agent[1] += allp[i] is not None
+            if not args.no_audio and asr is not None:
+                audio = load_audio(str(set_dir / f"{c['call_id']}.wav"))
+                muted = mute_record_audio(audio.samples, audio.sample_rate, rec)
+                act = tuple(Interval(a, b) for a, b in rec["speakers"]["caller"]["activity"])
+                again = asr.words(muted[1], audio.sample_rate, act, language=lang, speaker="caller")
+                n, leaked, ex = _leaks(again, _pieces(truth, "caller"))
+                for k in (sp, "all"):
+                    audio_stats[k][0] += n
+                    audio_stats[k][1] += leaked
+                leak_examples += [f"{cid} ({sp}) {e}" for e in ex]
+                muted_s += sum(max(0.0, min(b, x["end_s"] + pcfg.margin_s) - max(a, x["start_s"] - pcfg.margin_s))
+                               for x in rec["privacy"]["spans"] for a, b in rec["speakers"]["caller"]["activity"])
+                speech_s += sum(b - a for a, b in rec["speakers"]["caller"]["activity"])
+        agent_words = {w.lower() for c in calls for w in
+                       json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))["agent_name"].split()}
+        strings = sorted({(k, st) for k, st in strings if st.lower() not in agent_words})  # agents' names stay (their pages)
+        n_strings += len(strings)
+        leaks += find_leaks(out, strings)
+    names = ", ".join(str(d) for d, _ in runs)
+    print(f"PII test set{'s' if len(runs) > 1 else ''} {names}: {len(all_calls)} calls, {mentions['all']} PII mentions "
+          f"({sum(1 for c in all_calls if c['language'] == 'de')} German, "
+          f"{sum(1 for c in all_calls if c['language'] == 'en')} English); "
           f"tuning {mentions['tuning']}, held-out {mentions['held-out']} mentions")
     for k in splits:
         print(text_score[k].table(f"1. TEXT TRUTH, mode 'caller' — {k}"))
@@ -629,15 +658,13 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     print(f"agent's own name under 'all': {all_mode_agent[1]}/{all_mode_agent[0]} words redacted")
     if args.redetect:
         print(f"detection time: {t_detect * 1000 / max(n_words, 1):.3f} ms per word ({n_words} words)")
-    agent_words = {w.lower() for c in calls for w in
-                   json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))["agent_name"].split()}
-    strings = [(k, st) for k, st in strings if st.lower() not in agent_words]  # agents' names stay (their pages)
-    leaks = find_leaks(out, sorted(set(strings)))
-    print(f"\n3. LEAKS: {len(set(strings))} PII strings of the set searched in every file under {out} outside private/ "
+    outs = ", ".join(str(o) for _, o in runs)
+    print(f"\n3. LEAKS: {n_strings} PII strings of the set searched in every file under {outs} outside private/ "
           f"and in the server database: {len(leaks)} found")
     for x in leaks:
         print("  leak:", x)
     if not args.no_real and asr is not None:
+        asr.cache = runs[0][0] / "transcripts"
         _non_pii(args, asr, cfg)
     if not args.no_audio and asr is not None:
         print(f"\n5. MUTED AUDIO re-transcribed (margin {pcfg.margin_s} s, fade {pcfg.fade_s} s, both channels muted "

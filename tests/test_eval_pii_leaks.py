@@ -87,3 +87,22 @@ def test_leak_check_skips_the_moments_ids():
     assert "28780" not in ep._not_dictated(text) and "30706" not in ep._not_dictated(text)
     assert "12345" not in ep._not_dictated(text)
     assert "28780" in ep._not_dictated("Meine Postleitzahl ist 28780.")
+
+
+def test_sets_pool_with_one_results_folder_each(tmp_path):
+    """``--set`` repeats (the figures pool several sets); each set has its own results folder."""
+    import argparse
+
+    import pytest
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "pii_set.json").write_text(json.dumps({"calls": []}), encoding="utf-8")
+    args = argparse.Namespace(set=[str(a), str(b)], out=None, calls=24)
+    assert ep._runs(args) == [(a, a / "analysed"), (b, b / "analysed")]
+    args.out = [str(tmp_path / "oa"), str(tmp_path / "ob")]
+    assert ep._runs(args) == [(a, tmp_path / "oa"), (b, tmp_path / "ob")]
+    args.out = [str(tmp_path / "oa")]
+    with pytest.raises(SystemExit, match="2 --set but 1 --out"):
+        ep._runs(args)
