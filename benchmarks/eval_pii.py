@@ -7,8 +7,8 @@
 ``$TMPDIR/callcheck_pii_set``); ``--out`` the results folder of the run (default ``SET/analysed``);
 ``--config`` a callcheck.toml for the pipeline run (e.g. ``[transcribe] caller_beam_size = 5`` to
 compare decodings; use a fresh ``--out`` for each). ``--set``/``--out`` repeat to pool several sets
-into one table (one ``--out`` per ``--set``, in the same order): a set holds about 40 address and
-90 name words, so one set's per-type figure moves by several points from seed to seed.
+into one table (one ``--out`` per ``--set``, in the same order): a set holds about 45 address and
+75 date words, so one set's per-type figure moves by several points from seed to seed.
 
 What is measured:
 
@@ -307,6 +307,10 @@ def _set_dir(d: Path, calls: int) -> Path:
     return d
 
 
+def _calls_of(set_dir: Path) -> list[dict]:
+    return json.loads((set_dir / "pii_set.json").read_text())["calls"]
+
+
 def _runs(args) -> list[tuple[Path, Path]]:
     """(set folder, results folder) per ``--set`` (repeatable: the figures pool the sets)."""
     sets = [Path(x) for x in args.set] if args.set else [Path(tempfile.gettempdir()) / "callcheck_pii_set"]
@@ -561,8 +565,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
         from callcheck.config import load_config
 
         for set_dir, out in runs:
-            _run_pipeline(set_dir, out, json.loads((set_dir / "pii_set.json").read_text())["calls"],
-                          load_config(args.config) if args.config else None)
+            _run_pipeline(set_dir, out, _calls_of(set_dir), load_config(args.config) if args.config else None)
     asr = Asr(runs[0][0] / "transcripts", args.threads) if not (args.no_audio and args.no_real) else None
     splits = ("tuning", "held-out", "all")
     text_score = {k: Score() for k in splits}
@@ -580,9 +583,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     leaks: list[str] = []
     n_strings = 0
     for set_dir, out in runs:
-        calls = json.loads((set_dir / "pii_set.json").read_text())["calls"]
+        calls = _calls_of(set_dir)
         all_calls += calls
         strings: list[tuple[str, str]] = []
+        agent_words: set[str] = set()
         if asr is not None:
             asr.cache = set_dir / "transcripts"
             asr.cache.mkdir(parents=True, exist_ok=True)
@@ -592,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
             truth = json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))
             lang = truth["language"]
             strings += _pii_strings(truth)
+            agent_words.update(w.lower() for w in truth["agent_name"].split())
             mentions[sp] += c["mentions"]
             mentions["all"] += c["mentions"]
             tw = _text_words(truth)
@@ -638,8 +643,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
                 muted_s += sum(max(0.0, min(b, x["end_s"] + pcfg.margin_s) - max(a, x["start_s"] - pcfg.margin_s))
                                for x in rec["privacy"]["spans"] for a, b in rec["speakers"]["caller"]["activity"])
                 speech_s += sum(b - a for a, b in rec["speakers"]["caller"]["activity"])
-        agent_words = {w.lower() for c in calls for w in
-                       json.loads((set_dir / f"{c['call_id']}.truth.json").read_text(encoding="utf-8"))["agent_name"].split()}
         strings = sorted({(k, st) for k, st in strings if st.lower() not in agent_words})  # agents' names stay (their pages)
         n_strings += len(strings)
         leaks += find_leaks(out, strings)
@@ -659,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report, secti
     if args.redetect:
         print(f"detection time: {t_detect * 1000 / max(n_words, 1):.3f} ms per word ({n_words} words)")
     outs = ", ".join(str(o) for _, o in runs)
-    print(f"\n3. LEAKS: {n_strings} PII strings of the set searched in every file under {outs} outside private/ "
+    print(f"\n3. LEAKS: {n_strings} PII strings of the set{'s' if len(runs) > 1 else ''} searched in every file under {outs} outside private/ "
           f"and in the server database: {len(leaks)} found")
     for x in leaks:
         print("  leak:", x)
