@@ -400,6 +400,13 @@ def test_test_set_values_are_detected_in_text():
     ("Die Lieferadresse ist Kirchtasse 20, 01180 Dresden.", "de", [("address", "Kirchtasse 20,"), ("postcode", "01180")]),
     ("Ich habe eine Kaffeetasse und 2 Drucker.", "de", []),
     ("Das ist die Preisklasse 2.", "de", []),
+    # a house number of 21-199 split into ordinary words after the street (einundvierzig,
+    # einhundertzehn), to the end of its clause; "ein paar ..." with no clause end is not one
+    ("Ich wohne in der Bergstraße ein und wirt sich, 0, 1, 8, 2, 5 Berlin.", "de",
+     [("address", "Bergstraße ein und wirt sich,"), ("postcode", "0, 1, 8, 2, 5")]),
+    ("Ich wohne in der Hauptstrasse ein von der Zähn.", "de", [("address", "Hauptstrasse ein von der Zähn.")]),
+    ("Die Bergstraße ein paar Meter weiter ist gesperrt.", "de", [("address", "Bergstraße")]),
+    ("Ich wohne in der Hauptstraße, ein paar Häuser weiter.", "de", [("address", "Hauptstraße,")]),
     # whose the account is: a name that ends the sentence
     ("Das Konto läuft auf, Monica Hoffmann.", "de", [("name", "Monica Hoffmann.")]),
     ("Das Programm läuft auf Windows und stürzt ab.", "de", []),

@@ -1076,6 +1076,26 @@ def _house_number(toks: list[_Tok], k: int, lang: str) -> int | None:
     return last
 
 
+#: how a German house number of 21-199 starts ("einundvierzig", "einhundertzehn") when the
+#: recogniser splits it into words
+_GARBLED_HOUSE_NUMBER_HEADS = frozenset({"ein", "eine", "einen", "einem", "einer"})
+
+
+def _garbled_house_number(toks: list[_Tok], k: int) -> int | None:
+    """Last word of a German house number the recogniser split into ordinary words right after
+    the street ("Bergstraße ein und wirt sich, 0, 1, 8" for einundvierzig, "Hauptstrasse ein von
+    der Zähn." for einhundertzehn): from an "ein" at word ``k`` to the end of its clause (a comma or
+    a sentence end), at most four words and none of them a number; else None."""
+    if k >= len(toks) or toks[k].w not in _GARBLED_HOUSE_NUMBER_HEADS:
+        return None
+    for m in range(k, min(k + 4, len(toks))):
+        if m > k and _numeric(toks[m]):
+            return None
+        if toks[m].end or toks[m].comma:
+            return m
+    return None
+
+
 #: German street suffixes long enough to be recognised one letter off ("Kirchtasse")
 _FUZZY_STREET_SUFFIXES = ("straße", "strasse", "gasse", "allee", "platz")
 _NOT_FUZZY_STREETS = ("klasse", "kasse", "masse", "rasse", "adresse", "presse")
@@ -1192,6 +1212,8 @@ def _addresses(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:
         last = None
         if not toks[street_end].end:
             last = _house_number(toks, street_end + 1, lang)
+            if last is None and lang == "de" and start == i and not toks[street_end].comma:
+                last = _garbled_house_number(toks, street_end + 1)
         first = start
         if lang != "de" and start >= 1:
             k = start - 1
