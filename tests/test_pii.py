@@ -524,6 +524,10 @@ def test_garbled_dictations_second_round(text, language, expected):
     # an uncued number with a day and a year-like group is a date only after "am"/"on" or a birth cue
     ("Meine Kundennummer ist 16 19605 danke.", "de", [("number", "16 19605")]),
     ("Die Nummer 12 19887 ist neu.", "de", [("number", "12 19887")]),
+    # the cue's "on" stays outside the date ("born on"); another "on" before a date joins it
+    ("Yes, I was born on October 10, 1991.", "en", [("date", "October 10, 1991.")]),
+    ("I was born on 10 October 1991.", "en", [("date", "10 October 1991.")]),
+    ("The contract started on October 10, 1991.", "en", [("date", "on October 10, 1991.")]),
 ])
 def test_dates_as_the_recogniser_writes_them(text, language, expected):
     assert kinds(text, language) == expected

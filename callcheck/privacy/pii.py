@@ -993,7 +993,7 @@ def _dates(ctx: _Ctx, cues: list[tuple[str, int, int]]) -> None:  # noqa: C901 (
             elif _year_of(toks[k]) is not None:
                 year = _year_of(toks[k])
         if near_birth(a, b) or (has_year and (year is None or year < 2010)):
-            if a >= 1 and toks[a - 1].w in ("am", "the", "den", "dem", "vom", "on") and a - 1 not in ctx.taken \
+            if a >= 1 and _date_article_at(toks, a - 1) and a - 1 not in ctx.taken \
                     and not toks[a - 1].end:
                 a -= 1  # "am dritten März", "the fourth of July"
             ctx.add("date", a, b)
@@ -1668,7 +1668,7 @@ def _number_runs(ctx: _Ctx) -> None:
             a = s
             if a >= 2 and (toks[a - 1].cap or toks[a - 1].w.endswith("ten")) and toks[a - 1].num is None \
                     and not _is_breaker(toks[a - 1], ctx.lang) \
-                    and toks[a - 2].w in _DATE_ARTICLES and ctx.free(a - 2, a - 1) and not toks[a - 2].end:
+                    and _date_article_at(toks, a - 2) and ctx.free(a - 2, a - 1) and not toks[a - 2].end:
                 a -= 1  # "am Mittemberg, 199590.": the month garbled into a word
             ctx.add("date", _date_article(ctx, a), b)  # "am 16 .12 .1960", "am 27 .19197 geworden"
             continue
@@ -2045,6 +2045,12 @@ SPELLED_EDGE_WORDS = 2
 _DATE_ARTICLES = ("am", "den", "dem", "vom", "the", "on")
 
 
+def _date_article_at(toks: list[_Tok], k: int, articles: tuple[str, ...] = _DATE_ARTICLES) -> bool:
+    """Word ``k`` is an article that joins the date after it; the "on" of the cue "born on" does
+    not (it says nothing about the caller: "I was born on October 10, 1991")."""
+    return toks[k].w in articles and not (toks[k].w == "on" and k >= 1 and toks[k - 1].w == "born")
+
+
 #: "geboren in Hamburg", "born at home": a place, not the date, follows
 _PLACE_WORDS = frozenset({"in", "im", "bei", "als", "zu", "auf", "nahe", "at", "near", "as", "to"})
 
@@ -2103,7 +2109,7 @@ def _born_numbers(ctx: _Ctx) -> None:
         if not 5 <= len(digits) <= 8 or not re.search(r"(19|20)\d\d$", digits):
             continue
         c.kind = "date"
-        if c.first >= 1 and toks[c.first - 1].w in ("am", "on") and ctx.free(c.first - 1, c.first - 1):
+        if c.first >= 1 and _date_article_at(toks, c.first - 1, ("am", "on")) and ctx.free(c.first - 1, c.first - 1):
             ctx.taken.add(c.first - 1)
             c.first -= 1
 
@@ -2254,7 +2260,7 @@ def _date_article(ctx: _Ctx, a: int) -> int:
     """First word of a date starting at word ``a``, with "am", "the", "on the" before it."""
     toks = ctx.toks
     for _ in range(2):
-        if a >= 1 and toks[a - 1].w in _DATE_ARTICLES and a - 1 not in ctx.taken and not toks[a - 1].end \
+        if a >= 1 and _date_article_at(toks, a - 1) and a - 1 not in ctx.taken and not toks[a - 1].end \
                 and a - 1 not in ctx.breaks:
             a -= 1
     return a
