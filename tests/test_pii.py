@@ -528,6 +528,11 @@ def test_garbled_dictations_second_round(text, language, expected):
     ("Yes, I was born on October 10, 1991.", "en", [("date", "October 10, 1991.")]),
     ("I was born on 10 October 1991.", "en", [("date", "10 October 1991.")]),
     ("The contract started on October 10, 1991.", "en", [("date", "on October 10, 1991.")]),
+    # the year's tail written again after the date joins it; a number that goes on does not
+    ("My birthday is the 3rd of April 1990. 90, and the printer", "en", [("date", "the 3rd of April 1990. 90,")]),
+    ("I was born on the 2nd of May 1981. 80, yes.", "en", [("date", "the 2nd of May 1981. 80,")]),
+    ("I was born on June 5th 1993. 50, printers.", "en", [("date", "June 5th 1993.")]),
+    ("My birthday is the 3rd of April 1990. 90 Euro was the price.", "en", [("date", "the 3rd of April 1990.")]),
 ])
 def test_dates_as_the_recogniser_writes_them(text, language, expected):
     assert kinds(text, language) == expected

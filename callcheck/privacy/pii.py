@@ -2148,6 +2148,31 @@ def _day_like(t: _Tok, lang: str) -> bool:
 DATE_HEAD_WORDS = 4
 
 
+#: how far a number after a date's year may be from the year's last two digits and still be the
+#: recogniser saying the year's tail again ("April 1990. 90,", "1981. 80,")
+YEAR_ECHO_TOLERANCE = 2
+
+
+def _year_echoes(ctx: _Ctx) -> None:
+    """A date ending in a year goes on over the next word when that is a number within
+    :data:`YEAR_ECHO_TOLERANCE` of the year's last two digits and ends its clause ("the 3rd of
+    April 1990. 90, and": the recogniser wrote the spoken year's tail twice); a number that goes
+    on ("1990. 90 Euro") is left alone."""
+    toks = ctx.toks
+    for c in ctx.cands:
+        e = c.last
+        if c.kind != "date" or e + 1 >= len(toks) or e in ctx.breaks or e + 1 in ctx.taken:
+            continue
+        m = re.search(r"(?:19|20)(\d\d)\W*$", toks[e].raw)
+        nxt = toks[e + 1]
+        if m is None or nxt.num is None or nxt.num.value is None or not 0 <= nxt.num.value <= 99 \
+                or not (nxt.comma or nxt.end or e + 2 == len(toks)):
+            continue
+        if abs(nxt.num.value - int(m.group(1))) <= YEAR_ECHO_TOLERANCE:
+            ctx.taken.add(e + 1)
+            c.last = e + 1
+
+
 def _date_heads(ctx: _Ctx) -> None:
     """The (garbled) day before a date found from its month and year joins it: "am meg -sund
     -twanzigsten Oktober -1958", "am 5 .10. Oktober 1956", "24th on January 1954". Back from the
@@ -2446,6 +2471,7 @@ def detect_pii(words: Sequence[Word], *, language: str, config: PrivacyConfig | 
     _born_numbers(ctx)
     _birth_tails(ctx)
     _date_heads(ctx)
+    _year_echoes(ctx)
     _born_frames(ctx)
     _garbled_ordinal_dates(ctx)
     spans = []
